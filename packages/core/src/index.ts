@@ -1,1 +1,15 @@
-export {};
+export * from './assignment.ts';
+export * from './events.ts';
+export * from './experiment-config.ts';
+export * from './moves.ts';
+export * from './outcome.ts';
+export * from './participant-spec.ts';
+export * from './protocol-kind.ts';
+export * from './protocols.ts';
+export * from './question.ts';
+export * from './quotes.ts';
+export * from './random.ts';
+export * from './reward.ts';
+export * from './state.ts';
+export * from './validation.ts';
+export * from './views.ts';

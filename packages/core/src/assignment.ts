@@ -1,0 +1,223 @@
+import type { ArguerAssignment, TrialCreated } from './events.ts';
+import type { Arm, ExperimentConfig, JudgePool } from './experiment-config.ts';
+import type { ParticipantRecord, ParticipantSpec } from './participant-spec.ts';
+import { protocolFor } from './protocols.ts';
+import type { Question } from './question.ts';
+import { createRng, type Rng } from './random.ts';
+
+/**
+ * Counterbalanced assignment. Per question and arm: the correct answer is shown first in half the
+ * trials, the single arguer (consultancy, sandwiching) is honest in half, and each debater defends
+ * the correct answer in half. No judge sees a story twice. Every draw comes from the experiment seed.
+ */
+
+export class AssignmentError extends Error {
+  override name = 'AssignmentError';
+}
+
+export interface ExperimentParticipants {
+  judges: Array<ParticipantRecord & { pool: string }>;
+  /** Per arm: the arguer, and the wrong-side arguer when the arm sets one. */
+  arguers: Record<string, { honest: ParticipantRecord; dishonest: ParticipantRecord }>;
+}
+
+const LABELS: Record<ParticipantSpec['kind'], string> = {
+  'simulated-judge': 'simulated judge',
+  'simulated-arguer': 'simulated arguer',
+  human: 'person',
+  llm: 'model',
+};
+
+function label(spec: ParticipantSpec, name: string): string {
+  const detail = spec.kind === 'llm' ? ` ${spec.model}` : spec.kind === 'human' ? ` (${spec.platform})` : '';
+  return `${name} [${LABELS[spec.kind]}${detail}]`;
+}
+
+function poolJudgeIds(pool: JudgePool): string[] {
+  if (pool.ids) return pool.ids;
+  const count = pool.count ?? 0;
+  const width = String(count).length;
+  return Array.from({ length: count }, (_, i) => `${pool.name}-${String(i + 1).padStart(width, '0')}`);
+}
+
+export function experimentParticipants(config: ExperimentConfig): ExperimentParticipants {
+  const judges = config.judges.flatMap((pool) =>
+    poolJudgeIds(pool).map((id) => ({
+      id,
+      pool: pool.name,
+      label: label(pool.participant, id),
+      spec: pool.participant,
+    })),
+  );
+  const seen = new Set<string>();
+  for (const judge of judges) {
+    if (seen.has(judge.id))
+      throw new AssignmentError(`judge id "${judge.id}" appears in two judge pools; ids must be unique`);
+    seen.add(judge.id);
+  }
+  const arguers: ExperimentParticipants['arguers'] = {};
+  for (const arm of config.arms) {
+    const honest = {
+      id: `${arm.name}.arguer`,
+      label: label(arm.arguer, `${arm.name} arguer`),
+      spec: arm.arguer,
+    };
+    const dishonest = arm.dishonestArguer
+      ? {
+          id: `${arm.name}.dishonest-arguer`,
+          label: label(arm.dishonestArguer, `${arm.name} wrong-side arguer`),
+          spec: arm.dishonestArguer,
+        }
+      : honest;
+    arguers[arm.name] = { honest, dishonest };
+  }
+  return { judges, arguers };
+}
+
+/** How the wrong-side arguer of an arm is made to argue for it, as recorded with each trial. */
+export function inductionOf(arm: Arm): string | null {
+  if (protocolFor(arm.protocol).arguerRoles.length === 0) return null;
+  const spec = arm.dishonestArguer ?? arm.arguer;
+  if (spec.kind === 'llm') return arm.dishonestArguer ? 'model' : spec.induction.method;
+  if (spec.kind === 'simulated-arguer') return 'simulated';
+  if (spec.kind === 'human') return 'human';
+  return null;
+}
+
+export interface PlannedTrial {
+  ordinal: number;
+  created: TrialCreated;
+}
+
+function distractorFor(question: Question, rng: Rng): number {
+  if (question.distractorIndex !== undefined) return question.distractorIndex;
+  const wrong = question.answers.map((_, i) => i).filter((i) => i !== question.correctIndex);
+  return wrong[rng.int(wrong.length)]!;
+}
+
+/** Plans every trial of an experiment, deterministically from its config and seed. */
+export function planTrials(
+  experimentId: string,
+  config: ExperimentConfig,
+  questions: readonly Question[],
+  participants: ExperimentParticipants = experimentParticipants(config),
+): PlannedTrial[] {
+  const root = createRng(config.seed);
+  const sorted = [...questions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const drafts: Array<Omit<TrialCreated, 'judgeId'> & { pools: string[] }> = [];
+  for (const arm of config.arms) {
+    const def = protocolFor(arm.protocol);
+    const { honest, dishonest } = participants.arguers[arm.name]!;
+    const pools = arm.judgePools ?? config.judges.map((p) => p.name);
+    for (const question of sorted) {
+      const rng = root.fork(`assign/${arm.name}/${question.id}`);
+      const orderCoin = rng.int(2);
+      const honestyCoin = rng.int(2);
+      const distractor = distractorFor(question, rng);
+      for (let k = 0; k < arm.trialsPerQuestion; k++) {
+        const single = def.arguerRoles.length === 1;
+        // With one arguer, honesty alternates fastest and answer order every second trial, so
+        // any even count balances honesty and every multiple of four balances both.
+        const correctFirst = ((single ? Math.floor(k / 2) : k) + orderCoin) % 2 === 0;
+        const correctDisplayed = correctFirst ? 0 : 1;
+        const displayed = correctFirst
+          ? [question.correctIndex, distractor]
+          : [distractor, question.correctIndex];
+        const singleHonest = (k + honestyCoin) % 2 === 0;
+        const arguers: ArguerAssignment[] = def.arguerRoles.map((role, i) => {
+          const answer = single ? (singleHonest ? correctDisplayed : 1 - correctDisplayed) : i;
+          const isHonest = answer === correctDisplayed;
+          return { role, participantId: (isHonest ? honest : dishonest).id, answer, honest: isHonest };
+        });
+        const trialId = `${experimentId}.${arm.name}.${question.id}.${k}`;
+        drafts.push({
+          type: 'TrialCreated',
+          trialId,
+          experimentId,
+          arm: arm.name,
+          rules: {
+            protocol: arm.protocol,
+            rounds: arm.rounds,
+            speeches: arm.speeches,
+            charLimit: arm.charLimit,
+            quoteLimit: arm.quoteLimit,
+            judgeMayEndEarly: arm.judgeMayEndEarly,
+            beliefsEachRound: arm.beliefsEachRound,
+          },
+          questionId: question.id,
+          storyId: question.storyId,
+          displayed,
+          correctDisplayed,
+          arguers,
+          induction: inductionOf(arm),
+          seed: `${config.seed}/${trialId}`,
+          pools,
+        });
+      }
+    }
+  }
+  const judgeIds = assignJudges(drafts, participants, root.fork('judges'));
+  return drafts.map(({ pools: _pools, ...draft }, ordinal) => ({
+    ordinal,
+    created: { ...draft, judgeId: judgeIds[ordinal]! },
+  }));
+}
+
+/**
+ * Round-robin over a seeded shuffle of each pool set's judges, skipping judges who have seen the
+ * story. Trials are visited story by story, so loads stay within one or two of each other and the
+ * cost is linear in trials, which matters at millions of judgments.
+ */
+function assignJudges(
+  drafts: ReadonlyArray<{ storyId: string; pools: string[]; trialId: string }>,
+  participants: ExperimentParticipants,
+  rng: Rng,
+): string[] {
+  const order = drafts
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = drafts[a]!;
+      const y = drafts[b]!;
+      return x.storyId < y.storyId ? -1 : x.storyId > y.storyId ? 1 : a - b;
+    });
+  const rings = new Map<string, { judges: string[]; cursor: number }>();
+  const seen = new Map<string, Set<string>>();
+  const result: string[] = new Array(drafts.length);
+  for (const index of order) {
+    const draft = drafts[index]!;
+    const key = draft.pools.join('|');
+    let ring = rings.get(key);
+    if (!ring) {
+      const pools = new Set(draft.pools);
+      ring = {
+        judges: rng.fork(key).shuffle(participants.judges.filter((j) => pools.has(j.pool)).map((j) => j.id)),
+        cursor: 0,
+      };
+      rings.set(key, ring);
+    }
+    if (ring.judges.length === 0) throw new AssignmentError(`no judges in pools ${draft.pools.join(', ')}`);
+    let storySeen = seen.get(draft.storyId);
+    if (!storySeen) {
+      storySeen = new Set();
+      seen.set(draft.storyId, storySeen);
+    }
+    let chosen: string | undefined;
+    for (let step = 0; step < ring.judges.length; step++) {
+      const candidate = ring.judges[(ring.cursor + step) % ring.judges.length]!;
+      if (!storySeen.has(candidate)) {
+        chosen = candidate;
+        ring.cursor = (ring.cursor + step + 1) % ring.judges.length;
+        break;
+      }
+    }
+    if (!chosen) {
+      const needed = drafts.filter((d) => d.storyId === draft.storyId).length;
+      throw new AssignmentError(
+        `not enough judges: story "${draft.storyId}" has ${needed} trials and each judge may see a story once, but pools ${draft.pools.join(', ')} have ${ring.judges.length} judges; add judges (judges[].count) or lower trialsPerQuestion or questions.limit`,
+      );
+    }
+    storySeen.add(chosen);
+    result[index] = chosen;
+  }
+  return result;
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import type { MoveMeta, TrialEvent } from './events.ts';
+import { MoveMetaSchema } from './events.ts';
+import { type ArguerRole, RoleSchema } from './protocol-kind.ts';
+import { nextTurn } from './protocols.ts';
+import { quotedLength, verifyQuotes, visibleLength } from './quotes.ts';
+import type { TrialState } from './state.ts';
+
+/** What a participant answers when it is its turn. */
+export const MoveSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('argument'),
+    role: RoleSchema,
+    text: z.string(),
+    meta: MoveMetaSchema.optional(),
+  }),
+  z.object({
+    type: z.literal('judgement'),
+    /** A probability per displayed answer; may be omitted when beliefs are not asked this round. */
+    probabilities: z.array(z.number()).optional(),
+    /** A question or comment to the arguers (or the sandwiching person's message). */
+    comment: z.string().optional(),
+    /** Lock the verdict now. */
+    end: z.boolean(),
+    rationale: z.string().optional(),
+    meta: MoveMetaSchema.optional(),
+  }),
+  z.object({ type: z.literal('abort'), reason: z.string().min(1), role: RoleSchema.nullable() }),
+]);
+export type Move = z.infer<typeof MoveSchema>;
+
+export type MoveResult = { ok: true; events: TrialEvent[] } | { ok: false; error: string };
+
+const PROBABILITY_SUM_TOLERANCE = 0.01;
+
+/** Checks and normalises a probability vector; returns an error message naming what is wrong. */
+export function checkProbabilities(probabilities: readonly number[], answers: number): string | number[] {
+  if (probabilities.length !== answers) {
+    return `expected ${answers} probabilities (one per answer), got ${probabilities.length}`;
+  }
+  if (probabilities.some((p) => !Number.isFinite(p) || p < 0 || p > 1)) {
+    return 'each probability must be a number between 0 and 1';
+  }
+  const sum = probabilities.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
+    return `probabilities must sum to 1 (they sum to ${sum.toFixed(3)})`;
+  }
+  return probabilities.map((p) => p / sum);
+}
+
+/**
+ * Validates a move against the protocol and turns it into events. A rejected move leaves the
+ * trial untouched and says why, so a person can correct it and a model can be asked again.
+ */
+export function applyMove(state: TrialState, move: Move, source: string): MoveResult {
+  const turn = nextTurn(state);
+  if (move.type === 'abort') {
+    if (!turn) return { ok: false, error: 'the trial has already finished' };
+    return { ok: true, events: [{ type: 'TrialAborted', reason: move.reason, role: move.role }] };
+  }
+  if (!turn) return { ok: false, error: 'the trial has already finished' };
+  const { rules } = state.created;
+  const meta: { meta?: MoveMeta } = move.meta ? { meta: move.meta } : {};
+
+  if (move.type === 'argument') {
+    if (turn.kind !== 'speech' || !turn.roles.includes(move.role as ArguerRole)) {
+      return { ok: false, error: `it is not ${move.role}'s turn to speak (${describeTurn(state)})` };
+    }
+    const text = move.text.trim();
+    if (text.length === 0) return { ok: false, error: 'the argument is empty' };
+    const length = visibleLength(text);
+    if (length > rules.charLimit) {
+      return { ok: false, error: `the argument has ${length} characters; the limit is ${rules.charLimit}` };
+    }
+    const quoted = quotedLength(text);
+    if (rules.quoteLimit !== null && quoted > rules.quoteLimit) {
+      return {
+        ok: false,
+        error: `the argument quotes ${quoted} characters; the quote budget is ${rules.quoteLimit}`,
+      };
+    }
+    return {
+      ok: true,
+      events: [
+        {
+          type: 'ArgumentSubmitted',
+          round: turn.round,
+          role: move.role,
+          text,
+          quotes: verifyQuotes(text, source),
+          ...meta,
+        },
+      ],
+    };
+  }
+
+  if (turn.kind !== 'judge')
+    return { ok: false, error: `it is not the judge's turn (${describeTurn(state)})` };
+  const end = move.end || turn.final;
+  if (move.end && !turn.mayEnd)
+    return { ok: false, error: 'this arm does not let the judge end before the last round' };
+  const comment = move.comment?.trim() ?? '';
+  if (comment && !turn.mayComment) {
+    return {
+      ok: false,
+      error: end
+        ? 'a final verdict takes no comment to the arguers; use the rationale'
+        : 'this protocol does not let the judge address the arguers',
+    };
+  }
+  if (turn.mustComment && !end && !comment) {
+    return { ok: false, error: 'write a message to the assistant, or give your final answer' };
+  }
+  let probabilities: number[] | null = null;
+  if (move.probabilities !== undefined) {
+    const checked = checkProbabilities(move.probabilities, state.created.displayed.length);
+    if (typeof checked === 'string') return { ok: false, error: checked };
+    probabilities = checked;
+  } else if (turn.beliefsRequired || end) {
+    return { ok: false, error: 'give a probability for each answer' };
+  }
+  const events: TrialEvent[] = [];
+  if (comment && !end) events.push({ type: 'JudgeInterjected', round: turn.round, text: comment, ...meta });
+  if (end) {
+    const rationale = move.rationale?.trim();
+    events.push({
+      type: 'VerdictSubmitted',
+      round: turn.round,
+      probabilities: probabilities as number[],
+      ...(rationale ? { rationale } : {}),
+      ...meta,
+    });
+  } else {
+    events.push({ type: 'BeliefReported', round: turn.round, probabilities, ...meta });
+  }
+  return { ok: true, events };
+}
+
+export function describeTurn(state: TrialState): string {
+  const turn = nextTurn(state);
+  if (!turn) return 'the trial has finished';
+  if (turn.kind === 'speech') return `round ${turn.round}: waiting for ${turn.roles.join(' and ')}`;
+  return `round ${turn.round}: waiting for the judge${turn.final ? "'s verdict" : ''}`;
+}

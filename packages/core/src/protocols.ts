@@ -1,0 +1,123 @@
+import type { ArmRules } from './experiment-config.ts';
+import type { ArguerRole, ProtocolKind } from './protocol-kind.ts';
+import type { TrialState } from './state.ts';
+
+/**
+ * Each protocol is a schedule of steps per round. Rules common to all (who may see what, what
+ * makes a move legal) live in moves.ts and views.ts; this file says only what differs.
+ */
+export interface ProtocolDefinition {
+  kind: ProtocolKind;
+  /** Arguer roles in speaking order; empty for the baselines. */
+  arguerRoles: readonly ArguerRole[];
+  /** Sandwiching: the person opens each exchange; elsewhere the arguers speak first. */
+  judgeSpeaksFirst: boolean;
+  judgeSeesSource: boolean;
+  /** The judge may address the arguers between rounds (questions, comments, chat). */
+  judgeMayComment: boolean;
+  /** Whether the judge takes a turn after round r even when it is not the last. */
+  judgeStepBetweenRounds(rules: ArmRules): boolean;
+  lastRound(rules: ArmRules): number;
+}
+
+const debateLike = (kind: 'debate' | 'interactive-debate'): ProtocolDefinition => ({
+  kind,
+  arguerRoles: ['debater-a', 'debater-b'],
+  judgeSpeaksFirst: false,
+  judgeSeesSource: false,
+  judgeMayComment: kind === 'interactive-debate',
+  judgeStepBetweenRounds: (rules) =>
+    kind === 'interactive-debate' || rules.beliefsEachRound || rules.judgeMayEndEarly,
+  lastRound: (rules) => rules.rounds,
+});
+
+const baseline = (kind: 'judge-alone' | 'oracle'): ProtocolDefinition => ({
+  kind,
+  arguerRoles: [],
+  judgeSpeaksFirst: false,
+  judgeSeesSource: kind === 'oracle',
+  judgeMayComment: false,
+  judgeStepBetweenRounds: () => false,
+  lastRound: () => 1,
+});
+
+/** The registry of protocols: one entry per kind, scanned by readers and by `protocolFor`. */
+export const PROTOCOLS: Record<ProtocolKind, ProtocolDefinition> = {
+  debate: debateLike('debate'),
+  'interactive-debate': debateLike('interactive-debate'),
+  consultancy: {
+    kind: 'consultancy',
+    arguerRoles: ['consultant'],
+    judgeSpeaksFirst: false,
+    judgeSeesSource: false,
+    judgeMayComment: true,
+    judgeStepBetweenRounds: () => true,
+    lastRound: (rules) => rules.rounds,
+  },
+  sandwiching: {
+    kind: 'sandwiching',
+    arguerRoles: ['assistant'],
+    judgeSpeaksFirst: true,
+    judgeSeesSource: false,
+    judgeMayComment: true,
+    judgeStepBetweenRounds: () => true,
+    // `rounds` assistant replies, then the person's last turn must be their answer.
+    lastRound: (rules) => rules.rounds + 1,
+  },
+  'judge-alone': baseline('judge-alone'),
+  oracle: baseline('oracle'),
+};
+
+export function protocolFor(kind: ProtocolKind): ProtocolDefinition {
+  return PROTOCOLS[kind];
+}
+
+export type Turn =
+  | { kind: 'speech'; round: number; roles: ArguerRole[] }
+  | {
+      kind: 'judge';
+      round: number;
+      /** The verdict is due: the judge's probabilities become final. */
+      final: boolean;
+      mayEnd: boolean;
+      mayComment: boolean;
+      /** Sandwiching: a person who does not answer yet must say something to the assistant. */
+      mustComment: boolean;
+      beliefsRequired: boolean;
+    };
+
+/** Whose turn it is, or null when the trial has finished. */
+export function nextTurn(state: TrialState): Turn | null {
+  if (state.verdict || state.aborted) return null;
+  const { rules } = state.created;
+  const def = protocolFor(rules.protocol);
+  const last = def.lastRound(rules);
+  const spoken = new Set(state.arguments.map((a) => `${a.round}:${a.role}`));
+  const judged = new Set(state.beliefs.map((b) => b.round));
+  for (let round = 1; round <= last; round++) {
+    const final = round === last;
+    const steps: Array<'speech' | 'judge'> = def.judgeSpeaksFirst ? ['judge', 'speech'] : ['speech', 'judge'];
+    for (const step of steps) {
+      if (step === 'speech') {
+        if (def.judgeSpeaksFirst && final) continue;
+        const missing = def.arguerRoles.filter((role) => !spoken.has(`${round}:${role}`));
+        if (missing.length === 0) continue;
+        const simultaneous = rules.speeches === 'simultaneous' && def.arguerRoles.length > 1;
+        return { kind: 'speech', round, roles: simultaneous ? missing : [missing[0] as ArguerRole] };
+      }
+      if (!final && !def.judgeStepBetweenRounds(rules)) continue;
+      if (judged.has(round)) continue;
+      const mayComment = def.judgeMayComment && !final;
+      return {
+        kind: 'judge',
+        round,
+        final,
+        mayEnd: final || rules.judgeMayEndEarly || def.kind === 'sandwiching',
+        mayComment,
+        mustComment: def.kind === 'sandwiching' && !final,
+        beliefsRequired: final || rules.beliefsEachRound,
+      };
+    }
+  }
+  return null;
+}

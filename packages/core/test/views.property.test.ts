@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvent,
+  applyMove,
+  arguerView,
+  foldEvents,
+  judgeView,
+  type Move,
+  nextTurn,
+  PROTOCOL_KINDS,
+  type Question,
+  type TrialCreated,
+  type TrialState,
+} from '../src/index.ts';
+import { created, question, rules, story } from './fixtures.ts';
+
+/**
+ * Information hiding, tested once for every protocol: over random trials, at every step before
+ * the verdict, the judge's view is the same whichever answer is correct (so it cannot reveal the
+ * correct answer or who was assigned it), and it holds no source text beyond what arguers quoted.
+ */
+
+const sentences = story.split(/(?<=\.)\s+/);
+
+const moveChoice = fc.record({
+  quoteSentence: fc.integer({ min: 0, max: sentences.length - 1 }),
+  quoteKind: fc.constantFrom('exact', 'invented', 'none'),
+  comment: fc.boolean(),
+  end: fc.boolean(),
+  p: fc.double({ min: 0, max: 1, noNaN: true }),
+});
+
+function flipped(c: TrialCreated, q: Question): { created: TrialCreated; question: Question } {
+  const correctDisplayed = 1 - c.correctDisplayed;
+  return {
+    created: {
+      ...c,
+      correctDisplayed,
+      arguers: c.arguers.map((a) => ({ ...a, honest: a.answer === correctDisplayed })),
+    },
+    question: { ...q, correctIndex: c.displayed[correctDisplayed]! },
+  };
+}
+
+interface Choice {
+  quoteSentence: number;
+  quoteKind: string;
+  comment: boolean;
+  end: boolean;
+  p: number;
+}
+
+function moveFor(state: TrialState, choice: Choice): Move | null {
+  const turn = nextTurn(state);
+  if (!turn) return null;
+  if (turn.kind === 'speech') {
+    const quote =
+      choice.quoteKind === 'exact'
+        ? ` <quote>${sentences[choice.quoteSentence]!.slice(0, 40)}</quote>`
+        : choice.quoteKind === 'invented'
+          ? ' <quote>a dragon guarded the hatch</quote>'
+          : '';
+    return { type: 'argument', role: turn.roles[0]!, text: `Round ${turn.round} argument.${quote}` };
+  }
+  const comment =
+    turn.mayComment && (choice.comment || turn.mustComment) ? 'What does the logbook say?' : undefined;
+  const end = turn.final || (turn.mayEnd && choice.end && !(turn.mustComment && !comment));
+  return {
+    type: 'judgement',
+    probabilities: [choice.p, 1 - choice.p],
+    end,
+    ...(comment && !end ? { comment } : {}),
+  };
+}
+
+describe('judge views hide the truth before the verdict', () => {
+  it.each(PROTOCOL_KINDS)('%s', (protocol) => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rounds: fc.integer({ min: 1, max: 4 }),
+          speeches: fc.constantFrom('sequential', 'simultaneous'),
+          beliefsEachRound: fc.boolean(),
+          judgeMayEndEarly: fc.boolean(),
+          correctDisplayed: fc.constantFrom(0, 1),
+        }),
+        fc.array(moveChoice, { minLength: 1, maxLength: 30 }),
+        ({ correctDisplayed, ...ruleChoice }, choices) => {
+          const c = created(rules({ protocol, ...ruleChoice, quoteLimit: null }), correctDisplayed);
+          const q: Question = {
+            ...question,
+            answers: question.answers.slice(0, 2),
+            correctIndex: c.displayed[correctDisplayed]!,
+          };
+          const other = flipped(c, q);
+          const state = foldEvents([c]);
+          const twin = foldEvents([other.created]);
+          for (const choice of choices) {
+            if (state.verdict || state.aborted) break;
+            const view = judgeView(state, q);
+            expect(view).toEqual(judgeView(twin, other.question));
+            const json = JSON.stringify(view);
+            expect(json).not.toMatch(/honest|correctDisplayed|correctIndex|"seed"/);
+            expect(view.revealed).toBeNull();
+            if (protocol !== 'oracle') {
+              expect(view.source).toBeNull();
+              const quoted = state.arguments.map((a) => a.text).join(' ');
+              for (const sentence of sentences) {
+                const probe = sentence.slice(10, 50);
+                if (json.includes(probe)) expect(quoted).toContain(probe);
+              }
+            }
+            for (const a of c.arguers) {
+              // Arguers must be told their own side, and never see the judge's private beliefs.
+              const av = arguerView(state, a.role as never, q);
+              expect(av.assignedCorrect).toBe(a.honest);
+              expect(av.transcript.some((e) => e.kind === 'belief')).toBe(false);
+            }
+            const move = moveFor(state, choice);
+            if (!move) break;
+            const result = applyMove(state, move, q.source);
+            const twinResult = applyMove(twin, move, q.source);
+            expect(result.ok).toBe(true);
+            expect(twinResult).toEqual(result);
+            if (!result.ok) return;
+            for (const e of result.events) {
+              applyEvent(state, e);
+              applyEvent(twin, structuredClone(e));
+            }
+          }
+          if (state.verdict) {
+            const view = judgeView(state, q);
+            expect(view.revealed?.correctAnswer).toBe(correctDisplayed);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20261127 },
+    );
+  });
+});
