@@ -1,0 +1,27 @@
+import { TrialEventSchema, type TrialEvent } from '@oversight/core';
+import { AppendConflictError, type Database } from '@oversight/db';
+import { type AppendInput, AppendConflict, type TrialStore } from './store.ts';
+
+/** The runner's store over the project database (embedded PGlite or a PostgreSQL server). */
+export function databaseTrialStore(db: Database): TrialStore {
+  return {
+    async loadEvents(trialId) {
+      const rows = await db.events.load(trialId);
+      return rows.map((row) => TrialEventSchema.parse(row.payload) as TrialEvent);
+    },
+    async append(input: AppendInput) {
+      try {
+        await db.events.append({
+          trialId: input.trialId,
+          expectedSeq: input.expectedSeq,
+          events: input.events,
+          trial: { status: input.status, waitingOn: input.waitingOn },
+          ...(input.judgment ? { judgment: input.judgment } : {}),
+        });
+      } catch (error) {
+        if (error instanceof AppendConflictError) throw new AppendConflict(error.message);
+        throw error;
+      }
+    },
+  };
+}

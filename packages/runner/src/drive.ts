@@ -1,0 +1,164 @@
+import {
+  type ArguerRole,
+  applyEvent,
+  applyMove,
+  arguerView,
+  foldEvents,
+  judgeView,
+  judgmentOf,
+  type Move,
+  nextTurn,
+  type Question,
+  type RewardConfig,
+  type Role,
+  type TrialEvent,
+  type TrialState,
+} from '@oversight/core';
+import { type MoveRequest, type Participant, ParticipantFailure } from './participant.ts';
+import { AppendConflict, type TrialStatus, type TrialStore } from './store.ts';
+
+/** Everything the driver needs to move trials forward. */
+export interface DriveContext {
+  store: TrialStore;
+  questions: (questionId: string) => Question | Promise<Question>;
+  participant: (participantId: string) => Participant;
+  reward: RewardConfig;
+  /** How often a participant may answer with an illegal move before the trial is stopped. */
+  maxAttempts?: number;
+}
+
+export type DriveOutcome = 'finished' | 'aborted' | 'waiting';
+
+function participantIdFor(state: TrialState, role: Role): string {
+  if (role === 'judge') return state.created.judgeId;
+  const arguer = state.created.arguers.find((a) => a.role === role);
+  if (!arguer) throw new Error(`trial ${state.created.trialId} has no ${role}`);
+  return arguer.participantId;
+}
+
+function rolesToMove(state: TrialState): Role[] {
+  const turn = nextTurn(state);
+  if (!turn) return [];
+  return turn.kind === 'speech' ? turn.roles : ['judge'];
+}
+
+/** Status and awaited participant after a state, as cached on the trial row. */
+export function statusOf(state: TrialState, participant: (id: string) => Participant): { status: TrialStatus; waitingOn: string | null } {
+  if (state.verdict) return { status: 'finished', waitingOn: null };
+  if (state.aborted) return { status: 'aborted', waitingOn: null };
+  const roles = rolesToMove(state);
+  const waitingOn = roles.length > 0 ? participantIdFor(state, roles[0]!) : null;
+  const person = roles.some((role) => participant(participantIdFor(state, role)).record.spec.kind === 'human');
+  return { status: person ? 'waiting' : 'active', waitingOn };
+}
+
+export function moveRequest(state: TrialState, role: Role, question: Question, attempt: number, previousError?: string): MoveRequest {
+  const { created } = state;
+  const turn = nextTurn(state);
+  if (!turn) throw new Error('no move is due: the trial has finished');
+  const view = role === 'judge' ? judgeView(state, question) : arguerView(state, role as ArguerRole, question);
+  const arguer = created.arguers.find((a) => a.role === role);
+  return {
+    experimentId: created.experimentId,
+    arm: created.arm,
+    trialId: created.trialId,
+    role,
+    turn,
+    view,
+    trialSeed: created.seed,
+    seed: `${created.seed}/${state.nextSeq}/${role}/${attempt}`,
+    attempt,
+    ...(previousError ? { previousError } : {}),
+    simulationTruth: {
+      correctAnswer: created.correctDisplayed,
+      honest: role === 'judge' ? (created.arguers.length === 1 ? created.arguers[0]!.honest : null) : (arguer?.honest ?? null),
+    },
+  };
+}
+
+/** Asks one participant for a legal move, re-asking with the reason when a move is rejected. */
+async function obtainMove(
+  state: TrialState,
+  role: Role,
+  question: Question,
+  context: DriveContext,
+): Promise<TrialEvent[] | 'wait'> {
+  const participant = context.participant(participantIdFor(state, role));
+  const simulated = participant.record.spec.kind.startsWith('simulated');
+  const maxAttempts = context.maxAttempts ?? 3;
+  let previousError: string | undefined;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const request = moveRequest(state, role, question, attempt, previousError);
+    if (!simulated) delete request.simulationTruth;
+    let response: Awaited<ReturnType<Participant['respond']>>;
+    try {
+      response = await participant.respond(request);
+    } catch (error) {
+      const reason = error instanceof ParticipantFailure ? error.message : `participant error: ${(error as Error).message}`;
+      return [{ type: 'TrialAborted', reason: `${participant.record.id} (${role}): ${reason}`, role }];
+    }
+    if (response.type === 'wait') return 'wait';
+    const move: Move = response.type === 'argument' ? { ...response, role } : response;
+    const result = applyMove(state, move, question.source);
+    if (result.ok) return result.events;
+    previousError = result.error;
+  }
+  return [
+    {
+      type: 'TrialAborted',
+      reason: `${participant.record.id} (${role}) made no legal move in ${maxAttempts} attempts; last error: ${previousError}`,
+      role,
+    },
+  ];
+}
+
+/**
+ * Drives one trial until it finishes or waits for a person. Safe to call again after a crash at
+ * any point: it reloads the log, and an append that lost a race is reloaded rather than doubled.
+ */
+export async function driveTrial(trialId: string, context: DriveContext): Promise<DriveOutcome> {
+  let state = foldEvents(await context.store.loadEvents(trialId));
+  const question = await context.questions(state.created.questionId);
+  for (;;) {
+    if (state.verdict) return 'finished';
+    if (state.aborted) return 'aborted';
+    const roles = rolesToMove(state);
+    // Simultaneous speeches are requested together (neither sees the other) and appended in turn.
+    const answers = await Promise.all(roles.map((role) => obtainMove(state, role, question, context)));
+    const events: TrialEvent[] = [];
+    let waiting = false;
+    const next = structuredClone(state);
+    for (const answer of answers) {
+      if (answer === 'wait') {
+        waiting = true;
+        continue;
+      }
+      if (next.verdict || next.aborted) break;
+      for (const event of answer) {
+        applyEvent(next, event);
+        events.push(event);
+      }
+      if (answer.some((e) => e.type === 'TrialAborted')) break;
+    }
+    if (events.length === 0) {
+      // The trial row already says whom it waits for: it was set with the last append or at creation.
+      if (waiting) return 'waiting';
+      throw new Error(`trial ${trialId}: no participant produced a move`);
+    }
+    const { status, waitingOn } = statusOf(next, context.participant);
+    try {
+      await context.store.append({
+        trialId,
+        expectedSeq: state.nextSeq,
+        events,
+        status,
+        waitingOn,
+        judgment: judgmentOf(next, context.reward),
+      });
+      state = next;
+    } catch (error) {
+      if (!(error instanceof AppendConflict)) throw error;
+      state = foldEvents(await context.store.loadEvents(trialId));
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { type ArguerView, createRng, type SimulatedArguerSpec } from '@oversight/core';
+import type { Participant, ParticipantFactory } from '../participant.ts';
+
+/**
+ * A simulated arguer: it builds each speech from the source text, quoting the sentences that share
+ * the most words with the answer it defends. It knows nothing a real arguer would not, and every
+ * event it produces is marked `simulated`.
+ */
+
+const STOPWORDS = new Set(
+  'a an and are as at be but by did do does for from had has have he her his how i in is it its of on or she that the their them they this to was were what when where which who why will with would you'.split(
+    ' ',
+  ),
+);
+
+function contentWords(text: string): Set<string> {
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w.length > 2 && !STOPWORDS.has(w)),
+  );
+}
+
+const sentenceCache = new Map<string, string[]>();
+function sentencesOf(source: string): string[] {
+  let sentences = sentenceCache.get(source);
+  if (!sentences) {
+    sentences = source
+      .split(/(?<=[.!?]["”']?)\s+/)
+      .map((s) => s.replace(/\s+/g, ' ').trim())
+      .filter((s) => s.length >= 20);
+    if (sentenceCache.size > 256) sentenceCache.clear();
+    sentenceCache.set(source, sentences);
+  }
+  return sentences;
+}
+
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, Math.max(0, max));
+  const space = cut.lastIndexOf(' ');
+  return space > max / 2 ? cut.slice(0, space) : cut;
+}
+
+export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, seed: string): string {
+  const rng = createRng(seed);
+  const answer = view.answers[view.assignedAnswer] ?? '';
+  const letter = String.fromCharCode(65 + view.assignedAnswer);
+  const used = new Set(view.transcript.filter((e) => e.speaker === view.role).flatMap((e) => e.quotes.map((q) => q.text)));
+  const target = contentWords(`${answer} ${answer} ${view.question}`);
+  const scored = sentencesOf(view.source)
+    .map((sentence) => {
+      let score = 0;
+      for (const word of contentWords(sentence)) if (target.has(word)) score += 1;
+      return { sentence, score: score + rng.next() * 0.5 };
+    })
+    .sort((a, b) => b.score - a.score);
+  const quoteCount = spec.quotesPerSpeech;
+  const budget = view.quoteLimit ?? Number.POSITIVE_INFINITY;
+  const perQuote = quoteCount > 0 ? Math.floor(budget / quoteCount) : 0;
+  const quotes: string[] = [];
+  for (const { sentence } of scored) {
+    if (quotes.length >= quoteCount || perQuote < 15) break;
+    const quote = clip(sentence, Math.min(perQuote, 240));
+    if (!used.has(quote)) quotes.push(quote);
+  }
+  const lastQuestion = [...view.transcript].reverse().find((e) => e.kind === 'interjection');
+  const round = view.turn?.round ?? 1;
+  const opening =
+    round === 1 && !lastQuestion
+      ? `Answer ${letter} ("${answer}") is correct.`
+      : lastQuestion
+        ? `You asked: "${clip(lastQuestion.text, 120)}". The text supports answer ${letter} ("${answer}").`
+        : `The other side's reading does not fit the text; answer ${letter} ("${answer}") does.`;
+  const evidence = quotes.map((q, i) => `${i === 0 ? 'The story says' : 'It also says'} <quote>${q}</quote>.`);
+  let text = [opening, ...evidence].join(' ');
+  while (text.replace(/<\/?quote>/g, '').length > view.charLimit && evidence.length > 0) {
+    evidence.pop();
+    text = [opening, ...evidence].join(' ');
+  }
+  return clip(text, view.charLimit);
+}
+
+export const simulatedArguer: ParticipantFactory<'simulated-arguer'> = (record): Participant => ({
+  record,
+  async respond(request) {
+    const view = request.view as ArguerView;
+    return {
+      type: 'argument',
+      role: request.role,
+      text: composeArgument(view, record.spec, request.seed),
+      meta: { participantId: record.id, simulated: true },
+    };
+  },
+});
