@@ -1,1 +1,5 @@
-export {};
+export * from './distributions.ts';
+export * from './fisher.ts';
+export * from './proportions.ts';
+export * from './rng.ts';
+export * from './types.ts';
