@@ -1,6 +1,6 @@
-import { TrialEventSchema, type TrialEvent } from '@oversight/core';
+import { type TrialEvent, TrialEventSchema } from '@oversight/core';
 import { AppendConflictError, type Database } from '@oversight/db';
-import { type AppendInput, AppendConflict, type TrialStore } from './store.ts';
+import { AppendConflict, type AppendInput, type TrialStore } from './store.ts';
 
 /** The runner's store over the project database (embedded PGlite or a PostgreSQL server). */
 export function databaseTrialStore(db: Database): TrialStore {

@@ -43,20 +43,32 @@ function rolesToMove(state: TrialState): Role[] {
 }
 
 /** Status and awaited participant after a state, as cached on the trial row. */
-export function statusOf(state: TrialState, participant: (id: string) => Participant): { status: TrialStatus; waitingOn: string | null } {
+export function statusOf(
+  state: TrialState,
+  participant: (id: string) => Participant,
+): { status: TrialStatus; waitingOn: string | null } {
   if (state.verdict) return { status: 'finished', waitingOn: null };
   if (state.aborted) return { status: 'aborted', waitingOn: null };
   const roles = rolesToMove(state);
   const waitingOn = roles.length > 0 ? participantIdFor(state, roles[0]!) : null;
-  const person = roles.some((role) => participant(participantIdFor(state, role)).record.spec.kind === 'human');
+  const person = roles.some(
+    (role) => participant(participantIdFor(state, role)).record.spec.kind === 'human',
+  );
   return { status: person ? 'waiting' : 'active', waitingOn };
 }
 
-export function moveRequest(state: TrialState, role: Role, question: Question, attempt: number, previousError?: string): MoveRequest {
+export function moveRequest(
+  state: TrialState,
+  role: Role,
+  question: Question,
+  attempt: number,
+  previousError?: string,
+): MoveRequest {
   const { created } = state;
   const turn = nextTurn(state);
   if (!turn) throw new Error('no move is due: the trial has finished');
-  const view = role === 'judge' ? judgeView(state, question) : arguerView(state, role as ArguerRole, question);
+  const view =
+    role === 'judge' ? judgeView(state, question) : arguerView(state, role as ArguerRole, question);
   const arguer = created.arguers.find((a) => a.role === role);
   return {
     experimentId: created.experimentId,
@@ -71,7 +83,12 @@ export function moveRequest(state: TrialState, role: Role, question: Question, a
     ...(previousError ? { previousError } : {}),
     simulationTruth: {
       correctAnswer: created.correctDisplayed,
-      honest: role === 'judge' ? (created.arguers.length === 1 ? created.arguers[0]!.honest : null) : (arguer?.honest ?? null),
+      honest:
+        role === 'judge'
+          ? created.arguers.length === 1
+            ? created.arguers[0]!.honest
+            : null
+          : (arguer?.honest ?? null),
     },
   };
 }
@@ -94,7 +111,10 @@ async function obtainMove(
     try {
       response = await participant.respond(request);
     } catch (error) {
-      const reason = error instanceof ParticipantFailure ? error.message : `participant error: ${(error as Error).message}`;
+      const reason =
+        error instanceof ParticipantFailure
+          ? error.message
+          : `participant error: ${(error as Error).message}`;
       return [{ type: 'TrialAborted', reason: `${participant.record.id} (${role}): ${reason}`, role }];
     }
     if (response.type === 'wait') return 'wait';

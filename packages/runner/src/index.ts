@@ -1,1 +1,10 @@
-export {};
+export * from './db-store.ts';
+export * from './drive.ts';
+export * from './experiment.ts';
+export * from './participant.ts';
+export * from './participants/registry.ts';
+export * from './participants/simulated-arguer.ts';
+export * from './participants/simulated-judge.ts';
+export * from './pool.ts';
+export * from './run.ts';
+export * from './store.ts';

@@ -49,7 +49,8 @@ export class MemoryTrialStore implements TrialStore {
   async append(input: AppendInput): Promise<void> {
     const log = this.logs.get(input.trialId);
     if (!log) throw new Error(`no trial ${input.trialId}`);
-    if (log.length !== input.expectedSeq) throw new AppendConflict(`trial ${input.trialId} is at seq ${log.length}`);
+    if (log.length !== input.expectedSeq)
+      throw new AppendConflict(`trial ${input.trialId} is at seq ${log.length}`);
     log.push(...structuredClone(input.events));
     this.status.set(input.trialId, { status: input.status, waitingOn: input.waitingOn });
     if (input.judgment) this.judgments.set(input.trialId, input.judgment);

@@ -1,5 +1,10 @@
 import type { ParticipantRecord } from '@oversight/core';
-import type { Participant, ParticipantContext, ParticipantFactories, ParticipantFactory } from '../participant.ts';
+import type {
+  Participant,
+  ParticipantContext,
+  ParticipantFactories,
+  ParticipantFactory,
+} from '../participant.ts';
 import { human } from './human.ts';
 import { simulatedArguer } from './simulated-arguer.ts';
 import { simulatedJudge } from './simulated-judge.ts';
@@ -16,9 +21,13 @@ export function createParticipant(
   context: ParticipantContext,
   factories: ParticipantFactories,
 ): Participant {
-  const factory = (factories[record.spec.kind] ?? BUILT_IN_PARTICIPANTS[record.spec.kind]) as ParticipantFactory | undefined;
+  const factory = (factories[record.spec.kind] ?? BUILT_IN_PARTICIPANTS[record.spec.kind]) as
+    | ParticipantFactory
+    | undefined;
   if (!factory) {
-    throw new Error(`no participant implementation for kind "${record.spec.kind}" (participant ${record.id})`);
+    throw new Error(
+      `no participant implementation for kind "${record.spec.kind}" (participant ${record.id})`,
+    );
   }
   return factory(record as never, context);
 }

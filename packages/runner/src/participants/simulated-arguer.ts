@@ -47,7 +47,9 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
   const rng = createRng(seed);
   const answer = view.answers[view.assignedAnswer] ?? '';
   const letter = String.fromCharCode(65 + view.assignedAnswer);
-  const used = new Set(view.transcript.filter((e) => e.speaker === view.role).flatMap((e) => e.quotes.map((q) => q.text)));
+  const used = new Set(
+    view.transcript.filter((e) => e.speaker === view.role).flatMap((e) => e.quotes.map((q) => q.text)),
+  );
   const target = contentWords(`${answer} ${answer} ${view.question}`);
   const scored = sentencesOf(view.source)
     .map((sentence) => {
@@ -73,7 +75,9 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
       : lastQuestion
         ? `You asked: "${clip(lastQuestion.text, 120)}". The text supports answer ${letter} ("${answer}").`
         : `The other side's reading does not fit the text; answer ${letter} ("${answer}") does.`;
-  const evidence = quotes.map((q, i) => `${i === 0 ? 'The story says' : 'It also says'} <quote>${q}</quote>.`);
+  const evidence = quotes.map(
+    (q, i) => `${i === 0 ? 'The story says' : 'It also says'} <quote>${q}</quote>.`,
+  );
   let text = [opening, ...evidence].join(' ');
   while (text.replace(/<\/?quote>/g, '').length > view.charLimit && evidence.length > 0) {
     evidence.pop();

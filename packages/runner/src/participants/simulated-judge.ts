@@ -22,7 +22,13 @@ function shift(p: number, offset: number): number {
 }
 
 /** Whether the judge ends up favouring the correct answer in this trial. */
-export function leansCorrect(spec: SimulatedJudgeSpec, view: JudgeView, truth: { honest: boolean | null }, judgeId: string, trialSeed: string): boolean {
+export function leansCorrect(
+  spec: SimulatedJudgeSpec,
+  view: JudgeView,
+  truth: { honest: boolean | null },
+  judgeId: string,
+  trialSeed: string,
+): boolean {
   const rng = createRng(`${trialSeed}/disposition`);
   const skill = skillOffset(judgeId);
   const unswayed = () => rng.next() < shift(spec.unswayedAccuracy, skill);

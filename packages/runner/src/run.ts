@@ -1,0 +1,77 @@
+import type { Question } from '@oversight/core';
+import type { Database } from '@oversight/db';
+import { databaseTrialStore } from './db-store.ts';
+import { type DriveContext, type DriveOutcome, driveTrial } from './drive.ts';
+import { type ExperimentPlan, participantDirectory } from './experiment.ts';
+import type { ParticipantFactories } from './participant.ts';
+import { runPool } from './pool.ts';
+
+export interface RunOptions {
+  factories?: ParticipantFactories;
+  /** Trials driven at once (defaults to the config's `concurrency`). */
+  concurrency?: number;
+  onTrial?: (trialId: string, outcome: DriveOutcome) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  driven: number;
+  outcomes: Record<DriveOutcome, number>;
+}
+
+async function* activeTrialIds(db: Database, experimentId: string): AsyncGenerator<string> {
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await db.trials.list(experimentId, {
+      status: ['active'],
+      limit: 500,
+      ...(afterId ? { afterId } : {}),
+    });
+    if (page.length === 0) return;
+    for (const trial of page) yield trial.id;
+    afterId = page.at(-1)!.id;
+  }
+}
+
+export function driveContext(
+  db: Database,
+  plan: Pick<ExperimentPlan, 'experimentId' | 'config' | 'participants' | 'questions'>,
+  factories: ParticipantFactories = {},
+): DriveContext {
+  const questions = new Map<string, Question>(plan.questions.map((q) => [q.id, q]));
+  return {
+    store: databaseTrialStore(db),
+    questions: (id) => {
+      const q = questions.get(id);
+      if (!q) throw new Error(`question ${id} is not part of experiment ${plan.experimentId}`);
+      return q;
+    },
+    participant: participantDirectory(plan, factories),
+    reward: plan.config.reward,
+  };
+}
+
+/**
+ * Drives every trial that does not wait for a person, until each finishes, aborts or comes to a
+ * person's turn. Resumable: it reads what is left from the database each time.
+ */
+export async function runTrials(
+  db: Database,
+  plan: ExperimentPlan,
+  options: RunOptions = {},
+): Promise<RunSummary> {
+  const context = driveContext(db, plan, options.factories);
+  const summary: RunSummary = { driven: 0, outcomes: { finished: 0, aborted: 0, waiting: 0 } };
+  await runPool(
+    activeTrialIds(db, plan.experimentId),
+    options.concurrency ?? plan.config.concurrency,
+    async (trialId) => {
+      const outcome = await driveTrial(trialId, context);
+      summary.driven += 1;
+      summary.outcomes[outcome] += 1;
+      options.onTrial?.(trialId, outcome);
+    },
+    options.signal,
+  );
+  return summary;
+}
