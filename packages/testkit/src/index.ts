@@ -1,1 +1,1 @@
-export {};
+export * from './fake-openai/index.ts';
