@@ -1,0 +1,259 @@
+/**
+ * Arguer skill as Bradley-Terry ratings, honest and dishonest separately.
+ *
+ * Each arguer gets two players: "<id> (honest)" when assigned the correct answer and
+ * "<id> (dishonest)" when assigned a wrong one. A debate judgment is a match between the honest
+ * and the dishonest debater (the honest one wins when the judge is correct). A consultancy or
+ * sandwiching judgment is a match between the single arguer and a per-protocol baseline player
+ * (the arguer wins when the judge accepts its answer).
+ *
+ * Bradley-Terry is fitted on the aggregated win matrix, so it does not depend on the order of
+ * the matches (unlike Elo). A weak prior — each player plays `priorGames` virtual games against
+ * an anchor of strength 1, winning half — keeps ratings finite for unbeaten or winless players
+ * and fixes the scale. Fitting uses Hunter's (2004) MM iterations, which increase the posterior
+ * at every step; standard errors come from the inverse observed information (log scale).
+ */
+import { isDebateProtocol, isSingleArguerProtocol, type JudgmentRow } from './judgment.ts';
+import { invert, solve } from './linalg.ts';
+
+export interface Match {
+  player1: string;
+  player2: string;
+  /** True when player1 won. */
+  player1Won: boolean;
+}
+
+export interface BradleyTerryOptions {
+  /** Virtual games per player against the anchor (half won). Default 2. */
+  priorGames?: number;
+  maxIterations?: number;
+  tolerance?: number;
+}
+
+export interface PlayerRating {
+  player: string;
+  /** log strength (natural log) relative to the mean over players. */
+  logStrength: number;
+  /** Elo-scale rating: 1500 + 400·log10(strength / geometric-mean strength). */
+  elo: number;
+  /** Standard error of `elo` (null if the information matrix could not be inverted). */
+  eloStandardError: number | null;
+  games: number;
+  wins: number;
+}
+
+export interface BradleyTerryFit {
+  ratings: PlayerRating[];
+  iterations: number;
+  converged: boolean;
+}
+
+const ELO_PER_LOG = 400 / Math.LN10;
+
+/** Aggregated results: players, wins per player and games per unordered pair. */
+export class MatchTable {
+  readonly players: string[] = [];
+  readonly wins: number[] = [];
+  readonly games: number[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly pairs = new Map<string, number>();
+
+  private id(p: string): number {
+    let i = this.index.get(p);
+    if (i === undefined) {
+      i = this.players.length;
+      this.index.set(p, i);
+      this.players.push(p);
+      this.wins.push(0);
+      this.games.push(0);
+    }
+    return i;
+  }
+
+  /** Record `count` games between player1 and player2 of which player1 won `player1Wins`. */
+  add(player1: string, player2: string, player1Wins: number, count = 1): void {
+    const a = this.id(player1);
+    const b = this.id(player2);
+    if (a === b || count === 0) return;
+    this.wins[a]! += player1Wins;
+    this.wins[b]! += count - player1Wins;
+    this.games[a]! += count;
+    this.games[b]! += count;
+    const key = a < b ? `${a},${b}` : `${b},${a}`;
+    this.pairs.set(key, (this.pairs.get(key) ?? 0) + count);
+  }
+
+  edges(): { i: number; j: number; n: number }[] {
+    return [...this.pairs.entries()].map(([k, n]) => {
+      const [i, j] = k.split(',').map(Number) as [number, number];
+      return { i, j, n };
+    });
+  }
+}
+
+/** Fit a Bradley-Terry model with a weak prior. Output order: players by first appearance. */
+export function fitBradleyTerry(
+  matches: readonly Match[] | MatchTable,
+  options: BradleyTerryOptions = {},
+): BradleyTerryFit {
+  let table: MatchTable;
+  if (matches instanceof MatchTable) table = matches;
+  else {
+    table = new MatchTable();
+    for (const m of matches) table.add(m.player1, m.player2, m.player1Won ? 1 : 0);
+  }
+  return fitTable(table, options);
+}
+
+function fitTable(table: MatchTable, options: BradleyTerryOptions): BradleyTerryFit {
+  const prior = options.priorGames ?? 2;
+  const maxIterations = options.maxIterations ?? 10000;
+  const tolerance = options.tolerance ?? 1e-10;
+  const { players, wins, games } = table;
+  const P = players.length;
+  const edges = table.edges();
+  const theta = new Float64Array(P);
+  const gammaOf = (i: number): number => Math.exp(theta[i]!);
+  const information = (): number[][] => {
+    const info = Array.from({ length: P }, () => new Array<number>(P).fill(0));
+    for (let i = 0; i < P; i++) info[i]![i] = (prior * gammaOf(i)) / (gammaOf(i) + 1) ** 2;
+    for (const e of edges) {
+      const gi = gammaOf(e.i);
+      const gj = gammaOf(e.j);
+      const w = (e.n * gi * gj) / (gi + gj) ** 2;
+      info[e.i]![e.i]! += w;
+      info[e.j]![e.j]! += w;
+      info[e.i]![e.j]! -= w;
+      info[e.j]![e.i]! -= w;
+    }
+    return info;
+  };
+  const gradient = (): Float64Array => {
+    const g = new Float64Array(P);
+    for (let i = 0; i < P; i++) g[i] = wins[i]! + prior / 2 - (prior * gammaOf(i)) / (gammaOf(i) + 1);
+    for (const e of edges) {
+      const gi = gammaOf(e.i);
+      const gj = gammaOf(e.j);
+      g[e.i]! -= (e.n * gi) / (gi + gj);
+      g[e.j]! -= (e.n * gj) / (gi + gj);
+    }
+    return g;
+  };
+  let iterations = 0;
+  let converged = false;
+  const useNewton = P <= 1500;
+  // A few MM sweeps (Hunter 2004) give a good start; Newton then converges quadratically (the log
+  // posterior is concave in log-strength). MM alone is slow along the common-shift direction,
+  // which only the weak prior pins down, so it is used alone only for very many players.
+  const mmSweeps = useNewton ? 20 : maxIterations;
+  for (; iterations < mmSweeps; iterations++) {
+    const denom = new Float64Array(P);
+    for (let i = 0; i < P; i++) denom[i] = prior / (gammaOf(i) + 1);
+    for (const e of edges) {
+      const d = e.n / (gammaOf(e.i) + gammaOf(e.j));
+      denom[e.i]! += d;
+      denom[e.j]! += d;
+    }
+    let change = 0;
+    const next = new Float64Array(P);
+    for (let i = 0; i < P; i++) {
+      next[i] = Math.log((wins[i]! + prior / 2) / denom[i]!);
+      change = Math.max(change, Math.abs(next[i]! - theta[i]!));
+    }
+    theta.set(next);
+    if (change < tolerance) {
+      converged = true;
+      break;
+    }
+  }
+  if (useNewton && !converged) {
+    for (let it = 0; it < 100; it++, iterations++) {
+      const step = solve(information(), Array.from(gradient()));
+      if (!step) break;
+      let change = 0;
+      for (let i = 0; i < P; i++) {
+        const d = Math.max(-2, Math.min(2, step[i]!));
+        theta[i]! += d;
+        change = Math.max(change, Math.abs(d));
+      }
+      if (change < tolerance) {
+        converged = true;
+        break;
+      }
+    }
+  }
+  // Ratings are reported relative to the players' mean (Elo 1500 = average player); standard
+  // errors are those of θ_i − mean(θ), which do not include the weakly identified overall level.
+  let meanTheta = 0;
+  for (let i = 0; i < P; i++) meanTheta += theta[i]! / Math.max(1, P);
+  let se: (number | null)[] = players.map(() => null);
+  if (P > 1 && P <= 2000) {
+    const inv = invert(information());
+    if (inv) {
+      const rowMean = inv.map((row) => row.reduce((a, v) => a + v, 0) / P);
+      const total = rowMean.reduce((a, v) => a + v, 0) / P;
+      se = players.map((_, i) => Math.sqrt(Math.max(0, inv[i]![i]! - 2 * rowMean[i]! + total)) * ELO_PER_LOG);
+    }
+  }
+  const ratings = players.map((player, i) => {
+    const logStrength = theta[i]! - meanTheta;
+    return {
+      player,
+      logStrength,
+      elo: 1500 + logStrength * ELO_PER_LOG,
+      eloStandardError: se[i] ?? null,
+      games: games[i]!,
+      wins: wins[i]!,
+    };
+  });
+  return { ratings, iterations, converged };
+}
+
+export type ArguerRole = 'honest' | 'dishonest' | 'baseline';
+
+export interface ArguerRating extends PlayerRating {
+  arguerId: string;
+  role: ArguerRole;
+}
+
+const SEP = '\u0000';
+
+/** Turn judgments into Bradley-Terry matches between (arguer, role) players. */
+export function arguerMatchTable(rows: readonly JudgmentRow[]): MatchTable {
+  const table = new MatchTable();
+  for (const r of rows) {
+    if (isDebateProtocol(r.protocol)) {
+      if (r.honestArguerId === null || r.dishonestArguerId === null) continue;
+      table.add(
+        `${r.honestArguerId}${SEP}honest`,
+        `${r.dishonestArguerId}${SEP}dishonest`,
+        r.correct ? 1 : 0,
+      );
+    } else if (isSingleArguerProtocol(r.protocol) && r.arguerHonest !== null) {
+      const arguer = r.arguerHonest ? r.honestArguerId : r.dishonestArguerId;
+      if (arguer === null) continue;
+      // the arguer wins when the judge accepts its answer
+      const won = r.arguerHonest ? r.correct : !r.correct;
+      table.add(
+        `${arguer}${SEP}${r.arguerHonest ? 'honest' : 'dishonest'}`,
+        `${r.protocol}${SEP}baseline`,
+        won ? 1 : 0,
+      );
+    }
+  }
+  return table;
+}
+
+/** Honest and dishonest Bradley-Terry ratings per arguer (plus per-protocol baselines). */
+export function arguerRatings(
+  rows: readonly JudgmentRow[],
+  options: BradleyTerryOptions = {},
+): ArguerRating[] {
+  const fit = fitBradleyTerry(arguerMatchTable(rows), options);
+  return fit.ratings
+    .map((r) => {
+      const [arguerId, role] = r.player.split(SEP) as [string, ArguerRole];
+      return { ...r, player: `${arguerId} (${role})`, arguerId, role };
+    })
+    .sort((a, b) => b.elo - a.elo || a.player.localeCompare(b.player));
+}
