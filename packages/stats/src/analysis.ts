@@ -20,7 +20,6 @@ import { fisherExactTest } from './fisher.ts';
 import { capitalise, finiteOrNull, fixed, pct, pctInterval, pValueText } from './format.ts';
 import { fitArmGlmm, type GlmmFit, glmmContrast } from './glmm.ts';
 import {
-  isBaselineProtocol,
   isDebateProtocol,
   isSingleArguerProtocol,
   type JudgmentRow,
@@ -207,8 +206,26 @@ function validate(rows: readonly JudgmentRow[]): void {
   }
 }
 
-function buildColumns(rows: readonly JudgmentRow[], armOrder: readonly string[]): Columns {
+/** Arms in the requested order, then the rest by protocol (debate first, baselines last), then first appearance. */
+function orderArms(rows: readonly JudgmentRow[], armOrder: readonly string[]): string[] {
+  const first = new Map<string, { index: number; protocol: Protocol }>();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!first.has(r.arm)) first.set(r.arm, { index: first.size, protocol: r.protocol });
+  }
+  const rest = [...first.entries()]
+    .filter(([arm]) => !armOrder.includes(arm))
+    .sort(
+      (a, b) =>
+        PROTOCOLS.indexOf(a[1].protocol) - PROTOCOLS.indexOf(b[1].protocol) || a[1].index - b[1].index,
+    )
+    .map(([arm]) => arm);
+  return [...armOrder, ...rest];
+}
+
+function buildColumns(rows: readonly JudgmentRow[], requestedOrder: readonly string[]): Columns {
   const n = rows.length;
+  const armOrder = orderArms(rows, requestedOrder);
   const armIndex = new Map<string, number>();
   const arms: string[] = [];
   const armProtocol: Protocol[] = [];
@@ -415,14 +432,14 @@ export function analyzeExperiment(
     const cells: { cluster: string; arm: string; successes: number; trials: number }[] = [];
     for (let a = 0; a < A; a++) {
       const { counts } = countsFor(armRows[a]!, cols.cluster.judge, cols.clusterCount.judge, won);
-      counts.clusters.forEach((c, k) =>
+      counts.clusters.forEach((c, k) => {
         cells.push({
           cluster: c,
           arm: cols.arms[a]!,
           successes: counts.successes[k]!,
           trials: counts.trials[k]!,
-        }),
-      );
+        });
+      });
     }
     glmmFit = fitArmGlmm(cells, cols.arms, { quadraturePoints });
     if (glmmFit.singular) {
@@ -804,15 +821,27 @@ function comparisonSentence(c: ArmComparison, alpha: number, level: number, many
   return `${s}.`;
 }
 
+export interface VerdictGroups {
+  arms: string[];
+  induction: string[];
+  honesty: string[];
+  comparisons: string[];
+}
+
+/** The verdict sentences grouped by section. */
+export function verdictGroups(report: AnalysisReport): VerdictGroups {
+  const { level, alpha } = report.options;
+  const many = report.comparisons.length > 1;
+  return {
+    arms: report.arms.filter((s) => s.n > 0).map((s) => armSentence(s, level)),
+    induction: report.byInduction.filter((s) => s.n > 0).map((s) => armSentence(s, level)),
+    honesty: report.honesty.map((h) => honestySentence(h, level)),
+    comparisons: report.comparisons.map((c) => comparisonSentence(c, alpha, level, many)),
+  };
+}
+
 /** The plain-language verdicts of a report (also stored in report.verdicts). */
 export function verdictSentences(report: AnalysisReport): string[] {
-  const { level, alpha } = report.options;
-  const out: string[] = [];
-  for (const s of report.arms) if (s.n > 0) out.push(armSentence(s, level));
-  for (const s of report.byInduction) if (s.n > 0) out.push(armSentence(s, level));
-  for (const h of report.honesty) out.push(honestySentence(h, level));
-  const many = report.comparisons.length > 1;
-  for (const c of report.comparisons) out.push(comparisonSentence(c, alpha, level, many));
-  void isBaselineProtocol;
-  return out;
+  const g = verdictGroups(report);
+  return [...g.arms, ...g.induction, ...g.honesty, ...g.comparisons];
 }
