@@ -1,1 +1,15 @@
-export {};
+export {
+  AppendConflictError,
+  DatabaseLockedError,
+  DatabaseUnreachableError,
+  ExperimentConfigChangedError,
+  type LockHolder,
+  ParticipantIdTakenError,
+} from './errors.ts';
+export { Prisma, PrismaClient } from './generated/prisma/client.ts';
+export { applyMigrations } from './migrate/apply.ts';
+export { migrationsDir, schemaPath } from './migrate/migrations.ts';
+export { type Database, type OpenDatabaseOptions, openDatabase, redact, resolveDataDir } from './open.ts';
+export type * from './repositories/index.ts';
+export type { TrialListOptions } from './repositories/trials.ts';
+export type * from './types.ts';

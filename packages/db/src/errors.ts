@@ -1,0 +1,102 @@
+// Errors callers are expected to catch and show to a user, so their messages say what to do next.
+
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  command: string;
+  startedAt: string;
+}
+
+/** Another process holds the embedded database: PGlite allows one process per data folder. */
+export class DatabaseLockedError extends Error {
+  override readonly name = 'DatabaseLockedError';
+  constructor(
+    readonly lockPath: string,
+    readonly holder: LockHolder | null,
+    /** The holder is this very process (a Database on that folder not closed yet). */
+    readonly sameProcess = false,
+  ) {
+    const dir = lockPath.replace(/[/\\][^/\\]+$/, '');
+    const who = holder
+      ? `process ${holder.pid} on ${holder.hostname} (command: ${holder.command}; started ${holder.startedAt})`
+      : 'another process (its lock file is being written or is unreadable)';
+    super(
+      sameProcess
+        ? `The embedded database in ${dir} is already open in this process (opened ${holder?.startedAt ?? 'earlier'}); close that Database first or share it.`
+        : [
+            `The embedded database in ${dir} is in use by ${who}.`,
+            'The embedded database (PGlite) can be opened by one process at a time. To run several processes at',
+            'once, start a PostgreSQL server and point all of them at it, e.g.',
+            '  DATABASE_URL=postgresql://user:password@localhost:5432/oversight <command>',
+            `If that process is no longer running, delete ${lockPath}.`,
+          ].join('\n'),
+    );
+  }
+}
+
+/** DATABASE_URL is set but no server answers there. */
+export class DatabaseUnreachableError extends Error {
+  override readonly name = 'DatabaseUnreachableError';
+  constructor(
+    readonly location: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      [
+        `Cannot connect to the PostgreSQL server at ${location}: ${reason || 'no answer'}.`,
+        'Check that the server is running and that host, port, user, password and database name are right.',
+        'To use the embedded database instead (one process at a time, no server needed), unset DATABASE_URL.',
+      ].join('\n'),
+      { cause },
+    );
+  }
+}
+
+/** The experiment id exists with a different configuration; reusing it would mix two designs. */
+export class ExperimentConfigChangedError extends Error {
+  override readonly name = 'ExperimentConfigChangedError';
+  constructor(
+    readonly experimentId: string,
+    readonly storedHash: string,
+    readonly newHash: string,
+  ) {
+    super(
+      [
+        `Experiment "${experimentId}" already exists with a different configuration (stored hash ${storedHash}, now ${newHash}).`,
+        'Its trials were planned from the old configuration, so continuing would mix two designs.',
+        `Either give the experiment a new id/name in the config, or delete the old one: oversight db drop-experiment ${experimentId}`,
+      ].join('\n'),
+    );
+  }
+}
+
+/** Another writer appended to the trial first (or this append was already applied): nothing was written. */
+export class AppendConflictError extends Error {
+  override readonly name = 'AppendConflictError';
+  constructor(
+    readonly trialId: string,
+    readonly expectedSeq: number,
+    /** The trial's nextSeq as read after the conflict; null when the trial does not exist. */
+    readonly actualSeq: number | null,
+  ) {
+    super(
+      actualSeq === null
+        ? `Cannot append to trial ${trialId}: no such trial.`
+        : `Append conflict on trial ${trialId}: expected to write seq ${expectedSeq} but the log is at ${actualSeq}. Reload the events and retry.`,
+    );
+  }
+}
+
+/** Participant ids are global keys; the same id in two experiments would overwrite one with the other. */
+export class ParticipantIdTakenError extends Error {
+  override readonly name = 'ParticipantIdTakenError';
+  constructor(
+    readonly participantId: string,
+    readonly otherExperimentId: string,
+  ) {
+    super(
+      `Participant id "${participantId}" already belongs to experiment "${otherExperimentId}"; participant ids must be unique across experiments (prefix them with the experiment id).`,
+    );
+  }
+}

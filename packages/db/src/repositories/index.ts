@@ -1,0 +1,40 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { type EventsRepository, eventsRepository } from './events.ts';
+import { type ExperimentsRepository, experimentsRepository } from './experiments.ts';
+import { type JudgmentsRepository, judgmentsRepository } from './judgments.ts';
+import { type LlmRepository, llmRepository } from './llm.ts';
+import { type ParticipantsRepository, participantsRepository } from './participants.ts';
+import { type QuestionsRepository, questionsRepository } from './questions.ts';
+import { type TrialsRepository, trialsRepository } from './trials.ts';
+
+export interface Repositories {
+  experiments: ExperimentsRepository;
+  questions: QuestionsRepository;
+  participants: ParticipantsRepository;
+  trials: TrialsRepository;
+  events: EventsRepository;
+  judgments: JudgmentsRepository;
+  llm: LlmRepository;
+}
+
+export function createRepositories(prisma: PrismaClient): Repositories {
+  return {
+    experiments: experimentsRepository(prisma),
+    questions: questionsRepository(prisma),
+    participants: participantsRepository(prisma),
+    trials: trialsRepository(prisma),
+    events: eventsRepository(prisma),
+    judgments: judgmentsRepository(prisma),
+    llm: llmRepository(prisma),
+  };
+}
+
+export type {
+  EventsRepository,
+  ExperimentsRepository,
+  JudgmentsRepository,
+  LlmRepository,
+  ParticipantsRepository,
+  QuestionsRepository,
+  TrialsRepository,
+};

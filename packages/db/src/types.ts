@@ -1,0 +1,188 @@
+// Row and input types of the repositories. The db package stays independent of @oversight/core: event
+// payloads are opaque JSON objects with a `type` discriminator; core defines the precise union.
+import type { Prisma } from './generated/prisma/client.ts';
+
+/** An event as stored: a JSON object with a string `type` (the core package narrows it). */
+export type StoredEventPayload = { type: string } & Record<string, unknown>;
+
+export interface StoredEvent {
+  seq: number;
+  payload: StoredEventPayload;
+  recordedAt: Date;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+/** Prisma's JSON input type; values handed to the repositories must be JSON-serialisable. */
+export type JsonInput = Prisma.InputJsonValue;
+
+export interface ExperimentInput {
+  id: string;
+  name: string;
+  seed: string;
+  config: JsonObject;
+  configHash: string;
+}
+
+export interface ExperimentRow extends ExperimentInput {
+  createdAt: Date;
+}
+
+/** A question with its story, in the shape of @oversight/core's Question. */
+export interface QuestionInput {
+  id: string;
+  storyId: string;
+  storyTitle: string;
+  question: string;
+  answers: string[];
+  correctIndex: number;
+  /** The story text; stored once per storyId. */
+  source: string;
+  distractorIndex?: number | undefined;
+  metadata: JsonObject;
+}
+
+export interface StoredQuestion extends QuestionInput {
+  dataset: string;
+}
+
+export interface ParticipantInput {
+  id: string;
+  kind: string;
+  label: string;
+  spec: JsonObject;
+}
+
+export interface ParticipantRow extends ParticipantInput {
+  experimentId: string;
+}
+
+export interface TrialInput {
+  id: string;
+  experimentId: string;
+  arm: string;
+  protocol: string;
+  questionId: string;
+  judgeId: string;
+  ordinal: number;
+  status: string;
+  waitingOn: string | null;
+  /** The seq-0 event, written with the trial. */
+  created: StoredEventPayload;
+}
+
+export interface TrialRow {
+  id: string;
+  experimentId: string;
+  arm: string;
+  protocol: string;
+  questionId: string;
+  judgeId: string;
+  ordinal: number;
+  status: string;
+  waitingOn: string | null;
+  nextSeq: number;
+  updatedAt: Date;
+}
+
+/**
+ * A Judgment row to write with the verdict. The denormalised columns (experimentId, arm, protocol,
+ * questionId, storyId, judgeId) are always copied from the trial and its question inside the append, so
+ * they cannot disagree with it; they may be passed (e.g. a whole JudgmentRecord from core) and are then
+ * checked against the trial first: a mismatch throws and nothing is written.
+ */
+export interface JudgmentRowInput {
+  trialId?: string;
+  experimentId?: string;
+  arm?: string;
+  protocol?: string;
+  questionId?: string;
+  storyId?: string;
+  judgeId?: string;
+  arguerHonest?: boolean | null;
+  induction?: string | null;
+  honestArguerId?: string | null;
+  dishonestArguerId?: string | null;
+  probCorrect: number;
+  correct: boolean;
+  rounds: number;
+  reward: number;
+  /** The judge's probability on the correct answer after each judge turn, the verdict last. */
+  beliefs: number[];
+}
+
+export interface JudgmentRow {
+  trialId: string;
+  experimentId: string;
+  arm: string;
+  protocol: string;
+  questionId: string;
+  storyId: string;
+  judgeId: string;
+  arguerHonest: boolean | null;
+  induction: string | null;
+  honestArguerId: string | null;
+  dishonestArguerId: string | null;
+  probCorrect: number;
+  correct: boolean;
+  rounds: number;
+  reward: number;
+  beliefs: number[];
+}
+
+export interface AppendInput {
+  trialId: string;
+  /** The trial's nextSeq as last read; the events get seq expectedSeq, expectedSeq + 1, … */
+  expectedSeq: number;
+  events: StoredEventPayload[];
+  /** The trial's status and waitingOn after these events (a cache of the fold over the log). */
+  trial: { status: string; waitingOn: string | null };
+  judgment?: JudgmentRowInput;
+}
+
+export interface AppendResult {
+  /** The trial's nextSeq after the append. */
+  nextSeq: number;
+  recordedAt: Date;
+}
+
+export interface LlmCacheEntry {
+  key: string;
+  model: string;
+  request: unknown;
+  response: unknown;
+  createdAt: Date;
+}
+
+export interface LlmCallInput {
+  /** Defaults to a random UUID. */
+  id?: string;
+  experimentId?: string | null;
+  trialId?: string | null;
+  role: string;
+  model: string;
+  endpoint: string;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  cached: boolean;
+  ok: boolean;
+  error?: string | null;
+  createdAt?: Date;
+}
+
+export interface CostTotals {
+  calls: number;
+  cachedCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+export interface CostSummary {
+  /** Per arm of the trial each call belonged to. */
+  byArm: Record<string, CostTotals>;
+  /** Calls of the experiment not tied to a trial (e.g. setup, calibration). */
+  noTrial: CostTotals;
+  total: CostTotals;
+}

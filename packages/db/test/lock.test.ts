@@ -1,0 +1,146 @@
+// The embedded database admits one process at a time. These tests use real child processes.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DatabaseLockedError, DatabaseUnreachableError, openDatabase } from '../src/index.ts';
+import { tempDir } from './backends.ts';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const childScript = fileURLToPath(new URL('./fixtures/child.ts', import.meta.url));
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+}
+
+/** Spawns the fixture with node itself (not the tsx wrapper), so child.pid is the process holding the lock. */
+function startChild(mode: 'hold' | 'write', dir: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, mode, dir], {
+    cwd: packageDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: '' },
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const waitFor = (predicate: (out: string) => boolean, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (predicate(stdout)) {
+          clearInterval(timer);
+          resolve();
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          clearInterval(timer);
+          reject(new Error(`child exited before ${what}: ${stderr}`));
+        }
+      };
+      const timer = setInterval(check, 20);
+    });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, waitFor, exited, output: () => stdout };
+}
+
+describe('embedded database lock', () => {
+  it('a second process gets DatabaseLockedError naming the holder; the lock goes with a SIGTERM', async () => {
+    const dir = dataDir();
+    const holder = startChild('hold', dir);
+    await holder.waitFor((out) => out.includes('ready'), 'ready');
+
+    const attempt = openDatabase({ dataDir: dir });
+    await expect(attempt).rejects.toBeInstanceOf(DatabaseLockedError);
+    const error = (await attempt.catch((e: unknown) => e)) as DatabaseLockedError;
+    expect(error.holder?.pid).toBe(holder.child.pid);
+    expect(error.message).toContain(`process ${holder.child.pid}`);
+    expect(error.message).toContain('child.ts hold');
+    expect(error.message).toContain(error.holder!.startedAt);
+    expect(error.message).toContain('DATABASE_URL=postgresql://');
+
+    // The handler must not swallow SIGTERM: the process exits by the signal, and releases the lock.
+    holder.child.kill('SIGTERM');
+    expect(await holder.exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(fs.existsSync(path.join(dir, 'db.lock'))).toBe(false);
+    const db = await openDatabase({ dataDir: dir });
+    expect(db.kind).toBe('embedded');
+    await db.close();
+  });
+
+  it('after SIGKILL the stale lock is taken over and every committed event is there', async () => {
+    const dir = dataDir();
+    const writer = startChild('write', dir);
+    await writer.waitFor((out) => (out.match(/committed/g)?.length ?? 0) >= 40, '40 commits');
+    writer.child.kill('SIGKILL');
+    expect((await writer.exited).signal).toBe('SIGKILL');
+    const committed = Math.max(...[...writer.output().matchAll(/committed (\d+)/g)].map((m) => Number(m[1])));
+
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'db.lock'), 'utf8')) as { pid: number };
+    expect(lock.pid).toBe(writer.child.pid); // left behind by the killed process
+
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      const log = await db.events.load('kill-t');
+      // Everything acknowledged before the kill survived; at most one more commit raced the kill.
+      expect(log.length).toBeGreaterThanOrEqual(committed + 1);
+      expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i));
+      expect((await db.trials.get('kill-t'))?.nextSeq).toBe(log.length);
+      // And the database is writable again.
+      await db.events.append({
+        trialId: 'kill-t',
+        expectedSeq: log.length,
+        events: [{ type: 'AfterRecovery' }],
+        trial: { status: 'active', waitingOn: null },
+      });
+      const lockNow = JSON.parse(fs.readFileSync(path.join(dir, 'db.lock'), 'utf8')) as { pid: number };
+      expect(lockNow.pid).toBe(process.pid);
+    } finally {
+      await db.close();
+    }
+    expect(fs.existsSync(path.join(dir, 'db.lock'))).toBe(false);
+  });
+
+  it('the same folder cannot be opened twice in one process', async () => {
+    const dir = dataDir();
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      await expect(openDatabase({ dataDir: dir })).rejects.toThrow(/already open in this process/);
+    } finally {
+      await db.close();
+    }
+    const again = await openDatabase({ dataDir: dir });
+    await again.close();
+  });
+
+  it('an unreachable DATABASE_URL names host and port and suggests the embedded default', async () => {
+    const previous = process.env.DATABASE_URL;
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    process.env.DATABASE_URL = 'postgresql://me:secret@127.0.0.1:1/oversight';
+    try {
+      const attempt = openDatabase();
+      await expect(attempt).rejects.toBeInstanceOf(DatabaseUnreachableError);
+      await expect(attempt).rejects.toThrow(/127\.0\.0\.1:1/);
+      await expect(attempt).rejects.toThrow(/unset DATABASE_URL/);
+      await expect(attempt).rejects.not.toThrow(/secret/);
+    } finally {
+      if (previous === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = previous;
+    }
+  });
+});
