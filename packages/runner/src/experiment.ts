@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   createRng,
   type ExperimentConfig,
+  type ExperimentParticipants,
   experimentParticipants,
   foldEvents,
   type ParticipantRecord,
@@ -62,14 +63,19 @@ export function planExperiment(config: ExperimentConfig, dataset: readonly Quest
   const questions = selectQuestions(config, dataset);
   if (questions.length === 0) throw new Error('the experiment selects no questions from its dataset');
   const people = experimentParticipants(config);
-  const participants = [
-    ...people.judges.map(({ pool: _pool, ...record }) => record),
-    ...Object.values(people.arguers).flatMap(({ honest, dishonest }) =>
-      honest === dishonest ? [honest] : [honest, dishonest],
-    ),
-  ];
   const trials = planTrials(config.name, config, questions, people);
-  return { experimentId: config.name, config, questions, participants, trials };
+  return { experimentId: config.name, config, questions, participants: participantRecords(config, people), trials };
+}
+
+/** Every participant of an experiment: its judges and each arm's arguers. */
+export function participantRecords(
+  config: ExperimentConfig,
+  people: ExperimentParticipants = experimentParticipants(config),
+): ParticipantRecord[] {
+  return [
+    ...people.judges.map(({ pool: _pool, ...record }) => record),
+    ...Object.values(people.arguers).flatMap(({ honest, dishonest }) => (honest === dishonest ? [honest] : [honest, dishonest])),
+  ];
 }
 
 export function participantDirectory(

@@ -1,0 +1,21 @@
+import type { Command } from '../command.ts';
+import { analyzeCommand } from './analyze.ts';
+import { dbCommand } from './db.ts';
+import { demoCommand } from './demo.ts';
+import { exportCommand } from './export.ts';
+import { importCommand } from './import.ts';
+import { judgeCommand } from './judge.ts';
+import { runCommand } from './run.ts';
+import { statusCommand } from './status.ts';
+
+/** Every command, in the order `oversight help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  judgeCommand,
+  statusCommand,
+  analyzeCommand,
+  exportCommand,
+  importCommand,
+  dbCommand,
+  demoCommand,
+];

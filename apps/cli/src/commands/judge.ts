@@ -1,0 +1,111 @@
+import { createInterface } from 'node:readline/promises';
+import {
+  applyEvent,
+  applyMove,
+  ExperimentConfigSchema,
+  foldEvents,
+  judgeView,
+  judgmentOf,
+  type Move,
+  nextTurn,
+  type Question,
+} from '@oversight/core';
+import { driveContext, driveTrial, participantRecords, statusOf } from '@oversight/runner';
+import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
+import { withDatabase } from '../database.ts';
+import { UsageError } from '../exit-codes.ts';
+import { participantFactories } from '../participants.ts';
+import { renderJudgeView } from '../terminal-view.ts';
+
+type Ask = (prompt: string) => Promise<string>;
+
+async function askProbability(ask: Ask, answers: number): Promise<number[]> {
+  for (;;) {
+    const raw = (await ask(`Probability (0-100) that A is correct: `)).trim();
+    const p = Number(raw);
+    if (raw !== '' && Number.isFinite(p) && p >= 0 && p <= 100) {
+      if (answers === 2) return [p / 100, 1 - p / 100];
+      return [p / 100, ...Array.from({ length: answers - 1 }, () => (1 - p / 100) / (answers - 1))];
+    }
+    console.log('Please type a number from 0 to 100.');
+  }
+}
+
+/** Asks the person at the terminal for their move on this turn. */
+async function askMove(ask: Ask, turn: Extract<ReturnType<typeof nextTurn>, { kind: 'judge' }>, answers: number): Promise<Move> {
+  const probabilities = await askProbability(ask, answers);
+  let end = turn.final;
+  if (!end && turn.mayEnd) end = /^y/i.test(await ask('Lock this as your final verdict? [y/N] '));
+  let comment: string | undefined;
+  if (!end && turn.mayComment) {
+    comment = (await ask(turn.mustComment ? 'Your message to the assistant: ' : 'Question or comment for the arguers (Enter to skip): ')).trim() || undefined;
+  }
+  const rationale = end ? (await ask('Why? (optional, Enter to skip): ')).trim() : '';
+  return { type: 'judgement', probabilities, end, ...(comment ? { comment } : {}), ...(rationale ? { rationale } : {}) };
+}
+
+export const judgeCommand: Command = {
+  name: 'judge',
+  usage: 'judge <experiment> --as <judge-id>',
+  summary: 'judge the trials waiting for you, at the terminal',
+  options: { ...DATA_DIR_OPTION, as: { type: 'string' } },
+  async run(input) {
+    const [experimentId] = input.positionals;
+    const judgeId = stringOption(input, 'as');
+    if (!experimentId || !judgeId) throw new UsageError('usage: oversight judge <experiment> --as <judge-id>');
+    return withDatabase(stringOption(input, 'data-dir'), async (db) => {
+      const experiment = await db.experiments.get(experimentId);
+      if (!experiment) throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
+      const config = ExperimentConfigSchema.parse(experiment.config);
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const lines = rl[Symbol.asyncIterator]();
+      // Read line by line so piped answers work as well as typed ones.
+      const ask: Ask = async (prompt) => {
+        process.stdout.write(prompt);
+        const next = await lines.next();
+        if (next.done) throw new UsageError('input ended before the judgment was complete; nothing was recorded for this turn');
+        return next.value;
+      };
+      let judged = 0;
+      try {
+        for (;;) {
+          const [trial] = await db.trials.waitingFor(judgeId, experimentId);
+          if (!trial) break;
+          const stored = (await db.questions.list({ ids: [trial.questionId] }))[0];
+          if (!stored) throw new Error(`question ${trial.questionId} is missing from the database`);
+          const question: Question = { ...stored, ...(stored.distractorIndex === undefined ? {} : { distractorIndex: stored.distractorIndex }) };
+          const scope = { experimentId, config, participants: participantRecords(config), questions: [question] };
+          const context = driveContext(db, scope, participantFactories(db, experimentId, config));
+          let state = foldEvents(await context.store.loadEvents(trial.id));
+          const turn = nextTurn(state);
+          if (turn?.kind !== 'judge') {
+            await driveTrial(trial.id, context);
+            continue;
+          }
+          console.log(`\n${renderJudgeView(judgeView(state, question))}\n`);
+          for (;;) {
+            const move = await askMove(ask, turn, state.created.displayed.length);
+            const result = applyMove(state, move, question.source);
+            if (!result.ok) {
+              console.log(`Not accepted: ${result.error}`);
+              continue;
+            }
+            const next = structuredClone(state);
+            for (const event of result.events) applyEvent(next, event);
+            const { status, waitingOn } = statusOf(next, context.participant);
+            await context.store.append({ trialId: trial.id, expectedSeq: state.nextSeq, events: result.events, status, waitingOn, judgment: judgmentOf(next, config.reward) });
+            state = next;
+            break;
+          }
+          judged += 1;
+          if (state.verdict) console.log(`\n${renderJudgeView(judgeView(state, question)).split('\n').at(-1)}`);
+          else await driveTrial(trial.id, context);
+        }
+      } finally {
+        rl.close();
+      }
+      console.log(judged === 0 ? `nothing waits for ${judgeId} in ${experimentId}` : `recorded ${judged} turns; nothing more waits for ${judgeId} now`);
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,67 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const main = path.join(repoRoot, 'apps/cli/src/main.ts');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process, as a user would. */
+export function cli(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, INIT_CWD: options.cwd ?? repoRoot, DATABASE_URL: '', ...options.env },
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function cliChild(args: string[], options: { cwd: string }) {
+  return spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, INIT_CWD: options.cwd, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), `oversight-${prefix}-`));
+}
+
+/** A small questions file in the generic format, with a real story-like source. */
+export function writeQuestions(dir: string, count: number, stories = 4): string {
+  const file = path.join(dir, 'questions.jsonl');
+  const lines = Array.from({ length: count }, (_, i) => {
+    const story = i % stories;
+    const source = Array.from(
+      { length: 30 },
+      (_, k) => `In chapter ${k} of tale ${story}, the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'} before the tide turned.`,
+    ).join(' ');
+    return JSON.stringify({
+      id: `q${String(i).padStart(3, '0')}`,
+      storyId: `story-${story}`,
+      storyTitle: `Tale ${story}`,
+      question: `What did the pilot do in chapter ${i % 30}?`,
+      answers: ['repaired the beacon', 'mapped the reef'],
+      correctIndex: i % 2,
+      source,
+    });
+  });
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+export function writeConfig(dir: string, config: Record<string, unknown>, name = 'config.json'): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
