@@ -87,16 +87,3 @@ export class AppendConflictError extends Error {
     );
   }
 }
-
-/** Participant ids are global keys; the same id in two experiments would overwrite one with the other. */
-export class ParticipantIdTakenError extends Error {
-  override readonly name = 'ParticipantIdTakenError';
-  constructor(
-    readonly participantId: string,
-    readonly otherExperimentId: string,
-  ) {
-    super(
-      `Participant id "${participantId}" already belongs to experiment "${otherExperimentId}"; participant ids must be unique across experiments (prefix them with the experiment id).`,
-    );
-  }
-}

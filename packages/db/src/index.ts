@@ -4,7 +4,6 @@ export {
   DatabaseUnreachableError,
   ExperimentConfigChangedError,
   type LockHolder,
-  ParticipantIdTakenError,
 } from './errors.ts';
 export { Prisma, PrismaClient } from './generated/prisma/client.ts';
 export { applyMigrations } from './migrate/apply.ts';

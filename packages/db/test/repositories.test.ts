@@ -3,7 +3,6 @@ import {
   AppendConflictError,
   type Database,
   ExperimentConfigChangedError,
-  ParticipantIdTakenError,
   type QuestionInput,
   type TrialInput,
 } from '../src/index.ts';
@@ -147,7 +146,7 @@ for (const backend of backends) {
     });
 
     describe('participants', () => {
-      it('upserts per experiment and refuses an id owned by another experiment', async () => {
+      it('upserts per experiment; the same id may take part in another experiment', async () => {
         const { experimentId } = await seed(db);
         const other = await seed(db);
         const id = uid('judge');
@@ -160,9 +159,9 @@ for (const backend of backends) {
         expect(await db.participants.list(experimentId)).toEqual([
           { id, experimentId, kind: 'llm', label: 'v2', spec: { model: 'n' } },
         ]);
-        await expect(
-          db.participants.upsertMany(other.experimentId, [{ id, kind: 'llm', label: 'x', spec: {} }]),
-        ).rejects.toBeInstanceOf(ParticipantIdTakenError);
+        await db.participants.upsertMany(other.experimentId, [{ id, kind: 'llm', label: 'x', spec: {} }]);
+        expect((await db.participants.list(other.experimentId)).map((p) => p.label)).toEqual(['x']);
+        expect((await db.participants.list(experimentId)).map((p) => p.label)).toEqual(['v2']);
       });
     });
 

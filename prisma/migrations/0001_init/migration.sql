@@ -44,7 +44,7 @@ CREATE TABLE "Participant" (
     "label" TEXT NOT NULL,
     "spec" JSONB NOT NULL,
 
-    CONSTRAINT "Participant_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "Participant_pkey" PRIMARY KEY ("experimentId","id")
 );
 
 -- CreateTable
@@ -129,9 +129,6 @@ CREATE TABLE "LlmCall" (
 
 -- CreateIndex
 CREATE INDEX "Question_dataset_id_idx" ON "Question"("dataset", "id");
-
--- CreateIndex
-CREATE INDEX "Participant_experimentId_idx" ON "Participant"("experimentId");
 
 -- CreateIndex
 CREATE INDEX "Trial_experimentId_status_id_idx" ON "Trial"("experimentId", "status", "id");

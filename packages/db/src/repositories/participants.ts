@@ -1,4 +1,3 @@
-import { ParticipantIdTakenError } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { JsonObject, ParticipantInput, ParticipantRow } from '../types.ts';
 import { json } from './json.ts';
@@ -13,17 +12,11 @@ export function participantsRepository(prisma: PrismaClient): ParticipantsReposi
   return {
     async upsertMany(experimentId, rows) {
       if (rows.length === 0) return;
-      // Participant.id is a global key: refuse to move a participant from another experiment.
-      const taken = await prisma.participant.findFirst({
-        where: { id: { in: rows.map((r) => r.id) }, experimentId: { not: experimentId } },
-        select: { id: true, experimentId: true },
-      });
-      if (taken) throw new ParticipantIdTakenError(taken.id, taken.experimentId);
       await prisma.$transaction(
         rows.map((r) => {
           const data = { kind: r.kind, label: r.label, spec: json(r.spec) };
           return prisma.participant.upsert({
-            where: { id: r.id },
+            where: { experimentId_id: { experimentId, id: r.id } },
             create: { id: r.id, experimentId, ...data },
             update: data,
           });
