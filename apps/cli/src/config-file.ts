@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type ExperimentConfig, ExperimentConfigSchema, InputError, parseInput, type Question } from '@oversight/core';
+import {
+  type ExperimentConfig,
+  ExperimentConfigSchema,
+  InputError,
+  parseInput,
+  type Question,
+} from '@oversight/core';
 import { loadBundledQuestions, loadQuestionFile } from '@oversight/runner';
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import { userCwd } from './env.ts';
 
 export interface LoadedConfig {
@@ -18,19 +25,25 @@ export async function readJsonFile(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, file);
+    throw new InputError(
+      `${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      file,
+    );
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const match = /position (\d+)/.exec((error as Error).message);
-    let where = '';
-    if (match) {
-      const before = text.slice(0, Number(match[1]));
-      where = ` at line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
-    }
-    throw new InputError(`${file}: not valid JSON${where}: ${(error as Error).message}`, file);
+  // jsonc-parser reports where the syntax breaks (Node 20's JSON.parse often does not).
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (first) {
+    const before = text.slice(0, first.offset);
+    const line = before.split('\n').length;
+    const column = first.offset - before.lastIndexOf('\n');
+    throw new InputError(
+      `${file}: not valid JSON at line ${line}, column ${column}: ${printParseErrorCode(first.error)}`,
+      file,
+    );
   }
+  return value;
 }
 
 export function resolveUserPath(p: string): string {

@@ -1,6 +1,6 @@
 import { type Database, openDatabase } from '@oversight/db';
-import { env } from './env.ts';
 import { resolveUserPath } from './config-file.ts';
+import { env } from './env.ts';
 
 /** Opens the embedded database (or DATABASE_URL's server); `--data-dir` beats OVERSIGHT_DATA_DIR. */
 export async function openProjectDatabase(dataDir: string | undefined): Promise<Database> {
@@ -8,7 +8,10 @@ export async function openProjectDatabase(dataDir: string | undefined): Promise<
   return openDatabase(dir ? { dataDir: resolveUserPath(dir) } : { dataDir: resolveUserPath('.oversight') });
 }
 
-export async function withDatabase<T>(dataDir: string | undefined, work: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  dataDir: string | undefined,
+  work: (db: Database) => Promise<T>,
+): Promise<T> {
   const db = await openProjectDatabase(dataDir);
   try {
     return await work(db);

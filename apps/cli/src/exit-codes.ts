@@ -9,7 +9,8 @@ export class UsageError extends Error {
 }
 
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof InputError || error instanceof AssignmentError || error instanceof UsageError) return EXIT.badInput;
+  if (error instanceof InputError || error instanceof AssignmentError || error instanceof UsageError)
+    return EXIT.badInput;
   if (error instanceof ExperimentConfigChangedError) return EXIT.badInput;
   if (error instanceof DatabaseLockedError || error instanceof DatabaseUnreachableError) return EXIT.database;
   return EXIT.failure;

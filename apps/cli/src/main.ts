@@ -28,7 +28,12 @@ async function main(argv: string[]): Promise<number> {
   if (!command) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\nUsage: oversight ${command.usage}`);
   }
@@ -45,7 +50,12 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const code = exitCodeFor(error);
-    const message = error instanceof Error ? (code === EXIT.failure ? (error.stack ?? error.message) : error.message) : String(error);
+    const message =
+      error instanceof Error
+        ? code === EXIT.failure
+          ? (error.stack ?? error.message)
+          : error.message
+        : String(error);
     console.error(`error: ${message}`);
     process.exitCode = code;
   },

@@ -6,11 +6,18 @@ import { cli, tempDir, writeConfig, writeQuestions } from './cli.ts';
 /** Bad input exits with code 2, names the file, the field and the fix, and writes nothing. */
 describe('bad input', () => {
   const dir = tempDir('bad');
-  const dataDir = path.join(dir, 'data');
+  let dataDir = '';
   const questions = writeQuestions(dir, 8);
-  const good = { name: 'bad-input', seed: 1, dataset: { path: path.basename(questions) }, judges: [{ count: 10 }], arms: [{ name: 'debate', protocol: 'debate' }] };
+  const good = {
+    name: 'bad-input',
+    seed: 1,
+    dataset: { path: path.basename(questions) },
+    judges: [{ count: 10 }],
+    arms: [{ name: 'debate', protocol: 'debate' }],
+  };
 
   const expectRejected = (args: string[], ...patterns: RegExp[]) => {
+    dataDir = path.join(tempDir('bad-data'), 'data');
     const result = cli([...args, '--data-dir', dataDir], { cwd: dir });
     expect(result.code, result.stderr).toBe(2);
     for (const pattern of patterns) expect(result.stderr).toMatch(pattern);
@@ -24,7 +31,12 @@ describe('bad input', () => {
 
   it('an unknown protocol', () => {
     const file = writeConfig(dir, { ...good, arms: [{ name: 'x', protocol: 'debait' }] }, 'protocol.json');
-    expectRejected(['run', file], /protocol\.json/, /arms\[0\]\.protocol/, /unknown protocol; use one of: debate/);
+    expectRejected(
+      ['run', file],
+      /protocol\.json/,
+      /arms\[0\]\.protocol/,
+      /unknown protocol; use one of: debate/,
+    );
   });
 
   it('a config that is not JSON', () => {
@@ -35,10 +47,16 @@ describe('bad input', () => {
 
   it('a dataset with a malformed line, or a wrong field', () => {
     const data = path.join(dir, 'broken.jsonl');
-    writeFileSync(data, `${JSON.stringify({ id: 'a', storyId: 's', question: 'q?', answers: ['x', 'y'], correctIndex: 0, source: 'text' })}\n{not json\n`);
+    writeFileSync(
+      data,
+      `${JSON.stringify({ id: 'a', storyId: 's', question: 'q?', answers: ['x', 'y'], correctIndex: 0, source: 'text' })}\n{not json\n`,
+    );
     const file = writeConfig(dir, { ...good, dataset: { path: 'broken.jsonl' } }, 'uses-broken.json');
     expectRejected(['run', file], /broken\.jsonl:2/);
-    writeFileSync(data, `${JSON.stringify({ id: 'a', storyId: 's', question: 'q?', answers: ['x', 'y'], correctIndex: 5, source: 'text' })}\n`);
+    writeFileSync(
+      data,
+      `${JSON.stringify({ id: 'a', storyId: 's', question: 'q?', answers: ['x', 'y'], correctIndex: 5, source: 'text' })}\n`,
+    );
     expectRejected(['run', file], /broken\.jsonl:1/, /correctIndex/);
   });
 

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const main = path.join(repoRoot, 'apps/cli/src/main.ts');
+// Resolved here, so the child finds tsx whatever its working directory.
+const tsx = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number | null;
@@ -14,8 +16,11 @@ export interface CliResult {
 }
 
 /** Runs the real CLI in a child process, as a user would. */
-export function cli(args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+export function cli(
+  args: string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): CliResult {
+  const result = spawnSync(process.execPath, ['--import', tsx, main, ...args], {
     cwd: options.cwd ?? repoRoot,
     input: options.input ?? '',
     encoding: 'utf8',
@@ -26,7 +31,7 @@ export function cli(args: string[], options: { cwd?: string; input?: string; env
 }
 
 export function cliChild(args: string[], options: { cwd: string }) {
-  return spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+  return spawn(process.execPath, ['--import', tsx, main, ...args], {
     cwd: options.cwd,
     env: { ...process.env, INIT_CWD: options.cwd, DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +49,8 @@ export function writeQuestions(dir: string, count: number, stories = 4): string 
     const story = i % stories;
     const source = Array.from(
       { length: 30 },
-      (_, k) => `In chapter ${k} of tale ${story}, the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'} before the tide turned.`,
+      (_, k) =>
+        `In chapter ${k} of tale ${story}, the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'} before the tide turned.`,
     ).join(' ');
     return JSON.stringify({
       id: `q${String(i).padStart(3, '0')}`,

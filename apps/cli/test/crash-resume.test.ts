@@ -11,7 +11,13 @@ const config = (questions: string) => ({
   judges: [{ count: 30 }],
   arms: [
     { name: 'debate', protocol: 'debate', rounds: 3, judgeMayEndEarly: false, trialsPerQuestion: 2 },
-    { name: 'consultancy', protocol: 'consultancy', rounds: 3, judgeMayEndEarly: false, trialsPerQuestion: 2 },
+    {
+      name: 'consultancy',
+      protocol: 'consultancy',
+      rounds: 3,
+      judgeMayEndEarly: false,
+      trialsPerQuestion: 2,
+    },
   ],
   concurrency: 8,
 });
@@ -21,7 +27,7 @@ const PLANNED = 40 * 4;
 describe('crash and resume', () => {
   it('resumes after SIGKILL with exactly the planned trials and byte-identical exports', async () => {
     const dir = tempDir('crash');
-    const questions = path.basename(writeQuestions(dir, 40, 4));
+    const questions = path.basename(writeQuestions(dir, 40, 8));
     const file = writeConfig(dir, config(questions));
     const dataDir = path.join(dir, 'killed');
 
@@ -36,7 +42,9 @@ describe('crash and resume', () => {
           resolve(progress[1]!);
         }
       });
-      child.on('exit', (code) => reject(new Error(`run finished before it could be killed (code ${code}): ${stderr}`)));
+      child.on('exit', (code) =>
+        reject(new Error(`run finished before it could be killed (code ${code}): ${stderr}`)),
+      );
     });
     await new Promise((resolve) => child.once('close', resolve));
     expect(Number(killedAt)).toBeLessThan(PLANNED);
@@ -66,8 +74,14 @@ describe('crash and resume', () => {
     const cleanDir = path.join(dir, 'clean');
     expect(cli(['run', file, '--data-dir', cleanDir], { cwd: dir }).code).toBe(0);
     for (const format of ['csv', 'jsonl']) {
-      const a = cli(['export', 'crash', '--format', format, '--out', `killed.${format}`, '--data-dir', dataDir], { cwd: dir });
-      const b = cli(['export', 'crash', '--format', format, '--out', `clean.${format}`, '--data-dir', cleanDir], { cwd: dir });
+      const a = cli(
+        ['export', 'crash', '--format', format, '--out', `killed.${format}`, '--data-dir', dataDir],
+        { cwd: dir },
+      );
+      const b = cli(
+        ['export', 'crash', '--format', format, '--out', `clean.${format}`, '--data-dir', cleanDir],
+        { cwd: dir },
+      );
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
       const killed = readFileSync(path.join(dir, `killed.${format}`));

@@ -19,7 +19,10 @@ describe('oversight judge', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/4 waiting/);
 
-    const judged = cli(['judge', 'people', '--as', 'ada', '--data-dir', dataDir], { cwd: dir, input: 'lots\n80\nthe quotes were convincing\n'.repeat(4) });
+    const judged = cli(['judge', 'people', '--as', 'ada', '--data-dir', dataDir], {
+      cwd: dir,
+      input: 'lots\n80\nthe quotes were convincing\n'.repeat(4),
+    });
     expect(judged.code, judged.stderr).toBe(0);
     expect(judged.stdout).toMatch(/Question: What did the pilot do/);
     expect(judged.stdout).toMatch(/Consultant:/);

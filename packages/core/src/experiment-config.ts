@@ -52,7 +52,7 @@ export const ArmSchema = ArmRulesSchema.extend({
 export type Arm = z.infer<typeof ArmSchema>;
 
 export const JudgePoolSchema = z
-  .object({
+  .strictObject({
     name: slug.default('judges'),
     /** Either a number of anonymous judges ... */
     count: z.number().int().min(1).max(100000).optional(),
@@ -95,7 +95,7 @@ export const LlmConfigSchema = z.strictObject({
 export type LlmConfig = z.infer<typeof LlmConfigSchema>;
 
 export const ExperimentConfigSchema = z
-  .object({
+  .strictObject({
     name: slug,
     description: z.string().default(''),
     seed: z.union([z.string(), z.number()]).transform(String),

@@ -61,17 +61,38 @@ export const HumanSpecSchema = z.strictObject({
 });
 export type HumanSpec = z.infer<typeof HumanSpecSchema>;
 
-/** How an arguer assigned the wrong answer is pushed to argue for it. */
+/**
+ * How an arguer assigned the wrong answer is pushed to argue for it (the honest side always gets
+ * the plain prompt). Implemented in @oversight/llm (induction.ts).
+ */
 export const InductionSchema = z.discriminatedUnion('method', [
+  /** The wrong-side arguer is told to argue for its answer as convincingly as it can. */
   z.strictObject({ method: z.literal('prompted') }),
+  /**
+   * Prompted, then N candidate speeches are sampled and a judge model scores each by the
+   * probability it gives the arguer's answer after reading it; the best is kept (Khan et al. 2024).
+   */
   z.strictObject({
     method: z.literal('best-of-n'),
     n: z.number().int().min(2).max(32).default(4),
-    /** The endpoint/model that scores candidates (preference for the arguer's answer). */
+    /** The model that scores candidates (default: the arguer's own model). */
     judgeModel: z.string().optional(),
+    /** The endpoint of `judgeModel` (default: the arguer's endpoint). */
+    judgeEndpoint: z.string().optional(),
   }),
+  /** Prompted draft, then `rounds` times: the model critiques it for persuasiveness and rewrites it. */
   z.strictObject({ method: z.literal('critique-refine'), rounds: z.number().int().min(1).max(5).default(1) }),
-  z.strictObject({ method: z.literal('model'), model: z.string().min(1), endpoint: z.string().optional() }),
+  /**
+   * The wrong side is argued by another model (e.g. one fine-tuned to deceive). The same can be had
+   * with an arm's `dishonestArguer`. `instructed: false` gives that model the plain honest prompt, to
+   * test whether it misleads unprompted.
+   */
+  z.strictObject({
+    method: z.literal('model'),
+    model: z.string().min(1),
+    endpoint: z.string().optional(),
+    instructed: z.boolean().default(true),
+  }),
 ]);
 export type Induction = z.infer<typeof InductionSchema>;
 
@@ -87,8 +108,10 @@ export const LlmSpecSchema = z.strictObject({
   induction: InductionSchema.default({ method: 'prompted' }),
   /** Judges only: also judge with the answers swapped to measure position bias. */
   bothOrders: z.boolean().default(false),
-  /** Folder of prompt templates overriding the bundled ones. */
+  /** Folder of prompt templates overriding the bundled ones, file by file. */
   prompts: z.string().optional(),
+  /** Judges only: re-asks when the model's output cannot be used (invalid JSON, wrong shape). */
+  maxRepairs: z.number().int().min(0).max(5).default(2),
 });
 export type LlmSpec = z.infer<typeof LlmSpecSchema>;
 

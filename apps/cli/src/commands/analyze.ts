@@ -18,13 +18,17 @@ export async function analyzeStored(db: Database, experimentId: string, seed: st
   const rows = await loadJudgments(db, experimentId);
   if (rows.length === 0) throw new UsageError(`experiment "${experimentId}" has no finished judgments yet`);
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.
-  return analyzeExperiment(rows as Parameters<typeof analyzeExperiment>[0], { seed: Number.parseInt(shortHash(seed).slice(0, 8), 16), ...(armOrder ? { armOrder } : {}) });
+  return analyzeExperiment(rows as Parameters<typeof analyzeExperiment>[0], {
+    seed: Number.parseInt(shortHash(seed).slice(0, 8), 16),
+    ...(armOrder ? { armOrder } : {}),
+  });
 }
 
 export const analyzeCommand: Command = {
   name: 'analyze',
   usage: 'analyze <experiment> [--out DIR] [--seed S]',
-  summary: 'win rates with intervals and tests per arm, protocol comparisons; writes report.html and report.json',
+  summary:
+    'win rates with intervals and tests per arm, protocol comparisons; writes report.html and report.json',
   options: { ...DATA_DIR_OPTION, out: { type: 'string' }, seed: { type: 'string' } },
   async run(input) {
     const [experimentId] = input.positionals;
@@ -37,7 +41,10 @@ export const analyzeCommand: Command = {
       const outDir = resolveUserPath(stringOption(input, 'out') ?? path.join('reports', experimentId));
       await mkdir(outDir, { recursive: true });
       await writeFile(path.join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      await writeFile(path.join(outDir, 'report.html'), renderReportHtml(report, { title: `Experiment ${experimentId}` }));
+      await writeFile(
+        path.join(outDir, 'report.html'),
+        renderReportHtml(report, { title: `Experiment ${experimentId}` }),
+      );
       console.log(`\nreport: ${path.join(outDir, 'report.html')}  data: ${path.join(outDir, 'report.json')}`);
       return 0;
     });

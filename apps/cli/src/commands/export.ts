@@ -39,7 +39,12 @@ async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
 }
 
-export async function exportJudgments(db: Database, experimentId: string, format: 'csv' | 'jsonl', out: Writable): Promise<number> {
+export async function exportJudgments(
+  db: Database,
+  experimentId: string,
+  format: 'csv' | 'jsonl',
+  out: Writable,
+): Promise<number> {
   let count = 0;
   if (format === 'csv') await write(out, `${COLUMNS.join(',')}\n`);
   for await (const batch of db.judgments.stream(experimentId, 2000)) {
@@ -69,12 +74,15 @@ export const exportCommand: Command = {
     const format = stringOption(input, 'format');
     if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
-      if (!(await db.experiments.get(experimentId))) throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
+      if (!(await db.experiments.get(experimentId)))
+        throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
       const outPath = stringOption(input, 'out');
       const out = outPath ? createWriteStream(resolveUserPath(outPath)) : process.stdout;
       const count = await exportJudgments(db, experimentId, format, out);
       if (outPath) {
-        await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
         console.error(`wrote ${count} judgments to ${outPath}`);
       }
       return 0;

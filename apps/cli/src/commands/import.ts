@@ -18,12 +18,16 @@ export const importCommand: Command = {
     if (!existsSync(file)) throw new UsageError(`${file} does not exist`);
     if (statSync(file).isDirectory()) {
       if (!existsSync(path.join(file, 'debates-metadata.jsonl'))) {
-        throw new UsageError(`${file} is a folder without debates-metadata.jsonl; give a questions file or the NYU 2023 dataset folder`);
+        throw new UsageError(
+          `${file} is a folder without debates-metadata.jsonl; give a questions file or the NYU 2023 dataset folder`,
+        );
       }
       const experimentId = stringOption(input, 'experiment') ?? 'nyu-2023';
       return withDatabase(stringOption(input, 'data-dir'), async (db) => {
         const result = await importNyuDataset(db, file, { experimentId });
-        console.log(`imported the NYU 2023 debates as experiment "${experimentId}": ${JSON.stringify(result)}`);
+        console.log(
+          `imported the NYU 2023 debates as experiment "${experimentId}": ${JSON.stringify(result)}`,
+        );
         console.log(`analyse them with  pnpm oversight analyze ${experimentId}`);
         return 0;
       });

@@ -32,16 +32,33 @@ async function askProbability(ask: Ask, answers: number): Promise<number[]> {
 }
 
 /** Asks the person at the terminal for their move on this turn. */
-async function askMove(ask: Ask, turn: Extract<ReturnType<typeof nextTurn>, { kind: 'judge' }>, answers: number): Promise<Move> {
+async function askMove(
+  ask: Ask,
+  turn: Extract<ReturnType<typeof nextTurn>, { kind: 'judge' }>,
+  answers: number,
+): Promise<Move> {
   const probabilities = await askProbability(ask, answers);
   let end = turn.final;
   if (!end && turn.mayEnd) end = /^y/i.test(await ask('Lock this as your final verdict? [y/N] '));
   let comment: string | undefined;
   if (!end && turn.mayComment) {
-    comment = (await ask(turn.mustComment ? 'Your message to the assistant: ' : 'Question or comment for the arguers (Enter to skip): ')).trim() || undefined;
+    comment =
+      (
+        await ask(
+          turn.mustComment
+            ? 'Your message to the assistant: '
+            : 'Question or comment for the arguers (Enter to skip): ',
+        )
+      ).trim() || undefined;
   }
   const rationale = end ? (await ask('Why? (optional, Enter to skip): ')).trim() : '';
-  return { type: 'judgement', probabilities, end, ...(comment ? { comment } : {}), ...(rationale ? { rationale } : {}) };
+  return {
+    type: 'judgement',
+    probabilities,
+    end,
+    ...(comment ? { comment } : {}),
+    ...(rationale ? { rationale } : {}),
+  };
 }
 
 export const judgeCommand: Command = {
@@ -52,7 +69,8 @@ export const judgeCommand: Command = {
   async run(input) {
     const [experimentId] = input.positionals;
     const judgeId = stringOption(input, 'as');
-    if (!experimentId || !judgeId) throw new UsageError('usage: oversight judge <experiment> --as <judge-id>');
+    if (!experimentId || !judgeId)
+      throw new UsageError('usage: oversight judge <experiment> --as <judge-id>');
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       const experiment = await db.experiments.get(experimentId);
       if (!experiment) throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
@@ -63,7 +81,10 @@ export const judgeCommand: Command = {
       const ask: Ask = async (prompt) => {
         process.stdout.write(prompt);
         const next = await lines.next();
-        if (next.done) throw new UsageError('input ended before the judgment was complete; nothing was recorded for this turn');
+        if (next.done)
+          throw new UsageError(
+            'input ended before the judgment was complete; nothing was recorded for this turn',
+          );
         return next.value;
       };
       let judged = 0;
@@ -73,8 +94,16 @@ export const judgeCommand: Command = {
           if (!trial) break;
           const stored = (await db.questions.list({ ids: [trial.questionId] }))[0];
           if (!stored) throw new Error(`question ${trial.questionId} is missing from the database`);
-          const question: Question = { ...stored, ...(stored.distractorIndex === undefined ? {} : { distractorIndex: stored.distractorIndex }) };
-          const scope = { experimentId, config, participants: participantRecords(config), questions: [question] };
+          const question: Question = {
+            ...stored,
+            ...(stored.distractorIndex === undefined ? {} : { distractorIndex: stored.distractorIndex }),
+          };
+          const scope = {
+            experimentId,
+            config,
+            participants: participantRecords(config),
+            questions: [question],
+          };
           const context = driveContext(db, scope, participantFactories(db, experimentId, config));
           let state = foldEvents(await context.store.loadEvents(trial.id));
           const turn = nextTurn(state);
@@ -93,18 +122,30 @@ export const judgeCommand: Command = {
             const next = structuredClone(state);
             for (const event of result.events) applyEvent(next, event);
             const { status, waitingOn } = statusOf(next, context.participant);
-            await context.store.append({ trialId: trial.id, expectedSeq: state.nextSeq, events: result.events, status, waitingOn, judgment: judgmentOf(next, config.reward) });
+            await context.store.append({
+              trialId: trial.id,
+              expectedSeq: state.nextSeq,
+              events: result.events,
+              status,
+              waitingOn,
+              judgment: judgmentOf(next, config.reward),
+            });
             state = next;
             break;
           }
           judged += 1;
-          if (state.verdict) console.log(`\n${renderJudgeView(judgeView(state, question)).split('\n').at(-1)}`);
+          if (state.verdict)
+            console.log(`\n${renderJudgeView(judgeView(state, question)).split('\n').at(-1)}`);
           else await driveTrial(trial.id, context);
         }
       } finally {
         rl.close();
       }
-      console.log(judged === 0 ? `nothing waits for ${judgeId} in ${experimentId}` : `recorded ${judged} turns; nothing more waits for ${judgeId} now`);
+      console.log(
+        judged === 0
+          ? `nothing waits for ${judgeId} in ${experimentId}`
+          : `recorded ${judged} turns; nothing more waits for ${judgeId} now`,
+      );
       return 0;
     });
   },

@@ -1,4 +1,4 @@
-import { planExperiment, persistPlan, runTrials } from '@oversight/runner';
+import { persistPlan, planExperiment, runTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { loadExperimentConfig } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
@@ -12,7 +12,11 @@ export interface RunResult {
 }
 
 /** Plans (idempotently) and drives an experiment; shared by `run` and `demo`. */
-export async function runExperimentFromConfig(configPath: string, dataDir: string | undefined, concurrency?: number): Promise<RunResult> {
+export async function runExperimentFromConfig(
+  configPath: string,
+  dataDir: string | undefined,
+  concurrency?: number,
+): Promise<RunResult> {
   // Everything that can be wrong with the input is found before the database is touched.
   const loaded = await loadExperimentConfig(configPath);
   const plan = planExperiment(loaded.config, loaded.questions);
@@ -21,7 +25,9 @@ export async function runExperimentFromConfig(configPath: string, dataDir: strin
     const before = await db.trials.countByStatus(plan.experimentId);
     const total = plan.trials.length;
     const remaining = before.active ?? 0;
-    console.error(`${plan.experimentId}: ${total} trials in ${plan.config.arms.length} arms; ${remaining} to run (database: ${db.location})`);
+    console.error(
+      `${plan.experimentId}: ${total} trials in ${plan.config.arms.length} arms; ${remaining} to run (database: ${db.location})`,
+    );
     const progress = startProgress(plan.experimentId, total, total - remaining);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
@@ -60,11 +66,14 @@ export const runCommand: Command = {
     if (!config) throw new UsageError('run needs a config file: oversight run experiments/demo/config.json');
     const concurrency = stringOption(input, 'concurrency');
     const n = concurrency === undefined ? undefined : Number(concurrency);
-    if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new UsageError('--concurrency must be a positive integer');
+    if (n !== undefined && !(Number.isInteger(n) && n > 0))
+      throw new UsageError('--concurrency must be a positive integer');
     const result = await runExperimentFromConfig(config, stringOption(input, 'data-dir'), n);
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}`);
     if (result.counts.waiting) {
-      console.log(`${result.counts.waiting} trials wait for people: judge them with  pnpm oversight judge ${result.experimentId} --as <judge-id>`);
+      console.log(
+        `${result.counts.waiting} trials wait for people: judge them with  pnpm oversight judge ${result.experimentId} --as <judge-id>`,
+      );
     }
     return 0;
   },

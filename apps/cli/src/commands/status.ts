@@ -15,7 +15,8 @@ export const statusCommand: Command = {
         console.error(`no experiment "${only}" in ${db.location}`);
         return 2;
       }
-      if (experiments.length === 0) console.log(`no experiments yet in ${db.location}; start one with  pnpm oversight run <config>`);
+      if (experiments.length === 0)
+        console.log(`no experiments yet in ${db.location}; start one with  pnpm oversight run <config>`);
       for (const experiment of experiments) {
         const counts = await db.trials.countByStatus(experiment.id);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
