@@ -161,11 +161,13 @@ export function clusterBootstrapRate(counts: ClusterCounts, options: BootstrapOp
   const stats = new Float64Array(resamples);
   let used = 0;
   if (g === 0) return summarise(stats, 0, Number.NaN, level, resamples, 0);
+  const draws = new Int32Array(g);
   for (let r = 0; r < resamples; r++) {
+    rng.fillInts(draws, g);
     let s = 0;
     let n = 0;
     for (let i = 0; i < g; i++) {
-      const k = rng.int(g);
+      const k = draws[i]!;
       s += successes[k]!;
       n += trials[k]!;
     }
@@ -192,13 +194,15 @@ export function clusterBootstrapDifference(
   const stats = new Float64Array(resamples);
   let used = 0;
   if (g === 0) return summarise(stats, 0, Number.NaN, level, resamples, 0);
+  const draws = new Int32Array(g);
   for (let r = 0; r < resamples; r++) {
+    rng.fillInts(draws, g);
     let s1 = 0;
     let n1 = 0;
     let s2 = 0;
     let n2 = 0;
     for (let i = 0; i < g; i++) {
-      const k = rng.int(g);
+      const k = draws[i]!;
       s1 += successes1[k]!;
       n1 += trials1[k]!;
       s2 += successes2[k]!;

@@ -26,9 +26,13 @@ export interface FisherTestResult {
 }
 
 interface Support {
+  /** The full support of the first cell. */
   lo: number;
   hi: number;
   x: number;
+  /** Densities are kept for wlo..whi only: beyond ±40 SD of the mode and of x they underflow. */
+  wlo: number;
+  whi: number;
   logDensity: Float64Array;
 }
 
@@ -38,9 +42,15 @@ function support(t: TwoByTwo): Support {
   const k = t.a + t.b; // first row total
   const lo = Math.max(0, k - n);
   const hi = Math.min(k, m);
-  const logDensity = new Float64Array(hi - lo + 1);
-  for (let i = lo; i <= hi; i++) logDensity[i - lo] = hypergeometricLogPmf(i, m, n, k);
-  return { lo, hi, x: t.a, logDensity };
+  const total = m + n;
+  const mode = Math.floor(((k + 1) * (m + 1)) / (total + 2));
+  const sd = total > 1 ? Math.sqrt((k * (m / total) * (n / total) * (total - k)) / (total - 1)) : 0;
+  const w = Math.ceil(40 * sd) + 10;
+  const wlo = Math.max(lo, Math.min(t.a, mode) - w);
+  const whi = Math.min(hi, Math.max(t.a, mode) + w);
+  const logDensity = new Float64Array(whi - wlo + 1);
+  for (let i = wlo; i <= whi; i++) logDensity[i - wlo] = hypergeometricLogPmf(i, m, n, k);
+  return { lo, hi, x: t.a, wlo, whi, logDensity };
 }
 
 /** Noncentral hypergeometric density over the support, normalised. */
@@ -49,7 +59,7 @@ function densities(s: Support, ncp: number): Float64Array {
   const logNcp = Math.log(ncp);
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < out.length; i++) {
-    const v = s.logDensity[i]! + logNcp * (s.lo + i);
+    const v = s.logDensity[i]! + logNcp * (s.wlo + i);
     out[i] = v;
     if (v > max) max = v;
   }
@@ -68,7 +78,7 @@ function meanNcp(s: Support, ncp: number): number {
   if (ncp === Number.POSITIVE_INFINITY) return s.hi;
   const d = densities(s, ncp);
   let mean = 0;
-  for (let i = 0; i < d.length; i++) mean += (s.lo + i) * d[i]!;
+  for (let i = 0; i < d.length; i++) mean += (s.wlo + i) * d[i]!;
   return mean;
 }
 
@@ -85,7 +95,7 @@ function cdfNcp(s: Support, q: number, ncp: number, upper: boolean): number {
 function tailSum(s: Support, d: Float64Array, q: number, upper: boolean): number {
   let sum = 0;
   for (let i = 0; i < d.length; i++) {
-    const v = s.lo + i;
+    const v = s.wlo + i;
     if (upper ? v >= q : v <= q) sum += d[i]!;
   }
   return sum;
@@ -107,7 +117,7 @@ export function fisherExactTest(
   else if (alternative === 'greater') pValue = cdfNcp(s, x, 1, true);
   else {
     const d = densities(s, 1);
-    const threshold = d[x - s.lo]! * (1 + 1e-7);
+    const threshold = d[x - s.wlo]! * (1 + 1e-7);
     pValue = 0;
     for (let i = 0; i < d.length; i++) if (d[i]! <= threshold) pValue += d[i]!;
   }

@@ -27,7 +27,7 @@ export interface GlmmCell {
 }
 
 export interface GlmmOptions {
-  /** Gauss-Hermite points (1 = Laplace-like centring only). Default 25. */
+  /** Adaptive Gauss-Hermite points, at least 5. Default 25 (as lme4 nAGQ = 25). */
   quadraturePoints?: number;
   maxIterations?: number;
   /** Convergence when the Newton decrement and the largest score entry are below this. */
@@ -110,33 +110,67 @@ function logChoose(n: number, k: number): number {
 interface Prepared {
   p: number;
   g: number;
-  cellStart: Int32Array; // cells of cluster j are order[cellStart[j] .. cellStart[j+1])
-  x: Float64Array; // cell covariates, row-major (cells × p), cluster-ordered
+  /** Cells of cluster j are cellStart[j] .. cellStart[j+1] (cells are cluster-ordered). */
+  cellStart: Int32Array;
+  /** Sparse covariates: nonzeros of cell k are xStart[k] .. xStart[k+1] in xIndex / xValue. */
+  xStart: Int32Array;
+  xIndex: Int32Array;
+  xValue: Float64Array;
   s: Float64Array;
   n: Float64Array;
+  maxCells: number;
   constant: number;
 }
 
 function prepare(cells: readonly GlmmCell[], clusterCount: number, p: number): Prepared {
   const counts = new Int32Array(clusterCount + 1);
   for (const c of cells) counts[c.cluster + 1]!++;
-  for (let j = 0; j < clusterCount; j++) counts[j + 1]! += counts[j]!;
+  let maxCells = 0;
+  for (let j = 0; j < clusterCount; j++) {
+    maxCells = Math.max(maxCells, counts[j + 1]!);
+    counts[j + 1]! += counts[j]!;
+  }
   const cellStart = counts.slice();
   const fill = counts.slice();
   const m = cells.length;
-  const x = new Float64Array(m * p);
+  const order = new Int32Array(m);
+  cells.forEach((c, i) => {
+    if (c.x.length !== p) throw new Error('every GLMM cell needs the same number of covariates');
+    if (!(c.cluster >= 0 && c.cluster < clusterCount))
+      throw new Error(`cluster index ${c.cluster} out of range`);
+    order[fill[c.cluster]!++] = i;
+  });
   const s = new Float64Array(m);
   const n = new Float64Array(m);
+  const xStart = new Int32Array(m + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
   let constant = 0;
-  for (const c of cells) {
-    if (c.x.length !== p) throw new Error('every GLMM cell needs the same number of covariates');
-    const k = fill[c.cluster]!++;
-    for (let a = 0; a < p; a++) x[k * p + a] = c.x[a]!;
+  for (let k = 0; k < m; k++) {
+    const c = cells[order[k]!]!;
+    for (let a = 0; a < p; a++) {
+      if (c.x[a] !== 0) {
+        idx.push(a);
+        val.push(c.x[a]!);
+      }
+    }
+    xStart[k + 1] = idx.length;
     s[k] = c.successes;
     n[k] = c.trials;
     constant += logChoose(c.trials, c.successes);
   }
-  return { p, g: clusterCount, cellStart, x, s, n, constant };
+  return {
+    p,
+    g: clusterCount,
+    cellStart,
+    xStart,
+    xIndex: Int32Array.from(idx),
+    xValue: Float64Array.from(val),
+    s,
+    n,
+    maxCells,
+    constant,
+  };
 }
 
 interface Evaluation {
@@ -151,38 +185,39 @@ interface Evaluation {
  */
 function evaluate(
   d: Prepared,
-  beta: number[],
+  beta: readonly number[],
   tau: number,
   gh: { nodes: number[]; weights: number[] },
   modes: Float64Array,
-  withDerivatives: boolean,
 ): Evaluation {
-  const { p, g, cellStart, x, s, n } = d;
+  const { p, g, cellStart, xStart, xIndex, xValue, s, n } = d;
   const q = p + 1;
   const sigma = Math.exp(tau);
   const prec = 1 / (sigma * sigma);
   const Q = gh.nodes.length;
-  const eta = new Float64Array(d.s.length);
-  for (let k = 0; k < eta.length; k++) {
+  const m = s.length;
+  const eta = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
     let e = 0;
-    for (let a = 0; a < p; a++) e += x[k * p + a]! * beta[a]!;
+    for (let t = xStart[k]!; t < xStart[k + 1]!; t++) e += xValue[t]! * beta[xIndex[t]!]!;
     eta[k] = e;
   }
-  const score = new Array<number>(q).fill(0);
-  const hessian = zeros(q, q);
+  const score = new Float64Array(q);
+  const hess = new Float64Array(q * q);
   let logLik = d.constant - g * (tau + 0.5 * Math.log(2 * Math.PI));
-  const logw = new Float64Array(Q);
-  const gk = zeros(Q, q);
-  const hkBeta = zeros(Q, p * p);
-  const post = new Float64Array(Q);
   const logGhw = gh.weights.map((w, i) => Math.log(w) + gh.nodes[i]! * gh.nodes[i]!);
+  const logw = new Float64Array(Q);
+  const post = new Float64Array(Q);
+  const prob = new Float64Array(Q * Math.max(1, d.maxCells)); // P(success) per node × cell of a cluster
+  const gk = new Float64Array(Q * q); // per-node score
+  const meanG = new Float64Array(q);
   for (let j = 0; j < g; j++) {
     const start = cellStart[j]!;
     const end = cellStart[j + 1]!;
     if (end === start) continue;
-    // posterior mode of u by Newton (h concave)
+    // posterior mode of u by Newton (h is concave)
     let u = modes[j]!;
-    let curv = 0;
+    let curv = prec;
     for (let it = 0; it < 100; it++) {
       let grad = -u * prec;
       curv = prec;
@@ -197,7 +232,6 @@ function evaluate(
       u += step;
       if (Math.abs(step) < 1e-10) break;
     }
-    // recompute curvature at the mode
     curv = prec;
     for (let k = start; k < end; k++) {
       const pr = 1 / (1 + Math.exp(-(eta[k]! + u)));
@@ -211,7 +245,11 @@ function evaluate(
       let h = -0.5 * ut * ut * prec;
       for (let k = start; k < end; k++) {
         const e = eta[k]! + ut;
-        h += s[k]! * e - n[k]! * log1pExp(e);
+        // one exp per (node, cell): P(success) and log(1 + e^e) from the same exponential
+        const ex = Math.exp(-Math.abs(e));
+        const l1p = Math.log1p(ex);
+        prob[t * d.maxCells + (k - start)] = e >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
+        h += s[k]! * e - n[k]! * (e > 0 ? e + l1p : l1p);
       }
       const lw = logGhw[t]! + h;
       logw[t] = lw;
@@ -224,51 +262,47 @@ function evaluate(
       total += v;
     }
     logLik += Math.log(scale) + maxLog + Math.log(total);
-    if (!withDerivatives) continue;
-    for (let t = 0; t < Q; t++) post[t] = post[t]! / total;
-    const meanG = new Array<number>(q).fill(0);
+    // Louis: score = E[g]; information = −E[H] − Var[g] under the quadrature posterior
+    meanG.fill(0);
+    gk.fill(0);
     for (let t = 0; t < Q; t++) {
+      const wt = post[t]! / total;
+      post[t] = wt;
       const ut = u + scale * gh.nodes[t]!;
-      const gv = gk[t]!;
-      const hb = hkBeta[t]!;
-      gv.fill(0);
-      hb.fill(0);
+      const base = t * q;
       for (let k = start; k < end; k++) {
-        const pr = 1 / (1 + Math.exp(-(eta[k]! + ut)));
+        const pr = prob[t * d.maxCells + (k - start)]!;
         const resid = s[k]! - n[k]! * pr;
-        const wgt = n[k]! * pr * (1 - pr);
-        for (let a = 0; a < p; a++) {
-          const xa = x[k * p + a]!;
-          if (xa === 0) continue;
-          gv[a] = gv[a]! + resid * xa;
-          for (let b = 0; b < p; b++) hb[a * p + b] = hb[a * p + b]! - wgt * xa * x[k * p + b]!;
+        const w = n[k]! * pr * (1 - pr) * wt;
+        for (let x1 = xStart[k]!; x1 < xStart[k + 1]!; x1++) {
+          const a = xIndex[x1]!;
+          const va = xValue[x1]!;
+          gk[base + a]! += resid * va;
+          for (let x2 = xStart[k]!; x2 < xStart[k + 1]!; x2++)
+            hess[a * q + xIndex[x2]!]! -= w * va * xValue[x2]!;
         }
       }
-      gv[p] = ut * ut * prec - 1;
-      const wt = post[t]!;
-      for (let a = 0; a < q; a++) meanG[a]! += wt * gv[a]!;
+      gk[base + p] = ut * ut * prec - 1;
+      hess[p * q + p]! += wt * (-2 * ut * ut * prec);
+      for (let a = 0; a < q; a++) meanG[a]! += wt * gk[base + a]!;
     }
     for (let t = 0; t < Q; t++) {
       const wt = post[t]!;
       if (wt === 0) continue;
-      const gv = gk[t]!;
-      const hb = hkBeta[t]!;
-      const ut = u + scale * gh.nodes[t]!;
+      const base = t * q;
       for (let a = 0; a < q; a++) {
-        for (let b = 0; b < q; b++) {
-          let h = gv[a]! * gv[b]!;
-          if (a < p && b < p) h += hb[a * p + b]!;
-          else if (a === p && b === p) h += -2 * ut * ut * prec;
-          hessian[a]![b]! += wt * h;
-        }
+        const ga = wt * gk[base + a]!;
+        if (ga === 0) continue;
+        for (let b = 0; b < q; b++) hess[a * q + b]! += ga * gk[base + b]!;
       }
     }
     for (let a = 0; a < q; a++) {
       score[a]! += meanG[a]!;
-      for (let b = 0; b < q; b++) hessian[a]![b]! -= meanG[a]! * meanG[b]!;
+      for (let b = 0; b < q; b++) hess[a * q + b]! -= meanG[a]! * meanG[b]!;
     }
   }
-  return { logLik, score, hessian };
+  const hessian = Array.from({ length: q }, (_, a) => Array.from(hess.subarray(a * q, a * q + q)));
+  return { logLik, score: Array.from(score), hessian };
 }
 
 /** Ordinary logistic regression on aggregated cells by Newton-Raphson (the σ = 0 model). */
@@ -313,6 +347,11 @@ export function fitRandomInterceptLogit(
 ): GlmmFit {
   const p = names.length;
   const Q = options.quadraturePoints ?? 25;
+  if (!(Number.isInteger(Q) && Q >= 5)) {
+    throw new RangeError(
+      'quadraturePoints must be an integer ≥ 5: the score and information come from the quadrature posterior, which needs several points',
+    );
+  }
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-9;
   const gh = gaussHermite(Q);
@@ -321,7 +360,7 @@ export function fitRandomInterceptLogit(
   let beta = glm.beta.slice();
   let tau = Math.log(0.5);
   const modes = new Float64Array(clusterCount);
-  let current = evaluate(d, beta, tau, gh, modes, true);
+  let current = evaluate(d, beta, tau, gh, modes);
   let converged = false;
   let iterations = 0;
   const minTau = Math.log(1e-6);
@@ -344,13 +383,13 @@ export function fitRandomInterceptLogit(
       const newBeta = beta.map((b, i) => b + cap * step[i]!);
       const newTau = Math.max(minTau, tau + cap * step[p]!);
       const trialModes = modes.slice();
-      const trial = evaluate(d, newBeta, newTau, gh, trialModes, false);
+      const trial = evaluate(d, newBeta, newTau, gh, trialModes);
       if (trial.logLik >= current.logLik - 1e-10 * Math.abs(current.logLik)) {
         const decrement = step.reduce((acc, v, i) => acc + v * current.score[i]!, 0);
         beta = newBeta;
         tau = newTau;
         modes.set(trialModes);
-        current = evaluate(d, beta, tau, gh, modes, true);
+        current = trial;
         accepted = true;
         if (Math.abs(decrement) < tolerance && Math.max(...current.score.map(Math.abs)) < 1e-5)
           converged = true;

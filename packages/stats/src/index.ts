@@ -2,6 +2,7 @@ export * from './analysis.ts';
 export * from './bootstrap.ts';
 export * from './calibration.ts';
 export * from './cluster-robust.ts';
+export * from './csv.ts';
 export * from './distributions.ts';
 export * from './fisher.ts';
 export * from './format.ts';

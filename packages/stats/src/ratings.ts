@@ -56,14 +56,15 @@ export class MatchTable {
   readonly wins: number[] = [];
   readonly games: number[] = [];
   private readonly index = new Map<string, number>();
-  private readonly pairs = new Map<string, number>();
+  private readonly pairs = new Map<number, number>();
 
-  private id(p: string): number {
-    let i = this.index.get(p);
+  /** The integer id of a player, registering it on first use. */
+  id(player: string): number {
+    let i = this.index.get(player);
     if (i === undefined) {
       i = this.players.length;
-      this.index.set(p, i);
-      this.players.push(p);
+      this.index.set(player, i);
+      this.players.push(player);
       this.wins.push(0);
       this.games.push(0);
     }
@@ -72,22 +73,22 @@ export class MatchTable {
 
   /** Record `count` games between player1 and player2 of which player1 won `player1Wins`. */
   add(player1: string, player2: string, player1Wins: number, count = 1): void {
-    const a = this.id(player1);
-    const b = this.id(player2);
+    this.addById(this.id(player1), this.id(player2), player1Wins, count);
+  }
+
+  /** As add(), with ids from id(). */
+  addById(a: number, b: number, player1Wins: number, count = 1): void {
     if (a === b || count === 0) return;
     this.wins[a]! += player1Wins;
     this.wins[b]! += count - player1Wins;
     this.games[a]! += count;
     this.games[b]! += count;
-    const key = a < b ? `${a},${b}` : `${b},${a}`;
+    const key = a < b ? a * 1048576 + b : b * 1048576 + a;
     this.pairs.set(key, (this.pairs.get(key) ?? 0) + count);
   }
 
   edges(): { i: number; j: number; n: number }[] {
-    return [...this.pairs.entries()].map(([k, n]) => {
-      const [i, j] = k.split(',').map(Number) as [number, number];
-      return { i, j, n };
-    });
+    return [...this.pairs.entries()].map(([k, n]) => ({ i: Math.floor(k / 1048576), j: k % 1048576, n }));
   }
 }
 
@@ -221,12 +222,32 @@ const SEP = '\u0000';
 /** Turn judgments into Bradley-Terry matches between (arguer, role) players. */
 export function arguerMatchTable(rows: readonly JudgmentRow[]): MatchTable {
   const table = new MatchTable();
+  const ids = new Map<string, number>(); // role-prefixed name → player id, avoids string building per row
+  const player = (role: ArguerRole, id: string): number => {
+    const key = role === 'honest' ? `h${id}` : role === 'dishonest' ? `d${id}` : `b${id}`;
+    let v = ids.get(key);
+    if (v === undefined) {
+      v = table.id(`${id}${SEP}${role}`);
+      ids.set(key, v);
+    }
+    return v;
+  };
+  const honestIds = new Map<string, number>();
+  const dishonestIds = new Map<string, number>();
+  const cached = (m: Map<string, number>, role: ArguerRole, id: string): number => {
+    let v = m.get(id);
+    if (v === undefined) {
+      v = player(role, id);
+      m.set(id, v);
+    }
+    return v;
+  };
   for (const r of rows) {
     if (isDebateProtocol(r.protocol)) {
       if (r.honestArguerId === null || r.dishonestArguerId === null) continue;
-      table.add(
-        `${r.honestArguerId}${SEP}honest`,
-        `${r.dishonestArguerId}${SEP}dishonest`,
+      table.addById(
+        cached(honestIds, 'honest', r.honestArguerId),
+        cached(dishonestIds, 'dishonest', r.dishonestArguerId),
         r.correct ? 1 : 0,
       );
     } else if (isSingleArguerProtocol(r.protocol) && r.arguerHonest !== null) {
@@ -234,11 +255,10 @@ export function arguerMatchTable(rows: readonly JudgmentRow[]): MatchTable {
       if (arguer === null) continue;
       // the arguer wins when the judge accepts its answer
       const won = r.arguerHonest ? r.correct : !r.correct;
-      table.add(
-        `${arguer}${SEP}${r.arguerHonest ? 'honest' : 'dishonest'}`,
-        `${r.protocol}${SEP}baseline`,
-        won ? 1 : 0,
-      );
+      const a = r.arguerHonest
+        ? cached(honestIds, 'honest', arguer)
+        : cached(dishonestIds, 'dishonest', arguer);
+      table.addById(a, player('baseline', r.protocol), won ? 1 : 0);
     }
   }
   return table;

@@ -14,6 +14,8 @@ export interface Rng {
   nextUint32(): number;
   /** Standard normal deviate (Marsaglia polar method). */
   normal(): number;
+  /** Fill `out` with uniform integers in [0, n), equal to successive int(n) calls. */
+  fillInts(out: Int32Array | Uint32Array, n: number): void;
 }
 
 const TWO_POW_32 = 4294967296;
@@ -29,48 +31,93 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-/** Create a seeded generator. Any finite number (or string, hashed) is a valid seed. */
-export function createRng(seed: number | string): Rng {
-  const numericSeed = typeof seed === 'string' ? hashString(seed) : Math.trunc(seed) >>> 0;
-  const sm = splitmix32(numericSeed ^ 0x5bd1e995);
-  let a = sm();
-  let b = sm();
-  let c = sm();
-  let d = sm();
-  if ((a | b | c | d) === 0) a = 1;
-  let spareNormal: number | null = null;
+/** xoshiro128** state in object fields (faster than closure variables in V8). */
+class Xoshiro128 implements Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare: number | null = null;
 
-  const nextUint32 = (): number => {
+  constructor(seed: number) {
+    const sm = splitmix32(seed ^ 0x5bd1e995);
+    this.a = sm();
+    this.b = sm();
+    this.c = sm();
+    this.d = sm();
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  nextUint32(): number {
+    const b = this.b;
     const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
     const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = rotl(d, 11);
+    this.c ^= this.a;
+    this.d ^= b;
+    this.b = b ^ this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
     return result;
-  };
-  const next = (): number => nextUint32() / TWO_POW_32;
-  const int = (n: number): number => Math.floor((nextUint32() * n) / TWO_POW_32);
-  const normal = (): number => {
-    if (spareNormal !== null) {
-      const s = spareNormal;
-      spareNormal = null;
+  }
+
+  next(): number {
+    return this.nextUint32() / TWO_POW_32;
+  }
+
+  int(n: number): number {
+    return Math.floor((this.nextUint32() * n) / TWO_POW_32);
+  }
+
+  /**
+   * Fill `out` with uniform integers in [0, n) — the same values as `out.length` calls of int(n),
+   * but with the state in local variables, which is several times faster in a hot loop.
+   */
+  fillInts(out: Int32Array | Uint32Array, n: number): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let i = 0; i < out.length; i++) {
+      const x = Math.imul(b, 5);
+      const r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      out[i] = Math.floor((r * n) / TWO_POW_32);
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
+  normal(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
       return s;
     }
     for (;;) {
-      const u = 2 * next() - 1;
-      const v = 2 * next() - 1;
+      const u = 2 * this.next() - 1;
+      const v = 2 * this.next() - 1;
       const s = u * u + v * v;
       if (s > 0 && s < 1) {
         const f = Math.sqrt((-2 * Math.log(s)) / s);
-        spareNormal = v * f;
+        this.spare = v * f;
         return u * f;
       }
     }
-  };
-  return { next, int, nextUint32, normal };
+  }
+}
+
+/** Create a seeded generator. Any finite number (or string, hashed) is a valid seed. */
+export function createRng(seed: number | string): Rng {
+  return new Xoshiro128(typeof seed === 'string' ? hashString(seed) : Math.trunc(seed) >>> 0);
 }
 
 function rotl(x: number, k: number): number {

@@ -187,3 +187,14 @@ describe('random-intercept logistic GLMM', () => {
     expect(fit.randomInterceptSd).toBe(0);
   });
 });
+
+describe('fillInts', () => {
+  it('gives the same stream as repeated int(n)', () => {
+    const a = createRng(77);
+    const b = createRng(77);
+    const buf = new Int32Array(1000);
+    a.fillInts(buf, 5000);
+    for (let i = 0; i < 1000; i++) expect(buf[i]).toBe(b.int(5000));
+    expect(a.next()).toBe(b.next());
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * The TypeScript half of the benchmark, run in its own process so that its peak RSS covers only
+ * parsing and analysis: parse the CSV, analyse, print timings and a RESULT line.
+ *   tsx bench/analyze-csv.ts JUDGMENTS.csv [RESAMPLES]
+ */
+import { readFileSync } from 'node:fs';
+import { analyzeExperiment, formatReportText, parseJudgmentsCsv } from '../src/index.ts';
+
+const [csvPath, resamplesArg] = process.argv.slice(2);
+if (!csvPath) throw new Error('usage: analyze-csv.ts JUDGMENTS.csv [RESAMPLES]');
+const resamples = Number(resamplesArg ?? 2000);
+let t = performance.now();
+const rows = parseJudgmentsCsv(readFileSync(csvPath, 'utf8'), csvPath);
+const parseMs = performance.now() - t;
+t = performance.now();
+const report = analyzeExperiment(rows, {
+  bootstrapResamples: resamples,
+  bootstrapClusters: ['judge', 'question'],
+  seed: 7,
+});
+const analysisMs = performance.now() - t;
+const json = JSON.stringify(report);
+const maxRssMb = process.resourceUsage().maxRSS / 1024;
+console.log(formatReportText(report, { maxRatings: 8 }).split('\nVERDICTS')[0]);
+console.log('');
+console.log(`TypeScript (Node ${process.version}):`);
+console.log(
+  `  parse CSV      ${(parseMs / 1000).toFixed(2)} s   (${rows.length.toLocaleString('en-US')} rows)`,
+);
+console.log(
+  `  analysis       ${(analysisMs / 1000).toFixed(2)} s   (${report.arms.length} arms, ${report.byInduction.length} induction groups, ${report.comparisons.length} comparisons; ${resamples}-resample judge- and question-clustered bootstraps; GLMM on ${report.glmm?.clusters} judges in ${report.glmm?.quadraturePoints}-point AGQ; Bradley-Terry on ${report.ratings.length} players)`,
+);
+console.log(`  report JSON    ${(json.length / 1024).toFixed(0)} KB`);
+console.log(
+  `  memory         peak RSS ${maxRssMb.toFixed(0)} MB, heap used at end ${(process.memoryUsage().heapUsed / 1024 / 1024).toFixed(0)} MB`,
+);
+console.log(
+  `  check (TS)     ${report.arms.map((a) => `${a.arm}:${a.wins}/${a.n}`).join(' ')}; judge SD ${report.glmm?.randomInterceptSd.toFixed(3)}`,
+);
+console.log(
+  `RESULT ${JSON.stringify({ parse: parseMs / 1000, analysis: analysisMs / 1000, maxrss_mb: maxRssMb })}`,
+);
