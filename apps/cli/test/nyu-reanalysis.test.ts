@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AnalysisReport } from '@oversight/stats';
+import { describe, expect, it } from 'vitest';
+import { cli, repoRoot, tempDir } from './cli.ts';
+
+/**
+ * The NYU 2023 reanalysis end to end: import the released debates through the real importer,
+ * analyse them with the same code as any experiment, and get the published figures
+ * (Michael et al. 2023: human debate 84.4%, human consultancy 74.0%, z = 2.03, p = 0.043).
+ */
+const data = process.env.OVERSIGHT_NYU_DATA ?? path.resolve(repoRoot, '../shared/data/nyu-debate-2023');
+
+describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
+  it('reproduces the published figures', () => {
+    const dir = tempDir('nyu');
+    const dataDir = path.join(dir, 'data');
+    const imported = cli(['import', data, '--data-dir', dataDir], { cwd: dir });
+    expect(imported.code, imported.stderr).toBe(0);
+    const analysed = cli(['analyze', 'nyu-2023', '--out', 'report', '--data-dir', dataDir], { cwd: dir });
+    expect(analysed.code, analysed.stderr).toBe(0);
+    expect(analysed.stdout).toMatch(/correct-answer debaters won 130 of 154 judgments \(84\.4%, 95% CI 77\.9–89\.3%\)/);
+
+    const report = JSON.parse(readFileSync(path.join(dir, 'report/report.json'), 'utf8')) as AnalysisReport;
+    const arm = (name: string) => report.arms.find((a) => a.arm === name)!;
+    expect([arm('human-debate').wins, arm('human-debate').n]).toEqual([130, 154]);
+    expect([arm('human-consultancy').wins, arm('human-consultancy').n]).toEqual([71, 96]);
+    expect([arm('ai-debate').wins, arm('ai-debate').n]).toEqual([68, 87]);
+    expect([arm('ai-consultancy').wins, arm('ai-consultancy').n]).toEqual([61, 76]);
+    expect(arm('human-debate').rate).toBeCloseTo(0.844, 3);
+    expect(arm('human-consultancy').rate).toBeCloseTo(0.74, 3);
+
+    const split = report.honesty.find((h) => h.arm === 'human-consultancy')!;
+    expect([split.honest.correct, split.honest.n]).toEqual([42, 48]);
+    expect([split.dishonest.correct, split.dishonest.n]).toEqual([29, 48]);
+
+    const comparison = report.comparisons.find(
+      (c) => [c.arm1, c.arm2].sort().join() === 'human-consultancy,human-debate',
+    )!;
+    expect(Math.abs(comparison.propTest.z)).toBeCloseTo(2.03, 2);
+    expect(comparison.propTest.pValue).toBeCloseTo(0.043, 3);
+    expect(existsSync(path.join(dir, 'report/report.html'))).toBe(true);
+  });
+});
