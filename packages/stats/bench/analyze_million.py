@@ -30,7 +30,7 @@ def parse(path):
         import pandas as pd  # noqa: F401
 
         df = pd.read_csv(path, keep_default_na=False, dtype=str)
-        cols = {c: df[c].to_numpy() for c in df.columns}
+        cols = {c: df[c].to_numpy().astype(str) for c in df.columns}
         parser = "pandas"
     except ImportError:
         import csv
@@ -39,7 +39,7 @@ def parse(path):
             reader = csv.reader(f)
             header = next(reader)
             data = list(zip(*reader))
-        cols = {h: np.array(data[i], dtype=object) for i, h in enumerate(header)}
+        cols = {h: np.array(data[i]) for i, h in enumerate(header)}  # fixed-width unicode: C-speed np.unique
         parser = "csv module"
     out = {}
     for c in ("arm", "protocol", "questionId", "storyId", "judgeId", "induction", "honestArguerId", "dishonestArguerId"):

@@ -144,6 +144,15 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
     number,
   ];
   const rows: JudgmentRow[] = [];
+  // Ids repeat across rows (arms, judges, questions, arguers): keeping one copy of each saves
+  // memory and, above all, garbage-collection time on large files.
+  const pool = new Map<string, string>();
+  const intern = (v: string): string => {
+    const hit = pool.get(v);
+    if (hit !== undefined) return hit;
+    pool.set(v, v);
+    return v;
+  };
   let lineNo = 1;
   const fail = (field: string, value: string, hint: string): never => {
     throw new Error(`${source} line ${lineNo}: bad ${field} '${value}': ${hint}`);
@@ -173,15 +182,15 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
     const dishonestId = f[cDishonestId]!;
     rows.push({
       trialId: f[cTrial]!,
-      arm: f[cArm]!,
-      protocol: protocol as Protocol,
-      questionId: f[cQuestion]!,
-      storyId: f[cStory]!,
-      judgeId: f[cJudge]!,
+      arm: intern(f[cArm]!),
+      protocol: intern(protocol) as Protocol,
+      questionId: intern(f[cQuestion]!),
+      storyId: intern(f[cStory]!),
+      judgeId: intern(f[cJudge]!),
       arguerHonest: honest === '' ? null : bool(honest, 'arguerHonest'),
-      induction: induction === '' ? null : induction,
-      honestArguerId: honestId === '' ? null : honestId,
-      dishonestArguerId: dishonestId === '' ? null : dishonestId,
+      induction: induction === '' ? null : intern(induction),
+      honestArguerId: honestId === '' ? null : intern(honestId),
+      dishonestArguerId: dishonestId === '' ? null : intern(dishonestId),
       probCorrect: prob,
       correct: bool(f[cCorrect]!, 'correct'),
       rounds,

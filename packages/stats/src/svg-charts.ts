@@ -63,8 +63,10 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const err = step0 / mag;
   const step = (err >= 7.5 ? 10 : err >= 3.5 ? 5 : err >= 1.5 ? 2 : 1) * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step)
-    out.push(Math.round(v / step) * step);
+  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) {
+    const r = Number((Math.round(v / step) * step).toPrecision(12)); // 0.6, not 0.6000000000000001
+    out.push(r === 0 ? 0 : r); // never −0
+  }
   return out;
 }
 
