@@ -19,7 +19,9 @@ describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
     expect(imported.code, imported.stderr).toBe(0);
     const analysed = cli(['analyze', 'nyu-2023', '--out', 'report', '--data-dir', dataDir], { cwd: dir });
     expect(analysed.code, analysed.stderr).toBe(0);
-    expect(analysed.stdout).toMatch(/correct-answer debaters won 130 of 154 judgments \(84\.4%, 95% CI 77\.9–89\.3%\)/);
+    expect(analysed.stdout).toMatch(
+      /correct-answer debaters won 130 of 154 judgments \(84\.4%, 95% CI 77\.9–89\.3%\)/,
+    );
 
     const report = JSON.parse(readFileSync(path.join(dir, 'report/report.json'), 'utf8')) as AnalysisReport;
     const arm = (name: string) => report.arms.find((a) => a.arm === name)!;

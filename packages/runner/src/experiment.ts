@@ -64,7 +64,13 @@ export function planExperiment(config: ExperimentConfig, dataset: readonly Quest
   if (questions.length === 0) throw new Error('the experiment selects no questions from its dataset');
   const people = experimentParticipants(config);
   const trials = planTrials(config.name, config, questions, people);
-  return { experimentId: config.name, config, questions, participants: participantRecords(config, people), trials };
+  return {
+    experimentId: config.name,
+    config,
+    questions,
+    participants: participantRecords(config, people),
+    trials,
+  };
 }
 
 /** Every participant of an experiment: its judges and each arm's arguers. */
@@ -74,7 +80,9 @@ export function participantRecords(
 ): ParticipantRecord[] {
   return [
     ...people.judges.map(({ pool: _pool, ...record }) => record),
-    ...Object.values(people.arguers).flatMap(({ honest, dishonest }) => (honest === dishonest ? [honest] : [honest, dishonest])),
+    ...Object.values(people.arguers).flatMap(({ honest, dishonest }) =>
+      honest === dishonest ? [honest] : [honest, dishonest],
+    ),
   ];
 }
 

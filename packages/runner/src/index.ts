@@ -9,4 +9,5 @@ export * from './participants/simulated-arguer.ts';
 export * from './participants/simulated-judge.ts';
 export * from './pool.ts';
 export * from './run.ts';
+export * from './simulate.ts';
 export * from './store.ts';

@@ -5,6 +5,7 @@ import { demoCommand } from './demo.ts';
 import { exportCommand } from './export.ts';
 import { importCommand } from './import.ts';
 import { judgeCommand } from './judge.ts';
+import { powerCommand } from './power.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   analyzeCommand,
   exportCommand,
   importCommand,
+  powerCommand,
   dbCommand,
   demoCommand,
 ];

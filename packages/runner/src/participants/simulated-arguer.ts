@@ -22,14 +22,21 @@ function contentWords(text: string): Set<string> {
   );
 }
 
-const sentenceCache = new Map<string, string[]>();
-function sentencesOf(source: string): string[] {
+interface Sentence {
+  text: string;
+  words: Set<string>;
+}
+
+/** Sentences of a source with their content words, computed once per story. */
+const sentenceCache = new Map<string, Sentence[]>();
+function sentencesOf(source: string): Sentence[] {
   let sentences = sentenceCache.get(source);
   if (!sentences) {
     sentences = source
       .split(/(?<=[.!?]["”']?)\s+/)
       .map((s) => s.replace(/\s+/g, ' ').trim())
-      .filter((s) => s.length >= 20);
+      .filter((s) => s.length >= 20)
+      .map((text) => ({ text, words: contentWords(text) }));
     if (sentenceCache.size > 256) sentenceCache.clear();
     sentenceCache.set(source, sentences);
   }
@@ -52,10 +59,10 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
   );
   const target = contentWords(`${answer} ${answer} ${view.question}`);
   const scored = sentencesOf(view.source)
-    .map((sentence) => {
+    .map(({ text, words }) => {
       let score = 0;
-      for (const word of contentWords(sentence)) if (target.has(word)) score += 1;
-      return { sentence, score: score + rng.next() * 0.5 };
+      for (const word of target) if (words.has(word)) score += 1;
+      return { sentence: text, score: score + rng.next() * 0.5 };
     })
     .sort((a, b) => b.score - a.score);
   const quoteCount = spec.quotesPerSpeech;
