@@ -10,6 +10,7 @@
  * The interval is the percentile interval with R's default (type 7) quantile — NumPy's default
  * 'linear' method — of the resampled statistics.
  */
+import { sampleStandardDeviation } from 'simple-statistics';
 import { createRng, type Rng } from './rng.ts';
 import type { Interval } from './types.ts';
 
@@ -124,11 +125,6 @@ function summarise(
   clusters: number,
 ): BootstrapResult {
   const values = stats.subarray(0, used).sort();
-  let mean = 0;
-  for (let i = 0; i < used; i++) mean += values[i]!;
-  mean /= Math.max(1, used);
-  let ss = 0;
-  for (let i = 0; i < used; i++) ss += (values[i]! - mean) ** 2;
   const alpha = 1 - level;
   return {
     estimate,
@@ -137,7 +133,7 @@ function summarise(
       upper: quantileSorted(values, 1 - alpha / 2),
       level,
     },
-    standardError: used > 1 ? Math.sqrt(ss / (used - 1)) : Number.NaN,
+    standardError: used > 1 ? sampleStandardDeviation(Array.from(values)) : Number.NaN,
     resamples,
     clusters,
     undefinedResamples: resamples - used,
@@ -161,15 +157,21 @@ export function clusterBootstrapRate(counts: ClusterCounts, options: BootstrapOp
   const stats = new Float64Array(resamples);
   let used = 0;
   if (g === 0) return summarise(stats, 0, Number.NaN, level, resamples, 0);
+  // interleaved (successes, trials) so each draw touches one cache line
+  const packed = new Float64Array(2 * g);
+  for (let i = 0; i < g; i++) {
+    packed[2 * i] = successes[i]!;
+    packed[2 * i + 1] = trials[i]!;
+  }
   const draws = new Int32Array(g);
   for (let r = 0; r < resamples; r++) {
     rng.fillInts(draws, g);
     let s = 0;
     let n = 0;
     for (let i = 0; i < g; i++) {
-      const k = draws[i]!;
-      s += successes[k]!;
-      n += trials[k]!;
+      const k = 2 * draws[i]!;
+      s += packed[k]!;
+      n += packed[k + 1]!;
     }
     if (n > 0) stats[used++] = s / n;
   }
@@ -194,6 +196,13 @@ export function clusterBootstrapDifference(
   const stats = new Float64Array(resamples);
   let used = 0;
   if (g === 0) return summarise(stats, 0, Number.NaN, level, resamples, 0);
+  const packed = new Float64Array(4 * g);
+  for (let i = 0; i < g; i++) {
+    packed[4 * i] = successes1[i]!;
+    packed[4 * i + 1] = trials1[i]!;
+    packed[4 * i + 2] = successes2[i]!;
+    packed[4 * i + 3] = trials2[i]!;
+  }
   const draws = new Int32Array(g);
   for (let r = 0; r < resamples; r++) {
     rng.fillInts(draws, g);
@@ -202,11 +211,11 @@ export function clusterBootstrapDifference(
     let s2 = 0;
     let n2 = 0;
     for (let i = 0; i < g; i++) {
-      const k = draws[i]!;
-      s1 += successes1[k]!;
-      n1 += trials1[k]!;
-      s2 += successes2[k]!;
-      n2 += trials2[k]!;
+      const k = 4 * draws[i]!;
+      s1 += packed[k]!;
+      n1 += packed[k + 1]!;
+      s2 += packed[k + 2]!;
+      n2 += packed[k + 3]!;
     }
     if (n1 > 0 && n2 > 0) stats[used++] = s1 / n1 - s2 / n2;
   }

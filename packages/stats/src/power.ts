@@ -11,6 +11,8 @@
  * - simulatePower: the generic answer for anything else (clustered designs, GLMMs, Bradley-Terry):
  *   simulate whole experiments, run the analysis, count rejections.
  */
+import { sum } from 'simple-statistics';
+import type { ClusterCounts } from './bootstrap.ts';
 import { binomialSf, normalQuantile } from './distributions.ts';
 import type { JudgmentRow } from './judgment.ts';
 import { wilsonInterval } from './proportions.ts';
@@ -92,6 +94,31 @@ export function sampleSizeWinRate(options: {
 /** Design effect for clusters of m judgments with intraclass correlation icc: 1 + (m − 1)·icc. */
 export function designEffect(clusterSize: number, icc: number): number {
   return 1 + (clusterSize - 1) * icc;
+}
+
+/**
+ * Intraclass correlation of a binary outcome from per-cluster counts (one-way ANOVA estimator,
+ * Fleiss 1981 §13; clusters of unequal size use the adjusted mean size m0), for a design effect
+ * from pilot data. Negative estimates are truncated at 0.
+ */
+export function estimateIcc(counts: ClusterCounts): {
+  icc: number;
+  meanClusterSize: number;
+  clusters: number;
+} {
+  const s = Array.from(counts.successes);
+  const n = Array.from(counts.trials);
+  const k = n.length;
+  const N = sum(n);
+  if (k < 2 || N <= k) return { icc: 0, meanClusterSize: k > 0 ? N / k : 0, clusters: k };
+  const p = sum(s) / N;
+  const between = sum(s.map((si, i) => (si - n[i]! * p) ** 2 / n[i]!));
+  const within = sum(s.map((si, i) => si - (si * si) / n[i]!));
+  const msb = between / (k - 1);
+  const msw = within / (N - k);
+  const m0 = (N - sum(n.map((ni) => ni * ni)) / N) / (k - 1);
+  const icc = (msb - msw) / (msb + (m0 - 1) * msw);
+  return { icc: Math.max(0, Number.isFinite(icc) ? icc : 0), meanClusterSize: N / k, clusters: k };
 }
 
 export interface TwoProportionSampleSize {

@@ -19,6 +19,7 @@ export interface Rng {
 }
 
 const TWO_POW_32 = 4294967296;
+const INV_TWO_POW_32 = 1 / TWO_POW_32;
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -88,7 +89,7 @@ class Xoshiro128 implements Rng {
       a ^= d;
       c ^= t;
       d = (d << 11) | (d >>> 21);
-      out[i] = Math.floor((r * n) / TWO_POW_32);
+      out[i] = (r * n * INV_TWO_POW_32) | 0; // < n ≤ 2^31, so | 0 is floor
     }
     this.a = a;
     this.b = b;

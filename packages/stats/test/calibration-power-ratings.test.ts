@@ -149,3 +149,30 @@ describe('Bradley-Terry ratings', () => {
     expect(Number.isFinite(unbeaten.ratings[0]!.elo)).toBe(true);
   });
 });
+
+describe('intraclass correlation', () => {
+  it('is 0 for identical clusters and large for clusters that differ completely', async () => {
+    const { estimateIcc } = await import('../src/power.ts');
+    const same = estimateIcc({
+      clusters: ['a', 'b', 'c'],
+      successes: Float64Array.of(5, 5, 5),
+      trials: Float64Array.of(10, 10, 10),
+    });
+    expect(same.icc).toBe(0);
+    const split = estimateIcc({
+      clusters: ['a', 'b', 'c', 'd'],
+      successes: Float64Array.of(10, 0, 10, 0),
+      trials: Float64Array.of(10, 10, 10, 10),
+    });
+    expect(split.icc).toBeCloseTo(1, 6);
+    // matches the ANOVA formula on a hand-worked example
+    const ex = estimateIcc({
+      clusters: ['a', 'b'],
+      successes: Float64Array.of(3, 1),
+      trials: Float64Array.of(4, 4),
+    });
+    const msb = ((3 - 2) ** 2 / 4 + (1 - 2) ** 2 / 4) / 1;
+    const msw = (3 - 9 / 4 + (1 - 1 / 4)) / 6;
+    expect(ex.icc).toBeCloseTo((msb - msw) / (msb + 3 * msw), 12);
+  });
+});
