@@ -198,7 +198,7 @@ export function renderReportHtml(
         xLabel: 'Probability on the chosen answer (bin mean)',
         yLabel: 'Share of judgments correct',
         xDomain: [0.5, 1],
-        yDomain: [0.2, 1],
+        yDomain: [0, 1],
         xFormat: (v) => `${Math.round(v * 100)}%`,
         yFormat: (v) => `${Math.round(v * 100)}%`,
         diagonal: true,
@@ -206,6 +206,11 @@ export function renderReportHtml(
       `Confidence in the chosen answer against accuracy (the upper half of the symmetric two-answer diagram; ${report.options.calibrationBins} equal-width bins over 0–100%). Marker area ∝ judgments in the bin; points below the diagonal mean overconfidence.`,
     ),
   );
+  const beliefLow = Math.min(
+    0.3,
+    ...arms.flatMap((a) => a.beliefByTurn.filter((p) => p.n >= Math.max(5, a.n * 0.02)).map((p) => p.lower)),
+  );
+  const beliefMin = Math.max(0, Math.floor(beliefLow * 10) / 10);
   const maxTurn = Math.max(
     1,
     ...arms.map((a) => a.beliefByTurn.filter((p) => p.n >= Math.max(5, a.n * 0.02)).length),
@@ -230,7 +235,7 @@ export function renderReportHtml(
         xLabel: 'Judge turn',
         yLabel: 'Mean probability on the correct answer',
         xDomain: [1, Math.max(2, maxTurn)],
-        yDomain: [0.3, 1],
+        yDomain: [beliefMin, 1],
         xTicks: Array.from({ length: Math.max(2, maxTurn) }, (_, k) => k + 1),
         yFormat: (v) => `${Math.round(v * 100)}%`,
         referenceLine: { value: 0.5, label: 'undecided' },

@@ -5,6 +5,8 @@
  * (Okabe & Ito 2008).
  */
 
+import { hashString } from './rng.ts';
+
 export const PALETTE = [
   '#0072B2',
   '#E69F00',
@@ -340,6 +342,10 @@ export function lineChart(o: LineChartOptions): string {
     s += `<text x="${f.x1 - 4}" y="${n2(ry - 6)}" text-anchor="end" fill="#555" font-size="12">${escapeXml(o.referenceLine.label)}</text>`;
   }
   const maxSize = Math.max(1, ...o.series.flatMap((ser) => ser.points.map((p) => p.size ?? 0)));
+  // keep lines and bands inside the plot area
+  // deterministic id: equal ids only ever name equal rectangles
+  const clipId = `plot-clip-${hashString(`${f.x0},${f.y1},${f.x1},${f.y0}`).toString(36)}`;
+  s += `<clipPath id="${clipId}"><rect x="${f.x0}" y="${f.y1 - 8}" width="${f.x1 - f.x0 + 8}" height="${f.y0 - f.y1 + 16}"/></clipPath><g clip-path="url(#${clipId})">`;
   for (const ser of o.series) {
     const pts = ser.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     const banded = pts.filter((p) => p.lower !== undefined && p.upper !== undefined);
@@ -358,6 +364,7 @@ export function lineChart(o: LineChartOptions): string {
       }
     }
   }
+  s += '</g>';
   s += legend(items, f.x0, 14, width - 90);
   return `${s}</svg>`;
 }
