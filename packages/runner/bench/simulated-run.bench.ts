@@ -26,7 +26,13 @@ for (let run = 0; run < runs; run++) {
     seed: `bench-${run}`,
     questions: { limit: questionCount },
     judges: [{ count: 200 }],
-    arms: arms.map((protocol) => ({ name: protocol, protocol, rounds: 3, judgeMayEndEarly: false, trialsPerQuestion: perQuestion })),
+    arms: arms.map((protocol) => ({
+      name: protocol,
+      protocol,
+      rounds: 3,
+      judgeMayEndEarly: false,
+      trialsPerQuestion: perQuestion,
+    })),
     concurrency: 32,
   });
   const db = await openDatabase({ dataDir: dir });
@@ -37,10 +43,14 @@ for (let run = 0; run < runs; run++) {
     await runTrials(db, plan);
     const seconds = (performance.now() - started) / 1000;
     const counts = await db.trials.countByStatus('bench');
-    const n = (await db.prisma.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "TrialEvent"`))[0]?.n ?? 0n;
+    const n =
+      (await db.prisma.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "TrialEvent"`))[0]
+        ?.n ?? 0n;
     const finished = counts.finished ?? 0;
     results.push({ trialsPerSecond: finished / seconds, eventsPerSecond: Number(n) / seconds, seconds });
-    console.log(`run ${run + 1}: ${finished} trials, ${n} events in ${seconds.toFixed(2)} s: ${(finished / seconds).toFixed(1)} trials/s, ${(Number(n) / seconds).toFixed(0)} events/s`);
+    console.log(
+      `run ${run + 1}: ${finished} trials, ${n} events in ${seconds.toFixed(2)} s: ${(finished / seconds).toFixed(1)} trials/s, ${(Number(n) / seconds).toFixed(0)} events/s`,
+    );
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
