@@ -1,1 +1,16 @@
-export {};
+export * from './arguer.ts';
+export * from './cache.ts';
+export * from './chat.ts';
+export * from './client.ts';
+export * from './cost.ts';
+export * from './induction.ts';
+export * from './judge.ts';
+export * from './limits.ts';
+export * from './limits-text.ts';
+export * from './participants.ts';
+export * from './prompts.ts';
+export * from './replay.ts';
+export * from './retry.ts';
+export * from './store.ts';
+export * from './transcript.ts';
+export * from './transport.ts';

@@ -1,0 +1,119 @@
+/**
+ * Where the LLM layer keeps its cache and its call log. A port, so the package does not depend on
+ * the database: tests use `MemoryLlmStore`, the CLI `databaseLlmStore(db)`.
+ */
+
+export interface LlmCacheEntry {
+  /** Content address of the request (see cache.ts). */
+  key: string;
+  model: string;
+  /** The request as sent, without credentials. */
+  request: unknown;
+  /** The completion as received (see `CachedCompletion` in chat.ts). */
+  response: unknown;
+}
+
+/** One model call, or one attempt at it that failed. */
+export interface LlmCallRecord {
+  id: string;
+  experimentId: string | null;
+  trialId: string | null;
+  /** The role the call served: `judge`, `debater-a`, ..., with a suffix for induction steps. */
+  role: string;
+  model: string;
+  /** Endpoint name from the config (never the key). */
+  endpoint: string;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  cached: boolean;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface LlmStore {
+  cacheGet(key: string): Promise<{ response: unknown } | null>;
+  /** A second put of the same key keeps the first. */
+  cachePut(entry: LlmCacheEntry): Promise<void>;
+  recordCall(call: LlmCallRecord): Promise<void>;
+}
+
+export interface LlmTotals {
+  calls: number;
+  cachedCalls: number;
+  failedCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+/** A store in memory, for tests, dry runs and benchmarks. */
+export class MemoryLlmStore implements LlmStore {
+  readonly cache = new Map<string, LlmCacheEntry>();
+  readonly calls: LlmCallRecord[] = [];
+
+  async cacheGet(key: string): Promise<{ response: unknown } | null> {
+    return this.cache.get(key) ?? null;
+  }
+
+  async cachePut(entry: LlmCacheEntry): Promise<void> {
+    if (!this.cache.has(entry.key)) this.cache.set(entry.key, entry);
+  }
+
+  async recordCall(call: LlmCallRecord): Promise<void> {
+    this.calls.push(call);
+  }
+
+  totals(filter: (call: LlmCallRecord) => boolean = () => true): LlmTotals {
+    const totals: LlmTotals = {
+      calls: 0,
+      cachedCalls: 0,
+      failedCalls: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      costUsd: 0,
+    };
+    for (const call of this.calls) {
+      if (!filter(call)) continue;
+      totals.calls += 1;
+      if (call.cached) totals.cachedCalls += 1;
+      if (!call.ok) totals.failedCalls += 1;
+      totals.promptTokens += call.promptTokens;
+      totals.completionTokens += call.completionTokens;
+      totals.costUsd += call.costUsd;
+    }
+    return totals;
+  }
+}
+
+/** The part of @oversight/db's `db.llm` repository this package uses (typed here, so no dependency). */
+export interface LlmRepositoryLike {
+  cacheGet(key: string): Promise<{ response: unknown } | null>;
+  cachePut(entry: { key: string; model: string; request: unknown; response: unknown }): Promise<void>;
+  recordCall(call: {
+    id?: string;
+    experimentId?: string | null;
+    trialId?: string | null;
+    role: string;
+    model: string;
+    endpoint: string;
+    promptTokens: number;
+    completionTokens: number;
+    costUsd: number;
+    cached: boolean;
+    ok: boolean;
+    error?: string | null;
+  }): Promise<void>;
+}
+
+/** The store over the project database (`db.llm`: tables LlmCache and LlmCall). */
+export function databaseLlmStore(db: { llm: LlmRepositoryLike }): LlmStore {
+  return {
+    async cacheGet(key) {
+      const row = await db.llm.cacheGet(key);
+      return row ? { response: row.response } : null;
+    },
+    cachePut: (entry) => db.llm.cachePut(entry),
+    recordCall: (call) => db.llm.recordCall(call),
+  };
+}
