@@ -101,6 +101,22 @@ async function startServerProcess() {
   };
 }
 
+async function startProfiler() {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 async function main() {
   const server = await startServerProcess();
   const config = ExperimentConfigSchema.parse({
@@ -174,6 +190,8 @@ async function main() {
   async function* ids() {
     for (const t of plan.trials) yield t.created.trialId;
   }
+  // PROFILE=file.cpuprofile records a CPU profile of the measured run only (open it in Chrome DevTools).
+  const profiler = process.env.PROFILE ? await startProfiler() : undefined;
   const cpuStart = process.cpuUsage();
   const started = performance.now();
   await runPool(ids(), MAX_CONCURRENT, async (trialId) => {
@@ -181,6 +199,7 @@ async function main() {
   });
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
+  if (profiler && process.env.PROFILE) await profiler.stop(process.env.PROFILE);
   const serverAfter = await server.stats();
   server.close();
 

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import type { LlmConfig } from '@oversight/core';
 
 /**
- * Content-addressed response cache. The key is the sha256 of the canonical JSON of everything that
+ * Content-addressed response cache. The key is a sha256 over the canonical JSON of everything that
  * determines a completion: the endpoint's base URL (without credentials), model, messages (by their
- * sha256, see `messagesDigest`),
- * temperature, max_tokens, response_format, the seed and a variant label (candidate index, judge
- * order, repair step). The seed derives from the runner's per-move seed, so the same move in a
+ * sha256, see `messagesDigest`), temperature, max_tokens, response_format, the seed and a variant
+ * label (candidate index, judge order, repair step). The seed derives from the runner's per-move seed, so the same move in a
  * re-run or a replay finds the same entry and makes no model call.
  */
 
@@ -77,9 +76,28 @@ export interface CacheKeyInput {
   variant: string;
 }
 
-/** sha256 of the canonical JSON of the input, the messages standing in by their digest. */
+const canonicalFormats = new WeakMap<object, string>();
+
+/** Canonical JSON of a response format; the few format objects are reused for every call, so memoised. */
+function formatJson(format: unknown): string {
+  if (format === null || typeof format !== 'object') return canonicalJson(format ?? null);
+  let json = canonicalFormats.get(format);
+  if (json === undefined) {
+    json = canonicalJson(format);
+    canonicalFormats.set(format, json);
+  }
+  return json;
+}
+
+/**
+ * The key: sha256 of `<canonical JSON of the fields, messages replaced by their digest and
+ * response_format left out>\n<canonical JSON of response_format>`.
+ */
 export function cacheKey(input: CacheKeyInput): string {
-  return sha256Hex(canonicalJson({ ...input, messages: messagesDigest(input.messages) }));
+  const { messages, response_format: format, ...rest } = input;
+  return sha256Hex(
+    `${canonicalJson({ ...rest, messages: messagesDigest(messages) })}\n${formatJson(format)}`,
+  );
 }
 
 /** The cache is on unless the config says `llm.cache: false` or `OVERSIGHT_LLM_CACHE=off`. */

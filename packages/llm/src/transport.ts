@@ -14,6 +14,47 @@ class AbortError extends Error {
   override name = 'AbortError';
 }
 
+/** Read-only response headers: what the client reads (`get`, `entries`), without WHATWG Headers' cost. */
+class ResponseHeaders {
+  private readonly map = new Map<string, string>();
+
+  constructor(raw: readonly string[]) {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      const previous = this.map.get(name);
+      this.map.set(name, previous === undefined ? raw[i + 1]! : `${previous}, ${raw[i + 1]}`);
+    }
+  }
+
+  get(name: string): string | null {
+    return this.map.get(name.toLowerCase()) ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name.toLowerCase());
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of this.map) callback(value, name);
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  values(): IterableIterator<string> {
+    return this.map.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+}
+
 /** The parts of a fetch `Response` the openai client reads, over a body already in memory. */
 class BufferedResponse {
   readonly ok: boolean;
@@ -104,9 +145,7 @@ export function nodeHttpFetch(options: NodeFetchOptions = {}): typeof fetch {
           response.on('error', fail);
           response.on('end', () => {
             signal?.removeEventListener('abort', onAbort);
-            const responseHeaders = new Headers();
-            const raw = response.rawHeaders;
-            for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.append(raw[i]!, raw[i + 1]!);
+            const responseHeaders = new ResponseHeaders(response.rawHeaders) as unknown as Headers;
             const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
             const status = response.statusCode ?? 0;
             resolve(
