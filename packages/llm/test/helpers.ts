@@ -124,6 +124,8 @@ export async function runExperiment(
     config: config.llm,
     experimentId: plan.experimentId,
     retry: { baseDelayMs: 5, maxDelayMs: 40 },
+    // Hermetic: OVERSIGHT_LLM_CACHE or API keys in the caller's environment do not change the tests.
+    env: {},
     ...rest,
   });
   const participant = participantDirectory(plan, { llm: factory });

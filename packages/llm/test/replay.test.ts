@@ -52,6 +52,7 @@ describe('re-judging finished trials with an AI judge', () => {
       }),
       trials: [...logs, unfinished],
       questions: (id) => questions.find((q) => q.id === id)!,
+      env: {},
     });
     expect(summary.failed).toEqual([]);
     const unfinishedId = (unfinished[0] as { trialId: string }).trialId;
@@ -114,6 +115,7 @@ describe('re-judging finished trials with an AI judge', () => {
       }),
       trials: logs,
       questions: (id) => questions.find((q) => q.id === id)!,
+      env: {},
     });
     expect(server.stats().chatCompletions).toBe(before);
     expect(again.results.map((r) => r.judgment)).toEqual(summary.results.map((r) => r.judgment));

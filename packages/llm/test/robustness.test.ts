@@ -25,6 +25,7 @@ function service(
     config,
     experimentId: 'e',
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    env: {},
     ...extra,
   });
   return { chat, store };
