@@ -19,7 +19,6 @@ export const MoveMetaSchema = z
     induction: z.string(),
     candidates: z.number().int(),
     simulated: z.boolean(),
-    cached: z.boolean(),
     rationale: z.string(),
     positionBias: z.number(),
   })

@@ -128,7 +128,6 @@ async function judgeMove(
     decision = await askJudge(runtime.chat, runtime.prompts, model, view, turn, call);
     meta.promptHash = promptHash(decision.messages);
   }
-  meta.cached = decision.cached;
   if (decision.rationale) meta.rationale = decision.rationale;
   return {
     type: 'judgement',
@@ -166,7 +165,6 @@ async function arguerMove(
     induction: view.assignedCorrect
       ? 'none'
       : inductionLabel(context.config, request.arm, record, plan.label),
-    cached: speech.cached,
     ...(speech.candidates !== undefined ? { candidates: speech.candidates } : {}),
   };
   return { type: 'argument', role: request.role, text: speech.text, meta };

@@ -129,12 +129,10 @@ async function rejudgeOne(
     ({ probabilities, rationale } = both);
     meta.promptHash = promptHash(both.messages, both.swappedMessages);
     meta.positionBias = both.positionBias;
-    meta.cached = both.cached;
   } else {
     const one = await askJudge(runtime.chat, runtime.prompts, model, view, turn, call);
     ({ probabilities, rationale } = one);
     meta.promptHash = promptHash(one.messages);
-    meta.cached = one.cached;
   }
   if (rationale) meta.rationale = rationale;
   const created: TrialCreated = {

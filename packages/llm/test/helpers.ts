@@ -145,12 +145,3 @@ export async function runExperiment(
   });
   return { plan, trials, outcomes, logs: () => trials.logs };
 }
-
-/** Events without `meta.cached` (which says where a move came from, and so differs on a re-run). */
-export function withoutCachedFlag(events: readonly TrialEvent[]): unknown[] {
-  return events.map((e) => {
-    if (!('meta' in e) || !e.meta) return e;
-    const { cached: _cached, ...meta } = e.meta;
-    return { ...e, meta };
-  });
-}
