@@ -71,3 +71,20 @@ export function writeConfig(dir: string, config: Record<string, unknown>, name =
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
 }
+
+/** Like `cli`, without blocking this process: needed when the test itself serves the child (a fake server). */
+export function cliAsync(args: string[], options: { cwd: string }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = cliChild(args, options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AnalysisReport } from '@oversight/stats';
+import { startFakeOpenAI } from '@oversight/testkit';
 import { describe, expect, it } from 'vitest';
-import { cli, repoRoot, tempDir } from './cli.ts';
+import { cli, cliAsync, repoRoot, tempDir } from './cli.ts';
 
 /**
  * The NYU 2023 reanalysis end to end: import the released debates through the real importer,
@@ -12,9 +13,10 @@ import { cli, repoRoot, tempDir } from './cli.ts';
 const data = process.env.OVERSIGHT_NYU_DATA ?? path.resolve(repoRoot, '../shared/data/nyu-debate-2023');
 
 describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
+  const dir = tempDir('nyu');
+  const dataDir = path.join(dir, 'data');
+
   it('reproduces the published figures', () => {
-    const dir = tempDir('nyu');
-    const dataDir = path.join(dir, 'data');
     const imported = cli(['import', data, '--data-dir', dataDir], { cwd: dir });
     expect(imported.code, imported.stderr).toBe(0);
     const analysed = cli(['analyze', 'nyu-2023', '--out', 'report', '--data-dir', dataDir], { cwd: dir });
@@ -42,5 +44,44 @@ describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
     expect(Math.abs(comparison.propTest.z)).toBeCloseTo(2.03, 2);
     expect(comparison.propTest.pValue).toBeCloseTo(0.043, 3);
     expect(existsSync(path.join(dir, 'report/report.html'))).toBe(true);
+  });
+
+  it('lets an AI judge re-judge the human debates for comparison on the same transcripts', async () => {
+    const server = await startFakeOpenAI({});
+    try {
+      const rejudged = await cliAsync(
+        [
+          'rejudge',
+          'nyu-2023',
+          '--arms',
+          'human-debate',
+          '--model',
+          'fake-judge',
+          '--endpoint',
+          server.url,
+          '--data-dir',
+          dataDir,
+        ],
+        { cwd: dir },
+      );
+      expect(rejudged.code, rejudged.stderr).toBe(0);
+      expect(rejudged.stdout).toMatch(/154 new AI judgments \(154 judged/);
+      const requests = server.requests.map((r) => JSON.stringify(r.body));
+      // The AI judge reads the transcript but never the story or the truth.
+      expect(requests.every((body) => !body.includes('<story>'))).toBe(true);
+    } finally {
+      await server.close();
+    }
+    const both = cli(
+      ['analyze', 'nyu-2023', 'nyu-2023.ai-judge.fake-judge', '--out', 'both', '--data-dir', dataDir],
+      { cwd: dir },
+    );
+    expect(both.code, both.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'both/report.json'), 'utf8')) as AnalysisReport;
+    expect(report.arms.map((a) => a.arm)).toContain('human-debate+ai-judge');
+    expect(report.arms.find((a) => a.arm === 'human-debate+ai-judge')!.n).toBe(154);
+    expect(
+      report.comparisons.some((c) => c.arm1 === 'human-debate' && c.arm2 === 'human-debate+ai-judge'),
+    ).toBe(true);
   });
 });

@@ -26,7 +26,7 @@ export const demoCommand: Command = {
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}\n`);
     await withDatabase(dataDir, async (db) => {
       const experiment = await db.experiments.get(result.experimentId);
-      const report = await analyzeStored(db, result.experimentId, experiment?.seed ?? 'demo');
+      const report = await analyzeStored(db, [result.experimentId], experiment?.seed ?? 'demo');
       console.log(formatReportText(report));
     });
     console.log(

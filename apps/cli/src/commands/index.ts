@@ -6,6 +6,7 @@ import { exportCommand } from './export.ts';
 import { importCommand } from './import.ts';
 import { judgeCommand } from './judge.ts';
 import { powerCommand } from './power.ts';
+import { rejudgeCommand } from './rejudge.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   analyzeCommand,
   exportCommand,
   importCommand,
+  rejudgeCommand,
   powerCommand,
   dbCommand,
   demoCommand,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { persistPlan, planExperiment, runTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { loadExperimentConfig } from '../config-file.ts';
@@ -34,7 +35,7 @@ export async function runExperimentFromConfig(
     process.once('SIGINT', onSignal);
     try {
       await runTrials(db, plan, {
-        factories: participantFactories(db, plan.experimentId, plan.config),
+        factories: participantFactories(db, plan.experimentId, plan.config, path.dirname(loaded.file)),
         ...(concurrency ? { concurrency } : {}),
         onTrial: () => progress.tick(),
         signal: stop.signal,
