@@ -21,9 +21,8 @@ export async function loadJudgments(db: Database, experimentId: string): Promise
 async function loadAll(db: Database, experimentIds: readonly string[]): Promise<JudgmentRow[]> {
   const perExperiment = await Promise.all(experimentIds.map((id) => loadJudgments(db, id)));
   const armOwners = new Map<string, Set<string>>();
-  perExperiment
-    .flat()
-    .forEach((r) => armOwners.set(r.arm, (armOwners.get(r.arm) ?? new Set()).add(r.experimentId)));
+  for (const r of perExperiment.flat())
+    armOwners.set(r.arm, (armOwners.get(r.arm) ?? new Set()).add(r.experimentId));
   return perExperiment
     .flat()
     .map((r) => ((armOwners.get(r.arm)?.size ?? 1) > 1 ? { ...r, arm: `${r.experimentId}/${r.arm}` } : r));
