@@ -132,22 +132,63 @@ async function obtainMove(
   ];
 }
 
+function isInstant(participant: Participant): boolean {
+  return (
+    participant.record.spec.kind === 'simulated-judge' || participant.record.spec.kind === 'simulated-arguer'
+  );
+}
+
 /**
  * Drives one trial until it finishes or waits for a person. Safe to call again after a crash at
  * any point: it reloads the log, and an append that lost a race is reloaded rather than doubled.
+ *
+ * A move from a model or a person is appended as soon as it is made. Moves of simulated
+ * participants cost nothing to recompute (they are a pure function of the seed), so a run of them
+ * is appended in one transaction: a crash before it just recomputes the same events.
  */
 export async function driveTrial(trialId: string, context: DriveContext): Promise<DriveOutcome> {
   let state = foldEvents(await context.store.loadEvents(trialId));
+  let committed = state;
+  let pending: TrialEvent[] = [];
   const question = await context.questions(state.created.questionId);
+
+  /** Appends the pending events; false when another writer got there first (state is reloaded). */
+  const flush = async (): Promise<boolean> => {
+    if (pending.length === 0) return true;
+    const { status, waitingOn } = statusOf(state, context.participant);
+    try {
+      await context.store.append({
+        trialId,
+        expectedSeq: committed.nextSeq,
+        events: pending,
+        status,
+        waitingOn,
+        judgment: judgmentOf(state, context.reward),
+      });
+      committed = state;
+      pending = [];
+      return true;
+    } catch (error) {
+      if (!(error instanceof AppendConflict)) throw error;
+      state = committed = foldEvents(await context.store.loadEvents(trialId));
+      pending = [];
+      return false;
+    }
+  };
+
   for (;;) {
-    if (state.verdict) return 'finished';
-    if (state.aborted) return 'aborted';
+    if (state.verdict || state.aborted) {
+      if (!(await flush())) continue;
+      return state.verdict ? 'finished' : 'aborted';
+    }
     const roles = rolesToMove(state);
-    // Simultaneous speeches are requested together (neither sees the other) and appended in turn.
+    const instant = roles.every((role) => isInstant(context.participant(participantIdFor(state, role))));
+    if (!instant && !(await flush())) continue;
+    // Simultaneous speeches are requested together (neither sees the other) and applied in turn.
     const answers = await Promise.all(roles.map((role) => obtainMove(state, role, question, context)));
+    const next = structuredClone(state);
     const events: TrialEvent[] = [];
     let waiting = false;
-    const next = structuredClone(state);
     for (const answer of answers) {
       if (answer === 'wait') {
         waiting = true;
@@ -165,20 +206,8 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       if (waiting) return 'waiting';
       throw new Error(`trial ${trialId}: no participant produced a move`);
     }
-    const { status, waitingOn } = statusOf(next, context.participant);
-    try {
-      await context.store.append({
-        trialId,
-        expectedSeq: state.nextSeq,
-        events,
-        status,
-        waitingOn,
-        judgment: judgmentOf(next, context.reward),
-      });
-      state = next;
-    } catch (error) {
-      if (!(error instanceof AppendConflict)) throw error;
-      state = foldEvents(await context.store.loadEvents(trialId));
-    }
+    pending.push(...events);
+    state = next;
+    if (!instant && !(await flush())) continue;
   }
 }
