@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { Database, JudgmentRow } from '@oversight/db';
+import type { Database } from '@oversight/db';
+import { formatJudgmentsCsv } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
@@ -8,33 +9,9 @@ import { UsageError } from '../exit-codes.ts';
 
 /**
  * One row per judgment, ordered by trial id, with no wall-clock fields: the same config and seed
- * give a byte-identical file. JSONL rows also carry the full event log (the transcript).
+ * give a byte-identical file. CSV is the stats package's judgment format (so `parseJudgmentsCsv`
+ * reads it back); JSONL rows also carry the experiment id and the full event log (the transcript).
  */
-const COLUMNS = [
-  'trialId',
-  'experimentId',
-  'arm',
-  'protocol',
-  'questionId',
-  'storyId',
-  'judgeId',
-  'arguerHonest',
-  'induction',
-  'honestArguerId',
-  'dishonestArguerId',
-  'probCorrect',
-  'correct',
-  'rounds',
-  'reward',
-  'beliefs',
-] as const satisfies ReadonlyArray<keyof JudgmentRow>;
-
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
 }
@@ -46,20 +23,22 @@ export async function exportJudgments(
   out: Writable,
 ): Promise<number> {
   let count = 0;
-  if (format === 'csv') await write(out, `${COLUMNS.join(',')}\n`);
   for await (const batch of db.judgments.stream(experimentId, 2000)) {
-    const events = format === 'jsonl' ? await db.events.loadMany(batch.map((j) => j.trialId)) : null;
-    let chunk = '';
-    for (const row of batch) {
-      if (format === 'csv') chunk += `${COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`;
-      else {
-        const transcript = (events?.get(row.trialId) ?? []).map((e) => ({ seq: e.seq, ...e.payload }));
-        chunk += `${JSON.stringify({ ...Object.fromEntries(COLUMNS.map((c) => [c, row[c]])), events: transcript })}\n`;
+    if (format === 'csv') {
+      const csv = formatJudgmentsCsv(batch as Parameters<typeof formatJudgmentsCsv>[0]);
+      await write(out, count === 0 ? csv : csv.slice(csv.indexOf('\n') + 1));
+    } else {
+      const events = await db.events.loadMany(batch.map((j) => j.trialId));
+      let chunk = '';
+      for (const row of batch) {
+        const transcript = (events.get(row.trialId) ?? []).map((e) => ({ seq: e.seq, ...e.payload }));
+        chunk += `${JSON.stringify({ ...row, events: transcript })}\n`;
       }
-      count += 1;
+      await write(out, chunk);
     }
-    await write(out, chunk);
+    count += batch.length;
   }
+  if (count === 0 && format === 'csv') await write(out, formatJudgmentsCsv([]));
   return count;
 }
 
