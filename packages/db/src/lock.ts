@@ -21,7 +21,8 @@ export function acquireLock(lockPath: string): HeldLock {
   const me: LockHolder = {
     pid: process.pid,
     hostname: os.hostname(),
-    command: [process.argv0, ...process.execArgv, ...process.argv.slice(1)].join(' '),
+    // The script and its arguments say what holds the database; node's own flags (loaders) would only add noise.
+    command: process.argv.slice(1).join(' '),
     startedAt: new Date().toISOString(),
   };
   if (held.has(lockPath)) {
