@@ -1,4 +1,4 @@
-import type { JudgeView } from '@oversight/core';
+import type { ArguerView, JudgeView, TranscriptEntry } from '@oversight/core';
 
 const LETTERS = 'ABCDEFGH';
 const ROLE_NAMES: Record<string, string> = {
@@ -6,47 +6,65 @@ const ROLE_NAMES: Record<string, string> = {
   'debater-b': 'Debater B',
   consultant: 'Consultant',
   assistant: 'Assistant',
-  judge: 'You',
+  judge: 'Judge',
 };
+
+const QUOTE_MARKS = {
+  verified: () => '✓ verified',
+  partial: (similarity: number) => `~ partly matches the source (${Math.round(similarity * 100)}%)`,
+  unverified: () => '✗ not found in the source',
+};
+
+function renderTranscript(transcript: readonly TranscriptEntry[]): string[] {
+  const lines: string[] = [];
+  for (const entry of transcript) {
+    if (entry.kind === 'belief') {
+      const beliefs = entry.probabilities?.map((p, i) => `${LETTERS[i]} ${(p * 100).toFixed(0)}%`).join(', ');
+      lines.push(`  [round ${entry.round}] your belief: ${beliefs}`);
+      continue;
+    }
+    lines.push('', `[round ${entry.round}] ${ROLE_NAMES[entry.speaker] ?? entry.speaker}:`);
+    lines.push(entry.text.replace(/<quote>/g, '«').replace(/<\/quote>/g, '»'));
+    for (const q of entry.quotes) {
+      const excerpt = `${q.text.slice(0, 60)}${q.text.length > 60 ? '…' : ''}`;
+      lines.push(`    «${excerpt}» ${QUOTE_MARKS[q.status](q.similarity)}`);
+    }
+  }
+  return lines;
+}
+
+function renderAnswers(answers: readonly string[], positions: JudgeView['positions']): string[] {
+  return answers.map((answer, i) => {
+    const defenders = positions.filter((p) => p.answer === i).map((p) => ROLE_NAMES[p.role]);
+    return `  ${LETTERS[i]}. ${answer}${defenders.length ? `   (argued by ${defenders.join(', ')})` : ''}`;
+  });
+}
 
 /** A judge's view as plain text for the terminal: question, answers, transcript, quote checks. */
 export function renderJudgeView(view: JudgeView): string {
-  const lines: string[] = [];
-  lines.push(`── ${view.protocol} · ${view.storyTitle} · trial ${view.trialId}`);
-  lines.push(`Question: ${view.question}`);
-  view.answers.forEach((answer, i) => {
-    const defenders = view.positions.filter((p) => p.answer === i).map((p) => ROLE_NAMES[p.role]);
-    lines.push(
-      `  ${LETTERS[i]}. ${answer}${defenders.length ? `   (argued by ${defenders.join(', ')})` : ''}`,
-    );
-  });
+  const lines = [
+    `── ${view.protocol} · ${view.storyTitle} · trial ${view.trialId}`,
+    `Question: ${view.question}`,
+  ];
+  lines.push(...renderAnswers(view.answers, view.positions));
   if (view.source) lines.push('', 'Source text (oracle baseline):', view.source);
-  for (const entry of view.transcript) {
-    const who = ROLE_NAMES[entry.speaker] ?? entry.speaker;
-    if (entry.kind === 'belief') {
-      lines.push(
-        `  [round ${entry.round}] your belief: ${entry.probabilities?.map((p, i) => `${LETTERS[i]} ${(p * 100).toFixed(0)}%`).join(', ')}`,
-      );
-      continue;
-    }
-    lines.push('', `[round ${entry.round}] ${who}:`);
-    lines.push(entry.text.replace(/<quote>/g, '«').replace(/<\/quote>/g, '»'));
-    for (const q of entry.quotes) {
-      const mark =
-        q.status === 'verified'
-          ? '✓ verified'
-          : q.status === 'partial'
-            ? `~ partly matches the source (${Math.round(q.similarity * 100)}%)`
-            : '✗ not found in the source';
-      lines.push(`    «${q.text.slice(0, 60)}${q.text.length > 60 ? '…' : ''}» ${mark}`);
-    }
-  }
-  if (view.revealed) {
-    lines.push('', `Correct answer: ${LETTERS[view.revealed.correctAnswer]}`);
-  }
+  lines.push(...renderTranscript(view.transcript));
+  if (view.revealed) lines.push('', `Correct answer: ${LETTERS[view.revealed.correctAnswer]}`);
   return lines.join('\n');
 }
 
-export function letterIndex(letter: string): number {
-  return LETTERS.indexOf(letter.trim().toUpperCase());
+/** An arguer's view: the story, the question, the side to defend, the limits and the transcript. */
+export function renderArguerView(view: ArguerView): string {
+  const side = `${LETTERS[view.assignedAnswer]} (${view.assignedCorrect ? 'the correct answer' : 'a wrong answer'})`;
+  const limits = `${view.charLimit} characters${view.quoteLimit === null ? '' : `, of which at most ${view.quoteLimit} quoted`}`;
+  return [
+    `── ${view.protocol} · ${view.storyTitle} · trial ${view.trialId} · you are ${ROLE_NAMES[view.role]}`,
+    '',
+    view.source,
+    '',
+    `Question: ${view.question}`,
+    ...renderAnswers(view.answers, view.positions),
+    `You defend ${side}. Limit: ${limits}.`,
+    ...renderTranscript(view.transcript),
+  ].join('\n');
 }

@@ -33,4 +33,38 @@ describe('oversight judge', () => {
     const status = cli(['status', 'people', '--data-dir', dataDir], { cwd: dir });
     expect(status.stdout).toMatch(/4 trials: 2 finished, 2 waiting/);
   });
+
+  it('lets a person argue: a human consultant types arguments, a simulated judge decides', () => {
+    const dir = tempDir('arguer');
+    const questions = path.basename(writeQuestions(dir, 2, 2));
+    const file = writeConfig(dir, {
+      name: 'human-consultant',
+      seed: 4,
+      dataset: { path: questions },
+      judges: [{ count: 4 }],
+      arms: [
+        {
+          name: 'consultancy',
+          protocol: 'consultancy',
+          rounds: 1,
+          trialsPerQuestion: 2,
+          charLimit: 300,
+          arguer: { kind: 'human', platform: 'terminal' },
+        },
+      ],
+    });
+    const dataDir = path.join(dir, 'data');
+    expect(cli(['run', file, '--data-dir', dataDir], { cwd: dir }).stdout).toMatch(/4 waiting/);
+    const speech = `${'too long '.repeat(40)}\n.\nThe story says <quote>the pilot repaired the beacon</quote>.\n.\n`;
+    const argued = cli(['judge', 'human-consultant', '--as', 'consultancy.arguer', '--data-dir', dataDir], {
+      cwd: dir,
+      input: speech.repeat(4),
+    });
+    expect(argued.code, argued.stderr).toBe(0);
+    expect(argued.stdout).toMatch(/you are Consultant/);
+    expect(argued.stdout).toMatch(/You defend [AB] \((the correct answer|a wrong answer)\)/);
+    expect(argued.stdout).toMatch(/Not accepted: the argument has \d+ characters; the limit is 300/);
+    const status = cli(['status', 'human-consultant', '--data-dir', dataDir], { cwd: dir });
+    expect(status.stdout).toMatch(/4 trials: 4 finished/);
+  });
 });

@@ -1,7 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import {
+  type ArguerRole,
   applyEvent,
   applyMove,
+  arguerView,
   ExperimentConfigSchema,
   foldEvents,
   judgeView,
@@ -9,15 +11,39 @@ import {
   type Move,
   nextTurn,
   type Question,
+  type Role,
+  type TrialState,
 } from '@oversight/core';
 import { driveContext, driveTrial, participantRecords, statusOf } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { participantFactories } from '../participants.ts';
-import { renderJudgeView } from '../terminal-view.ts';
+import { renderArguerView, renderJudgeView } from '../terminal-view.ts';
 
 type Ask = (prompt: string) => Promise<string>;
+
+/** An argument typed over several lines, ended by a line with a single dot. */
+async function askArgument(ask: Ask): Promise<string> {
+  console.log('Your argument; cite the story with <quote>…</quote>. End with a line containing only "."');
+  const lines: string[] = [];
+  for (;;) {
+    const line = await ask(lines.length === 0 ? '> ' : '  ');
+    if (line.trim() === '.') return lines.join('\n');
+    lines.push(line);
+  }
+}
+
+function turnRoles(state: TrialState): Role[] {
+  const turn = nextTurn(state);
+  return !turn ? [] : turn.kind === 'speech' ? turn.roles : ['judge'];
+}
+
+function participantIdOf(state: TrialState, role: Role): string | undefined {
+  return role === 'judge'
+    ? state.created.judgeId
+    : state.created.arguers.find((a) => a.role === role)?.participantId;
+}
 
 async function askProbability(ask: Ask, answers: number): Promise<number[]> {
   for (;;) {
@@ -63,8 +89,8 @@ async function askMove(
 
 export const judgeCommand: Command = {
   name: 'judge',
-  usage: 'judge <experiment> --as <judge-id>',
-  summary: 'judge the trials waiting for you, at the terminal',
+  usage: 'judge <experiment> --as <participant-id>',
+  summary: 'take your turns (as judge, or as a human arguer) in the trials waiting for you, at the terminal',
   options: { ...DATA_DIR_OPTION, as: { type: 'string' } },
   async run(input) {
     const [experimentId] = input.positionals;
@@ -88,9 +114,10 @@ export const judgeCommand: Command = {
         return next.value;
       };
       let judged = 0;
+      const skipped = new Set<string>();
       try {
         for (;;) {
-          const [trial] = await db.trials.waitingFor(judgeId, experimentId);
+          const trial = (await db.trials.waitingFor(judgeId, experimentId)).find((t) => !skipped.has(t.id));
           if (!trial) break;
           const stored = (await db.questions.list({ ids: [trial.questionId] }))[0];
           if (!stored) throw new Error(`question ${trial.questionId} is missing from the database`);
@@ -107,13 +134,25 @@ export const judgeCommand: Command = {
           const context = driveContext(db, scope, participantFactories(db, experimentId, config));
           let state = foldEvents(await context.store.loadEvents(trial.id));
           const turn = nextTurn(state);
-          if (turn?.kind !== 'judge') {
+          const myRole = turnRoles(state).find((role) => participantIdOf(state, role) === judgeId);
+          if (!turn || !myRole) {
+            // Not this person's move after all (e.g. another participant's turn came first): let
+            // the automatic participants move, and do not come back to it in this session.
+            skipped.add(trial.id);
             await driveTrial(trial.id, context);
             continue;
           }
-          console.log(`\n${renderJudgeView(judgeView(state, question))}\n`);
+          let move: Move;
+          if (turn.kind === 'judge') {
+            console.log(`\n${renderJudgeView(judgeView(state, question))}\n`);
+          } else {
+            console.log(`\n${renderArguerView(arguerView(state, myRole as ArguerRole, question))}\n`);
+          }
           for (;;) {
-            const move = await askMove(ask, turn, state.created.displayed.length);
+            move =
+              turn.kind === 'judge'
+                ? await askMove(ask, turn, state.created.displayed.length)
+                : { type: 'argument', role: myRole, text: await askArgument(ask) };
             const result = applyMove(state, move, question.source);
             if (!result.ok) {
               console.log(`Not accepted: ${result.error}`);
