@@ -23,11 +23,24 @@ export const statusCommand: Command = {
         console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
-          const line = (name: string, c: typeof cost.total) =>
-            `  ${name.padEnd(24)} ${String(c.calls).padStart(7)} calls (${c.cachedCalls} cached)  ${String(c.promptTokens).padStart(9)} in  ${String(c.completionTokens).padStart(9)} out  $${c.costUsd.toFixed(4)}`;
-          console.log('  model usage:');
-          for (const [arm, c] of Object.entries(cost.byArm)) console.log(line(arm, c));
-          console.log(line('total', cost.total));
+          const trialsPerArm = await db.prisma.trial.groupBy({
+            by: ['arm'],
+            where: { experimentId: experiment.id },
+            _count: { _all: true },
+          });
+          const armTrials = new Map(trialsPerArm.map((r) => [r.arm, r._count._all]));
+          const line = (name: string, c: typeof cost.total, trials: number) =>
+            `  ${name.padEnd(26)} ${String(c.calls).padStart(7)} ${String(c.cachedCalls).padStart(7)} ${String(c.promptTokens).padStart(11)} ${String(c.completionTokens).padStart(10)} ${`$${c.costUsd.toFixed(4)}`.padStart(11)} ${(trials ? `$${(c.costUsd / trials).toFixed(5)}` : '–').padStart(11)}`;
+          console.log(
+            `  model usage: ${'calls'.padStart(23)} ${'cached'.padStart(7)} ${'tokens in'.padStart(11)} ${'tokens out'.padStart(10)} ${'cost'.padStart(11)} ${'per trial'.padStart(11)}`,
+          );
+          for (const [arm, c] of Object.entries(cost.byArm))
+            console.log(line(arm, c, armTrials.get(arm) ?? 0));
+          if (cost.noTrial.calls > 0) console.log(line('(not tied to a trial)', cost.noTrial, 0));
+          console.log(line('total', cost.total, total));
+          console.log(
+            '  (cost from the price table in the config, USD per million tokens; cached calls cost nothing)',
+          );
         }
       }
       return 0;
