@@ -109,7 +109,8 @@ export const ExperimentConfigSchema = z
     judges: z
       .array(JudgePoolSchema)
       .min(1)
-      .default([{ name: 'judges', count: 20, participant: { kind: 'simulated-judge' } }] as never),
+      // prefault, not default: the default goes through the schema, so the judge spec gets its defaults.
+      .prefault([{ name: 'judges', count: 20 }]),
     arms: z.array(ArmSchema).min(1, 'an experiment needs at least one arm'),
     reward: RewardConfigSchema.default(RewardConfigSchema.parse({})),
     /** Trials driven at once by `oversight run`. */

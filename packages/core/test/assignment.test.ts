@@ -63,3 +63,26 @@ describe('assignment', () => {
     expect(() => planTrials('exp', tight, questions)).toThrow(/add judges/);
   });
 });
+
+describe('config defaults', () => {
+  it('fills in every default, including those of the default judge pool', () => {
+    const parsed = ExperimentConfigSchema.parse({
+      name: 'x',
+      seed: 1,
+      arms: [{ name: 'a', protocol: 'debate' }],
+    });
+    expect(parsed.judges).toHaveLength(1);
+    expect(parsed.judges[0]).toMatchObject({
+      name: 'judges',
+      count: 20,
+      participant: { kind: 'simulated-judge', unswayedAccuracy: 0.55 },
+    });
+    expect(parsed.arms[0]).toMatchObject({
+      rounds: 3,
+      speeches: 'sequential',
+      trialsPerQuestion: 2,
+      arguer: { kind: 'simulated-arguer' },
+    });
+    expect(parsed.dataset).toEqual({ bundled: 'nyu-2023-quality' });
+  });
+});
