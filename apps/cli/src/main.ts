@@ -5,14 +5,15 @@ import { COMMANDS } from './commands/index.ts';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
 
 function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'oversight: run and analyse scalable-oversight experiments (debate, consultancy, sandwiching).',
     '',
     'Usage: pnpm oversight <command> [options]',
     '',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
+    'pnpm oversight <command> --help shows its arguments and options.',
     'Every command that touches the database takes --data-dir DIR (default .oversight, or',
     'OVERSIGHT_DATA_DIR); set DATABASE_URL to use a PostgreSQL server instead.',
   ].join('\n');
