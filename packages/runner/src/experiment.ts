@@ -114,7 +114,6 @@ export function participantDirectory(
  */
 export async function persistPlan(db: Database, plan: ExperimentPlan, datasetName: string) {
   const { config } = plan;
-  await db.questions.upsertMany(datasetName, plan.questions);
   await db.experiments.ensure({
     id: plan.experimentId,
     name: config.name,
@@ -122,6 +121,8 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
     config: config as unknown as Record<string, unknown>,
     configHash: configHash(config),
   });
+  // After the config check above, so a changed config is refused before anything is written.
+  await db.questions.upsertMany(datasetName, plan.questions);
   await db.participants.upsertMany(
     plan.experimentId,
     plan.participants.map((p) => ({
