@@ -61,6 +61,17 @@ export const analyzeCommand: Command = {
       const seed = stringOption(input, 'seed') ?? experiments[0]!.seed;
       const report = await analyzeStored(db, experimentIds, seed);
       console.log(formatReportText(report));
+      for (const id of experimentIds) {
+        const counts = await db.trials.countByStatus(id);
+        const missing = Object.entries(counts).filter(([status, n]) => status !== 'finished' && n > 0);
+        if (missing.length > 0) {
+          // Unfinished trials are not judgments; say so, since dropping aborted trials can bias a comparison.
+          const list = missing.map(([status, n]) => `${n} ${status}`).join(', ');
+          console.log(
+            `\nNote: ${id} also has ${list} trials, not counted above (see  pnpm oversight status ${id}).`,
+          );
+        }
+      }
       const outDir = resolveUserPath(
         stringOption(input, 'out') ?? path.join('reports', experimentIds.join('+')),
       );
