@@ -1,4 +1,5 @@
 import type { RewardConfig } from './experiment-config.ts';
+import type { ProtocolKind } from './protocol-kind.ts';
 import { judgeReward } from './reward.ts';
 import type { TrialState } from './state.ts';
 
@@ -7,7 +8,7 @@ export interface JudgmentRecord {
   trialId: string;
   experimentId: string;
   arm: string;
-  protocol: string;
+  protocol: ProtocolKind;
   questionId: string;
   storyId: string;
   judgeId: string;

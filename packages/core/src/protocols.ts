@@ -1,5 +1,5 @@
 import type { ArmRules } from './experiment-config.ts';
-import type { ArguerRole, ProtocolKind } from './protocol-kind.ts';
+import type { ArguerRole, ProtocolKind, Role } from './protocol-kind.ts';
 import type { TrialState } from './state.ts';
 
 /**
@@ -120,4 +120,19 @@ export function nextTurn(state: TrialState): Turn | null {
     }
   }
   return null;
+}
+
+/** The roles that may move now: both debaters under simultaneous speeches, else one role. */
+export function rolesToMove(state: TrialState): Role[] {
+  const turn = nextTurn(state);
+  if (!turn) return [];
+  return turn.kind === 'speech' ? turn.roles : ['judge'];
+}
+
+/** The participant who plays `role` in this trial. */
+export function participantIdFor(state: TrialState, role: Role): string {
+  if (role === 'judge') return state.created.judgeId;
+  const arguer = state.created.arguers.find((a) => a.role === role);
+  if (!arguer) throw new Error(`trial ${state.created.trialId} has no ${role}`);
+  return arguer.participantId;
 }

@@ -203,6 +203,7 @@ for (const backend of backends) {
           trialIds[0],
         ]);
         expect(await db.trials.countByStatus(experimentId)).toEqual({ active: 5, waiting: 1 });
+        expect(await db.trials.countByArm(experimentId)).toEqual({ debate: 6 });
         expect((await db.trials.waitingFor('judge-1', experimentId)).map((t) => t.id)).toEqual([trialIds[0]]);
         expect(await db.trials.waitingFor('nobody')).toEqual([]);
       });

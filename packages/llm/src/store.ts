@@ -1,7 +1,8 @@
 /**
- * Where the LLM layer keeps its cache and its call log. A port, so the package does not depend on
- * the database: tests use `MemoryLlmStore`, the CLI `databaseLlmStore(db)`.
+ * Where the LLM layer keeps its cache and its call log: a port, so unit tests use `MemoryLlmStore`
+ * and the CLI the database's own repository (`databaseLlmStore(db)`).
  */
+import type { Database } from '@oversight/db';
 
 export interface LlmCacheEntry {
   /** Content address of the request (see cache.ts). */
@@ -86,34 +87,7 @@ export class MemoryLlmStore implements LlmStore {
   }
 }
 
-/** The part of @oversight/db's `db.llm` repository this package uses (typed here, so no dependency). */
-export interface LlmRepositoryLike {
-  cacheGet(key: string): Promise<{ response: unknown } | null>;
-  cachePut(entry: { key: string; model: string; request: unknown; response: unknown }): Promise<void>;
-  recordCall(call: {
-    id?: string;
-    experimentId?: string | null;
-    trialId?: string | null;
-    role: string;
-    model: string;
-    endpoint: string;
-    promptTokens: number;
-    completionTokens: number;
-    costUsd: number;
-    cached: boolean;
-    ok: boolean;
-    error?: string | null;
-  }): Promise<void>;
-}
-
-/** The store over the project database (`db.llm`: tables LlmCache and LlmCall). */
-export function databaseLlmStore(db: { llm: LlmRepositoryLike }): LlmStore {
-  return {
-    async cacheGet(key) {
-      const row = await db.llm.cacheGet(key);
-      return row ? { response: row.response } : null;
-    },
-    cachePut: (entry) => db.llm.cachePut(entry),
-    recordCall: (call) => db.llm.recordCall(call),
-  };
+/** The store over the project database: `db.llm` (tables LlmCache and LlmCall) is already one. */
+export function databaseLlmStore(db: Pick<Database, 'llm'>): LlmStore {
+  return db.llm;
 }

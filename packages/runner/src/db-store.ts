@@ -1,4 +1,4 @@
-import { type TrialEvent, TrialEventSchema } from '@oversight/core';
+import { type Question, type TrialEvent, TrialEventSchema } from '@oversight/core';
 import { AppendConflictError, type Database } from '@oversight/db';
 import { AppendConflict, type AppendInput, type TrialStore } from './store.ts';
 
@@ -23,5 +23,22 @@ export function databaseTrialStore(db: Database): TrialStore {
         throw error;
       }
     },
+  };
+}
+
+/** Questions read from the database on first use and kept, for work that is not a planned run. */
+export function databaseQuestions(db: Database): (questionId: string) => Promise<Question> {
+  const cache = new Map<string, Promise<Question>>();
+  return (questionId) => {
+    let question = cache.get(questionId);
+    if (!question) {
+      question = db.questions.list({ ids: [questionId] }).then(([stored]) => {
+        if (!stored) throw new Error(`question ${questionId} is missing from the database`);
+        const { dataset: _dataset, distractorIndex, ...rest } = stored;
+        return { ...rest, ...(distractorIndex === undefined ? {} : { distractorIndex }) };
+      });
+      cache.set(questionId, question);
+    }
+    return question;
   };
 }

@@ -4,13 +4,17 @@ import {
   applyMove,
   arguerView,
   foldEvents,
+  isSimulated,
   judgeView,
   judgmentOf,
   type Move,
   nextTurn,
+  type ParticipantSpec,
+  participantIdFor,
   type Question,
   type RewardConfig,
   type Role,
+  rolesToMove,
   type TrialEvent,
   type TrialState,
 } from '@oversight/core';
@@ -29,31 +33,24 @@ export interface DriveContext {
 
 export type DriveOutcome = 'finished' | 'aborted' | 'waiting';
 
-function participantIdFor(state: TrialState, role: Role): string {
-  if (role === 'judge') return state.created.judgeId;
-  const arguer = state.created.arguers.find((a) => a.role === role);
-  if (!arguer) throw new Error(`trial ${state.created.trialId} has no ${role}`);
-  return arguer.participantId;
-}
+/** Whose kind of participant an id is: what the trial status depends on. */
+export type ParticipantKindOf = (participantId: string) => ParticipantSpec['kind'];
 
-function rolesToMove(state: TrialState): Role[] {
-  const turn = nextTurn(state);
-  if (!turn) return [];
-  return turn.kind === 'speech' ? turn.roles : ['judge'];
-}
+export const kindFrom =
+  (participant: (id: string) => Participant): ParticipantKindOf =>
+  (id) =>
+    participant(id).record.spec.kind;
 
 /** Status and awaited participant after a state, as cached on the trial row. */
 export function statusOf(
   state: TrialState,
-  participant: (id: string) => Participant,
+  kindOf: ParticipantKindOf,
 ): { status: TrialStatus; waitingOn: string | null } {
   if (state.verdict) return { status: 'finished', waitingOn: null };
   if (state.aborted) return { status: 'aborted', waitingOn: null };
   const roles = rolesToMove(state);
   const waitingOn = roles.length > 0 ? participantIdFor(state, roles[0]!) : null;
-  const person = roles.some(
-    (role) => participant(participantIdFor(state, role)).record.spec.kind === 'human',
-  );
+  const person = roles.some((role) => kindOf(participantIdFor(state, role)) === 'human');
   return { status: person ? 'waiting' : 'active', waitingOn };
 }
 
@@ -101,7 +98,7 @@ async function obtainMove(
   context: DriveContext,
 ): Promise<TrialEvent[] | 'wait'> {
   const participant = context.participant(participantIdFor(state, role));
-  const simulated = participant.record.spec.kind.startsWith('simulated');
+  const simulated = isSimulated(participant.record.spec);
   const maxAttempts = context.maxAttempts ?? 3;
   let previousError: string | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -132,12 +129,6 @@ async function obtainMove(
   ];
 }
 
-function isInstant(participant: Participant): boolean {
-  return (
-    participant.record.spec.kind === 'simulated-judge' || participant.record.spec.kind === 'simulated-arguer'
-  );
-}
-
 /**
  * Drives one trial until it finishes or waits for a person. Safe to call again after a crash at
  * any point: it reloads the log, and an append that lost a race is reloaded rather than doubled.
@@ -155,7 +146,7 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
   /** Appends the pending events; false when another writer got there first (state is reloaded). */
   const flush = async (): Promise<boolean> => {
     if (pending.length === 0) return true;
-    const { status, waitingOn } = statusOf(state, context.participant);
+    const { status, waitingOn } = statusOf(state, kindFrom(context.participant));
     try {
       await context.store.append({
         trialId,
@@ -182,7 +173,9 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       return state.verdict ? 'finished' : 'aborted';
     }
     const roles = rolesToMove(state);
-    const instant = roles.every((role) => isInstant(context.participant(participantIdFor(state, role))));
+    const instant = roles.every((role) =>
+      isSimulated(context.participant(participantIdFor(state, role)).record.spec),
+    );
     if (!instant && !(await flush())) continue;
     // Simultaneous speeches are requested together (neither sees the other) and applied in turn.
     const answers = await Promise.all(roles.map((role) => obtainMove(state, role, question, context)));
@@ -210,4 +203,40 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
     state = next;
     if (!instant && !(await flush())) continue;
   }
+}
+
+export type SubmitResult = { ok: true; state: TrialState } | { ok: false; error: string; state: TrialState };
+
+/**
+ * Records a move that arrived from outside the run loop (a person at the terminal or in a chat
+ * app), after checking it is theirs to make and legal, then lets the automatic participants take
+ * the turns that follow. A rejected move changes nothing and says why.
+ */
+export async function submitMove(
+  trialId: string,
+  participantId: string,
+  move: Move,
+  context: DriveContext,
+): Promise<SubmitResult> {
+  const state = foldEvents(await context.store.loadEvents(trialId));
+  const role = move.type === 'argument' ? move.role : move.type === 'judgement' ? 'judge' : null;
+  if (!role || !rolesToMove(state).includes(role) || participantIdFor(state, role) !== participantId) {
+    return { ok: false, error: `it is not ${participantId}'s turn in trial ${trialId}`, state };
+  }
+  const question = await context.questions(state.created.questionId);
+  const result = applyMove(state, move, question.source);
+  if (!result.ok) return { ok: false, error: result.error, state };
+  const next = structuredClone(state);
+  for (const event of result.events) applyEvent(next, event);
+  const { status, waitingOn } = statusOf(next, kindFrom(context.participant));
+  await context.store.append({
+    trialId,
+    expectedSeq: state.nextSeq,
+    events: result.events,
+    status,
+    waitingOn,
+    judgment: judgmentOf(next, context.reward),
+  });
+  if (status === 'active') await driveTrial(trialId, context);
+  return { ok: true, state: next };
 }

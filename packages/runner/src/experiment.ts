@@ -133,13 +133,13 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
     })),
   );
   // Statuses only need the participants' kinds, so no model client is built here.
-  const kinds = new Map(plan.participants.map((p) => [p.id, p]));
-  const lookup = (id: string) => ({ record: kinds.get(id)! }) as Participant;
+  const kinds = new Map(plan.participants.map((p) => [p.id, p.spec.kind]));
+  const kindOf = (id: string) => kinds.get(id)!;
   const batch = 1000;
   for (let i = 0; i < plan.trials.length; i += batch) {
     await db.trials.createMany(
       plan.trials.slice(i, i + batch).map(({ created, ordinal }) => {
-        const { status, waitingOn } = statusOf(foldEvents([created]), lookup);
+        const { status, waitingOn } = statusOf(foldEvents([created]), kindOf);
         return {
           id: created.trialId,
           experimentId: created.experimentId,

@@ -1,6 +1,6 @@
 import type { Question } from '@oversight/core';
 import type { Database } from '@oversight/db';
-import { databaseTrialStore } from './db-store.ts';
+import { databaseQuestions, databaseTrialStore } from './db-store.ts';
 import { type DriveContext, type DriveOutcome, driveTrial } from './drive.ts';
 import { type ExperimentPlan, participantDirectory } from './experiment.ts';
 import type { ParticipantFactories } from './participant.ts';
@@ -33,21 +33,24 @@ async function* activeTrialIds(db: Database, experimentId: string): AsyncGenerat
   }
 }
 
+/**
+ * The driver's context over the database. Questions come from the plan when it has them (a run),
+ * else from the database as needed (a person's move arriving later, a re-judging).
+ */
 export function driveContext(
   db: Database,
-  plan: Pick<ExperimentPlan, 'experimentId' | 'config' | 'participants' | 'questions'>,
+  scope: Pick<ExperimentPlan, 'experimentId' | 'config' | 'participants'> & {
+    questions?: readonly Question[];
+  },
   factories: ParticipantFactories = {},
 ): DriveContext {
-  const questions = new Map<string, Question>(plan.questions.map((q) => [q.id, q]));
+  const planned = new Map<string, Question>((scope.questions ?? []).map((q) => [q.id, q]));
+  const stored = databaseQuestions(db);
   return {
     store: databaseTrialStore(db),
-    questions: (id) => {
-      const q = questions.get(id);
-      if (!q) throw new Error(`question ${id} is not part of experiment ${plan.experimentId}`);
-      return q;
-    },
-    participant: participantDirectory(plan, factories),
-    reward: plan.config.reward,
+    questions: (id) => planned.get(id) ?? stored(id),
+    participant: participantDirectory(scope, factories),
+    reward: scope.config.reward,
   };
 }
 

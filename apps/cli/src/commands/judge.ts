@@ -1,20 +1,16 @@
 import { createInterface } from 'node:readline/promises';
 import {
   type ArguerRole,
-  applyEvent,
-  applyMove,
   arguerView,
   ExperimentConfigSchema,
   foldEvents,
   judgeView,
-  judgmentOf,
   type Move,
   nextTurn,
-  type Question,
-  type Role,
-  type TrialState,
+  participantIdFor,
+  rolesToMove,
 } from '@oversight/core';
-import { driveContext, driveTrial, participantRecords, statusOf } from '@oversight/runner';
+import { driveContext, driveTrial, participantRecords, submitMove } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -32,17 +28,6 @@ async function askArgument(ask: Ask): Promise<string> {
     if (line.trim() === '.') return lines.join('\n');
     lines.push(line);
   }
-}
-
-function turnRoles(state: TrialState): Role[] {
-  const turn = nextTurn(state);
-  return !turn ? [] : turn.kind === 'speech' ? turn.roles : ['judge'];
-}
-
-function participantIdOf(state: TrialState, role: Role): string | undefined {
-  return role === 'judge'
-    ? state.created.judgeId
-    : state.created.arguers.find((a) => a.role === role)?.participantId;
 }
 
 async function askProbability(ask: Ask, answers: number): Promise<number[]> {
@@ -94,13 +79,15 @@ export const judgeCommand: Command = {
   options: { ...DATA_DIR_OPTION, as: { type: 'string' } },
   async run(input) {
     const [experimentId] = input.positionals;
-    const judgeId = stringOption(input, 'as');
-    if (!experimentId || !judgeId)
-      throw new UsageError('usage: oversight judge <experiment> --as <judge-id>');
+    const me = stringOption(input, 'as');
+    if (!experimentId || !me)
+      throw new UsageError('usage: oversight judge <experiment> --as <participant-id>');
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       const experiment = await db.experiments.get(experimentId);
       if (!experiment) throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
       const config = ExperimentConfigSchema.parse(experiment.config);
+      const scope = { experimentId, config, participants: participantRecords(config) };
+      const context = driveContext(db, scope, participantFactories(db, experimentId, config));
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       const lines = rl[Symbol.asyncIterator]();
       // Read line by line so piped answers work as well as typed ones.
@@ -109,81 +96,51 @@ export const judgeCommand: Command = {
         const next = await lines.next();
         if (next.done)
           throw new UsageError(
-            'input ended before the judgment was complete; nothing was recorded for this turn',
+            'input ended before the move was complete; nothing was recorded for this turn',
           );
         return next.value;
       };
-      let judged = 0;
+      let moves = 0;
       const skipped = new Set<string>();
       try {
         for (;;) {
-          const trial = (await db.trials.waitingFor(judgeId, experimentId)).find((t) => !skipped.has(t.id));
+          const trial = (await db.trials.waitingFor(me, experimentId)).find((t) => !skipped.has(t.id));
           if (!trial) break;
-          const stored = (await db.questions.list({ ids: [trial.questionId] }))[0];
-          if (!stored) throw new Error(`question ${trial.questionId} is missing from the database`);
-          const question: Question = {
-            ...stored,
-            ...(stored.distractorIndex === undefined ? {} : { distractorIndex: stored.distractorIndex }),
-          };
-          const scope = {
-            experimentId,
-            config,
-            participants: participantRecords(config),
-            questions: [question],
-          };
-          const context = driveContext(db, scope, participantFactories(db, experimentId, config));
           let state = foldEvents(await context.store.loadEvents(trial.id));
           const turn = nextTurn(state);
-          const myRole = turnRoles(state).find((role) => participantIdOf(state, role) === judgeId);
-          if (!turn || !myRole) {
-            // Not this person's move after all (e.g. another participant's turn came first): let
-            // the automatic participants move, and do not come back to it in this session.
+          const role = rolesToMove(state).find((r) => participantIdFor(state, r) === me);
+          if (!turn || !role) {
+            // Not this person's move after all: let the automatic participants move, and do not
+            // come back to this trial in this session.
             skipped.add(trial.id);
             await driveTrial(trial.id, context);
             continue;
           }
-          let move: Move;
-          if (turn.kind === 'judge') {
-            console.log(`\n${renderJudgeView(judgeView(state, question))}\n`);
-          } else {
-            console.log(`\n${renderArguerView(arguerView(state, myRole as ArguerRole, question))}\n`);
-          }
+          const question = await context.questions(state.created.questionId);
+          console.log(
+            `\n${turn.kind === 'judge' ? renderJudgeView(judgeView(state, question)) : renderArguerView(arguerView(state, role as ArguerRole, question))}\n`,
+          );
           for (;;) {
-            move =
+            const move: Move =
               turn.kind === 'judge'
                 ? await askMove(ask, turn, state.created.displayed.length)
-                : { type: 'argument', role: myRole, text: await askArgument(ask) };
-            const result = applyMove(state, move, question.source);
-            if (!result.ok) {
-              console.log(`Not accepted: ${result.error}`);
-              continue;
-            }
-            const next = structuredClone(state);
-            for (const event of result.events) applyEvent(next, event);
-            const { status, waitingOn } = statusOf(next, context.participant);
-            await context.store.append({
-              trialId: trial.id,
-              expectedSeq: state.nextSeq,
-              events: result.events,
-              status,
-              waitingOn,
-              judgment: judgmentOf(next, config.reward),
-            });
-            state = next;
-            break;
+                : { type: 'argument', role, text: await askArgument(ask) };
+            const result = await submitMove(trial.id, me, move, context);
+            state = result.state;
+            if (result.ok) break;
+            console.log(`Not accepted: ${result.error}`);
           }
-          judged += 1;
+          moves += 1;
           if (state.verdict)
             console.log(`\n${renderJudgeView(judgeView(state, question)).split('\n').at(-1)}`);
-          else await driveTrial(trial.id, context);
         }
       } finally {
         rl.close();
       }
       console.log(
-        judged === 0
-          ? `nothing waits for ${judgeId} in ${experimentId}`
-          : `recorded ${judged} turns; nothing more waits for ${judgeId} now`,
+        moves === 0
+          ? `nothing waits for ${me} in ${experimentId}`
+          : `recorded ${moves} moves; nothing more waits for ${me} now`,
       );
       return 0;
     });

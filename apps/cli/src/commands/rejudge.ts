@@ -2,13 +2,12 @@ import {
   ExperimentConfigSchema,
   LlmConfigSchema,
   LlmSpecSchema,
-  type Question,
   type TrialEvent,
   TrialEventSchema,
 } from '@oversight/core';
 import { AppendConflictError, type Database } from '@oversight/db';
 import { databaseLlmStore, defaultJudgeId, rejudgeTrials } from '@oversight/llm';
-import { configHash } from '@oversight/runner';
+import { configHash, databaseQuestions } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -106,18 +105,6 @@ export const rejudgeCommand: Command = {
         },
       ]);
 
-      const questionCache = new Map<string, Question>();
-      const questions = async (id: string): Promise<Question> => {
-        let q = questionCache.get(id);
-        if (!q) {
-          const stored = (await db.questions.list({ ids: [id] }))[0];
-          if (!stored) throw new Error(`question ${id} is missing from the database`);
-          const { dataset: _dataset, distractorIndex, ...rest } = stored;
-          q = { ...rest, ...(distractorIndex === undefined ? {} : { distractorIndex }) };
-          questionCache.set(id, q);
-        }
-        return q;
-      };
       const armList = stringOption(input, 'arms');
       let stored = 0;
       let ordinal = 0;
@@ -130,7 +117,7 @@ export const rejudgeCommand: Command = {
         experimentId: targetId,
         reward: sourceConfig.reward,
         trials: finishedLogs(db, sourceId, armList ? new Set(armList.split(',')) : null),
-        questions,
+        questions: databaseQuestions(db),
         ...(stringOption(input, 'concurrency')
           ? { concurrency: Number(stringOption(input, 'concurrency')) }
           : {}),

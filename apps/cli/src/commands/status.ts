@@ -23,12 +23,7 @@ export const statusCommand: Command = {
         console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
-          const trialsPerArm = await db.prisma.trial.groupBy({
-            by: ['arm'],
-            where: { experimentId: experiment.id },
-            _count: { _all: true },
-          });
-          const armTrials = new Map(trialsPerArm.map((r) => [r.arm, r._count._all]));
+          const armTrials = new Map(Object.entries(await db.trials.countByArm(experiment.id)));
           const line = (name: string, c: typeof cost.total, trials: number) =>
             `  ${name.padEnd(26)} ${String(c.calls).padStart(7)} ${String(c.cachedCalls).padStart(7)} ${String(c.promptTokens).padStart(11)} ${String(c.completionTokens).padStart(10)} ${`$${c.costUsd.toFixed(4)}`.padStart(11)} ${(trials ? `$${(c.costUsd / trials).toFixed(5)}` : '–').padStart(11)}`;
           console.log(

@@ -18,6 +18,7 @@ export interface TrialsRepository {
   /** Ordered by id; use limit + afterId to page through millions of trials. */
   list(experimentId: string, options?: TrialListOptions): Promise<TrialRow[]>;
   countByStatus(experimentId: string): Promise<Record<string, number>>;
+  countByArm(experimentId: string): Promise<Record<string, number>>;
   /** Trials in status 'waiting' whose next move is owed by this judge/participant id. */
   waitingFor(participantId: string, experimentId?: string): Promise<TrialRow[]>;
   get(id: string): Promise<TrialRow | null>;
@@ -72,6 +73,15 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
         _count: { _all: true },
       });
       return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+    },
+
+    async countByArm(experimentId) {
+      const groups = await prisma.trial.groupBy({
+        by: ['arm'],
+        where: { experimentId },
+        _count: { _all: true },
+      });
+      return Object.fromEntries(groups.map((g) => [g.arm, g._count._all]));
     },
 
     waitingFor(participantId, experimentId) {
