@@ -1,5 +1,6 @@
-// Row and input types of the repositories. The db package stays independent of @oversight/core: event
-// payloads are opaque JSON objects with a `type` discriminator; core defines the precise union.
+// Row and input types of the repositories. Event payloads stay opaque JSON objects with a `type`
+// discriminator, so the database never rejects an event core would fold; core defines the precise union.
+import type { JudgmentRecord } from '@oversight/core';
 import type { Prisma } from './generated/prisma/client.ts';
 
 /** An event as stored: a JSON object with a string `type` (the core package narrows it). */
@@ -71,16 +72,7 @@ export interface TrialInput {
   created: StoredEventPayload;
 }
 
-export interface TrialRow {
-  id: string;
-  experimentId: string;
-  arm: string;
-  protocol: string;
-  questionId: string;
-  judgeId: string;
-  ordinal: number;
-  status: string;
-  waitingOn: string | null;
+export interface TrialRow extends Omit<TrialInput, 'created'> {
   nextSeq: number;
   updatedAt: Date;
 }
@@ -111,24 +103,8 @@ export interface JudgmentRowInput {
   beliefs: number[];
 }
 
-export interface JudgmentRow {
-  trialId: string;
-  experimentId: string;
-  arm: string;
-  protocol: string;
-  questionId: string;
-  storyId: string;
-  judgeId: string;
-  arguerHonest: boolean | null;
-  induction: string | null;
-  honestArguerId: string | null;
-  dishonestArguerId: string | null;
-  probCorrect: number;
-  correct: boolean;
-  rounds: number;
-  reward: number;
-  beliefs: number[];
-}
+/** A Judgment row as read back: core's JudgmentRecord, with the protocol as the string stored. */
+export type JudgmentRow = Omit<JudgmentRecord, 'protocol'> & { protocol: string };
 
 export interface AppendInput {
   trialId: string;

@@ -27,6 +27,20 @@ async function humanJudgedTrials() {
   return runExperiment(config, { store: new MemoryLlmStore() });
 }
 
+/** The fake endpoint and the AI judge every re-judging here uses. */
+function judgeSetup() {
+  return {
+    llmConfig: {
+      endpoints: {
+        local: { baseURL: server!.url, apiKeyEnv: 'X', maxConcurrent: 4, timeoutMs: 5000, maxRetries: 1 },
+      },
+      prices: {},
+      cache: true,
+    },
+    judgeSpec: LlmSpecSchema.parse({ kind: 'llm', endpoint: 'local', model: 'judge-model', temperature: 0 }),
+  };
+}
+
 describe('re-judging finished trials with an AI judge', () => {
   it('judges each transcript without the human’s beliefs and returns a new trial and judgment per trial', async () => {
     const human = await humanJudgedTrials();
@@ -37,19 +51,7 @@ describe('re-judging finished trials with an AI judge', () => {
     const unfinished = logs[0]!.slice(0, 2);
     const summary = await rejudgeTrials({
       store,
-      llmConfig: {
-        endpoints: {
-          local: { baseURL: server.url, apiKeyEnv: 'X', maxConcurrent: 4, timeoutMs: 5000, maxRetries: 1 },
-        },
-        prices: {},
-        cache: true,
-      },
-      judgeSpec: LlmSpecSchema.parse({
-        kind: 'llm',
-        endpoint: 'local',
-        model: 'judge-model',
-        temperature: 0,
-      }),
+      ...judgeSetup(),
       trials: [...logs, unfinished],
       questions: (id) => questions.find((q) => q.id === id)!,
       env: {},
@@ -100,19 +102,7 @@ describe('re-judging finished trials with an AI judge', () => {
     const before = server.stats().chatCompletions;
     const again = await rejudgeTrials({
       store,
-      llmConfig: {
-        endpoints: {
-          local: { baseURL: server.url, apiKeyEnv: 'X', maxConcurrent: 4, timeoutMs: 5000, maxRetries: 1 },
-        },
-        prices: {},
-        cache: true,
-      },
-      judgeSpec: LlmSpecSchema.parse({
-        kind: 'llm',
-        endpoint: 'local',
-        model: 'judge-model',
-        temperature: 0,
-      }),
+      ...judgeSetup(),
       trials: logs,
       questions: (id) => questions.find((q) => q.id === id)!,
       env: {},

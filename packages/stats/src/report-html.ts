@@ -62,6 +62,23 @@ function figure(svg: string, caption: string): string {
   return `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
 }
 
+/** Column headers matching `armRows`. */
+function armHeaders(first: string, lv: number, kinds: readonly string[]): string[] {
+  return [
+    first,
+    'Protocol',
+    'n',
+    'Wins',
+    'Rate %',
+    `Wilson ${lv}%`,
+    `Exact ${lv}%`,
+    'Binomial p (>50%)',
+    ...kinds.map((k) => `${k}-bootstrap ${lv}%`),
+    'Judge-robust p',
+    'GLMM p',
+  ];
+}
+
 function armRows(arms: ArmSummary[], kinds: string[]): string[][] {
   return arms.map((s) => [
     s.label,
@@ -302,49 +319,13 @@ export function renderReportHtml(
 
   // tables
   parts.push('<h2>Win rate by arm</h2>');
-  parts.push(
-    table(
-      [
-        'Arm',
-        'Protocol',
-        'n',
-        'Wins',
-        'Rate %',
-        `Wilson ${lv}%`,
-        `Exact ${lv}%`,
-        'Binomial p (>50%)',
-        ...kinds.map((k) => `${k}-bootstrap ${lv}%`),
-        'Judge-robust p',
-        'GLMM p',
-      ],
-      armRows(report.arms, kinds),
-      [0, 1],
-    ),
-  );
+  parts.push(table(armHeaders('Arm', lv, kinds), armRows(report.arms, kinds), [0, 1]));
   parts.push(
     '<p class="small">p-values per arm are one-sided (win rate above 50%). GLMM: logit win rate of a typical judge from a judge random-intercept model.</p>',
   );
   if (report.byInduction.length > 0) {
     parts.push('<h2>By induction of misalignment</h2>');
-    parts.push(
-      table(
-        [
-          'Group',
-          'Protocol',
-          'n',
-          'Wins',
-          'Rate %',
-          `Wilson ${lv}%`,
-          `Exact ${lv}%`,
-          'Binomial p',
-          ...kinds.map((k) => `${k}-bootstrap ${lv}%`),
-          'Judge-robust p',
-          'GLMM p',
-        ],
-        armRows(report.byInduction, kinds),
-        [0, 1],
-      ),
-    );
+    parts.push(table(armHeaders('Group', lv, kinds), armRows(report.byInduction, kinds), [0, 1]));
   }
   if (report.honesty.length > 0) {
     parts.push('<h2>Honest vs dishonest arguer</h2>');
