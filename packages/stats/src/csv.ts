@@ -31,9 +31,9 @@ function quote(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Serialise rows to CSV text (header included). */
-export function formatJudgmentsCsv(rows: readonly JudgmentRow[]): string {
-  const parts: string[] = [`${JUDGMENT_CSV_COLUMNS.join(',')}\n`];
+/** Serialise rows to CSV text, with the header row unless `header: false` (for later pages of a stream). */
+export function formatJudgmentsCsv(rows: readonly JudgmentRow[], options: { header?: boolean } = {}): string {
+  const parts: string[] = options.header === false ? [] : [`${JUDGMENT_CSV_COLUMNS.join(',')}\n`];
   for (const r of rows) {
     parts.push(
       `${quote(r.trialId)},${quote(r.arm)},${r.protocol},${quote(r.questionId)},${quote(r.storyId)},${quote(r.judgeId)},${

@@ -25,8 +25,10 @@ export async function exportJudgments(
   let count = 0;
   for await (const batch of db.judgments.stream(experimentId, 2000)) {
     if (format === 'csv') {
-      const csv = formatJudgmentsCsv(batch as Parameters<typeof formatJudgmentsCsv>[0]);
-      await write(out, count === 0 ? csv : csv.slice(csv.indexOf('\n') + 1));
+      await write(
+        out,
+        formatJudgmentsCsv(batch as Parameters<typeof formatJudgmentsCsv>[0], { header: count === 0 }),
+      );
     } else {
       const events = await db.events.loadMany(batch.map((j) => j.trialId));
       let chunk = '';
