@@ -2,7 +2,7 @@
  * Where the LLM layer keeps its cache and its call log: a port, so unit tests use `MemoryLlmStore`
  * and the CLI the database's own repository (`databaseLlmStore(db)`).
  */
-import type { Database } from '@oversight/db';
+import type { Database, LlmCallInput } from '@oversight/db';
 
 export interface LlmCacheEntry {
   /** Content address of the request (see cache.ts). */
@@ -14,23 +14,12 @@ export interface LlmCacheEntry {
   response: unknown;
 }
 
-/** One model call, or one attempt at it that failed. */
-export interface LlmCallRecord {
-  id: string;
-  experimentId: string | null;
-  trialId: string | null;
-  /** The role the call served: `judge`, `debater-a`, ..., with a suffix for induction steps. */
-  role: string;
-  model: string;
-  /** Endpoint name from the config (never the key). */
-  endpoint: string;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd: number;
-  cached: boolean;
-  ok: boolean;
-  error: string | null;
-}
+/**
+ * One model call, or one attempt at it that failed: the database's call row, with every field set.
+ * `role` is the role the call served (`judge`, `debater-a`, …, suffixed for induction steps);
+ * `endpoint` is the endpoint's name from the config, never its key.
+ */
+export type LlmCallRecord = Required<Omit<LlmCallInput, 'createdAt'>>;
 
 export interface LlmStore {
   cacheGet(key: string): Promise<{ response: unknown } | null>;

@@ -14,6 +14,7 @@ import {
   planExperiment,
   runPool,
 } from '@oversight/runner';
+import type { ChatRequest } from '@oversight/testkit';
 import { type LlmParticipantOptions, llmParticipantFactory } from '../src/index.ts';
 import type { LlmStore } from '../src/store.ts';
 
@@ -145,3 +146,10 @@ export async function runExperiment(
   });
   return { plan, trials, outcomes, logs: () => trials.logs };
 }
+
+/** Everything a request says, as one text (to search prompts in the fake server's log). */
+export const promptOf = (request: ChatRequest) =>
+  request.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
+
+/** Judge requests are the ones asking for structured output. */
+export const isJudge = (request: ChatRequest) => request.response_format?.type === 'json_schema';

@@ -2,7 +2,7 @@ import type { ArgumentSubmitted, TrialCreated } from '@oversight/core';
 import { type ChatRequest, type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLlmStore } from '../src/index.ts';
-import { experiment, runExperiment } from './helpers.ts';
+import { experiment, isJudge, promptOf, runExperiment } from './helpers.ts';
 
 /** The misalignment inductions, each checked by the calls it makes and the move it yields. */
 
@@ -11,10 +11,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const promptOf = (request: ChatRequest) =>
-  request.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
-const isJudge = (request: ChatRequest) => request.response_format?.type === 'json_schema';
 
 /** The displayed answer index the prompt says the consultant argues for. */
 function consultantAnswer(prompt: string): number {

@@ -8,17 +8,13 @@ import type {
 import { type ChatRequest, type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLlmStore } from '../src/index.ts';
-import { experiment, questions, runExperiment } from './helpers.ts';
+import { experiment, isJudge, promptOf, questions, runExperiment } from './helpers.ts';
 
 let server: FakeOpenAIServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const promptOf = (request: ChatRequest) =>
-  request.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
-const isJudge = (request: ChatRequest) => request.response_format?.type === 'json_schema';
 
 /** Answers listed in a judge prompt, in the order shown. */
 function shownAnswers(prompt: string): string[] {

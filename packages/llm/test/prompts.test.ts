@@ -5,16 +5,13 @@ import { quotedLength, visibleLength } from '@oversight/core';
 import { type ChatRequest, type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUNDLED_PROMPTS_DIR, MemoryLlmStore, PromptLibrary } from '../src/index.ts';
-import { experiment, runExperiment } from './helpers.ts';
+import { experiment, promptOf, runExperiment } from './helpers.ts';
 
 let server: FakeOpenAIServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const promptOf = (request: ChatRequest) =>
-  request.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
 
 describe('prompt files', () => {
   it('a spec’s prompts folder overrides the bundled templates file by file', async () => {

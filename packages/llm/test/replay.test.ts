@@ -3,16 +3,13 @@ import type { ChatRequest, FakeOpenAIServer } from '@oversight/testkit';
 import { startFakeOpenAI } from '@oversight/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryLlmStore, rejudgeTrials } from '../src/index.ts';
-import { experiment, questions, runExperiment } from './helpers.ts';
+import { experiment, promptOf, questions, runExperiment } from './helpers.ts';
 
 let server: FakeOpenAIServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const promptOf = (request: ChatRequest) =>
-  request.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
 
 /** Finished trials judged by (simulated) people, standing in for the imported NYU debates. */
 async function humanJudgedTrials() {
