@@ -19,6 +19,11 @@ export const RewardConfigSchema = z.strictObject({
   constant: z.number().default(0),
   /** Subtracted for every round the judge chose to continue (NYU 2023: 0.05). */
   perRoundPenalty: z.number().min(0).default(0.05),
+  /**
+   * p(correct) is clamped below at this before the log (default 0.01, as NYU 2023). Optional with no
+   * parsed default, so configs stored before it existed keep their hash.
+   */
+  probabilityFloor: z.number().gt(0).lt(1).optional(),
 });
 export type RewardConfig = z.infer<typeof RewardConfigSchema>;
 

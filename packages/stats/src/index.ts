@@ -14,7 +14,6 @@ export * from './proportions.ts';
 export * from './ratings.ts';
 export * from './report-html.ts';
 export * from './report-text.ts';
-export * from './reward.ts';
 export * from './rng.ts';
 export * from './simulate.ts';
 export * from './svg-charts.ts';

@@ -8,6 +8,7 @@
  * `honestLogit` / `dishonestLogit` instead of `logit`. The judge's belief path drifts from 0.5
  * towards the final probability over `rounds + 1` turns.
  */
+import { judgeReward } from '@oversight/core';
 import type { JudgmentRow, Protocol } from './judgment.ts';
 import type { Rng } from './rng.ts';
 
@@ -125,7 +126,7 @@ export function simulateExperiment(config: SimulationConfig, rng: Rng): Judgment
       const b = 0.5 + (probCorrect - 0.5) * frac + noise;
       beliefs.push(k === rounds ? probCorrect : Math.round(Math.min(0.99, Math.max(0.01, b)) * 100) / 100);
     }
-    const reward = Math.log2(Math.max(0.01, probCorrect)) - 0.05 * rounds;
+    const reward = judgeReward(probCorrect, rounds);
     rows[t] = {
       trialId: `trial-${t}`,
       arm: arm.arm,

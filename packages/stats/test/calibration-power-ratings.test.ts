@@ -1,3 +1,4 @@
+import { judgeReward, NYU_REWARD } from '@oversight/core';
 import { describe, expect, it } from 'vitest';
 import { calibration, judgeCalibration } from '../src/calibration.ts';
 import type { JudgmentRow } from '../src/judgment.ts';
@@ -10,7 +11,6 @@ import {
 } from '../src/power.ts';
 import { binomialTest } from '../src/proportions.ts';
 import { arguerRatings, fitBradleyTerry, type Match } from '../src/ratings.ts';
-import { judgeReward, NYU_REWARD_RULE } from '../src/reward.ts';
 import { close, loadFixture } from './fixtures.ts';
 
 interface Scipy {
@@ -60,15 +60,16 @@ describe('calibration', () => {
 describe('judge reward', () => {
   it('reproduces the rewards logged by the NYU platform', () => {
     for (const row of nyu) {
-      expect(judgeReward(row.probCorrect, row.rounds, NYU_REWARD_RULE)).toBeCloseTo(row.reward, 9);
+      expect(judgeReward(row.probCorrect, row.rounds, NYU_REWARD)).toBeCloseTo(row.reward, 9);
     }
   });
-  it('clamps at epsilon and supports other bases', () => {
+  it('clamps at the configured floor (1% by default) and supports other bases', () => {
     expect(judgeReward(0, 0)).toBeCloseTo(Math.log2(0.01), 12);
-    expect(judgeReward(0.5, 2, { base: Math.E, perRoundPenalty: 0.1, constant: 1 })).toBeCloseTo(
-      Math.log(0.5) + 1 - 0.2,
-      12,
-    );
+    expect(judgeReward(0, 0, { ...NYU_REWARD, probabilityFloor: 0.001 })).toBeCloseTo(Math.log2(0.001), 12);
+    expect(
+      judgeReward(0.5, 2, { ...NYU_REWARD, logBase: Math.E, perRoundPenalty: 0.1, constant: 1 }),
+    ).toBeCloseTo(Math.log(0.5) + 1 - 0.2, 12);
+    expect(() => judgeReward(1.2, 0)).toThrow(/probCorrect/);
   });
 });
 
