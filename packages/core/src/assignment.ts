@@ -1,5 +1,5 @@
 import type { ArguerAssignment, TrialCreated } from './events.ts';
-import type { Arm, ExperimentConfig, JudgePool } from './experiment-config.ts';
+import { type Arm, type ExperimentConfig, isHumanPool, type JudgePool, type Pool } from './experiment-config.ts';
 import type { ParticipantRecord, ParticipantSpec } from './participant-spec.ts';
 import { protocolFor } from './protocols.ts';
 import type { Question } from './question.ts';
@@ -16,9 +16,13 @@ export class AssignmentError extends Error {
 }
 
 export interface ExperimentParticipants {
+  /** Judges assigned at planning time: the members of pools of simulated or model judges. */
   judges: Array<ParticipantRecord & { pool: string }>;
-  /** Per arm: the arguer, and the wrong-side arguer when the arm sets one. */
-  arguers: Record<string, { honest: ParticipantRecord; dishonest: ParticipantRecord }>;
+  /**
+   * Per arm: the arguer, and the wrong-side arguer when the arm sets one; null when that side is
+   * argued by people, who take the seats from the arm's arguer pools when they ask for work.
+   */
+  arguers: Record<string, { honest: ParticipantRecord | null; dishonest: ParticipantRecord | null }>;
 }
 
 const LABELS: Record<ParticipantSpec['kind'], string> = {
@@ -41,7 +45,7 @@ function poolJudgeIds(pool: JudgePool): string[] {
 }
 
 export function experimentParticipants(config: ExperimentConfig): ExperimentParticipants {
-  const judges = config.judges.flatMap((pool) =>
+  const judges = config.judges.filter((pool) => !isHumanPool(pool)).flatMap((pool) =>
     poolJudgeIds(pool).map((id) => ({
       id,
       pool: pool.name,
@@ -57,21 +61,59 @@ export function experimentParticipants(config: ExperimentConfig): ExperimentPart
   }
   const arguers: ExperimentParticipants['arguers'] = {};
   for (const arm of config.arms) {
-    const honest = {
-      id: `${arm.name}.arguer`,
-      label: label(arm.arguer, `${arm.name} arguer`),
-      spec: arm.arguer,
-    };
-    const dishonest = arm.dishonestArguer
-      ? {
-          id: `${arm.name}.dishonest-arguer`,
-          label: label(arm.dishonestArguer, `${arm.name} wrong-side arguer`),
-          spec: arm.dishonestArguer,
-        }
-      : honest;
+    const honest =
+      arm.arguer.kind === 'human'
+        ? null
+        : { id: `${arm.name}.arguer`, label: label(arm.arguer, `${arm.name} arguer`), spec: arm.arguer };
+    const dishonestSpec = arm.dishonestArguer ?? arm.arguer;
+    const dishonest =
+      dishonestSpec.kind === 'human'
+        ? null
+        : arm.dishonestArguer
+          ? {
+              id: `${arm.name}.dishonest-arguer`,
+              label: label(arm.dishonestArguer, `${arm.name} wrong-side arguer`),
+              spec: arm.dishonestArguer,
+            }
+          : honest;
     arguers[arm.name] = { honest, dishonest };
   }
   return { judges, arguers };
+}
+
+/** The judge pools an arm draws from. */
+export function judgePoolsOf(config: ExperimentConfig, arm: Arm): Pool[] {
+  const names = arm.judgePools ?? config.judges.map((p) => p.name);
+  return config.judges.filter((p) => names.includes(p.name));
+}
+
+/** Whether people judge this arm (they take the judge seat when they ask for work). */
+export function isPeopleJudged(config: ExperimentConfig, arm: Arm): boolean {
+  return judgePoolsOf(config, arm).some(isHumanPool);
+}
+
+/**
+ * The pools of people who argue in an arm. When an arm's arguer is `human` and the config names no
+ * pools under `arguers`, an open pool called "arguers" stands in, so a small study needs no more.
+ */
+export function arguerPoolsOf(config: ExperimentConfig, arm: Arm): Pool[] {
+  const pools = config.arguers ?? [];
+  const people = arm.arguer.kind === 'human' || arm.dishonestArguer?.kind === 'human';
+  if (!people) return [];
+  if (pools.length === 0) {
+    const spec = arm.arguer.kind === 'human' ? arm.arguer : arm.dishonestArguer!;
+    return [{ name: 'arguers', participant: spec }];
+  }
+  return arm.arguerPools ? pools.filter((p) => arm.arguerPools!.includes(p.name)) : pools;
+}
+
+/** Every pool people may join, by name: judge pools of people and arguer pools. */
+export function peoplePools(config: ExperimentConfig): Map<string, { pool: Pool; seats: 'judge' | 'arguer' }> {
+  const out = new Map<string, { pool: Pool; seats: 'judge' | 'arguer' }>();
+  for (const pool of config.judges) if (isHumanPool(pool)) out.set(pool.name, { pool, seats: 'judge' });
+  for (const arm of config.arms)
+    for (const pool of arguerPoolsOf(config, arm)) out.set(pool.name, { pool, seats: 'arguer' });
+  return out;
 }
 
 /** How the wrong-side arguer of an arm is made to argue for it, as recorded with each trial. */
@@ -101,14 +143,16 @@ export function planTrials(
   config: ExperimentConfig,
   questions: readonly Question[],
   participants: ExperimentParticipants = experimentParticipants(config),
+  dataset?: string,
 ): PlannedTrial[] {
   const root = createRng(config.seed);
   const sorted = [...questions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const drafts: Array<Omit<TrialCreated, 'judgeId'> & { pools: string[] }> = [];
+  const drafts: Array<Omit<TrialCreated, 'judgeId'> & { pools: string[] | null }> = [];
   for (const arm of config.arms) {
     const def = protocolFor(arm.protocol);
     const { honest, dishonest } = participants.arguers[arm.name]!;
-    const pools = arm.judgePools ?? config.judges.map((p) => p.name);
+    // People take the judge seat when they ask for work; automatic judges are assigned now.
+    const pools = isPeopleJudged(config, arm) ? null : judgePoolsOf(config, arm).map((p) => p.name);
     for (const question of sorted) {
       const rng = root.fork(`assign/${arm.name}/${question.id}`);
       const orderCoin = rng.int(2);
@@ -127,7 +171,7 @@ export function planTrials(
         const arguers: ArguerAssignment[] = def.arguerRoles.map((role, i) => {
           const answer = single ? (singleHonest ? correctDisplayed : 1 - correctDisplayed) : i;
           const isHonest = answer === correctDisplayed;
-          return { role, participantId: (isHonest ? honest : dishonest).id, answer, honest: isHonest };
+          return { role, participantId: (isHonest ? honest : dishonest)?.id ?? null, answer, honest: isHonest };
         });
         const trialId = `${experimentId}.${arm.name}.${question.id}.${k}`;
         drafts.push({
@@ -135,6 +179,7 @@ export function planTrials(
           trialId,
           experimentId,
           arm: arm.name,
+          ...(dataset === undefined ? {} : { dataset }),
           rules: {
             protocol: arm.protocol,
             rounds: arm.rounds,
@@ -159,7 +204,7 @@ export function planTrials(
   const judgeIds = assignJudges(drafts, participants, root.fork('judges'));
   return drafts.map(({ pools: _pools, ...draft }, ordinal) => ({
     ordinal,
-    created: { ...draft, judgeId: judgeIds[ordinal]! },
+    created: { ...draft, judgeId: judgeIds[ordinal] ?? null },
   }));
 }
 
@@ -169,12 +214,13 @@ export function planTrials(
  * cost is linear in trials, which matters at millions of judgments.
  */
 function assignJudges(
-  drafts: ReadonlyArray<{ storyId: string; pools: string[]; trialId: string }>,
+  drafts: ReadonlyArray<{ storyId: string; pools: string[] | null; trialId: string }>,
   participants: ExperimentParticipants,
   rng: Rng,
-): string[] {
+): Array<string | undefined> {
   const order = drafts
     .map((_, i) => i)
+    .filter((i) => drafts[i]!.pools !== null)
     .sort((a, b) => {
       const x = drafts[a]!;
       const y = drafts[b]!;
@@ -182,9 +228,9 @@ function assignJudges(
     });
   const rings = new Map<string, { judges: string[]; cursor: number }>();
   const seen = new Map<string, Set<string>>();
-  const result: string[] = new Array(drafts.length);
+  const result: Array<string | undefined> = new Array(drafts.length);
   for (const index of order) {
-    const draft = drafts[index]!;
+    const draft = drafts[index]! as { storyId: string; pools: string[]; trialId: string };
     const key = draft.pools.join('|');
     let ring = rings.get(key);
     if (!ring) {

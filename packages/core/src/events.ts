@@ -27,7 +27,8 @@ export type MoveMeta = z.infer<typeof MoveMetaSchema>;
 
 export const ArguerAssignmentSchema = z.object({
   role: RoleSchema,
-  participantId: z.string(),
+  /** null: a person from the arm's pool of human arguers takes the seat when they ask for work. */
+  participantId: z.string().nullable(),
   /** The displayed answer this arguer defends (index into `displayed`). */
   answer: z.number().int().nonnegative(),
   honest: z.boolean(),
@@ -40,9 +41,12 @@ export const TrialCreatedSchema = z.object({
   experimentId: z.string(),
   arm: z.string(),
   rules: ArmRulesSchema,
+  /** The dataset the question is stored under (question ids are unique within a dataset only). */
+  dataset: z.string().optional(),
   questionId: z.string(),
   storyId: z.string(),
-  judgeId: z.string(),
+  /** null: a person from the arm's human judge pools takes the seat when they ask for work. */
+  judgeId: z.string().nullable(),
   /** Original answer indices in the order shown (randomised per trial, counterbalanced). */
   displayed: z.array(z.number().int().nonnegative()).min(2),
   /** Index into `displayed` of the correct answer. Hidden from the judge until the verdict. */
@@ -107,8 +111,36 @@ export const TrialAbortedSchema = z.object({
   reason: z.string().min(1),
   /** The role whose move could not be obtained, if any. */
   role: RoleSchema.nullable(),
+  /** Who stopped it, when a person did (an admin's pseudonym; never a platform id). */
+  by: z.string().optional(),
 });
 export type TrialAborted = z.infer<typeof TrialAbortedSchema>;
+
+/**
+ * A seat (judge, debater, consultant, assistant) is given to a participant: a person who asked for
+ * work, or an admin's reassignment. The seat's holder is the latest such event (or TrialCreated's).
+ */
+export const ParticipantAssignedSchema = z.object({
+  type: z.literal('ParticipantAssigned'),
+  role: RoleSchema,
+  /** null: the seat goes back to the pool (an admin took it from someone). */
+  participantId: z.string().nullable(),
+  reason: z.string().min(1),
+  /** How many seats this person had been given in the experiment before this one (0 = first). */
+  order: z.number().int().nonnegative().optional(),
+  /** Who reassigned it, when an admin did (a pseudonym; never a platform id). */
+  by: z.string().optional(),
+});
+export type ParticipantAssigned = z.infer<typeof ParticipantAssignedSchema>;
+
+/** A participant's answers to the experiment's feedback survey, after the verdict. */
+export const FeedbackSubmittedSchema = z.object({
+  type: z.literal('FeedbackSubmitted'),
+  role: RoleSchema,
+  participantId: z.string(),
+  answers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+export type FeedbackSubmitted = z.infer<typeof FeedbackSubmittedSchema>;
 
 export const TrialEventSchema = z.discriminatedUnion('type', [
   TrialCreatedSchema,
@@ -117,6 +149,8 @@ export const TrialEventSchema = z.discriminatedUnion('type', [
   BeliefReportedSchema,
   VerdictSubmittedSchema,
   TrialAbortedSchema,
+  ParticipantAssignedSchema,
+  FeedbackSubmittedSchema,
 ]);
 export type TrialEvent = z.infer<typeof TrialEventSchema>;
 export type TrialEventType = TrialEvent['type'];

@@ -53,22 +53,70 @@ export const ArmSchema = ArmRulesSchema.extend({
   dishonestArguer: ParticipantSpecSchema.optional(),
   /** Names of judge pools (see `judges`) this arm draws from; all pools when omitted. */
   judgePools: z.array(z.string()).optional(),
+  /** When the arguers are people: names of pools under `arguers` they come from (all when omitted). */
+  arguerPools: z.array(z.string()).optional(),
 });
 export type Arm = z.infer<typeof ArmSchema>;
 
-export const JudgePoolSchema = z
+/** Any platform's user id or a chosen name: no blanks, no control characters. */
+const identityId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s\p{Cc}]+$/u, 'an id may not contain spaces or control characters');
+
+/**
+ * A pool of participants. Automatic participants (simulated, models) give a `count` of anonymous
+ * members or named `ids`, and are assigned to trials when the experiment is planned. A pool of
+ * people (`participant.kind: "human"`) is filled by people joining from a chat app or the terminal:
+ * `ids` then lists who may join (platform user ids or terminal names; anyone when omitted) and
+ * `count` caps how many may; a person gets a seat when they ask for work.
+ */
+export const PoolSchema = z
   .strictObject({
     name: slug.default('judges'),
-    /** Either a number of anonymous judges ... */
+    /** Either a number of anonymous members ... */
     count: z.number().int().min(1).max(100000).optional(),
-    /** ... or named judges (e.g. Discord users, terminal users). */
-    ids: z.array(slug).min(1).optional(),
+    /** ... or named ones (for people: who may join). */
+    ids: z.array(identityId).min(1).optional(),
     participant: ParticipantSpecSchema.default(SimulatedJudgeSpecSchema.parse({ kind: 'simulated-judge' })),
   })
-  .refine((p) => (p.count === undefined) !== (p.ids === undefined), {
-    message: 'give a judge pool either "count" or "ids", not both',
+  .superRefine((p, ctx) => {
+    if (p.count !== undefined && p.ids !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'give a pool either "count" or "ids", not both' });
+    if (p.participant.kind !== 'human' && p.count === undefined && p.ids === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give a pool of simulated or model participants either "count" or "ids"',
+      });
   });
-export type JudgePool = z.infer<typeof JudgePoolSchema>;
+export type Pool = z.infer<typeof PoolSchema>;
+/** Judge pools are pools; the name stays for readers of configs. */
+export const JudgePoolSchema = PoolSchema;
+export type JudgePool = Pool;
+
+export function isHumanPool(pool: Pool): boolean {
+  return pool.participant.kind === 'human';
+}
+
+export const ConsentSchema = z.strictObject({
+  /** Shown to a person before they join; their acceptance is recorded with its time. */
+  text: z.string().min(1),
+  /** Recorded with each acceptance, so a changed text can be told apart. */
+  version: z.string().default('1'),
+});
+
+/**
+ * Practice before real trials, as published studies screened their judges: a person judges
+ * `trials` trials of the practice arm and qualifies with at least `minCorrect` correct. Practice
+ * trials are kept apart from the results (no Judgment rows).
+ */
+export const QualificationSchema = z.strictObject({
+  arm: slug,
+  trials: z.number().int().min(1).max(100),
+  minCorrect: z.number().int().min(0),
+});
+export type Qualification = z.infer<typeof QualificationSchema>;
 
 export const DatasetRefSchema = z.union([
   z.strictObject({ bundled: z.literal('nyu-2023-quality') }),
@@ -116,13 +164,19 @@ export const ExperimentConfigSchema = z
       .min(1)
       // prefault, not default: the default goes through the schema, so the judge spec gets its defaults.
       .prefault([{ name: 'judges', count: 20 }]),
+    /** Pools of people who argue (debaters, consultants, assistants) in arms whose arguer is `human`. */
+    arguers: z.array(PoolSchema).optional(),
     arms: z.array(ArmSchema).min(1, 'an experiment needs at least one arm'),
+    consent: ConsentSchema.optional(),
+    qualification: QualificationSchema.optional(),
     reward: RewardConfigSchema.default(RewardConfigSchema.parse({})),
     /** Trials driven at once by `oversight run`. */
     concurrency: z.number().int().min(1).max(4096).default(32),
     llm: LlmConfigSchema.default(LlmConfigSchema.parse({})),
   })
   .superRefine((config, ctx) => {
+    const judgePools = new Map(config.judges.map((p) => [p.name, p]));
+    const arguerPools = new Map((config.arguers ?? []).map((p) => [p.name, p]));
     const seen = new Set<string>();
     config.arms.forEach((arm, i) => {
       if (seen.has(arm.name))
@@ -132,27 +186,75 @@ export const ExperimentConfigSchema = z
           message: `arm name "${arm.name}" is used twice; arm names must be unique`,
         });
       seen.add(arm.name);
-      const poolNames = new Set(config.judges.map((p) => p.name));
       arm.judgePools?.forEach((pool, j) => {
-        if (!poolNames.has(pool))
+        if (!judgePools.has(pool))
           ctx.addIssue({
             code: 'custom',
             path: ['arms', i, 'judgePools', j],
             message: `no judge pool named "${pool}"; define it under "judges"`,
           });
       });
-    });
-    const pools = new Set<string>();
-    config.judges.forEach((pool, i) => {
-      if (pools.has(pool.name))
+      const kinds = new Set(
+        (arm.judgePools ?? [...judgePools.keys()]).map((name) => judgePools.get(name)?.participant.kind === 'human'),
+      );
+      if (kinds.size > 1)
         ctx.addIssue({
           code: 'custom',
-          path: ['judges', i, 'name'],
-          message: `judge pool name "${pool.name}" is used twice`,
+          path: ['arms', i, 'judgePools'],
+          message:
+            'an arm draws its judges either from pools of people or from pools of simulated/model judges, not both; list one kind in "judgePools"',
         });
-      pools.add(pool.name);
+      arm.arguerPools?.forEach((pool, j) => {
+        if (!arguerPools.has(pool))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['arms', i, 'arguerPools', j],
+            message: `no arguer pool named "${pool}"; define it under "arguers"`,
+          });
+      });
     });
+    checkUnique(config.judges, 'judges', ctx);
+    checkUnique(config.arguers ?? [], 'arguers', ctx);
+    config.arguers?.forEach((pool, i) => {
+      if (pool.participant.kind !== 'human')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['arguers', i, 'participant'],
+          message: 'pools under "arguers" are for people; give a model or simulated arguer as the arm\'s "arguer"',
+        });
+      if (judgePools.has(pool.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['arguers', i, 'name'],
+          message: `"${pool.name}" is also a judge pool; pool names must be unique`,
+        });
+    });
+    const q = config.qualification;
+    if (q) {
+      const arm = config.arms.find((a) => a.name === q.arm);
+      if (!arm)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['qualification', 'arm'],
+          message: `no arm named "${q.arm}"; name the practice arm`,
+        });
+      if (q.minCorrect > q.trials)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['qualification', 'minCorrect'],
+          message: `minCorrect (${q.minCorrect}) is more than the ${q.trials} practice trials`,
+        });
+    }
   });
+
+function checkUnique(pools: readonly Pool[], key: string, ctx: z.RefinementCtx): void {
+  const names = new Set<string>();
+  pools.forEach((pool, i) => {
+    if (names.has(pool.name))
+      ctx.addIssue({ code: 'custom', path: [key, i, 'name'], message: `pool name "${pool.name}" is used twice` });
+    names.add(pool.name);
+  });
+}
 export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
 export type ExperimentConfigInput = z.input<typeof ExperimentConfigSchema>;
 

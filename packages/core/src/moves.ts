@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MoveMeta, TrialEvent } from './events.ts';
 import { MoveMetaSchema } from './events.ts';
-import { type ArguerRole, RoleSchema } from './protocol-kind.ts';
+import { type ArguerRole, type Role, RoleSchema } from './protocol-kind.ts';
 import { nextTurn } from './protocols.ts';
 import { quotedLength, verifyQuotes, visibleLength } from './quotes.ts';
 import type { TrialState } from './state.ts';
@@ -96,18 +96,22 @@ export function applyMove(state: TrialState, move: Move, source: string): MoveRe
 
   if (turn.kind !== 'judge')
     return { ok: false, error: `it is not the judge's turn (${describeTurn(state)})` };
-  const end = move.end || turn.final;
-  if (move.end && !turn.mayEnd)
+  // Nothing is coerced: a verdict is a verdict because the judge said so.
+  const end = move.end;
+  if (turn.final && !end)
+    return { ok: false, error: 'this is the last turn: submit your final verdict (end the trial)' };
+  if (end && !turn.mayEnd)
     return { ok: false, error: 'this arm does not let the judge end before the last round' };
   const comment = move.comment?.trim() ?? '';
-  if (comment && !turn.mayComment) {
+  if (comment && end) {
     return {
       ok: false,
-      error: end
-        ? 'a final verdict takes no comment to the arguers; use the rationale'
-        : 'this protocol does not let the judge address the arguers',
+      error:
+        'a final verdict takes no question or comment to the arguers (nobody would answer it): continue to ask it, or put it in the rationale',
     };
   }
+  if (comment && !turn.mayComment)
+    return { ok: false, error: 'this protocol does not let the judge address the arguers' };
   if (turn.mustComment && !end && !comment) {
     return { ok: false, error: 'write a message to the assistant, or give your final answer' };
   }
@@ -120,7 +124,7 @@ export function applyMove(state: TrialState, move: Move, source: string): MoveRe
     return { ok: false, error: 'give a probability for each answer' };
   }
   const events: TrialEvent[] = [];
-  if (comment && !end) events.push({ type: 'JudgeInterjected', round: turn.round, text: comment, ...meta });
+  if (comment) events.push({ type: 'JudgeInterjected', round: turn.round, text: comment, ...meta });
   if (end) {
     const rationale = move.rationale?.trim();
     events.push({
@@ -141,4 +145,41 @@ export function describeTurn(state: TrialState): string {
   if (!turn) return 'the trial has finished';
   if (turn.kind === 'speech') return `round ${turn.round}: waiting for ${turn.roles.join(' and ')}`;
   return `round ${turn.round}: waiting for the judge${turn.final ? "'s verdict" : ''}`;
+}
+
+/** Why a move from outside (a person in a chat app or at the terminal) cannot be taken. */
+export type MoveRefusal =
+  | { code: 'finished'; message: string }
+  | { code: 'not-your-seat'; message: string }
+  | { code: 'not-your-turn'; message: string }
+  | { code: 'stale'; message: string };
+
+export interface MoveClaim {
+  role: Role;
+  participantId: string;
+  /** The position of the turn the person answered: the `position` of the view they saw. */
+  position: number;
+}
+
+/**
+ * Checks that a move is this participant's, for this role, on the turn they saw. A person answers
+ * late, twice, or against an old screen: each of those is refused with a reason, never coerced.
+ */
+export function checkClaim(state: TrialState, claim: MoveClaim): MoveRefusal | null {
+  if (state.verdict || state.aborted)
+    return { code: 'finished', message: `the trial has ${state.verdict ? 'finished' : 'been stopped'}` };
+  const holder = state.seats[claim.role];
+  if (holder !== claim.participantId)
+    return {
+      code: 'not-your-seat',
+      message: `the ${claim.role} seat in this trial is not yours`,
+    };
+  const since = state.owedSince[claim.role];
+  if (since === undefined) return { code: 'not-your-turn', message: `it is not your turn (${describeTurn(state)})` };
+  if (since !== claim.position)
+    return {
+      code: 'stale',
+      message: `the trial has moved on since the screen you answered (it was at step ${claim.position}, now ${since}); here is where it stands`,
+    };
+  return null;
 }

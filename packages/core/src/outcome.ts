@@ -1,5 +1,5 @@
 import type { RewardConfig } from './experiment-config.ts';
-import type { ProtocolKind } from './protocol-kind.ts';
+import type { ProtocolKind, Role } from './protocol-kind.ts';
 import { judgeReward } from './reward.ts';
 import type { TrialState } from './state.ts';
 
@@ -45,15 +45,19 @@ export function judgmentOf(state: TrialState, reward: RewardConfig): JudgmentRec
     protocol: created.rules.protocol,
     questionId: created.questionId,
     storyId: created.storyId,
-    judgeId: created.judgeId,
+    judgeId: state.seats.judge ?? '',
     arguerHonest: single ? single.honest : null,
     induction: created.induction,
-    honestArguerId: created.arguers.find((a) => a.honest)?.participantId ?? null,
-    dishonestArguerId: created.arguers.find((a) => !a.honest)?.participantId ?? null,
+    honestArguerId: seatOf(state, created.arguers.find((a) => a.honest)?.role),
+    dishonestArguerId: seatOf(state, created.arguers.find((a) => !a.honest)?.role),
     probCorrect,
     correct: probCorrect > 0.5,
     rounds: continues,
     reward: judgeReward(probCorrect, continues, reward),
     beliefs,
   };
+}
+
+function seatOf(state: TrialState, role: Role | undefined): string | null {
+  return role ? (state.seats[role] ?? null) : null;
 }

@@ -129,10 +129,25 @@ export function rolesToMove(state: TrialState): Role[] {
   return turn.kind === 'speech' ? turn.roles : ['judge'];
 }
 
-/** The participant who plays `role` in this trial. */
-export function participantIdFor(state: TrialState, role: Role): string {
-  if (role === 'judge') return state.created.judgeId;
-  const arguer = state.created.arguers.find((a) => a.role === role);
-  if (!arguer) throw new Error(`trial ${state.created.trialId} has no ${role}`);
-  return arguer.participantId;
+/** The participant who holds `role`'s seat in this trial, or null while nobody has taken it. */
+export function participantIdFor(state: TrialState, role: Role): string | null {
+  if (role !== 'judge' && !state.created.arguers.some((a) => a.role === role))
+    throw new Error(`trial ${state.created.trialId} has no ${role}`);
+  return state.seats[role] ?? null;
+}
+
+/** A move that is due: whose seat, who holds it (null: not taken yet), and since which position. */
+export interface OwedMove {
+  role: Role;
+  participantId: string | null;
+  sinceSeq: number;
+}
+
+/** Every move due now: one role, or both debaters under simultaneous speeches. */
+export function owedMoves(state: TrialState): OwedMove[] {
+  return rolesToMove(state).map((role) => ({
+    role,
+    participantId: participantIdFor(state, role),
+    sinceSeq: state.owedSince[role] ?? state.nextSeq,
+  }));
 }

@@ -34,6 +34,8 @@ export interface JudgeView {
   source: string | null;
   transcript: TranscriptEntry[];
   turn: Turn | null;
+  /** The position a move on this view names (see moves.ts `checkClaim`). */
+  position: number;
   /** Filled once the verdict is locked: the truth, for feedback to the judge. */
   revealed: null | {
     correctAnswer: number;
@@ -57,6 +59,8 @@ export interface ArguerView {
   source: string;
   transcript: TranscriptEntry[];
   turn: Turn | null;
+  /** The position a move on this view names (see moves.ts `checkClaim`). */
+  position: number;
   charLimit: number;
   quoteLimit: number | null;
 }
@@ -70,56 +74,52 @@ function positions(created: TrialCreated) {
 }
 
 /**
- * Transcript in the order it happened. A speech of the round in progress under simultaneous
+ * Transcript in the order of the log. A speech of the round in progress under simultaneous
  * speeches is withheld from everyone but its author until every debater has spoken.
  */
 function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
   const turn = nextTurn(state);
   const pendingSimultaneous =
     turn?.kind === 'speech' && state.created.rules.speeches === 'simultaneous' ? turn.round : null;
-  type Timed = TranscriptEntry & { order: number };
-  const entries: Timed[] = [];
-  state.arguments.forEach((a, i) => {
-    if (a.round === pendingSimultaneous && a.role !== viewer) return;
-    entries.push({
-      round: a.round,
-      speaker: a.role,
-      kind: 'argument',
-      text: a.text,
-      quotes: a.quotes.map(({ text, status, similarity }) => ({ text, status, similarity })),
-      probabilities: null,
-      order: a.round * 1000 + (state.created.rules.protocol === 'sandwiching' ? 500 : 0) + i,
-    });
-  });
-  const judgeOrder = (round: number, i: number) =>
-    round * 1000 + (state.created.rules.protocol === 'sandwiching' ? 0 : 900) + i;
-  state.interjections.forEach((j, i) => {
-    entries.push({
-      round: j.round,
-      speaker: 'judge',
-      kind: 'interjection',
-      text: j.text,
-      quotes: [],
-      probabilities: null,
-      order: judgeOrder(j.round, i),
-    });
-  });
-  if (viewer === 'judge') {
-    // Arguers do not see the judge's private beliefs; the judge sees its own history.
-    state.beliefs.forEach((b, i) => {
-      if (!b.probabilities) return;
+  const entries: TranscriptEntry[] = [];
+  for (const { event } of state.entries) {
+    if (event.type === 'ArgumentSubmitted') {
+      if (event.round === pendingSimultaneous && event.role !== viewer) continue;
       entries.push({
-        round: b.round,
+        round: event.round,
+        speaker: event.role,
+        kind: 'argument',
+        text: event.text,
+        quotes: event.quotes.map(({ text, status, similarity }) => ({ text, status, similarity })),
+        probabilities: null,
+      });
+    } else if (event.type === 'JudgeInterjected') {
+      entries.push({
+        round: event.round,
+        speaker: 'judge',
+        kind: 'interjection',
+        text: event.text,
+        quotes: [],
+        probabilities: null,
+      });
+    } else if (viewer === 'judge' && event.probabilities) {
+      // Arguers do not see the judge's private beliefs; the judge sees its own history.
+      entries.push({
+        round: event.round,
         speaker: 'judge',
         kind: 'belief',
         text: '',
         quotes: [],
-        probabilities: b.probabilities,
-        order: judgeOrder(b.round, 100 + i),
+        probabilities: event.probabilities,
       });
-    });
+    }
   }
-  return entries.sort((x, y) => x.order - y.order).map(({ order: _order, ...entry }) => entry);
+  return entries;
+}
+
+/** The position a move by `role` must name: where its current turn began (else the log's end). */
+export function positionFor(state: TrialState, role: Role): number {
+  return state.owedSince[role] ?? state.nextSeq;
 }
 
 export function judgeView(state: TrialState, question: Question): JudgeView {
@@ -136,6 +136,7 @@ export function judgeView(state: TrialState, question: Question): JudgeView {
     source: def.judgeSeesSource ? question.source : null,
     transcript: transcript(state, 'judge'),
     turn: nextTurn(state),
+    position: positionFor(state, 'judge'),
     revealed: verdict
       ? {
           correctAnswer: created.correctDisplayed,
@@ -164,6 +165,7 @@ export function arguerView(state: TrialState, role: ArguerRole, question: Questi
     source: question.source,
     transcript: transcript(state, role),
     turn: nextTurn(state),
+    position: positionFor(state, role),
     charLimit: created.rules.charLimit,
     quoteLimit: created.rules.quoteLimit,
   };

@@ -45,7 +45,7 @@ describe('assignment', () => {
       const key = `${t.created.judgeId}/${t.created.storyId}`;
       expect(seen.has(key)).toBe(false);
       seen.add(key);
-      load.set(t.created.judgeId, (load.get(t.created.judgeId) ?? 0) + 1);
+      load.set(t.created.judgeId!, (load.get(t.created.judgeId!) ?? 0) + 1);
     }
     const loads = [...load.values()];
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(2);

@@ -152,7 +152,7 @@ describe('sandwiching and baselines', () => {
   it.each(['judge-alone', 'oracle'] as const)('%s: a single verdict', (protocol) => {
     const state = foldEvents([created(rules({ protocol }))]);
     expect(nextTurn(state)).toMatchObject({ kind: 'judge', round: 1, final: true });
-    play(state, { type: 'judgement', probabilities: [0.4, 0.6], end: false });
+    play(state, { type: 'judgement', probabilities: [0.4, 0.6], end: true });
     expect(judgmentOf(state, reward)).toMatchObject({ correct: false, rounds: 0, arguerHonest: null });
   });
 

@@ -41,11 +41,14 @@ async function prepare(db: Database, run: string, trials: number): Promise<strin
       experimentId,
       arm: 'debate',
       protocol: 'debate',
+      dataset: 'bench',
       questionId: 'bench-q',
+      storyId: 'bench-s',
       judgeId: 'j',
       ordinal,
       status: 'active',
-      waitingOn: null,
+      owed: [],
+      seats: [],
       created: { type: 'TrialCreated' },
     })),
   );
@@ -59,7 +62,8 @@ async function writer(db: Database, trialId: string, count: number): Promise<voi
       trialId,
       expectedSeq: seq,
       events: [{ type: 'ArgumentSubmitted', role: 'debater', text: 'x'.repeat(400), round: seq }],
-      trial: { status: 'active', waitingOn: null },
+      trial: { status: 'active' },
+      owed: [],
     });
   }
 }

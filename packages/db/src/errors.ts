@@ -1,4 +1,5 @@
 // Errors callers are expected to catch and show to a user, so their messages say what to do next.
+import { InputError } from '@oversight/core';
 
 export interface LockHolder {
   pid: number;
@@ -84,6 +85,35 @@ export class AppendConflictError extends Error {
       actualSeq === null
         ? `Cannot append to trial ${trialId}: no such trial.`
         : `Append conflict on trial ${trialId}: expected to write seq ${expectedSeq} but the log is at ${actualSeq}. Reload the events and retry.`,
+    );
+  }
+}
+
+/** The move's idempotency key was recorded before: the same click or event arrived again. Nothing was written. */
+export class DuplicateMoveError extends Error {
+  override readonly name = 'DuplicateMoveError';
+  constructor(readonly key: string) {
+    super(`A move with key ${key} was already recorded; nothing was written.`);
+  }
+}
+
+/** A dataset name already holds a question or story with other content than the one being stored. */
+export class DatasetConflictError extends InputError {
+  override readonly name = 'DatasetConflictError';
+  constructor(
+    readonly dataset: string,
+    readonly storedSource: string,
+    readonly newSource: string,
+    what: string,
+  ) {
+    super(
+      [
+        `Dataset "${dataset}" already holds ${what} from ${storedSource}, and ${newSource} has different content under the same id.`,
+        'Nothing was written. Two datasets must not share a name: give this one its own, e.g.',
+        `  "dataset": { "path": "...", "name": "${dataset}-2" }   in the experiment config`,
+        'or rename the file, or fix the ids so each question keeps one content.',
+      ].join('\n'),
+      newSource,
     );
   }
 }

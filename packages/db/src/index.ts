@@ -2,6 +2,8 @@ export {
   AppendConflictError,
   DatabaseLockedError,
   DatabaseUnreachableError,
+  DatasetConflictError,
+  DuplicateMoveError,
   ExperimentConfigChangedError,
   type LockHolder,
 } from './errors.ts';
@@ -9,6 +11,7 @@ export { Prisma, PrismaClient } from './generated/prisma/client.ts';
 export { applyMigrations } from './migrate/apply.ts';
 export { migrationsDir, schemaPath } from './migrate/migrations.ts';
 export { type Database, type OpenDatabaseOptions, openDatabase, redact, resolveDataDir } from './open.ts';
+export { NOTIFY_CHANNEL } from './repositories/events.ts';
 export type * from './repositories/index.ts';
-export type { TrialListOptions } from './repositories/trials.ts';
+export type { OpenSeatQuery, TrialListOptions } from './repositories/trials.ts';
 export type * from './types.ts';

@@ -56,6 +56,72 @@ export interface ParticipantInput {
 
 export interface ParticipantRow extends ParticipantInput {
   experimentId: string;
+  /** People only (null for simulated and model participants). */
+  pool: string | null;
+  identity: string | null;
+  joinedAt: Date | null;
+  consentedAt: Date | null;
+  consentVersion: string | null;
+  leftAt: Date | null;
+}
+
+/** A person joining an experiment's pool. */
+export interface PersonInput {
+  /** "discord:<user id>", "slack:<team>/<user>", "terminal:<name>". */
+  identity: string;
+  pool: string;
+  /** The participant id to give them (made from the pool name and a number), and what others see. */
+  id: string;
+  label: string;
+  spec: JsonObject;
+  consentVersion: string | null;
+}
+
+/** A move that is due: a role, who holds its seat (null: open to people), since which position. */
+export interface OwedMoveInput {
+  role: string;
+  participantId: string | null;
+  sinceSeq: number;
+  /** A person owes it (else `serve` drives it). */
+  human: boolean;
+}
+
+export interface OwedMoveRow extends OwedMoveInput {
+  trialId: string;
+  experimentId: string;
+  arm: string;
+  storyId: string;
+  ordinal: number;
+  since: Date;
+}
+
+export interface SeatInput {
+  role: string;
+  participantId: string;
+}
+
+export interface SeatRow extends SeatInput {
+  trialId: string;
+  experimentId: string;
+  arm: string;
+  storyId: string;
+  assignedAt: Date;
+}
+
+export interface NoticeInput {
+  participantId: string;
+  role: string;
+  sinceSeq: number;
+}
+
+export interface NotificationRow extends NoticeInput {
+  id: bigint;
+  experimentId: string;
+  trialId: string;
+  kind: string;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  attempts: number;
 }
 
 export interface TrialInput {
@@ -63,18 +129,24 @@ export interface TrialInput {
   experimentId: string;
   arm: string;
   protocol: string;
+  dataset: string;
   questionId: string;
-  judgeId: string;
+  storyId: string;
+  judgeId: string | null;
   ordinal: number;
   status: string;
-  waitingOn: string | null;
+  /** The moves due when the trial starts, and the seats taken at planning time. */
+  owed: OwedMoveInput[];
+  seats: SeatInput[];
   /** The seq-0 event, written with the trial. */
   created: StoredEventPayload;
 }
 
-export interface TrialRow extends Omit<TrialInput, 'created'> {
+export interface TrialRow extends Omit<TrialInput, 'created' | 'owed' | 'seats'> {
   nextSeq: number;
   updatedAt: Date;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
 }
 
 /**
@@ -106,14 +178,39 @@ export interface JudgmentRowInput {
 /** A Judgment row as read back: core's JudgmentRecord, with the protocol as the string stored. */
 export type JudgmentRow = Omit<JudgmentRecord, 'protocol'> & { protocol: string };
 
+/** Who made a move from outside (a person), from where; its key makes the move idempotent. */
+export interface MoveReceiptInput {
+  /** The platform's interaction or event id, e.g. "discord:interaction:1234"; the same key twice is one move. */
+  key: string;
+  participantId: string;
+  platform: string;
+  /** The message or interaction id on that platform. */
+  ref: string;
+}
+
+export interface MoveReceiptRow extends MoveReceiptInput {
+  trialId: string;
+  seq: number;
+  events: number;
+  recordedAt: Date;
+}
+
 export interface AppendInput {
   trialId: string;
   /** The trial's nextSeq as last read; the events get seq expectedSeq, expectedSeq + 1, … */
   expectedSeq: number;
   events: StoredEventPayload[];
-  /** The trial's status and waitingOn after these events (a cache of the fold over the log). */
-  trial: { status: string; waitingOn: string | null };
+  /** The trial's status after these events, and its judge when the judge seat changed hands. */
+  trial: { status: string; judgeId?: string | null };
+  /** Every move due after these events: replaces the trial's OwedMove rows. */
+  owed: OwedMoveInput[];
+  /** Seats given by these events. */
+  seats?: SeatInput[];
+  /** "Your turn" notices for people these events made a move due for. */
+  notify?: NoticeInput[];
   judgment?: JudgmentRowInput;
+  /** A person's move: recorded with its key, so the same key again is refused as a duplicate. */
+  receipt?: MoveReceiptInput;
 }
 
 export interface AppendResult {

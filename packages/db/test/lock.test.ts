@@ -106,7 +106,8 @@ describe('embedded database lock', () => {
         trialId: 'kill-t',
         expectedSeq: log.length,
         events: [{ type: 'AfterRecovery' }],
-        trial: { status: 'active', waitingOn: null },
+        trial: { status: 'active' },
+        owed: [],
       });
       const lockNow = JSON.parse(fs.readFileSync(path.join(dir, 'db.lock'), 'utf8')) as { pid: number };
       expect(lockNow.pid).toBe(process.pid);

@@ -24,7 +24,8 @@ const question = (id: string, storyId: string, extra: Partial<QuestionInput> = {
 async function seed(db: Database, n = 1, arms = ['debate']) {
   const experimentId = uid('exp');
   const questionId = uid('q');
-  await db.questions.upsertMany('seed', [question(questionId, uid('story'))]);
+  const storyId = uid('story');
+  await db.questions.upsertMany('seed', [question(questionId, storyId)]);
   await db.experiments.ensure({
     id: experimentId,
     name: experimentId,
@@ -37,11 +38,14 @@ async function seed(db: Database, n = 1, arms = ['debate']) {
     experimentId,
     arm: arms[i % arms.length] ?? 'debate',
     protocol: 'debate',
+    dataset: 'seed',
     questionId,
+    storyId,
     judgeId: 'judge-1',
     ordinal: i,
     status: 'active',
-    waitingOn: null,
+    owed: [{ role: 'debater-a', participantId: 'debater-1', sinceSeq: 1, human: false }],
+    seats: [{ role: 'judge', participantId: 'judge-1' }],
     created: { type: 'TrialCreated', ordinal: i },
   }));
   await db.trials.createMany(trials);
@@ -104,7 +108,8 @@ for (const backend of backends) {
           trialId: a.trialIds[0]!,
           expectedSeq: 1,
           events: [{ type: 'VerdictSubmitted' }],
-          trial: { status: 'finished', waitingOn: null },
+          trial: { status: 'finished' },
+          owed: [],
           judgment: verdict,
         });
         await db.llm.recordCall({ ...call, experimentId: a.experimentId, trialId: a.trialIds[1]! });
@@ -157,7 +162,14 @@ for (const backend of backends) {
           { id, kind: 'llm', label: 'v2', spec: { model: 'n' } },
         ]);
         expect(await db.participants.list(experimentId)).toEqual([
-          { id, experimentId, kind: 'llm', label: 'v2', spec: { model: 'n' } },
+          expect.objectContaining({
+            id,
+            experimentId,
+            kind: 'llm',
+            label: 'v2',
+            spec: { model: 'n' },
+            identity: null,
+          }),
         ]);
         await db.participants.upsertMany(other.experimentId, [{ id, kind: 'llm', label: 'x', spec: {} }]);
         expect((await db.participants.list(other.experimentId)).map((p) => p.label)).toEqual(['x']);
@@ -169,7 +181,8 @@ for (const backend of backends) {
       it('createMany writes the seq-0 event, skips existing trials, and paginates by id', async () => {
         const { experimentId, trialIds } = await seed(db, 5);
         const existing = await db.trials.get(trialIds[0]!);
-        expect(existing).toMatchObject({ nextSeq: 1, status: 'active', waitingOn: null });
+        expect(existing).toMatchObject({ nextSeq: 1, status: 'active', leaseOwner: null });
+        expect(await db.trials.owedBy('debater-1', experimentId)).toHaveLength(5);
         const [event] = await db.events.load(trialIds[0]!);
         expect(event).toMatchObject({ seq: 0, payload: { type: 'TrialCreated', ordinal: 0 } });
 
@@ -178,7 +191,8 @@ for (const backend of backends) {
           trialId: trialIds[0]!,
           expectedSeq: 1,
           events: [{ type: 'Moved' }],
-          trial: { status: 'waiting', waitingOn: 'judge-1' },
+          trial: { status: 'waiting' },
+          owed: [{ role: 'judge', participantId: 'judge-1', sinceSeq: 2, human: true }],
         });
         const base = existing!;
         const replanned = [...trialIds, `${experimentId}-t9999`].map((id, ordinal) => ({
@@ -186,7 +200,8 @@ for (const backend of backends) {
           id,
           ordinal,
           status: 'active',
-          waitingOn: null,
+          owed: [{ role: 'debater-a', participantId: 'debater-1', sinceSeq: 1, human: false }],
+          seats: [],
           created: { type: 'TrialCreated', replanned: true },
         }));
         expect(await db.trials.createMany(replanned)).toBe(1);
@@ -204,8 +219,12 @@ for (const backend of backends) {
         ]);
         expect(await db.trials.countByStatus(experimentId)).toEqual({ active: 5, waiting: 1 });
         expect(await db.trials.countByArm(experimentId)).toEqual({ debate: 6 });
-        expect((await db.trials.waitingFor('judge-1', experimentId)).map((t) => t.id)).toEqual([trialIds[0]]);
-        expect(await db.trials.waitingFor('nobody')).toEqual([]);
+        // Who owes what follows the appends, not the re-plan.
+        expect(
+          (await db.trials.owedBy('judge-1', experimentId)).map((o) => [o.trialId, o.role, o.sinceSeq]),
+        ).toEqual([[trialIds[0], 'judge', 2]]);
+        expect(await db.trials.owedBy('debater-1', experimentId)).toHaveLength(5);
+        expect(await db.trials.owedBy('nobody')).toEqual([]);
       });
     });
 
@@ -220,7 +239,8 @@ for (const backend of backends) {
             { type: 'A', n: 1 },
             { type: 'B', nested: { x: [1, 'two'] } },
           ],
-          trial: { status: 'waiting', waitingOn: 'debater-a' },
+          trial: { status: 'waiting' },
+          owed: [{ role: 'debater-a', participantId: 'ada', sinceSeq: 3, human: true }],
         });
         expect(r.nextSeq).toBe(3);
         const log = await db.events.load(trialId);
@@ -233,8 +253,11 @@ for (const backend of backends) {
         expect(await db.trials.get(trialId)).toMatchObject({
           nextSeq: 3,
           status: 'waiting',
-          waitingOn: 'debater-a',
         });
+        expect((await db.trials.owedBy('ada')).map((o) => [o.trialId, o.role, o.sinceSeq])).toEqual([
+          [trialId, 'debater-a', 3],
+        ]);
+        expect((await db.trials.owedBy('debater-1')).filter((o) => o.trialId === trialId)).toEqual([]);
         const types = await db.prisma.trialEvent.findMany({ where: { trialId }, select: { type: true } });
         expect(types.map((t) => t.type).sort()).toEqual(['A', 'B', 'TrialCreated']);
       });
@@ -245,7 +268,8 @@ for (const backend of backends) {
           trialId: trialIds[0]!,
           expectedSeq: 1,
           events: [{ type: 'A' }],
-          trial: { status: 'active', waitingOn: null },
+          trial: { status: 'active' },
+          owed: [],
         };
         await db.events.append(input);
         const again = db.events.append(input);
@@ -265,7 +289,8 @@ for (const backend of backends) {
               { type: 'Move', writer: w },
               { type: 'Move2', writer: w },
             ],
-            trial: { status: 'active', waitingOn: `w${w}` },
+            trial: { status: 'active' },
+            owed: [{ role: 'judge', participantId: `w${w}`, sinceSeq: 3, human: true }],
           }),
         );
         const results = await Promise.allSettled(writers);
@@ -277,7 +302,10 @@ for (const backend of backends) {
         const log = await db.events.load(trialId);
         expect(log.map((e) => e.seq)).toEqual([0, 1, 2]);
         expect(log.slice(1).every((e) => e.payload.writer === won[0])).toBe(true);
-        expect(await db.trials.get(trialId)).toMatchObject({ nextSeq: 3, waitingOn: `w${won[0]}` });
+        expect(await db.trials.get(trialId)).toMatchObject({ nextSeq: 3 });
+        expect(
+          (await db.trials.owedIn((await db.trials.get(trialId))!.experimentId)).map((o) => o.participantId),
+        ).toEqual([`w${won[0]}`]);
       });
 
       it('writes the judgment atomically with the verdict, copying the trial columns', async () => {
@@ -286,7 +314,8 @@ for (const backend of backends) {
           trialId: trialIds[0]!,
           expectedSeq: 1,
           events: [{ type: 'VerdictSubmitted', probabilities: [0.2, 0.8] }],
-          trial: { status: 'finished', waitingOn: null },
+          trial: { status: 'finished' },
+          owed: [],
           judgment: { ...verdict, arguerHonest: false, honestArguerId: 'h', dishonestArguerId: 'd' },
         });
         const [row] = await db.judgments.list(experimentId);
@@ -304,17 +333,20 @@ for (const backend of backends) {
         });
         expect(row?.storyId).toMatch(/^story-/);
 
-        // A judgment that cannot be written (one exists already) takes the events down with it.
+        // A judgment that cannot be written (one exists already) takes the events down with it, and is
+        // reported as what it is: not as a lost race, which a caller would retry forever.
         const second = trialIds[1]!;
         await db.prisma.judgment.create({ data: { ...row!, trialId: second } });
         const failed = db.events.append({
           trialId: second,
           expectedSeq: 1,
           events: [{ type: 'VerdictSubmitted' }],
-          trial: { status: 'finished', waitingOn: null },
+          trial: { status: 'finished' },
+          owed: [],
           judgment: verdict,
         });
-        await expect(failed).rejects.toBeInstanceOf(AppendConflictError);
+        await expect(failed).rejects.toThrow(/Judgment_pkey/);
+        await expect(failed).rejects.not.toBeInstanceOf(AppendConflictError);
         expect(await db.events.load(second)).toHaveLength(1);
         expect(await db.trials.get(second)).toMatchObject({ nextSeq: 1, status: 'active' });
 
@@ -323,7 +355,8 @@ for (const backend of backends) {
           trialId: second,
           expectedSeq: 1,
           events: [{ type: 'VerdictSubmitted' }],
-          trial: { status: 'finished', waitingOn: null },
+          trial: { status: 'finished' },
+          owed: [],
           judgment: { ...verdict, arm: 'debate' },
         });
         await expect(mismatch).rejects.toThrow(/does not match trial/);
@@ -335,7 +368,8 @@ for (const backend of backends) {
           trialId: 'no-such-trial',
           expectedSeq: 0,
           events: [{ type: 'A' }],
-          trial: { status: 'active', waitingOn: null },
+          trial: { status: 'active' },
+          owed: [],
         });
         await expect(missing).rejects.toMatchObject({ name: 'AppendConflictError', actualSeq: null });
         const { trialIds } = await seed(db);
@@ -343,7 +377,8 @@ for (const backend of backends) {
           trialId: trialIds[0]!,
           expectedSeq: 1,
           events: [{} as { type: string }],
-          trial: { status: 'active', waitingOn: null },
+          trial: { status: 'active' },
+          owed: [],
         });
         await expect(untyped).rejects.toThrow(TypeError);
       });
@@ -365,7 +400,8 @@ for (const backend of backends) {
             trialId,
             expectedSeq: 1,
             events: [{ type: 'VerdictSubmitted' }],
-            trial: { status: 'finished', waitingOn: null },
+            trial: { status: 'finished' },
+            owed: [],
             judgment: verdict,
           });
         }

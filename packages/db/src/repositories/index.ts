@@ -3,6 +3,7 @@ import { type EventsRepository, eventsRepository } from './events.ts';
 import { type ExperimentsRepository, experimentsRepository } from './experiments.ts';
 import { type JudgmentsRepository, judgmentsRepository } from './judgments.ts';
 import { type LlmRepository, llmRepository } from './llm.ts';
+import { type OutboxRepository, outboxRepository } from './outbox.ts';
 import { type ParticipantsRepository, participantsRepository } from './participants.ts';
 import { type QuestionsRepository, questionsRepository } from './questions.ts';
 import { type TrialsRepository, trialsRepository } from './trials.ts';
@@ -15,6 +16,7 @@ export interface Repositories {
   events: EventsRepository;
   judgments: JudgmentsRepository;
   llm: LlmRepository;
+  outbox: OutboxRepository;
 }
 
 export function createRepositories(prisma: PrismaClient): Repositories {
@@ -26,6 +28,7 @@ export function createRepositories(prisma: PrismaClient): Repositories {
     events: eventsRepository(prisma),
     judgments: judgmentsRepository(prisma),
     llm: llmRepository(prisma),
+    outbox: outboxRepository(prisma),
   };
 }
 
@@ -34,6 +37,7 @@ export type {
   ExperimentsRepository,
   JudgmentsRepository,
   LlmRepository,
+  OutboxRepository,
   ParticipantsRepository,
   QuestionsRepository,
   TrialsRepository,

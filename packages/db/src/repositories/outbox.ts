@@ -1,0 +1,46 @@
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { NotificationRow } from '../types.ts';
+
+/**
+ * "Your turn" notices, written by the append that made a move due (see events.ts). A consumer (a chat
+ * app) reads pending ones, tells the person, then marks them delivered: at least once, since a crash
+ * between the two repeats the notice, which the consumer recognises by its id.
+ */
+export interface OutboxRepository {
+  /** Undelivered notices, oldest first; optionally of some experiments only. */
+  pending(options?: { experimentIds?: readonly string[]; limit?: number }): Promise<NotificationRow[]>;
+  markDelivered(ids: readonly bigint[]): Promise<void>;
+  /** Counts a failed delivery attempt (the notice stays pending). */
+  markAttempted(ids: readonly bigint[]): Promise<void>;
+}
+
+export function outboxRepository(prisma: PrismaClient): OutboxRepository {
+  return {
+    pending(options = {}) {
+      return prisma.notification.findMany({
+        where: {
+          deliveredAt: null,
+          ...(options.experimentIds ? { experimentId: { in: [...options.experimentIds] } } : {}),
+        },
+        orderBy: { id: 'asc' },
+        take: options.limit ?? 100,
+      });
+    },
+
+    async markDelivered(ids) {
+      if (ids.length === 0) return;
+      await prisma.notification.updateMany({
+        where: { id: { in: [...ids] }, deliveredAt: null },
+        data: { deliveredAt: new Date() },
+      });
+    },
+
+    async markAttempted(ids) {
+      if (ids.length === 0) return;
+      await prisma.notification.updateMany({
+        where: { id: { in: [...ids] } },
+        data: { attempts: { increment: 1 } },
+      });
+    },
+  };
+}
