@@ -1,6 +1,18 @@
-import type { ParseArgsConfig } from 'node:util';
+/** An option as `node:util` parseArgs takes it, with what `--help` says about it. */
+export interface OptionDefinition {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  default?: string | boolean;
+  /** One line for `--help`. */
+  description?: string;
+  /** The value's placeholder in `--help`, e.g. N or FILE. */
+  valueName?: string;
+  /** The default in words, when it is not a fixed value (e.g. "the config's concurrency"). */
+  defaultText?: string;
+}
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+export type OptionSpec = Record<string, OptionDefinition>;
 
 export interface CommandInput {
   positionals: string[];
@@ -18,7 +30,12 @@ export interface Command {
 
 /** Options every command that touches the database accepts. */
 export const DATA_DIR_OPTION: OptionSpec = {
-  'data-dir': { type: 'string' },
+  'data-dir': {
+    type: 'string',
+    valueName: 'DIR',
+    description: 'folder of the embedded database (ignored when DATABASE_URL names a PostgreSQL server)',
+    defaultText: "$OVERSIGHT_DATA_DIR, else .oversight/ at the repository's root",
+  },
 };
 
 export function stringOption(input: CommandInput, name: string): string | undefined {

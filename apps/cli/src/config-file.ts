@@ -1,64 +1,79 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  describeIssues,
   type ExperimentConfig,
+  type ExperimentConfigInput,
   ExperimentConfigSchema,
   InputError,
-  parseInput,
   type Question,
 } from '@oversight/core';
-import { loadBundledQuestions, loadQuestionFile } from '@oversight/runner';
-import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
+import { BUNDLED_DATASET_PATH, loadBundledQuestions, loadQuestionFile } from '@oversight/runner';
+import { z } from 'zod';
 import { userCwd } from './env.ts';
+import { parseJsonWithComments } from './json-syntax.ts';
 
 export interface LoadedConfig {
   file: string;
+  /** The config as written, before defaults (design warnings tell written settings from defaults). */
+  input: ExperimentConfigInput;
   config: ExperimentConfig;
-  /** Dataset name the questions are stored under. */
+  /** Dataset name the questions are stored under, and the file they came from. */
   datasetName: string;
+  datasetSource: string;
   questions: Question[];
 }
 
-/** Reads a JSON file, turning a syntax error into a message with the line and column. */
+/** Reads a JSON file (comments and trailing commas allowed), naming the line and column of a syntax error. */
 export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError(
-      `${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      file,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? error);
+    throw new InputError(`${file}: cannot read the file (${why})`, file);
   }
-  // jsonc-parser reports where the syntax breaks (Node 20's JSON.parse often does not).
-  const errors: ParseError[] = [];
-  const value: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
-  const first = errors[0];
-  if (first) {
-    const before = text.slice(0, first.offset);
-    const line = before.split('\n').length;
-    const column = first.offset - before.lastIndexOf('\n');
-    throw new InputError(
-      `${file}: not valid JSON at line ${line}, column ${column}: ${printParseErrorCode(first.error)}`,
-      file,
-    );
-  }
-  return value;
+  return parseJsonWithComments(text, file);
 }
 
 export function resolveUserPath(p: string): string {
   return path.resolve(userCwd, p);
 }
 
+const DATASET_FORMS =
+  'a dataset is { "bundled": "nyu-2023-quality" } (the questions that come with the project) or ' +
+  '{ "path": "questions.jsonl" } (a .jsonl or .csv file in the generic question format, relative to the ' +
+  'config, with an optional "name"; see experiments/datasets/README.md)';
+
+/** Like core's parseInput, but a dataset that matches neither form says what the forms are. */
+function parseConfig(data: unknown, file: string): ExperimentConfig {
+  const result = ExperimentConfigSchema.safeParse(data);
+  if (result.success) return result.data;
+  const isDataset = (issue: z.core.$ZodIssue) =>
+    issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'dataset';
+  const lines = [
+    ...result.error.issues.filter(isDataset).map(() => `dataset: ${DATASET_FORMS}`),
+    ...describeIssues(new z.ZodError(result.error.issues.filter((issue) => !isDataset(issue)))),
+  ];
+  throw new InputError(`${file}: invalid input\n${lines.map((l) => `  - ${l}`).join('\n')}`, file);
+}
+
 /** Loads and checks an experiment config and its dataset; throws InputError naming file and field. */
 export async function loadExperimentConfig(configPath: string): Promise<LoadedConfig> {
   const file = resolveUserPath(configPath);
-  const config = parseInput(ExperimentConfigSchema, await readJsonFile(file), file);
-  if ('bundled' in config.dataset) {
-    return { file, config, datasetName: 'nyu-2023', questions: await loadBundledQuestions() };
-  }
+  const input = await readJsonFile(file);
+  const config = parseConfig(input, file);
+  const loaded = { file, input: input as ExperimentConfigInput, config };
+  if ('bundled' in config.dataset)
+    return {
+      ...loaded,
+      datasetName: 'nyu-2023',
+      datasetSource: BUNDLED_DATASET_PATH,
+      questions: await loadBundledQuestions(),
+    };
   const datasetFile = path.resolve(path.dirname(file), config.dataset.path);
   const questions = await loadQuestionFile(datasetFile);
   const datasetName = config.dataset.name ?? path.basename(datasetFile).replace(/\.(jsonl|csv)$/, '');
-  return { file, config, datasetName, questions };
+  return { ...loaded, datasetName, datasetSource: datasetFile, questions };
 }

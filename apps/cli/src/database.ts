@@ -1,18 +1,118 @@
-import { type Database, openDatabase } from '@oversight/db';
-import { resolveUserPath } from './config-file.ts';
-import { env } from './env.ts';
+import { existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Database } from '@oversight/db';
+import { env, userCwd } from './env.ts';
+import { DataFolderError, UsageError } from './exit-codes.ts';
 
-/** Opens the embedded database (or DATABASE_URL's server); `--data-dir` beats OVERSIGHT_DATA_DIR. */
-export async function openProjectDatabase(dataDir: string | undefined): Promise<Database> {
-  const dir = dataDir ?? env.OVERSIGHT_DATA_DIR;
-  return openDatabase(dir ? { dataDir: resolveUserPath(dir) } : { dataDir: resolveUserPath('.oversight') });
+/** The repository around `from`: the nearest folder upwards holding pnpm-workspace.yaml. */
+export function workspaceRoot(from: string): string | null {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+export interface DataFolder {
+  dir: string;
+  /** Where the choice came from, for messages. */
+  source: '--data-dir' | 'OVERSIGHT_DATA_DIR' | 'the repository default' | 'the default';
+}
+
+/**
+ * The embedded database's folder, decided in one place: `--data-dir`, else OVERSIGHT_DATA_DIR (both
+ * relative to where the command was typed), else `.oversight/` at the root of the repository the
+ * command was typed in, so that every folder of the repository uses the same database; outside a
+ * repository, `.oversight/` where the command was typed.
+ */
+export function resolveDataFolder(option: string | undefined, from: string = userCwd): DataFolder {
+  if (option) return { dir: path.resolve(from, option), source: '--data-dir' };
+  if (env.OVERSIGHT_DATA_DIR)
+    return { dir: path.resolve(from, env.OVERSIGHT_DATA_DIR), source: 'OVERSIGHT_DATA_DIR' };
+  const root = workspaceRoot(from);
+  return root
+    ? { dir: path.join(root, '.oversight'), source: 'the repository default' }
+    : { dir: path.resolve(from, '.oversight'), source: 'the default' };
+}
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+/** Everything about the folder that would make opening it fail half-way, found before anything is written. */
+function checkFolder(folder: DataFolder, create: boolean): void {
+  const { dir, source } = folder;
+  const choose = `choose another folder with --data-dir DIR (now from ${source})`;
+  let isNew = false;
+  try {
+    if (!statSync(dir).isDirectory())
+      throw new DataFolderError(`the database folder ${dir} is a file, not a folder; ${choose}`);
+  } catch (error) {
+    if (error instanceof DataFolderError) throw error;
+    if (errno(error) !== 'ENOENT')
+      throw new DataFolderError(`cannot use the database folder ${dir} (${errno(error)}); ${choose}`);
+    isNew = true;
+  }
+  if (!create && (isNew || !existsSync(path.join(dir, 'pgdata'))))
+    throw new UsageError(
+      `no database in ${dir} (from ${source}): nothing has been run with it yet. ` +
+        'Check --data-dir / OVERSIGHT_DATA_DIR, or start with  pnpm oversight run <config>  (or  pnpm oversight demo)',
+    );
+  if (isNew) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new DataFolderError(`cannot create the database folder ${dir} (${errno(error)}); ${choose}`);
+    }
+  }
+  // The embedded database writes on every open (its lock, its write-ahead log), even to read.
+  const probe = path.join(dir, `.write-check-${process.pid}`);
+  try {
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+  } catch (error) {
+    const code = errno(error);
+    const why = code === 'EROFS' ? 'it is on a read-only file system' : `it is not writable (${code})`;
+    throw new DataFolderError(
+      `cannot use the database folder ${dir}: ${why}; give yourself write access to it, or copy it to a writable place and pass --data-dir`,
+    );
+  }
+}
+
+export interface OpenOptions {
+  /** Create the database when the folder has none (commands that add data); others refuse. */
+  create?: boolean;
+}
+
+/** Opens the embedded database (or DATABASE_URL's server), having checked its folder first. */
+export async function openProjectDatabase(
+  dataDir: string | undefined,
+  options: OpenOptions = {},
+): Promise<Database> {
+  const server = Boolean(env.DATABASE_URL);
+  const folder = resolveDataFolder(dataDir);
+  if (!server) checkFolder(folder, options.create ?? false);
+  // Loaded here, not at the top: the database drivers take a while to load, and most of the
+  // CLI's work (help, validation, power) needs none of them.
+  const { openDatabase } = await import('@oversight/db');
+  let db: Database;
+  try {
+    db = await openDatabase(server ? {} : { dataDir: folder.dir });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EISDIR'].includes(code))
+      throw new DataFolderError(
+        `cannot open the database in ${folder.dir} (${code}); ${(error as Error).message}`,
+      );
+    throw error;
+  }
+  console.error(`database: ${db.location}${server ? ' (DATABASE_URL)' : ` (${folder.source})`}`);
+  return db;
 }
 
 export async function withDatabase<T>(
   dataDir: string | undefined,
   work: (db: Database) => Promise<T>,
+  options: OpenOptions = {},
 ): Promise<T> {
-  const db = await openProjectDatabase(dataDir);
+  const db = await openProjectDatabase(dataDir, options);
   try {
     return await work(db);
   } finally {

@@ -1,7 +1,7 @@
 import type { ArguerView, JudgeView, TranscriptEntry } from '@oversight/core';
 
-const LETTERS = 'ABCDEFGH';
-const ROLE_NAMES: Record<string, string> = {
+export const LETTERS = 'ABCDEFGH';
+export const ROLE_NAMES: Record<string, string> = {
   'debater-a': 'Debater A',
   'debater-b': 'Debater B',
   consultant: 'Consultant',

@@ -112,7 +112,7 @@ describe('an AI experiment through the CLI', () => {
       ).code,
     ).toBe(0);
 
-    expect((await cli(['db', 'drop-experiment', 'ai-rerun', '--data-dir', dataDir], { cwd: dir })).code).toBe(
+    expect((await cli(['db', 'drop-experiment', 'ai-rerun', '--yes', '--data-dir', dataDir], { cwd: dir })).code).toBe(
       0,
     );
     const again = await cli(['run', file, '--data-dir', dataDir], { cwd: dir });

@@ -42,7 +42,7 @@ describe('bad input', () => {
   it('a config that is not JSON', () => {
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, '{ "name": "x",\n  "seed": }');
-    expectRejected(['run', file], /broken\.json: not valid JSON at line 2/);
+    expectRejected(['run', file], /broken\.json: not valid JSON at line 2, column 11: expected a value/);
   });
 
   it('a dataset with a malformed line, or a wrong field', () => {
@@ -66,6 +66,9 @@ describe('bad input', () => {
   });
 
   it('an unknown option', () => {
-    expectRejected(['run', 'x.json', '--concurency', '3'], /Unknown option '--concurency'/);
+    expectRejected(
+      ['run', 'x.json', '--concurency', '3'],
+      /run has no option --concurency \(did you mean "--concurrency"\?\)/,
+    );
   });
 });

@@ -3,11 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { vi } from 'vitest';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const main = path.join(repoRoot, 'apps/cli/src/main.ts');
-// Resolved here, so the child finds tsx whatever its working directory.
-const tsx = import.meta.resolve('tsx');
+/**
+ * The command as users run it: the launcher, which runs the bundle and rebuilds it first when a
+ * source file is newer (test/global-setup.ts builds it once before the tests).
+ */
+export const launcher = path.join(repoRoot, 'apps/cli/bin/oversight.mjs');
 
 export interface CliResult {
   code: number | null;
@@ -20,7 +24,7 @@ export function cli(
   args: string[],
   options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
-  const result = spawnSync(process.execPath, ['--import', tsx, main, ...args], {
+  const result = spawnSync(process.execPath, [launcher, ...args], {
     cwd: options.cwd ?? repoRoot,
     input: options.input ?? '',
     encoding: 'utf8',
@@ -31,7 +35,7 @@ export function cli(
 }
 
 export function cliChild(args: string[], options: { cwd: string }) {
-  return spawn(process.execPath, ['--import', tsx, main, ...args], {
+  return spawn(process.execPath, [launcher, ...args], {
     cwd: options.cwd,
     env: { ...process.env, INIT_CWD: options.cwd, DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,4 +91,33 @@ export function cliAsync(args: string[], options: { cwd: string }): Promise<CliR
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * Runs a command line in this process, from the TypeScript source, capturing what it prints: the
+ * same code path as the real command from argument parsing on, without a child process's start-up.
+ */
+export async function oversight(args: string[]): Promise<CliResult> {
+  process.env.DATABASE_URL = '';
+  const { runCli } = await import('../src/cli.ts');
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts) => {
+    stdout.push(`${format(...parts)}\n`);
+  });
+  const error = vi.spyOn(console, 'error').mockImplementation((...parts) => {
+    stderr.push(`${format(...parts)}\n`);
+  });
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await runCli(args);
+    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    write.mockRestore();
+  }
 }

@@ -1,4 +1,5 @@
 export * from './assignment.ts';
+export * from './design-warnings.ts';
 export * from './events.ts';
 export * from './experiment-config.ts';
 export * from './moves.ts';

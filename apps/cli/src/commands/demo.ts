@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { formatReportText } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
+import { EXIT } from '../exit-codes.ts';
 import { analyzeStored } from './analyze.ts';
-import { describeCounts, runExperimentFromConfig } from './run.ts';
+import { describeCounts, interruptedMessage, prepareRun, runPrepared } from './run.ts';
 
 const DEMO_CONFIG = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -22,15 +23,26 @@ export const demoCommand: Command = {
     console.error(
       'Demo: simulated arguers and simulated judges (labelled as simulation) on the bundled NYU 2023 / QuALITY questions.',
     );
-    const result = await runExperimentFromConfig(DEMO_CONFIG, dataDir);
-    console.log(`${result.experimentId}: ${describeCounts(result.counts)}\n`);
-    await withDatabase(dataDir, async (db) => {
-      const experiment = await db.experiments.get(result.experimentId);
-      const report = await analyzeStored(db, [result.experimentId], experiment?.seed ?? 'demo');
-      console.log(formatReportText(report));
-    });
+    const resumeCommand = `pnpm demo${dataDir ? ` --data-dir ${dataDir}` : ''}`;
+    const prepared = await prepareRun(DEMO_CONFIG);
+    const code = await withDatabase(
+      dataDir,
+      async (db) => {
+        const result = await runPrepared(db, prepared, { resumeCommand });
+        if (result.interrupted) {
+          console.error(interruptedMessage(result, resumeCommand));
+          return EXIT.interrupted;
+        }
+        console.log(`${result.experimentId}: ${describeCounts(result.counts)}\n`);
+        const report = await analyzeStored(db, [result.experimentId], prepared.plan.config.seed);
+        console.log(formatReportText(report));
+        return EXIT.ok;
+      },
+      { create: true },
+    );
+    if (code !== EXIT.ok) return code;
     console.log(
-      `\nNext: pnpm oversight analyze ${result.experimentId}  (HTML report), pnpm oversight export ${result.experimentId} --format csv`,
+      `\nNext: pnpm oversight analyze ${prepared.plan.experimentId}  (HTML report), pnpm oversight export ${prepared.plan.experimentId} --format csv`,
     );
     return 0;
   },

@@ -5,9 +5,11 @@ import { demoCommand } from './demo.ts';
 import { exportCommand } from './export.ts';
 import { importCommand } from './import.ts';
 import { judgeCommand } from './judge.ts';
+import { listCommand } from './list.ts';
 import { powerCommand } from './power.ts';
 import { rejudgeCommand } from './rejudge.ts';
 import { runCommand } from './run.ts';
+import { showCommand } from './show.ts';
 import { statusCommand } from './status.ts';
 
 /** Every command, in the order `oversight help` lists them. */
@@ -15,6 +17,8 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   judgeCommand,
   statusCommand,
+  listCommand,
+  showCommand,
   analyzeCommand,
   exportCommand,
   importCommand,

@@ -1,3 +1,4 @@
+import { isSimulated, type ParticipantSpec } from '@oversight/core';
 import { planExperiment, simulateExperiment } from '@oversight/runner';
 import {
   binomialTest,
@@ -7,50 +8,107 @@ import {
   wilsonInterval,
 } from '@oversight/stats';
 import { type Command, type CommandInput, stringOption } from '../command.ts';
-import { loadExperimentConfig } from '../config-file.ts';
+import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
 import { UsageError } from '../exit-codes.ts';
+import { preflight } from '../preflight.ts';
+import { startProgress } from '../progress.ts';
 
-function numberOption(input: CommandInput, name: string, fallback?: number): number | undefined {
+interface Range {
+  /** e.g. "a proportion between 0 and 1" */
+  what: string;
+  ok: (value: number) => boolean;
+  /** A hint for a value that is almost right, e.g. a percentage. */
+  hint?: (value: number) => string | undefined;
+}
+
+const asPercent = (value: number) =>
+  value > 1 && value < 100 ? `; for ${value}% write ${value / 100}` : undefined;
+const PROPORTION: Range = {
+  what: 'a proportion between 0 and 1',
+  ok: (v) => v > 0 && v < 1,
+  hint: asPercent,
+};
+
+function numberOption(
+  input: CommandInput,
+  name: string,
+  range: Range,
+  fallback?: number,
+): number | undefined {
   const raw = stringOption(input, name);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number (got "${raw}")`);
+  const value = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isFinite(value) || !range.ok(value))
+    throw new UsageError(`--${name} must be ${range.what} (got "${raw}")${range.hint?.(value) ?? ''}`);
   return value;
 }
 
 const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
 
+/** The participants a config's simulation cannot stand in for, by config field. */
+function notSimulated(loaded: LoadedConfig): string[] {
+  const fields: string[] = [];
+  const check = (field: string, spec: ParticipantSpec | undefined) => {
+    if (spec && !isSimulated(spec)) fields.push(`${field} is ${spec.kind}`);
+  };
+  loaded.config.judges.forEach((pool, i) => {
+    check(`judges[${i}].participant`, pool.participant);
+  });
+  loaded.config.arms.forEach((arm, i) => {
+    check(`arms[${i}].arguer`, arm.arguer);
+    check(`arms[${i}].dishonestArguer`, arm.dishonestArguer);
+  });
+  return fields;
+}
+
 /** Simulation-based power of a config as designed: rerun it in memory with fresh seeds. */
 async function simulatedPower(input: CommandInput, alpha: number): Promise<number> {
+  const sims = numberOption(
+    input,
+    'sims',
+    { what: 'a whole number from 1 to 100000', ok: (v) => Number.isInteger(v) && v >= 1 && v <= 100_000 },
+    100,
+  )!;
   const loaded = await loadExperimentConfig(stringOption(input, 'simulate')!);
+  const people = notSimulated(loaded);
+  if (people.length > 0)
+    throw new UsageError(
+      `${loaded.file}: power --simulate reruns the experiment with simulated participants, but ${people.join(', ')}. ` +
+        'Copy the config and use "simulated-judge" / "simulated-arguer" with the accuracy you expect from them, ' +
+        'or use  pnpm oversight power --p1 P [--p2 P]  with win rates from a pilot',
+    );
+  preflight(loaded);
   planExperiment(loaded.config, loaded.questions); // fail early, with the usual message, on a bad design
-  const sims = numberOption(input, 'sims', 100)!;
   const arms = loaded.config.arms.map((a) => a.name);
   const rejections = { perArm: new Map(arms.map((a) => [a, 0])), comparison: 0 };
   const [first, second] = arms;
-  for (let i = 0; i < sims; i++) {
-    const rows = await simulateExperiment(
-      loaded.config,
-      loaded.questions,
-      `${loaded.config.seed}/power/${i}`,
-    );
-    const tally = (arm: string) => {
-      const armRows = rows.filter((r) => r.arm === arm);
-      return { wins: armRows.filter((r) => r.correct).length, n: armRows.length };
-    };
-    for (const arm of arms) {
-      const { wins, n } = tally(arm);
-      if (n > 0 && binomialTest(wins, n, 0.5, 'greater').pValue < alpha)
-        rejections.perArm.set(arm, rejections.perArm.get(arm)! + 1);
+  const progress = startProgress('simulating', sims, { unit: 'experiments' });
+  try {
+    for (let i = 0; i < sims; i++) {
+      const rows = await simulateExperiment(
+        loaded.config,
+        loaded.questions,
+        `${loaded.config.seed}/power/${i}`,
+      );
+      const tally = (arm: string) => {
+        const armRows = rows.filter((r) => r.arm === arm);
+        return { wins: armRows.filter((r) => r.correct).length, n: armRows.length };
+      };
+      for (const arm of arms) {
+        const { wins, n } = tally(arm);
+        if (n > 0 && binomialTest(wins, n, 0.5, 'greater').pValue < alpha)
+          rejections.perArm.set(arm, rejections.perArm.get(arm)! + 1);
+      }
+      if (first && second) {
+        const a = tally(first);
+        const b = tally(second);
+        if (twoProportionTest(a.wins, a.n, b.wins, b.n).pValue < alpha) rejections.comparison += 1;
+      }
+      progress.tick();
     }
-    if (first && second) {
-      const a = tally(first);
-      const b = tally(second);
-      if (twoProportionTest(a.wins, a.n, b.wins, b.n).pValue < alpha) rejections.comparison += 1;
-    }
-    if (process.stderr.isTTY) process.stderr.write(`\rsimulation ${i + 1}/${sims}`);
+  } finally {
+    progress.stop();
   }
-  if (process.stderr.isTTY) process.stderr.write('\n');
   console.log(
     `Simulated power of ${loaded.config.name} as designed (${sims} simulated experiments, alpha ${alpha}; simulated participants):`,
   );
@@ -70,6 +128,22 @@ async function simulatedPower(input: CommandInput, alpha: number): Promise<numbe
   return 0;
 }
 
+/** Options that make no sense together, named so the message says which to drop. */
+function checkCombinations(input: CommandInput): void {
+  const given = (name: string) => input.values[name] !== undefined;
+  const simulate = given('simulate');
+  for (const name of ['p1', 'p2', 'cluster-size', 'icc'])
+    if (simulate && given(name))
+      throw new UsageError(
+        `--${name} does not apply with --simulate (the simulation uses the config's participants); drop one of them`,
+      );
+  if (!simulate && given('sims')) throw new UsageError('--sims only applies with --simulate <config>');
+  if (given('icc') && !given('cluster-size'))
+    throw new UsageError('--icc needs --cluster-size M (judgments per judge) for the design effect');
+  if (given('cluster-size') && !given('p2'))
+    throw new UsageError('--cluster-size applies to a comparison of two protocols: add --p2 P');
+}
+
 export const powerCommand: Command = {
   name: 'power',
   usage:
@@ -77,26 +151,73 @@ export const powerCommand: Command = {
   summary:
     'judgments needed to show a win rate above 50% or a difference between protocols; or simulated power of a config',
   options: {
-    p1: { type: 'string' },
-    p2: { type: 'string' },
-    alpha: { type: 'string' },
-    power: { type: 'string' },
-    'cluster-size': { type: 'string' },
-    icc: { type: 'string' },
-    simulate: { type: 'string' },
-    sims: { type: 'string' },
+    p1: {
+      type: 'string',
+      valueName: 'P',
+      description: 'expected correct-answer win rate (of the first protocol, with --p2), e.g. 0.75',
+    },
+    p2: {
+      type: 'string',
+      valueName: 'P',
+      description: 'expected win rate of the second protocol, to compare two',
+    },
+    alpha: { type: 'string', valueName: 'A', description: 'significance level', defaultText: '0.05' },
+    power: { type: 'string', valueName: 'B', description: 'wanted power', defaultText: '0.8' },
+    'cluster-size': {
+      type: 'string',
+      valueName: 'M',
+      description: 'with --p2: judgments per judge, for the design effect',
+      defaultText: 'independent judgments',
+    },
+    icc: {
+      type: 'string',
+      valueName: 'R',
+      description: 'with --cluster-size: intraclass correlation',
+      defaultText: '0',
+    },
+    simulate: {
+      type: 'string',
+      valueName: 'CONFIG',
+      description: 'estimate the power of this config by simulation',
+    },
+    sims: {
+      type: 'string',
+      valueName: 'N',
+      description: 'with --simulate: simulated experiments',
+      defaultText: '100',
+    },
   },
   async run(input) {
-    const alpha = numberOption(input, 'alpha', 0.05)!;
-    const power = numberOption(input, 'power', 0.8)!;
-    if (stringOption(input, 'simulate')) return simulatedPower(input, alpha);
-    const p1 = numberOption(input, 'p1');
+    if (input.positionals.length > 0)
+      throw new UsageError(
+        `power takes options only, not "${input.positionals[0]}"; for a config use  --simulate ${input.positionals[0]}`,
+      );
+    checkCombinations(input);
+    const alpha = numberOption(
+      input,
+      'alpha',
+      { what: 'a level between 0 and 0.5, e.g. 0.05', ok: (v) => v > 0 && v <= 0.5 },
+      0.05,
+    )!;
+    const power = numberOption(
+      input,
+      'power',
+      { what: 'a probability between 0 and 1, e.g. 0.8', ok: (v) => v > alpha && v < 1, hint: asPercent },
+      0.8,
+    )!;
+    if (stringOption(input, 'simulate') !== undefined) return simulatedPower(input, alpha);
+    const p1 = numberOption(input, 'p1', PROPORTION);
     if (p1 === undefined)
       throw new UsageError(
-        `power needs --p1 (or --simulate <config>)\nUsage: oversight ${powerCommand.usage}`,
+        `power needs --p1 (or --simulate <config>); usage: pnpm oversight ${powerCommand.usage}`,
       );
-    const p2 = numberOption(input, 'p2');
+    const p2 = numberOption(input, 'p2', PROPORTION);
     if (p2 === undefined) {
+      // Above 0.5 by enough that the exact search ends in moments (0.51 needs ~15,000 judgments).
+      if (p1 < 0.51)
+        throw new UsageError(
+          `--p1 ${p1}: a win rate has to be above 50% to be shown above 50%; give the rate you expect (at least 0.51), or compare two protocols with --p2`,
+        );
       const n = sampleSizeWinRate({ p1, alpha, power });
       console.log(
         `To show a correct-answer win rate of ${pct(p1)} is above 50% (one-sided, alpha ${alpha}, power ${pct(power)}):\n` +
@@ -105,8 +226,12 @@ export const powerCommand: Command = {
       );
       return 0;
     }
-    const clusterSize = numberOption(input, 'cluster-size');
-    const icc = numberOption(input, 'icc');
+    if (p1 === p2) throw new UsageError(`--p1 and --p2 are both ${p1}: there is no difference to detect`);
+    const clusterSize = numberOption(input, 'cluster-size', {
+      what: 'a whole number of judgments per judge, at least 1',
+      ok: (v) => Number.isInteger(v) && v >= 1,
+    });
+    const icc = numberOption(input, 'icc', { what: 'a correlation from 0 to 1', ok: (v) => v >= 0 && v < 1 });
     const n = sampleSizeTwoProportions({
       p1,
       p2,

@@ -1,52 +1,66 @@
 import path from 'node:path';
-import { persistPlan, planExperiment, runTrials } from '@oversight/runner';
+import type { Database } from '@oversight/db';
+import { type ExperimentPlan, persistPlan, planExperiment, runTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
-import { loadExperimentConfig } from '../config-file.ts';
+import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
-import { UsageError } from '../exit-codes.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import { catchInterrupt } from '../interrupt.ts';
 import { participantFactories } from '../participants.ts';
+import { preflight, printDesignWarnings } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
 
 export interface RunResult {
   experimentId: string;
   counts: Record<string, number>;
+  /** Stopped with Ctrl-C before every trial that could run had run. */
+  interrupted: boolean;
 }
 
-/** Plans (idempotently) and drives an experiment; shared by `run` and `demo`. */
-export async function runExperimentFromConfig(
-  configPath: string,
-  dataDir: string | undefined,
-  concurrency?: number,
-): Promise<RunResult> {
-  // Everything that can be wrong with the input is found before the database is touched.
+export interface PreparedRun {
+  loaded: LoadedConfig;
+  plan: ExperimentPlan;
+}
+
+/** Everything that can be wrong with the input, found before the database is touched. */
+export async function prepareRun(configPath: string): Promise<PreparedRun> {
   const loaded = await loadExperimentConfig(configPath);
+  preflight(loaded);
   const plan = planExperiment(loaded.config, loaded.questions);
-  return withDatabase(dataDir, async (db) => {
-    await persistPlan(db, plan, loaded.datasetName);
-    const before = await db.trials.countByStatus(plan.experimentId);
-    const total = plan.trials.length;
-    const remaining = before.active ?? 0;
-    console.error(
-      `${plan.experimentId}: ${total} trials in ${plan.config.arms.length} arms; ${remaining} to run (database: ${db.location})`,
-    );
-    const progress = startProgress(plan.experimentId, total, total - remaining);
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    try {
-      await runTrials(db, plan, {
-        factories: participantFactories(db, plan.experimentId, plan.config, path.dirname(loaded.file)),
-        ...(concurrency ? { concurrency } : {}),
-        onTrial: () => progress.tick(),
-        signal: stop.signal,
-      });
-    } finally {
-      progress.stop();
-      process.off('SIGINT', onSignal);
-    }
-    const counts = await db.trials.countByStatus(plan.experimentId);
-    return { experimentId: plan.experimentId, counts };
-  });
+  printDesignWarnings(loaded);
+  return { loaded, plan };
+}
+
+/** Stores the plan (idempotently) and drives its trials; shared by `run` and `demo`. */
+export async function runPrepared(
+  db: Database,
+  { loaded, plan }: PreparedRun,
+  options: { concurrency?: number; resumeCommand: string },
+): Promise<RunResult> {
+  await persistPlan(db, plan, loaded.datasetName, loaded.datasetSource);
+  const before = await db.trials.countByStatus(plan.experimentId);
+  const total = plan.trials.length;
+  const remaining = before.active ?? 0;
+  console.error(
+    `${plan.experimentId}: ${total} trials in ${plan.config.arms.length} arms; ${remaining} to run`,
+  );
+  const progress = startProgress(plan.experimentId, total, { done: total - remaining });
+  const interrupt = catchInterrupt(`run  ${options.resumeCommand}  to go on from there`);
+  try {
+    await runTrials(db, plan, {
+      factories: participantFactories(db, plan.experimentId, plan.config, path.dirname(loaded.file)),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      onTrial: () => progress.tick(),
+      signal: interrupt.signal,
+    });
+  } finally {
+    progress.stop();
+    interrupt.dispose();
+  }
+  const counts = await db.trials.countByStatus(plan.experimentId);
+  // A Ctrl-C that came as the last trial finished stopped nothing.
+  const interrupted = interrupt.signal.aborted && (counts.active ?? 0) > 0;
+  return { experimentId: plan.experimentId, counts, interrupted };
 }
 
 export function describeCounts(counts: Record<string, number>): string {
@@ -57,19 +71,53 @@ export function describeCounts(counts: Record<string, number>): string {
     .join(', ');
 }
 
+/** After Ctrl-C: what is stored, and the command that goes on. */
+export function interruptedMessage(result: RunResult, resumeCommand: string): string {
+  const left = result.counts.active ?? 0;
+  return (
+    `stopped with Ctrl-C: ${describeCounts(result.counts)}. Every finished trial and every move of the ` +
+    `${left} unfinished ones is stored; run  ${resumeCommand}  to go on from there.`
+  );
+}
+
+/** The command line that resumes this run, as the user would type it. */
+function resumeCommandOf(config: string, dataDir: string | undefined): string {
+  return `pnpm oversight run ${config}${dataDir ? ` --data-dir ${dataDir}` : ''}`;
+}
+
 export const runCommand: Command = {
   name: 'run',
   usage: 'run <config.json> [--concurrency N]',
   summary: 'plan and run an experiment; safe to stop and run again (it resumes)',
-  options: { ...DATA_DIR_OPTION, concurrency: { type: 'string' } },
+  options: {
+    ...DATA_DIR_OPTION,
+    concurrency: {
+      type: 'string',
+      valueName: 'N',
+      description: 'trials driven at once',
+      defaultText: 'the config\'s "concurrency", 32 when it has none',
+    },
+  },
   async run(input) {
-    const [config] = input.positionals;
+    const [config, extra] = input.positionals;
     if (!config) throw new UsageError('run needs a config file: oversight run experiments/demo/config.json');
+    if (extra) throw new UsageError(`run takes one config file, not also "${extra}"`);
     const concurrency = stringOption(input, 'concurrency');
     const n = concurrency === undefined ? undefined : Number(concurrency);
     if (n !== undefined && !(Number.isInteger(n) && n > 0))
-      throw new UsageError('--concurrency must be a positive integer');
-    const result = await runExperimentFromConfig(config, stringOption(input, 'data-dir'), n);
+      throw new UsageError(`--concurrency must be a positive whole number (got "${concurrency}")`);
+    const dataDir = stringOption(input, 'data-dir');
+    const resumeCommand = resumeCommandOf(config, dataDir);
+    const prepared = await prepareRun(config);
+    const result = await withDatabase(
+      dataDir,
+      (db) => runPrepared(db, prepared, { ...(n ? { concurrency: n } : {}), resumeCommand }),
+      { create: true },
+    );
+    if (result.interrupted) {
+      console.error(interruptedMessage(result, resumeCommand));
+      return EXIT.interrupted;
+    }
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}`);
     if (result.counts.waiting) {
       console.log(

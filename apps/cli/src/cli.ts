@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import type { Command } from './command.ts';
+import { COMMANDS } from './commands/index.ts';
+import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
+import { commandHelp, GLOBAL_OPTIONS, generalHelp } from './help.ts';
+import { stopAllProgress } from './progress.ts';
+import { didYouMean } from './suggest.ts';
+
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) return command;
+  throw new UsageError(
+    `unknown command "${name}"${didYouMean(
+      name,
+      COMMANDS.map((c) => c.name),
+    )}; the commands are: ${COMMANDS.map((c) => c.name).join(', ')} (pnpm oversight --help)`,
+  );
+}
+
+/** parseArgs' errors, reworded to name the option, the command and what to do. */
+function parseError(error: Error & { code?: string }, command: Command, args: string[]): UsageError {
+  const known = Object.keys({ ...command.options, ...GLOBAL_OPTIONS });
+  const help = `pnpm oversight ${command.name} --help lists its options`;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const given = /'(-{1,2}[^'\s=]+)/.exec(error.message)?.[1] ?? args.find((a) => a.startsWith('-')) ?? '';
+    const word = given.replace(/^-+/, '');
+    const hint = didYouMean(word, known).replace(/"([^"]+)"/, '"--$1"');
+    return new UsageError(`${command.name} has no option ${given}${hint}; ${help}`);
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = /--([\w-]+)/.exec(error.message)?.[1];
+    const option = name ? command.options[name] : undefined;
+    if (option?.type === 'string')
+      return new UsageError(`--${name} needs a value (--${name} ${option.valueName ?? 'VALUE'}); ${help}`);
+    if (name) return new UsageError(`--${name} takes no value; ${help}`);
+  }
+  return new UsageError(`${error.message}\nUsage: pnpm oversight ${command.usage}`);
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    const about = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
+    console.log(about ? commandHelp(about) : generalHelp(COMMANDS));
+    return EXIT.ok;
+  }
+  const command = findCommand(name);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, ...GLOBAL_OPTIONS },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw parseError(error as Error, command, rest);
+  }
+  if (parsed.values.help) {
+    console.log(commandHelp(command));
+    return EXIT.ok;
+  }
+  return (await command.run({ positionals: parsed.positionals, values: parsed.values })) ?? EXIT.ok;
+}
+
+/**
+ * Every error ends here: a message on stderr and the exit code for it; the stack trace only with
+ * --debug, since an expected failure's message already says what to do.
+ */
+export function reportError(error: unknown, debug: boolean): number {
+  stopAllProgress();
+  const code = exitCodeFor(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (debug && error instanceof Error) console.error(error.stack);
+  else if (code === EXIT.failure)
+    console.error(
+      `error: ${message}\n(an unexpected error: run again with --debug to see where it happened, and please report it)`,
+    );
+  else console.error(`error: ${message}`);
+  return code;
+}
+
+/** Runs one command line (`--debug` anywhere in it) and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    return await dispatch(argv.filter((arg) => arg !== '--debug'));
+  } catch (error) {
+    return reportError(error, debug);
+  }
+}
