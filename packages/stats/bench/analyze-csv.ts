@@ -19,6 +19,7 @@ const report = analyzeExperiment(rows, {
   seed: 7,
 });
 const analysisMs = performance.now() - t;
+const judgeModel = report.models.find((m) => m.id === 'judge-all-arms');
 const json = JSON.stringify(report);
 const maxRssMb = process.resourceUsage().maxRSS / 1024;
 console.log(formatReportText(report, { maxRatings: 8 }).split('\nVERDICTS')[0]);
@@ -28,14 +29,14 @@ console.log(
   `  parse CSV      ${(parseMs / 1000).toFixed(2)} s   (${rows.length.toLocaleString('en-US')} rows)`,
 );
 console.log(
-  `  analysis       ${(analysisMs / 1000).toFixed(2)} s   (${report.arms.length} arms, ${report.byInduction.length} induction groups, ${report.comparisons.length} comparisons; ${resamples}-resample judge- and question-clustered bootstraps; GLMM on ${report.glmm?.clusters} judges in ${report.glmm?.quadraturePoints}-point AGQ; Bradley-Terry on ${report.ratings.length} players)`,
+  `  analysis       ${(analysisMs / 1000).toFixed(2)} s   (${report.arms.length} arms, ${report.byInduction.length} induction groups, ${report.comparisons.length} comparisons; ${resamples}-resample judge- and question-clustered bootstraps; judge GLMM on ${judgeModel?.randomEffects[0]?.levels} judges (${judgeModel?.method}); Bradley-Terry on ${report.ratings.length} players)`,
 );
 console.log(`  report JSON    ${(json.length / 1024).toFixed(0)} KB`);
 console.log(
   `  memory         peak RSS ${maxRssMb.toFixed(0)} MB, heap used at end ${(process.memoryUsage().heapUsed / 1024 / 1024).toFixed(0)} MB`,
 );
 console.log(
-  `  check (TS)     ${report.arms.map((a) => `${a.arm}:${a.wins}/${a.n}`).join(' ')}; judge SD ${report.glmm?.randomInterceptSd.toFixed(3)}`,
+  `  check (TS)     ${report.arms.map((a) => `${a.arm}:${a.wins}/${a.n}`).join(' ')}; judge SD ${judgeModel?.randomEffects[0]?.sd.toFixed(3)}`,
 );
 console.log(
   `RESULT ${JSON.stringify({ parse: parseMs / 1000, analysis: analysisMs / 1000, maxrss_mb: maxRssMb })}`,

@@ -47,7 +47,7 @@ def parse(path):
     out["arguerHonest"] = np.where(cols["arguerHonest"] == "true", 1, np.where(cols["arguerHonest"] == "false", 0, -1)).astype(np.int8)
     out["probCorrect"] = cols["probCorrect"].astype(float)
     out["correct"] = cols["correct"] == "true"
-    out["rounds"] = cols["rounds"].astype(np.int64)
+    out["rounds"] = cols["continues" if "continues" in cols else "rounds"].astype(np.int64)
     out["reward"] = cols["reward"].astype(float)
     b = cols["beliefs"].astype(str)
     lengths = np.char.count(b, ";") + 1

@@ -7,25 +7,30 @@
  * sandwich, GLMM) then runs on counts.
  */
 import {
-  type BootstrapResult,
+  type BootstrapOptions,
   type ClusterCounts,
   clusterBootstrapDifference,
   clusterBootstrapRate,
   type PairedClusterCounts,
 } from './bootstrap.ts';
-import { type CalibrationResult, judgeCalibration } from './calibration.ts';
+import { type BootstrapSummary, bootstrapSummary, type ClusterKind } from './bootstrap-summary.ts';
+import { type CalibrationResult, eceBootstrap, judgeCalibration } from './calibration.ts';
 import { clusterRobustDifference, clusterRobustRate } from './cluster-robust.ts';
 import { normalQuantile, normalSf } from './distributions.ts';
 import { fisherExactTest } from './fisher.ts';
-import { capitalise, finiteOrNull, fixed, pct, pctInterval, pValueText } from './format.ts';
+import { finiteOrNull } from './format.ts';
 import { fitArmGlmm, type GlmmFit, glmmContrast } from './glmm.ts';
+import { crossedGlmmCost, fitCrossedGlmm } from './glmm-crossed.ts';
 import {
-  isDebateProtocol,
+  arguerNoun,
   isSingleArguerProtocol,
   type JudgmentRow,
   PROTOCOLS,
   type Protocol,
 } from './judgment.ts';
+import { type JudgeStanding, judgeLeaderboard } from './leaderboard.ts';
+import { settledForVerdict } from './monte-carlo.ts';
+import { type ParticipantSummary, participantsHeadline, summariseParticipants } from './participants.ts';
 import {
   binomialTest,
   clopperPearsonInterval,
@@ -35,43 +40,50 @@ import {
   wilsonInterval,
 } from './proportions.ts';
 import { type ArguerRating, arguerRatings } from './ratings.ts';
+import type { ReportInterval } from './report-types.ts';
 import { hashString } from './rng.ts';
+import { byContinues, type ContinuesPoint, type InformationSummary, informationByTurn } from './rounds.ts';
+import { type GroupCounts, type SandwichingMeasure, sandwichingMeasure } from './sandwiching.ts';
+import { verdictSentences } from './verdicts.ts';
 
-export type ClusterKind = 'judge' | 'question' | 'story';
+export type { BootstrapSummary, ClusterKind, ReportInterval };
 
 export interface AnalysisOptions {
   /** Confidence level of every interval. Default 0.95. */
   level?: number;
   /** Significance level used in the verdict sentences. Default 0.05. */
   alpha?: number;
-  /** Cluster-bootstrap resamples. Default 2000. */
+  /** Cluster-bootstrap resamples drawn at least (more when the Monte Carlo error asks). Default 2000. */
   bootstrapResamples?: number;
+  /** At most this many resamples per interval. Default 1,000,000. */
+  bootstrapMaxResamples?: number;
+  /** At most this many cluster draws per interval (resamples × clusters). Default 4e7. */
+  bootstrapMaxDraws?: number;
+  /** Target Monte Carlo standard error of every interval end. Default 0.001 (0.1 points). */
+  bootstrapMcse?: number;
   /** Seed of every bootstrap (each analysis derives its own stream from it). Default 1. */
   seed?: number;
   /** Which clusterings get a bootstrap interval. Default ['judge', 'question']. */
   bootstrapClusters?: ClusterKind[];
   /** Fit the judge random-intercept GLMM. Default true. */
   glmm?: boolean;
+  /**
+   * Which arms the judge GLMM of a comparison is fitted on: 'all' (one model over every arm, the
+   * default: the judge SD is estimated from all judgments) or 'pairwise' (one model per pair).
+   */
+  glmmArms?: 'all' | 'pairwise';
   /** Gauss-Hermite points for the GLMM. Default 25. */
   quadraturePoints?: number;
+  /** Fit the crossed judge + question random-intercept model where affordable. Default true. */
+  crossedGlmm?: boolean;
+  /** Skip the crossed model when one likelihood evaluation would cost more (crossedGlmmCost). Default 3e6. */
+  crossedGlmmMaxCost?: number;
   /** Reliability-diagram bins. Default 10. */
   calibrationBins?: number;
+  /** Sandwiching baseline arm (judges alone); default: the only judge-alone arm, if there is one. */
+  sandwichingBaseline?: string;
   /** Order of arms in the report; unlisted arms follow in order of first appearance. */
   armOrder?: string[];
-}
-
-export interface ReportInterval {
-  lower: number | null;
-  upper: number | null;
-}
-
-export interface BootstrapSummary {
-  cluster: ClusterKind;
-  clusters: number;
-  interval: ReportInterval;
-  standardError: number | null;
-  resamples: number;
-  undefinedResamples: number;
 }
 
 export interface BeliefPoint {
@@ -90,6 +102,8 @@ export interface ArmSummary {
   /** Set for rows of `byInduction`; null in `arms`. */
   induction: string | null;
   label: string;
+  /** Who judged and argued: simulated, models (which) or people. */
+  participants: ParticipantSummary;
   n: number;
   /** Judgments won by the correct answer (rows with `correct`). */
   wins: number;
@@ -101,15 +115,26 @@ export interface ArmSummary {
   bootstrap: BootstrapSummary[];
   /** Judge-clustered sandwich test of rate > 0.5. */
   clusterRobust: { standardError: number | null; z: number | null; pValueGreater: number | null } | null;
-  /** Judge random-intercept GLMM: logit win rate of a typical judge, one-sided p for > 0.5. */
-  glmm: { logit: number; standardError: number; typicalJudgeRate: number; pValueGreater: number } | null;
+  /** Judge random-intercept GLMM (model `model` of report.models): logit win rate of a typical judge, one-sided p for > 0.5. */
+  glmm: {
+    model: string;
+    logit: number;
+    standardError: number;
+    typicalJudgeRate: number;
+    pValueGreater: number;
+  } | null;
   judges: number;
   questions: number;
   stories: number;
   meanReward: number | null;
   meanRounds: number | null;
-  calibration: CalibrationResult;
+  /** Confidence-binned calibration, with a judge-clustered bootstrap interval of the ECE. */
+  calibration: CalibrationResult & { eceBootstrap: BootstrapSummary | null };
   beliefByTurn: BeliefPoint[];
+  /** Accuracy and reward by the number of rounds the judge chose to continue. */
+  byContinues: ContinuesPoint[];
+  /** Bits of information about the correct answer gained per judge turn. */
+  information: InformationSummary;
 }
 
 export interface HonestyGroup {
@@ -140,6 +165,15 @@ export interface HonestySplit {
   };
 }
 
+export interface ModelContrast {
+  /** Id of the model in report.models. */
+  model: string;
+  logOddsRatio: number;
+  standardError: number;
+  z: number;
+  pValue: number;
+}
+
 export interface ArmComparison {
   arm1: string;
   arm2: string;
@@ -153,29 +187,48 @@ export interface ArmComparison {
   newcombe: ReportInterval;
   bootstrap: BootstrapSummary[];
   clusterRobust: { standardError: number | null; z: number | null; pValue: number | null };
-  glmm: { logOddsRatio: number; standardError: number; z: number; pValue: number } | null;
+  /** Contrast in the judge random-intercept model (which one: `model`). */
+  glmm: ModelContrast | null;
+  /** Contrast in the crossed judge + question random-intercept model, where it was fitted. */
+  crossedGlmm: ModelContrast | null;
   /** Holm-adjusted p-values across all arm comparisons, per test. */
-  holm: { propTest: number; clusterRobust: number | null; glmm: number | null };
+  holm: { propTest: number; clusterRobust: number | null; glmm: number | null; crossedGlmm: number | null };
+}
+
+/** A fitted mixed model, stated in full so that every p-value says which model it came from. */
+export interface ModelSummary {
+  id: string;
+  formula: string;
+  /** The arms whose judgments the model was fitted on. */
+  arms: string[];
+  method: string;
+  randomEffects: { factor: 'judge' | 'question'; levels: number; sd: number }[];
+  singular: boolean;
+  converged: boolean;
+  logLik: number;
+  cells: number;
 }
 
 export interface AnalysisReport {
   generator: string;
-  options: Required<Omit<AnalysisOptions, 'armOrder'>> & { armOrder: string[] };
+  options: Required<Omit<AnalysisOptions, 'armOrder' | 'sandwichingBaseline'>> & {
+    armOrder: string[];
+    sandwichingBaseline: string | null;
+  };
   totals: { judgments: number; arms: number; judges: number; questions: number; stories: number };
+  /** Which participants were simulated, models (which) or people, in plain words. */
+  participants: { headline: string; anySimulated: boolean };
   arms: ArmSummary[];
   byInduction: ArmSummary[];
   honesty: HonestySplit[];
+  /** Sandwiching's gap measure per sandwiching arm. */
+  sandwiching: SandwichingMeasure[];
   comparisons: ArmComparison[];
-  glmm: {
-    formula: string;
-    randomInterceptSd: number;
-    singular: boolean;
-    converged: boolean;
-    logLik: number;
-    quadraturePoints: number;
-    clusters: number;
-  } | null;
+  /** Every mixed model fitted; comparisons and arms name theirs by id. */
+  models: ModelSummary[];
   ratings: ArguerRating[];
+  /** Judges ranked by mean reward, with accuracy and calibration. */
+  judges: JudgeStanding[];
   verdicts: string[];
   notes: string[];
 }
@@ -375,17 +428,6 @@ function pairDense(
   return out;
 }
 
-function bootstrapSummary(cluster: ClusterKind, r: BootstrapResult): BootstrapSummary {
-  return {
-    cluster,
-    clusters: r.clusters,
-    interval: interval(r.interval),
-    standardError: finiteOrNull(r.standardError),
-    resamples: r.resamples,
-    undefinedResamples: r.undefinedResamples,
-  };
-}
-
 function seedFor(base: number, label: string): number {
   return (hashString(label) ^ Math.imul(base >>> 0, 0x9e3779b1)) >>> 0;
 }
@@ -393,6 +435,38 @@ function seedFor(base: number, label: string): number {
 function labelOf(arm: string, induction: string | null | undefined): string {
   return induction === undefined ? arm : `${arm} [${induction ?? 'no induction'}]`;
 }
+
+interface ArmCells {
+  cluster: string;
+  arm: string;
+  successes: number;
+  trials: number;
+}
+
+/** Judge random-intercept models: one over all arms, or one per pair of arms ('pairwise'). */
+function fitJudgeModels(
+  cells: readonly ArmCells[],
+  arms: readonly string[],
+  scope: 'all' | 'pairwise',
+  quadraturePoints: number,
+): { id: string; arms: string[]; fit: GlmmFit }[] {
+  const groups =
+    scope === 'all' ? [arms.slice()] : arms.flatMap((a, i) => arms.slice(i + 1).map((b) => [a, b]));
+  return groups
+    .filter((g) => g.length > 0)
+    .map((group) => ({
+      id: scope === 'all' ? 'judge-all-arms' : `judge:${group.join('+')}`,
+      arms: group,
+      fit: fitArmGlmm(
+        cells.filter((c) => group.includes(c.arm)),
+        group,
+        { quadraturePoints },
+      ),
+    }));
+}
+
+const judgeFormula = 'cbind(wins, losses) ~ 0 + arm + (1 | judge)';
+const crossedFormula = 'cbind(wins, losses) ~ 0 + arm + (1 | judge) + (1 | question)';
 
 /** Analyse an experiment: per-arm rates, honesty splits, pairwise comparisons, calibration, ratings. */
 export function analyzeExperiment(
@@ -402,15 +476,31 @@ export function analyzeExperiment(
   const level = options.level ?? 0.95;
   const alpha = options.alpha ?? 0.05;
   const resamples = options.bootstrapResamples ?? 2000;
+  const maxResamples = options.bootstrapMaxResamples ?? 1_000_000;
+  const maxDraws = options.bootstrapMaxDraws ?? 4e7;
+  const mcseTarget = options.bootstrapMcse ?? 0.001;
   const seed = options.seed ?? 1;
   const kinds = options.bootstrapClusters ?? ['judge', 'question'];
   const useGlmm = options.glmm ?? true;
+  const glmmArms = options.glmmArms ?? 'all';
   const quadraturePoints = options.quadraturePoints ?? 25;
+  const useCrossed = options.crossedGlmm ?? true;
+  const crossedMaxCost = options.crossedGlmmMaxCost ?? 3e6;
   const bins = options.calibrationBins ?? 10;
   validate(rows);
   const cols = buildColumns(rows, options.armOrder ?? []);
   const notes: string[] = [];
   const A = cols.arms.length;
+  /** Bootstrap options for an interval; those quoted in a verdict must also settle against `reference`. */
+  const boot = (label: string, reference: number | null): BootstrapOptions => ({
+    resamples,
+    maxResamples,
+    maxDraws,
+    mcseTarget,
+    level,
+    seed: seedFor(seed, label),
+    ...(reference !== null ? { settled: settledForVerdict(reference) } : {}),
+  });
 
   // row indices per arm
   const armRows: Int32Array[] = [];
@@ -426,10 +516,11 @@ export function analyzeExperiment(
   }
   const won = (i: number): boolean => cols.correct[i] === 1;
 
-  // GLMM: one coefficient per arm, random intercept per judge
-  let glmmFit: GlmmFit | null = null;
+  // Mixed models. Each is listed in `models` with its formula and arms; contrasts name their model.
+  const models: ModelSummary[] = [];
+  let judgeModels: { id: string; arms: string[]; fit: GlmmFit }[] = [];
   if (useGlmm && A > 0) {
-    const cells: { cluster: string; arm: string; successes: number; trials: number }[] = [];
+    const cells: ArmCells[] = [];
     for (let a = 0; a < A; a++) {
       const { counts } = countsFor(armRows[a]!, cols.cluster.judge, cols.clusterCount.judge, won);
       counts.clusters.forEach((c, k) => {
@@ -441,16 +532,94 @@ export function analyzeExperiment(
         });
       });
     }
-    glmmFit = fitArmGlmm(cells, cols.arms, { quadraturePoints });
-    if (glmmFit.singular) {
-      notes.push(
-        'The judge random-intercept GLMM is singular (estimated judge SD = 0): judges did not differ detectably, so GLMM p-values equal those of ordinary logistic regression.',
-      );
+    judgeModels = fitJudgeModels(cells, cols.arms, A > 1 ? glmmArms : 'all', quadraturePoints);
+    for (const m of judgeModels) {
+      models.push({
+        id: m.id,
+        formula: judgeFormula,
+        arms: m.arms,
+        method: `maximum likelihood, ${m.fit.quadraturePoints}-point adaptive Gauss-Hermite quadrature`,
+        randomEffects: [{ factor: 'judge', levels: m.fit.clusters, sd: m.fit.randomInterceptSd }],
+        singular: m.fit.singular,
+        converged: m.fit.converged,
+        logLik: m.fit.logLik,
+        cells: m.fit.cells,
+      });
+      if (m.fit.singular)
+        notes.push(
+          `The judge random-intercept model ${m.id} is singular (estimated judge SD = 0): judges did not differ detectably, so its p-values equal those of ordinary logistic regression.`,
+        );
+      if (!m.fit.converged)
+        notes.push(
+          `The judge random-intercept model ${m.id} did not converge; treat its p-values with caution.`,
+        );
     }
-    if (!glmmFit.converged)
-      notes.push('The judge random-intercept GLMM did not converge; treat its p-values with caution.');
   }
+  let crossed: { fit: ReturnType<typeof fitCrossedGlmm> } | null = null;
+  if (useGlmm && useCrossed && A > 0) {
+    const cellIndex = new Map<number, number>();
+    const crossedCells: {
+      judge: number;
+      question: number;
+      x: number[];
+      successes: number;
+      trials: number;
+    }[] = [];
+    for (let i = 0; i < cols.n; i++) {
+      const key =
+        (cols.cluster.judge[i]! * cols.clusterCount.question + cols.cluster.question[i]!) * A + cols.arm[i]!;
+      let c = cellIndex.get(key);
+      if (c === undefined) {
+        c = crossedCells.length;
+        cellIndex.set(key, c);
+        const x = new Array<number>(A).fill(0);
+        x[cols.arm[i]!] = 1;
+        crossedCells.push({
+          judge: cols.cluster.judge[i]!,
+          question: cols.cluster.question[i]!,
+          x,
+          successes: 0,
+          trials: 0,
+        });
+      }
+      crossedCells[c]!.trials++;
+      if (won(i)) crossedCells[c]!.successes++;
+    }
+    const cost = crossedGlmmCost(crossedCells);
+    if (cols.clusterCount.judge < 2 || cols.clusterCount.question < 2) {
+      notes.push(
+        'The crossed judge + question model needs at least two judges and two questions; not fitted.',
+      );
+    } else if (cost > crossedMaxCost) {
+      notes.push(
+        `The crossed judge + question random-intercept model was not fitted: ${cols.clusterCount.judge} judges × ${cols.clusterCount.question} questions would cost ~${cost.toExponential(1)} operations per likelihood evaluation (limit crossedGlmmMaxCost = ${crossedMaxCost.toExponential(1)}); the question-clustered bootstrap covers question effects.`,
+      );
+    } else {
+      const fit = fitCrossedGlmm(crossedCells, cols.arms);
+      crossed = { fit };
+      models.push({
+        id: 'crossed-all-arms',
+        formula: crossedFormula,
+        arms: cols.arms.slice(),
+        method: 'maximum likelihood, Laplace approximation (lme4 nAGQ = 1)',
+        randomEffects: [
+          { factor: 'judge', levels: fit.judges, sd: fit.judgeSd },
+          { factor: 'question', levels: fit.questions, sd: fit.questionSd },
+        ],
+        singular: fit.singular,
+        converged: fit.converged,
+        logLik: fit.logLik,
+        cells: fit.cells,
+      });
+      if (fit.singular)
+        notes.push(
+          `The crossed judge + question model is singular (judge SD ${fit.judgeSd.toFixed(3)}, question SD ${fit.questionSd.toFixed(3)}): one source of variation was not detectable.`,
+        );
+    }
+  }
+  const armModel = judgeModels.find((m) => m.id === 'judge-all-arms') ?? null;
 
+  const allProbs = Float64Array.from(rows, (r) => r.probCorrect);
   const denseByArm: Record<ClusterKind, { s: Float64Array; n: Float64Array }[]> = {
     judge: [],
     question: [],
@@ -514,14 +683,15 @@ export function analyzeExperiment(
     if (keepDense)
       for (const kind of ['judge', 'question', 'story'] as const)
         denseByArm[kind][armIdx] = byKind[kind].dense;
+    let eceInterval: BootstrapSummary | null = null;
     if (n > 0) {
       for (const kind of kinds) {
-        const r = clusterBootstrapRate(byKind[kind].counts, {
-          resamples,
-          level,
-          seed: seedFor(seed, `rate:${label}:${kind}`),
-        });
-        bootstrap.push(bootstrapSummary(kind, r));
+        // only the judge-clustered interval is quoted in the verdict sentences
+        const r = clusterBootstrapRate(
+          byKind[kind].counts,
+          boot(`rate:${label}:${kind}`, kind === 'judge' ? 0.5 : null),
+        );
+        bootstrap.push(bootstrapSummary(kind, r, 0.5));
       }
       const cr = clusterRobustRate(judgesSet.counts, 0.5, level);
       robust = {
@@ -529,11 +699,14 @@ export function analyzeExperiment(
         z: finiteOrNull(cr.z),
         pValueGreater: finiteOrNull(cr.pValueGreater),
       };
+      const e = eceBootstrap(allProbs, rowsIdx, cols.cluster.judge, bins, boot(`ece:${label}`, null));
+      eceInterval = bootstrapSummary('judge', e, 0);
     }
     let glmm: ArmSummary['glmm'] = null;
-    if (glmmFit && induction === undefined) {
-      const c = glmmFit.coefficients[armIdx]!;
+    if (armModel && induction === undefined) {
+      const c = armModel.fit.coefficients[armIdx]!;
       glmm = {
+        model: armModel.id,
         logit: c.estimate,
         standardError: c.standardError,
         typicalJudgeRate: 1 / (1 + Math.exp(-c.estimate)),
@@ -545,6 +718,7 @@ export function analyzeExperiment(
       protocol,
       induction: induction ?? null,
       label,
+      participants: summariseParticipants(rows, rowsIdx, arguerNoun(protocol)),
       n,
       wins,
       rate: n > 0 ? wins / n : null,
@@ -559,8 +733,10 @@ export function analyzeExperiment(
       stories: stories.counts.clusters.length,
       meanReward: n > 0 ? reward / n : null,
       meanRounds: n > 0 ? roundsSum / n : null,
-      calibration: judgeCalibration(probs, bins),
+      calibration: { ...judgeCalibration(probs, bins), eceBootstrap: eceInterval },
       beliefByTurn,
+      byContinues: byContinues(rows, rowsIdx, level),
+      information: informationByTurn(rows, rowsIdx, level),
     };
   };
 
@@ -584,8 +760,19 @@ export function analyzeExperiment(
     }
   }
 
-  // honest vs dishonest single arguers
+  // honest vs dishonest single arguers, and sandwiching's measure against people working alone
   const honesty: HonestySplit[] = [];
+  const sandwiching: SandwichingMeasure[] = [];
+  const baselineArm =
+    options.sandwichingBaseline ??
+    (() => {
+      const alone = cols.arms.filter((_, a) => cols.armProtocol[a] === 'judge-alone');
+      return alone.length === 1 ? alone[0]! : null;
+    })();
+  if (baselineArm !== null && !cols.arms.includes(baselineArm))
+    throw new Error(
+      `sandwichingBaseline '${baselineArm}' is not an arm of these judgments; use one of ${cols.arms.join(', ')}`,
+    );
   for (let a = 0; a < A; a++) {
     if (!isSingleArguerProtocol(cols.armProtocol[a]!)) continue;
     const honestIdx: number[] = [];
@@ -636,11 +823,7 @@ export function analyzeExperiment(
         accepted,
       );
       const paired = pairDense(hj.dense, dj.dense);
-      const boot = clusterBootstrapDifference(paired, {
-        resamples,
-        level,
-        seed: seedFor(seed, `gap:${cols.arms[a]}`),
-      });
+      const b = clusterBootstrapDifference(paired, boot(`gap:${cols.arms[a]}`, 0));
       const cr = clusterRobustDifference(paired, level);
       gap = {
         estimate: t.difference,
@@ -650,15 +833,60 @@ export function analyzeExperiment(
         z: t.z,
         chiSquare: t.chiSquare,
         pValue: t.pValue,
-        bootstrap: bootstrapSummary('judge', boot),
+        bootstrap: bootstrapSummary('judge', b, 0),
         clusterRobustPValue: finiteOrNull(cr.pValue),
       };
+      if (cols.armProtocol[a] === 'sandwiching') {
+        const counts = (idx: Int32Array): GroupCounts => {
+          const c = countsFor(idx, cols.cluster.judge, cols.clusterCount.judge, won);
+          let correct = 0;
+          for (const i of idx) correct += cols.correct[i]!;
+          return { n: idx.length, correct, byJudge: c.dense };
+        };
+        const base = baselineArm !== null ? cols.arms.indexOf(baselineArm) : -1;
+        sandwiching.push(
+          sandwichingMeasure(
+            cols.arms[a]!,
+            counts(Int32Array.from(honestIdx)),
+            counts(Int32Array.from(dishonestIdx)),
+            base >= 0 && armRows[base]!.length > 0 ? { ...counts(armRows[base]!), arm: baselineArm! } : null,
+            level,
+            boot(`sandwiching:${cols.arms[a]}`, 0),
+          ),
+        );
+      }
     }
     honesty.push({ arm: cols.arms[a]!, protocol: cols.armProtocol[a]!, honest, dishonest, gap });
   }
 
   // pairwise comparisons
   const comparisons: ArmComparison[] = [];
+  const contrast = (a: number, b: number): ModelContrast | null => {
+    const m = judgeModels.find((x) => x.arms.includes(cols.arms[a]!) && x.arms.includes(cols.arms[b]!));
+    if (!m) return null;
+    const g = glmmContrast(m.fit, m.arms.indexOf(cols.arms[a]!), m.arms.indexOf(cols.arms[b]!));
+    return {
+      model: m.id,
+      logOddsRatio: g.estimate,
+      standardError: g.standardError,
+      z: g.z,
+      pValue: g.pValue,
+    };
+  };
+  const crossedContrast = (a: number, b: number): ModelContrast | null => {
+    if (!crossed) return null;
+    const f = crossed.fit;
+    const est = f.coefficients[a]!.estimate - f.coefficients[b]!.estimate;
+    const se = Math.sqrt(f.covariance[a]![a]! + f.covariance[b]![b]! - 2 * f.covariance[a]![b]!);
+    const z = est / se;
+    return {
+      model: 'crossed-all-arms',
+      logOddsRatio: est,
+      standardError: se,
+      z,
+      pValue: 2 * normalSf(Math.abs(z)),
+    };
+  };
   for (let a = 0; a < A; a++) {
     for (let b = a + 1; b < A; b++) {
       const s1 = arms[a]!;
@@ -671,15 +899,13 @@ export function analyzeExperiment(
       const f = fisherExactTest({ a: x1, b: s1.n - x1, c: x2, d: s2.n - x2 }, 'two-sided', level);
       const bootstrap = kinds.map((kind) => {
         const paired = pairDense(denseByArm[kind][a]!, denseByArm[kind][b]!);
-        const r = clusterBootstrapDifference(paired, {
-          resamples,
-          level,
-          seed: seedFor(seed, `diff:${s1.arm}:${s2.arm}:${kind}`),
-        });
-        return bootstrapSummary(kind, r);
+        const r = clusterBootstrapDifference(
+          paired,
+          boot(`diff:${s1.arm}:${s2.arm}:${kind}`, kind === 'judge' ? 0 : null),
+        );
+        return bootstrapSummary(kind, r, 0);
       });
       const cr = clusterRobustDifference(pairDense(denseByArm.judge[a]!, denseByArm.judge[b]!), level);
-      const g = glmmFit ? glmmContrast(glmmFit, a, b) : null;
       comparisons.push({
         arm1: s1.arm,
         arm2: s2.arm,
@@ -706,32 +932,54 @@ export function analyzeExperiment(
           z: finiteOrNull(cr.z),
           pValue: finiteOrNull(cr.pValue),
         },
-        glmm: g
-          ? { logOddsRatio: g.estimate, standardError: g.standardError, z: g.z, pValue: g.pValue }
-          : null,
-        holm: { propTest: Number.NaN, clusterRobust: null, glmm: null },
+        glmm: contrast(a, b),
+        crossedGlmm: crossedContrast(a, b),
+        holm: { propTest: Number.NaN, clusterRobust: null, glmm: null, crossedGlmm: null },
       });
     }
   }
-  const holmZ = holmAdjust(comparisons.map((c) => c.propTest.pValue));
-  const holmCr = holmAdjust(comparisons.map((c) => c.clusterRobust.pValue ?? Number.NaN));
-  const holmG = holmAdjust(comparisons.map((c) => c.glmm?.pValue ?? Number.NaN));
+  const holmOf = (get: (c: ArmComparison) => number | null | undefined) =>
+    holmAdjust(comparisons.map((c) => get(c) ?? Number.NaN));
+  const holmZ = holmOf((c) => c.propTest.pValue);
+  const holmCr = holmOf((c) => c.clusterRobust.pValue);
+  const holmG = holmOf((c) => c.glmm?.pValue);
+  const holmX = holmOf((c) => c.crossedGlmm?.pValue);
   comparisons.forEach((c, i) => {
-    c.holm = { propTest: holmZ[i]!, clusterRobust: finiteOrNull(holmCr[i]!), glmm: finiteOrNull(holmG[i]!) };
+    c.holm = {
+      propTest: holmZ[i]!,
+      clusterRobust: finiteOrNull(holmCr[i]!),
+      glmm: finiteOrNull(holmG[i]!),
+      crossedGlmm: finiteOrNull(holmX[i]!),
+    };
   });
+  for (const c of comparisons) {
+    const judgeBoot = c.bootstrap.find((x) => x.cluster === 'judge');
+    if (judgeBoot?.relation === 'unsettled')
+      notes.push(
+        `${c.arm1} − ${c.arm2}: an end of the judge-clustered bootstrap interval stays within Monte Carlo error of zero after ${judgeBoot.resamples.toLocaleString('en-US')} resamples; whether it excludes zero is left undecided.`,
+      );
+  }
 
   const ratings = arguerRatings(rows);
+  const headline = participantsHeadline(arms);
   const report: AnalysisReport = {
     generator: '@oversight/stats analyzeExperiment',
     options: {
       level,
       alpha,
       bootstrapResamples: resamples,
+      bootstrapMaxResamples: maxResamples,
+      bootstrapMaxDraws: maxDraws,
+      bootstrapMcse: mcseTarget,
       seed,
       bootstrapClusters: kinds,
       glmm: useGlmm,
+      glmmArms,
       quadraturePoints,
+      crossedGlmm: useCrossed,
+      crossedGlmmMaxCost: crossedMaxCost,
       calibrationBins: bins,
+      sandwichingBaseline: baselineArm,
       armOrder: cols.arms,
     },
     totals: {
@@ -741,107 +989,18 @@ export function analyzeExperiment(
       questions: cols.clusterCount.question,
       stories: cols.clusterCount.story,
     },
+    participants: { headline, anySimulated: arms.some((a) => a.participants.anySimulated) },
     arms,
     byInduction,
     honesty,
+    sandwiching,
     comparisons,
-    glmm: glmmFit
-      ? {
-          formula: 'cbind(wins, losses) ~ 0 + arm + (1 | judge)',
-          randomInterceptSd: glmmFit.randomInterceptSd,
-          singular: glmmFit.singular,
-          converged: glmmFit.converged,
-          logLik: glmmFit.logLik,
-          quadraturePoints: glmmFit.quadraturePoints,
-          clusters: glmmFit.clusters,
-        }
-      : null,
+    models,
     ratings,
+    judges: judgeLeaderboard(rows, { level }),
     verdicts: [],
     notes,
   };
   report.verdicts = verdictSentences(report);
   return report;
-}
-
-function armSentence(s: ArmSummary, level: number): string {
-  const lv = Math.round(level * 100);
-  const count = `${s.wins} of ${s.n} judgments (${pct(s.rate)}%, ${lv}% CI ${pctInterval(s.wilson)}%)`;
-  let core: string;
-  if (isDebateProtocol(s.protocol)) core = `In ${s.label}, correct-answer debaters won ${count}`;
-  else if (s.protocol === 'consultancy' || s.protocol === 'sandwiching')
-    core = `In ${s.label}, judges chose the correct answer in ${count}`;
-  else if (s.protocol === 'judge-alone') core = `In ${s.label}, judges alone were correct in ${count}`;
-  else core = `In ${s.label}, judges with the source text were correct in ${count}`;
-  let sentence = `${core}; exact one-sided binomial p ${pValueText(s.binomialPValue)}`;
-  const judgeBoot = s.bootstrap.find((b) => b.cluster === 'judge');
-  if (judgeBoot) sentence += `; judge-clustered bootstrap ${lv}% CI ${pctInterval(judgeBoot.interval)}%`;
-  return `${sentence}.`;
-}
-
-function honestySentence(h: HonestySplit, level: number): string {
-  const lv = Math.round(level * 100);
-  const noun = h.protocol === 'sandwiching' ? 'assistants' : 'consultants';
-  let s = `In ${h.arm}, judges accepted honest ${noun}' answers in ${pct(h.honest.acceptance)}% (${h.honest.accepted} of ${h.honest.n}) and dishonest ${noun}' answers in ${pct(h.dishonest.acceptance)}% (${h.dishonest.accepted} of ${h.dishonest.n})`;
-  if (h.gap.estimate !== null) {
-    s += `: a gap of ${pct(h.gap.estimate)} points (${lv}% CI ${pctInterval(h.gap.newcombe)}); z = ${fixed(h.gap.z)}, p ${pValueText(h.gap.pValue)}`;
-    if (h.gap.bootstrap)
-      s += `; judge-clustered bootstrap ${lv}% CI ${pctInterval(h.gap.bootstrap.interval)}`;
-  }
-  return `${s}.`;
-}
-
-function comparisonSentence(c: ArmComparison, alpha: number, level: number, many: boolean): string {
-  const lv = Math.round(level * 100);
-  const firstHigher = (c.difference ?? 0) >= 0;
-  const hi = firstHigher ? c.arm1 : c.arm2;
-  const lo = firstHigher ? c.arm2 : c.arm1;
-  const rHi = firstHigher ? c.rate1 : c.rate2;
-  const rLo = firstHigher ? c.rate2 : c.rate1;
-  const flip = (i: ReportInterval): ReportInterval =>
-    firstHigher
-      ? i
-      : { lower: i.upper === null ? null : -i.upper, upper: i.lower === null ? null : -i.lower };
-  const d = Math.abs(c.difference ?? Number.NaN);
-  const toInterval = (i: ReportInterval) =>
-    i.lower === null || i.upper === null ? null : { lower: i.lower, upper: i.upper };
-  const significant = c.propTest.pValue < alpha;
-  const head = significant ? `${capitalise(hi)} beat ${lo}` : `${capitalise(hi)} vs ${lo}`;
-  let s = `${head}: ${pct(rHi)}% vs ${pct(rLo)}% (difference ${pct(d)} points, ${lv}% CI ${pctInterval(toInterval(flip(c.newcombe)))}); two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`;
-  if (many) s += ` (Holm-adjusted p ${pValueText(c.holm.propTest)})`;
-  if (!significant) s += `, not significant at α = ${alpha}`;
-  const judgeBoot = c.bootstrap.find((b) => b.cluster === 'judge');
-  if (judgeBoot) {
-    const ci = toInterval(flip(judgeBoot.interval));
-    s += `; judge-clustered bootstrap ${lv}% CI ${pctInterval(ci)}`;
-    if (significant && ci && ci.lower <= 0)
-      s += ', which includes zero, so the difference is not robust to clustering by judge';
-  }
-  if (c.glmm) s += `; judge random-intercept GLMM p ${pValueText(c.glmm.pValue)}`;
-  return `${s}.`;
-}
-
-export interface VerdictGroups {
-  arms: string[];
-  induction: string[];
-  honesty: string[];
-  comparisons: string[];
-}
-
-/** The verdict sentences grouped by section. */
-export function verdictGroups(report: AnalysisReport): VerdictGroups {
-  const { level, alpha } = report.options;
-  const many = report.comparisons.length > 1;
-  return {
-    arms: report.arms.filter((s) => s.n > 0).map((s) => armSentence(s, level)),
-    induction: report.byInduction.filter((s) => s.n > 0).map((s) => armSentence(s, level)),
-    honesty: report.honesty.map((h) => honestySentence(h, level)),
-    comparisons: report.comparisons.map((c) => comparisonSentence(c, alpha, level, many)),
-  };
-}
-
-/** The plain-language verdicts of a report (also stored in report.verdicts). */
-export function verdictSentences(report: AnalysisReport): string[] {
-  const g = verdictGroups(report);
-  return [...g.arms, ...g.induction, ...g.honesty, ...g.comparisons];
 }

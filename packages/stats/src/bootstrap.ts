@@ -1,17 +1,22 @@
 /**
- * Cluster (block) bootstrap for rates and differences of rates.
+ * Cluster (block) bootstrap, with its Monte Carlo error measured and controlled.
  *
  * Judgments are not independent: one judge makes many, one story yields several questions. The
- * cluster bootstrap resamples whole clusters with replacement and recomputes the pooled rate, so
- * the interval widens by however much the clusters differ. Everything runs on per-cluster counts
- * (successes, trials), so the cost per resample is O(number of clusters), not O(judgments):
- * 1,000,000 judgments by 5,000 judges × 2,000 resamples is ~10^7 draws.
+ * cluster bootstrap resamples whole clusters with replacement and recomputes the statistic, so the
+ * interval widens by however much the clusters differ. Every statistic here is a function of sums
+ * over clusters of a small per-cluster vector (successes and trials per group; per-bin counts for a
+ * calibration error), so a resample costs O(clusters), not O(judgments).
  *
- * The interval is the percentile interval with R's default (type 7) quantile — NumPy's default
- * 'linear' method — of the resampled statistics.
+ * A percentile interval from B resamples is itself random. Its ends carry a Monte Carlo standard
+ * error, estimated here without assumptions from the order statistics around each quantile: the
+ * q-quantile of B draws lies between the order statistics of rank Bq ± √(Bq(1−q)) about 68% of the
+ * time, so half that spread is one standard error. Resampling goes on in doublings (the same
+ * random stream continued, so B = 4,000 contains the first 2,000) until every end's error is below
+ * a target and the caller's `settled` check (e.g. "is this end clearly above zero?") holds, or a
+ * budget of draws is spent. Interval: percentile, with R's default (type 7) quantile.
  */
 import { sampleStandardDeviation } from 'simple-statistics';
-import { createRng, type Rng } from './rng.ts';
+import { createRng } from './rng.ts';
 import type { Interval } from './types.ts';
 
 /** Per-cluster success and trial counts for one group. */
@@ -32,7 +37,16 @@ export interface PairedClusterCounts {
 }
 
 export interface BootstrapOptions {
+  /** Resamples drawn first (and at least). Default 2000. */
   resamples?: number;
+  /** Never more resamples than this. Default 1,000,000. */
+  maxResamples?: number;
+  /** Never more than this many cluster draws in all (resamples × clusters). Default 4e7 (~0.25 s). */
+  maxDraws?: number;
+  /** Resample until both ends' Monte Carlo standard error is at most this. Default 0.001. */
+  mcseTarget?: number;
+  /** An extra stopping condition, e.g. that an end is clearly on one side of zero. */
+  settled?: (result: BootstrapResult) => boolean;
   seed?: number | string;
   level?: number;
 }
@@ -40,12 +54,17 @@ export interface BootstrapOptions {
 export interface BootstrapResult {
   estimate: number;
   interval: Interval;
+  /** Monte Carlo standard error of each interval end. */
+  mcse: { lower: number; upper: number };
   /** Standard deviation of the bootstrap distribution. */
   standardError: number;
+  /** Resamples drawn (the minimum, or more when the Monte Carlo error asked for it). */
   resamples: number;
   clusters: number;
   /** Resamples in which the statistic was undefined (a group drew no trials); they are skipped. */
   undefinedResamples: number;
+  /** False when the draw budget ran out before the error target and `settled` were met. */
+  converged: boolean;
 }
 
 /** Aggregate outcomes by cluster label. */
@@ -75,11 +94,7 @@ export function aggregateByCluster(
 export function pairClusterCounts(a: ClusterCounts, b: ClusterCounts): PairedClusterCounts {
   const index = new Map<string, number>();
   const clusters: string[] = [];
-  for (const c of a.clusters) {
-    index.set(c, clusters.length);
-    clusters.push(c);
-  }
-  for (const c of b.clusters) {
+  for (const c of [...a.clusters, ...b.clusters]) {
     if (!index.has(c)) {
       index.set(c, clusters.length);
       clusters.push(c);
@@ -116,108 +131,165 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-function summarise(
-  stats: Float64Array,
-  used: number,
-  estimate: number,
-  level: number,
-  resamples: number,
-  clusters: number,
-): BootstrapResult {
-  const values = stats.subarray(0, used).sort();
-  const alpha = 1 - level;
-  return {
-    estimate,
-    interval: {
-      lower: quantileSorted(values, alpha / 2),
-      upper: quantileSorted(values, 1 - alpha / 2),
-      level,
-    },
-    standardError: used > 1 ? sampleStandardDeviation(Array.from(values)) : Number.NaN,
-    resamples,
-    clusters,
-    undefinedResamples: resamples - used,
-  };
+/**
+ * Monte Carlo standard error of the type-7 q-quantile of `sorted` (B draws): half the distance
+ * between the order statistics one binomial standard deviation, √(Bq(1−q)), either side of rank Bq.
+ */
+export function quantileMcse(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n < 2) return Number.NaN;
+  const centre = (n - 1) * q;
+  const spread = Math.sqrt(n * q * (1 - q));
+  const lo = Math.max(0, Math.floor(centre - spread));
+  const hi = Math.min(n - 1, Math.ceil(centre + spread));
+  return (sorted[hi]! - sorted[lo]!) / 2;
 }
 
-function sumOf(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]!;
-  return s;
+/**
+ * The cluster bootstrap of any statistic of summed per-cluster vectors. `vectors` holds `width`
+ * numbers per cluster (cluster i at i·width); each resample draws clusters with replacement, adds
+ * their vectors and applies `statistic` (NaN = undefined for this resample, skipped).
+ */
+export function clusterBootstrap(
+  vectors: Float64Array,
+  width: number,
+  statistic: (sums: Float64Array) => number,
+  options: BootstrapOptions = {},
+): BootstrapResult {
+  const minResamples = options.resamples ?? 2000;
+  const level = options.level ?? 0.95;
+  const target = options.mcseTarget ?? 0.001;
+  const g = vectors.length / width;
+  const maxResamples = Math.max(
+    minResamples,
+    Math.min(options.maxResamples ?? 1_000_000, Math.floor((options.maxDraws ?? 4e7) / Math.max(1, g))),
+  );
+  const total = new Float64Array(width);
+  for (let i = 0; i < vectors.length; i++) total[i % width]! += vectors[i]!;
+  const estimate = statistic(total);
+  const rng = createRng(options.seed ?? 1);
+  let stats = new Float64Array(minResamples);
+  let used = 0;
+  let drawn = 0;
+  const draws = new Int32Array(g);
+  const sums = new Float64Array(width);
+  const alpha = 1 - level;
+  const run = (upTo: number) => {
+    if (stats.length < upTo) {
+      const grown = new Float64Array(upTo);
+      grown.set(stats.subarray(0, used));
+      stats = grown;
+    }
+    for (; drawn < upTo; drawn++) {
+      rng.fillInts(draws, g);
+      sums.fill(0);
+      if (width === 2) {
+        // the common case (one rate) unrolled: ~2x faster than the general loop
+        let a = 0;
+        let b = 0;
+        for (let i = 0; i < g; i++) {
+          const k = 2 * draws[i]!;
+          a += vectors[k]!;
+          b += vectors[k + 1]!;
+        }
+        sums[0] = a;
+        sums[1] = b;
+      } else {
+        for (let i = 0; i < g; i++) {
+          const k = width * draws[i]!;
+          for (let w = 0; w < width; w++) sums[w]! += vectors[k + w]!;
+        }
+      }
+      const v = statistic(sums);
+      if (!Number.isNaN(v)) stats[used++] = v;
+    }
+  };
+  const summarise = (converged: boolean): BootstrapResult => {
+    const values = stats.slice(0, used).sort();
+    return {
+      estimate,
+      interval: {
+        lower: quantileSorted(values, alpha / 2),
+        upper: quantileSorted(values, 1 - alpha / 2),
+        level,
+      },
+      mcse: { lower: quantileMcse(values, alpha / 2), upper: quantileMcse(values, 1 - alpha / 2) },
+      standardError: used > 1 ? sampleStandardDeviation(Array.from(values)) : Number.NaN,
+      resamples: drawn,
+      clusters: g,
+      undefinedResamples: drawn - used,
+      converged,
+    };
+  };
+  if (g === 0) return { ...summarise(true), estimate: Number.NaN };
+  let size = minResamples;
+  for (;;) {
+    run(size);
+    const result = summarise(true);
+    const precise =
+      !(result.mcse.lower > target) && !(result.mcse.upper > target) && (options.settled?.(result) ?? true);
+    if (precise) return result;
+    if (size >= maxResamples) return { ...result, converged: false };
+    size = Math.min(maxResamples, size * 2);
+  }
+}
+
+function interleave(arrays: readonly Float64Array[]): Float64Array {
+  const width = arrays.length;
+  const g = arrays[0]?.length ?? 0;
+  const out = new Float64Array(width * g);
+  for (let i = 0; i < g; i++) for (let w = 0; w < width; w++) out[i * width + w] = arrays[w]![i]!;
+  return out;
 }
 
 /** Cluster-bootstrap percentile interval for a pooled rate Σ successes / Σ trials. */
 export function clusterBootstrapRate(counts: ClusterCounts, options: BootstrapOptions = {}): BootstrapResult {
-  const resamples = options.resamples ?? 2000;
-  const level = options.level ?? 0.95;
-  const rng: Rng = createRng(options.seed ?? 1);
-  const g = counts.clusters.length;
-  const { successes, trials } = counts;
-  const estimate = sumOf(successes) / sumOf(trials);
-  const stats = new Float64Array(resamples);
-  let used = 0;
-  if (g === 0) return summarise(stats, 0, Number.NaN, level, resamples, 0);
-  // interleaved (successes, trials) so each draw touches one cache line
-  const packed = new Float64Array(2 * g);
-  for (let i = 0; i < g; i++) {
-    packed[2 * i] = successes[i]!;
-    packed[2 * i + 1] = trials[i]!;
-  }
-  const draws = new Int32Array(g);
-  for (let r = 0; r < resamples; r++) {
-    rng.fillInts(draws, g);
-    let s = 0;
-    let n = 0;
-    for (let i = 0; i < g; i++) {
-      const k = 2 * draws[i]!;
-      s += packed[k]!;
-      n += packed[k + 1]!;
-    }
-    if (n > 0) stats[used++] = s / n;
-  }
-  return summarise(stats, used, estimate, level, resamples, g);
+  return clusterBootstrap(
+    interleave([counts.successes, counts.trials]),
+    2,
+    (s) => (s[1]! > 0 ? s[0]! / s[1]! : Number.NaN),
+    options,
+  );
 }
 
 /**
- * Cluster-bootstrap percentile interval for rate1 − rate2 when the same clusters (e.g. judges)
- * can contribute to both groups: each resample draws clusters once and takes both groups' counts,
- * which keeps the within-cluster correlation between the groups.
+ * Cluster-bootstrap interval for Σ_k weight_k · rate_k over groups that share clusters: each
+ * resample draws clusters once and takes every group's counts from them, which keeps the
+ * within-cluster correlation between groups (a judge who judged in several arms).
  */
+export function clusterBootstrapContrast(
+  groups: readonly { successes: Float64Array; trials: Float64Array }[],
+  weights: readonly number[],
+  options: BootstrapOptions = {},
+): BootstrapResult {
+  const arrays = groups.flatMap((g) => [g.successes, g.trials]);
+  return clusterBootstrap(
+    interleave(arrays),
+    arrays.length,
+    (s) => {
+      let v = 0;
+      for (let k = 0; k < weights.length; k++) {
+        const n = s[2 * k + 1]!;
+        if (!(n > 0)) return Number.NaN;
+        v += (weights[k]! * s[2 * k]!) / n;
+      }
+      return v;
+    },
+    options,
+  );
+}
+
+/** Cluster-bootstrap interval for rate1 − rate2 over shared clusters (see clusterBootstrapContrast). */
 export function clusterBootstrapDifference(
   counts: PairedClusterCounts,
   options: BootstrapOptions = {},
 ): BootstrapResult {
-  const resamples = options.resamples ?? 2000;
-  const level = options.level ?? 0.95;
-  const rng: Rng = createRng(options.seed ?? 1);
-  const g = counts.clusters.length;
-  const { successes1, trials1, successes2, trials2 } = counts;
-  const estimate = sumOf(successes1) / sumOf(trials1) - sumOf(successes2) / sumOf(trials2);
-  const stats = new Float64Array(resamples);
-  let used = 0;
-  if (g === 0) return summarise(stats, 0, Number.NaN, level, resamples, 0);
-  const packed = new Float64Array(4 * g);
-  for (let i = 0; i < g; i++) {
-    packed[4 * i] = successes1[i]!;
-    packed[4 * i + 1] = trials1[i]!;
-    packed[4 * i + 2] = successes2[i]!;
-    packed[4 * i + 3] = trials2[i]!;
-  }
-  const draws = new Int32Array(g);
-  for (let r = 0; r < resamples; r++) {
-    rng.fillInts(draws, g);
-    let s1 = 0;
-    let n1 = 0;
-    let s2 = 0;
-    let n2 = 0;
-    for (let i = 0; i < g; i++) {
-      const k = 4 * draws[i]!;
-      s1 += packed[k]!;
-      n1 += packed[k + 1]!;
-      s2 += packed[k + 2]!;
-      n2 += packed[k + 3]!;
-    }
-    if (n1 > 0 && n2 > 0) stats[used++] = s1 / n1 - s2 / n2;
-  }
-  return summarise(stats, used, estimate, level, resamples, g);
+  return clusterBootstrapContrast(
+    [
+      { successes: counts.successes1, trials: counts.trials1 },
+      { successes: counts.successes2, trials: counts.trials2 },
+    ],
+    [1, -1],
+    options,
+  );
 }

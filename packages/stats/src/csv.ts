@@ -1,47 +1,36 @@
 /**
  * Judgments as CSV (pure string ↔ rows; reading and writing files is the caller's job).
  *
- * Columns, in this order, with a header row:
- *   trialId,arm,protocol,questionId,storyId,judgeId,arguerHonest,induction,honestArguerId,
- *   dishonestArguerId,probCorrect,correct,rounds,reward,beliefs
- * Nulls are empty fields, booleans are true/false, beliefs are ';'-separated probabilities.
- * Fields containing a comma, quote or newline are quoted as in RFC 4180.
+ * Columns are JUDGMENT_COLUMNS (judgment-columns.ts), in that order, with a header row. Nulls are
+ * empty fields, booleans true/false, lists ';'-separated. Fields containing a comma, quote or
+ * newline are quoted as in RFC 4180. Reading accepts the columns in any order, needs only the
+ * required ones, and reads the old name `rounds` for `continues`.
  */
-import { type JudgmentRow, PROTOCOLS, type Protocol } from './judgment.ts';
 
-export const JUDGMENT_CSV_COLUMNS = [
-  'trialId',
-  'arm',
-  'protocol',
-  'questionId',
-  'storyId',
-  'judgeId',
-  'arguerHonest',
-  'induction',
-  'honestArguerId',
-  'dishonestArguerId',
-  'probCorrect',
-  'correct',
-  'rounds',
-  'reward',
-  'beliefs',
-] as const;
+import { type JudgmentRow, PROTOCOLS, type Protocol } from './judgment.ts';
+import { JUDGMENT_COLUMNS, JUDGMENT_CSV_COLUMNS, LEGACY_COLUMN_NAMES } from './judgment-columns.ts';
+
+export { JUDGMENT_CSV_COLUMNS };
 
 function quote(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+function cell(v: ReturnType<(typeof JUDGMENT_COLUMNS)[number]['get']>): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return quote(v);
+  if (typeof v === 'object') return quote(v.join(';'));
+  return String(v);
+}
+
 /** Serialise rows to CSV text, with the header row unless `header: false` (for later pages of a stream). */
 export function formatJudgmentsCsv(rows: readonly JudgmentRow[], options: { header?: boolean } = {}): string {
   const parts: string[] = options.header === false ? [] : [`${JUDGMENT_CSV_COLUMNS.join(',')}\n`];
+  const last = JUDGMENT_COLUMNS.length - 1;
   for (const r of rows) {
-    parts.push(
-      `${quote(r.trialId)},${quote(r.arm)},${r.protocol},${quote(r.questionId)},${quote(r.storyId)},${quote(r.judgeId)},${
-        r.arguerHonest === null ? '' : r.arguerHonest
-      },${r.induction === null ? '' : quote(r.induction)},${r.honestArguerId === null ? '' : quote(r.honestArguerId)},${
-        r.dishonestArguerId === null ? '' : quote(r.dishonestArguerId)
-      },${r.probCorrect},${r.correct},${r.rounds},${r.reward},${r.beliefs.join(';')}\n`,
-    );
+    let line = '';
+    for (let c = 0; c <= last; c++) line += (c > 0 ? ',' : '') + cell(JUDGMENT_COLUMNS[c]!.get(r));
+    parts.push(`${line}\n`);
   }
   return parts.join('');
 }
@@ -75,7 +64,7 @@ function splitQuoted(line: string): string[] {
 const PROTOCOL_SET = new Set<string>(PROTOCOLS);
 
 /**
- * Parse CSV text made by formatJudgmentsCsv (or any CSV with these columns in any order).
+ * Parse CSV text made by formatJudgmentsCsv (or any CSV with the required columns in any order).
  * Throws with the line number, column and a hint on malformed input.
  */
 export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
@@ -98,51 +87,45 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
   };
   const header = nextLine();
   if (header === null) return [];
-  const names = header.split(',').map((h) => h.trim());
-  const col: Record<string, number> = {};
-  names.forEach((n, i) => {
-    col[n] = i;
+  const names = header.split(',').map((h) => {
+    const name = h.trim();
+    return LEGACY_COLUMN_NAMES[name] ?? name;
   });
-  for (const c of JUDGMENT_CSV_COLUMNS) {
-    if (col[c] === undefined)
+  const col = new Map<string, number>();
+  names.forEach((n, i) => {
+    col.set(n, i);
+  });
+  for (const c of JUDGMENT_COLUMNS) {
+    if (c.required && !col.has(c.name))
       throw new Error(
-        `${source}: missing column '${c}' in the header; expected ${JUDGMENT_CSV_COLUMNS.join(',')}`,
+        `${source}: missing column '${c.name}' (${c.description}) in the header; the required columns are ${JUDGMENT_COLUMNS.filter(
+          (x) => x.required,
+        )
+          .map((x) => x.name)
+          .join(',')}`,
       );
   }
-  const idx = JUDGMENT_CSV_COLUMNS.map((c) => col[c]!);
-  const [
-    cTrial,
-    cArm,
-    cProtocol,
-    cQuestion,
-    cStory,
-    cJudge,
-    cHonest,
-    cInduction,
-    cHonestId,
-    cDishonestId,
-    cProb,
-    cCorrect,
-    cRounds,
-    cReward,
-    cBeliefs,
-  ] = idx as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const at = (name: string) => col.get(name) ?? -1;
+  const cTrial = at('trialId');
+  const cArm = at('arm');
+  const cProtocol = at('protocol');
+  const cQuestion = at('questionId');
+  const cStory = at('storyId');
+  const cJudge = at('judgeId');
+  const cHonest = at('arguerHonest');
+  const cInduction = at('induction');
+  const cHonestId = at('honestArguerId');
+  const cDishonestId = at('dishonestArguerId');
+  const cProb = at('probCorrect');
+  const cCorrect = at('correct');
+  const cContinues = at('continues');
+  const cReward = at('reward');
+  const cBeliefs = at('beliefs');
+  const optional = JUDGMENT_COLUMNS.filter((c) => !c.required && col.has(c.name)).map((c) => ({
+    name: c.name,
+    type: c.type,
+    index: col.get(c.name)!,
+  }));
   const rows: JudgmentRow[] = [];
   // Ids repeat across rows (arms, judges, questions, arguers): keeping one copy of each saves
   // memory and, above all, garbage-collection time on large files.
@@ -162,6 +145,7 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
     if (v === 'false') return false;
     return fail(field, v, 'use true or false');
   };
+  const nullable = (v: string): string | null => (v === '' ? null : intern(v));
   for (let line = nextLine(); line !== null; line = nextLine()) {
     lineNo++;
     if (line.length === 0) continue;
@@ -173,14 +157,11 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
     const honest = f[cHonest]!;
     const prob = Number(f[cProb]);
     if (!(prob >= 0 && prob <= 1)) fail('probCorrect', f[cProb]!, 'a probability in [0, 1]');
-    const rounds = Number(f[cRounds]);
-    if (!Number.isInteger(rounds) || rounds < 0) fail('rounds', f[cRounds]!, 'a non-negative integer');
+    const continues = Number(f[cContinues]);
+    if (!Number.isInteger(continues) || continues < 0)
+      fail('continues', f[cContinues]!, 'a non-negative integer (rounds the judge chose to continue)');
     const beliefText = f[cBeliefs]!;
-    const beliefs = beliefText === '' ? [] : beliefText.split(';').map(Number);
-    const induction = f[cInduction]!;
-    const honestId = f[cHonestId]!;
-    const dishonestId = f[cDishonestId]!;
-    rows.push({
+    const row: JudgmentRow = {
       trialId: f[cTrial]!,
       arm: intern(f[cArm]!),
       protocol: intern(protocol) as Protocol,
@@ -188,15 +169,29 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
       storyId: intern(f[cStory]!),
       judgeId: intern(f[cJudge]!),
       arguerHonest: honest === '' ? null : bool(honest, 'arguerHonest'),
-      induction: induction === '' ? null : intern(induction),
-      honestArguerId: honestId === '' ? null : intern(honestId),
-      dishonestArguerId: dishonestId === '' ? null : intern(dishonestId),
+      induction: nullable(f[cInduction]!),
+      honestArguerId: nullable(f[cHonestId]!),
+      dishonestArguerId: nullable(f[cDishonestId]!),
       probCorrect: prob,
       correct: bool(f[cCorrect]!, 'correct'),
-      rounds,
+      rounds: continues,
       reward: Number(f[cReward]),
-      beliefs,
-    });
+      beliefs: beliefText === '' ? [] : beliefText.split(';').map(Number),
+    };
+    for (const o of optional) {
+      const v = f[o.index]!;
+      const target = row as unknown as Record<string, unknown>;
+      // an empty optional field is absent, as in a row that never had it
+      if (v === '') continue;
+      if (o.type === 'string') target[o.name] = o.name === 'rationale' ? v : intern(v);
+      else if (o.type === 'int') {
+        const n = Number(v);
+        if (!Number.isInteger(n)) fail(o.name, v, 'an integer');
+        target[o.name] = n;
+      } else if (o.type === 'ints') target[o.name] = v.split(';').map(Number);
+      else if (o.type === 'strings') target[o.name] = v.split(';');
+    }
+    rows.push(row);
   }
   return rows;
 }

@@ -165,11 +165,18 @@ export function binomialPmf(x: number, n: number, p: number): number {
   return Math.exp(binomialLogPmfRaw(x, n, p, 1 - p));
 }
 
-/** Sum of P(X = i) from i = start moving by `dir` (±1) while the terms stay relevant. */
-function sumTail(start: number, n: number, p: number, dir: 1 | -1): number {
+/**
+ * log of Σ P(X = i) from i = start moving by `dir` (±1) while the terms stay relevant. The terms are
+ * summed relative to the first one and the log density added at the end, so tails far below the
+ * smallest normal double (1e-308) keep full relative precision in log form, and tails down to
+ * ~1e-308 in plain form (summing denormal terms would keep only a few significant bits).
+ */
+function logSumTail(start: number, n: number, p: number, dir: 1 | -1): number {
   const q = 1 - p;
-  let term = Math.exp(binomialLogPmfRaw(start, n, p, q));
-  let sum = term;
+  const logFirst = binomialLogPmfRaw(start, n, p, q);
+  if (logFirst === Number.NEGATIVE_INFINITY) return logFirst;
+  let term = 1;
+  let sum = 1;
   let i = start;
   const ratioUp = p / q;
   const ratioDown = q / p;
@@ -186,31 +193,36 @@ function sumTail(start: number, n: number, p: number, dir: 1 | -1): number {
     sum += term;
     if (term <= sum * 1e-17 || term === 0) break;
   }
-  return sum;
+  return logFirst + Math.log(sum);
+}
+
+/** log P(X ≤ k) for X ~ Binomial(n, p), accurate far into the lower tail. */
+export function binomialLogCdf(k: number, n: number, p: number): number {
+  k = Math.floor(k);
+  if (k < 0) return Number.NEGATIVE_INFINITY;
+  if (k >= n || p <= 0) return 0;
+  if (p >= 1) return Number.NEGATIVE_INFINITY;
+  if (k <= n * p) return Math.min(0, logSumTail(k, n, p, -1));
+  return Math.log1p(-Math.min(1, Math.exp(logSumTail(k + 1, n, p, 1))));
+}
+
+/** log P(X ≥ k) for X ~ Binomial(n, p), accurate far into the upper tail. */
+export function binomialLogSf(k: number, n: number, p: number): number {
+  k = Math.ceil(k);
+  if (k <= 0 || p >= 1) return 0;
+  if (k > n || p <= 0) return Number.NEGATIVE_INFINITY;
+  if (k >= n * p) return Math.min(0, logSumTail(k, n, p, 1));
+  return Math.log1p(-Math.min(1, Math.exp(logSumTail(k - 1, n, p, -1))));
 }
 
 /** P(X ≤ k) for X ~ Binomial(n, p). */
 export function binomialCdf(k: number, n: number, p: number): number {
-  k = Math.floor(k);
-  if (k < 0) return 0;
-  if (k >= n) return 1;
-  if (p <= 0) return 1;
-  if (p >= 1) return 0;
-  const mean = n * p;
-  if (k <= mean) return Math.min(1, sumTail(k, n, p, -1));
-  return Math.max(0, 1 - sumTail(k + 1, n, p, 1));
+  return Math.exp(binomialLogCdf(k, n, p));
 }
 
 /** P(X ≥ k) for X ~ Binomial(n, p). */
 export function binomialSf(k: number, n: number, p: number): number {
-  k = Math.ceil(k);
-  if (k <= 0) return 1;
-  if (k > n) return 0;
-  if (p <= 0) return 0;
-  if (p >= 1) return 1;
-  const mean = n * p;
-  if (k >= mean) return Math.min(1, sumTail(k, n, p, 1));
-  return Math.max(0, 1 - sumTail(k - 1, n, p, -1));
+  return Math.exp(binomialLogSf(k, n, p));
 }
 
 /**

@@ -46,7 +46,12 @@ export function wilsonInterval(
     const denom = 1 + z2 / n;
     const centre = (p + z2 / (2 * n)) / denom;
     const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-    return { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half), level };
+    // At x = 0 (x = n) the bound is 0 (1) exactly; the formula leaves a rounding residue of ~1e-17.
+    return {
+      lower: successes === 0 ? 0 : Math.max(0, centre - half),
+      upper: successes === n ? 1 : Math.min(1, centre + half),
+      level,
+    };
   }
   const q = 1 - p;
   const denom = 2 * (n + z2);
@@ -72,11 +77,21 @@ export function clopperPearsonInterval(
   const tail = alternative === 'two-sided' ? (1 - level) / 2 : 1 - level;
   const x = successes;
   const n = trials;
-  // lower: P(X ≥ x | p) = tail; upper: P(X ≤ x | p) = tail.
-  const lower =
-    alternative === 'less' || x === 0 ? 0 : findRoot((p) => binomialSf(x, n, p) - tail, 0, 1, 1e-16);
-  const upper =
-    alternative === 'greater' || x === n ? 1 : findRoot((p) => binomialCdf(x, n, p) - tail, 0, 1, 1e-16);
+  // lower: P(X ≥ x | p) = tail; upper: P(X ≤ x | p) = tail. At the extremes these have closed
+  // forms, used because bounds like 2.5e-9 (x = 1, n = 10^7) need relative, not absolute, accuracy;
+  // elsewhere Brent's method runs to full relative precision (tolerance 0).
+  const lowerBound = (): number => {
+    if (x === n) return Math.exp(Math.log(tail) / n);
+    if (x === 1) return -Math.expm1(Math.log1p(-tail) / n);
+    return findRoot((p) => binomialSf(x, n, p) - tail, 0, 1, 0);
+  };
+  const upperBound = (): number => {
+    if (x === 0) return -Math.expm1(Math.log(tail) / n);
+    if (x === n - 1) return Math.exp(Math.log1p(-tail) / n);
+    return findRoot((p) => binomialCdf(x, n, p) - tail, 0, 1, 0);
+  };
+  const lower = alternative === 'less' || x === 0 ? 0 : lowerBound();
+  const upper = alternative === 'greater' || x === n ? 1 : upperBound();
   return { lower, upper, level };
 }
 

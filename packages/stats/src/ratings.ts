@@ -8,7 +8,7 @@
  * (the arguer wins when the judge accepts its answer).
  *
  * Bradley-Terry is fitted on the aggregated win matrix, so it does not depend on the order of
- * the matches (unlike Elo). A weak prior — each player plays `priorGames` virtual games against
+ * the matches; sequential Elo (eloRatings), which does, is reported beside it. A weak prior — each player plays `priorGames` virtual games against
  * an anchor of strength 1, winning half — keeps ratings finite for unbeaten or winless players
  * and fixes the scale. Fitting uses Hunter's (2004) MM iterations, which increase the posterior
  * at every step; standard errors come from the inverse observed information (log scale).
@@ -55,6 +55,8 @@ export class MatchTable {
   readonly players: string[] = [];
   readonly wins: number[] = [];
   readonly games: number[] = [];
+  /** Single games in the order added (for Elo, which depends on the order). */
+  readonly sequence: { a: number[]; b: number[]; aWon: number[] } = { a: [], b: [], aWon: [] };
   private readonly index = new Map<string, number>();
   private readonly pairs = new Map<number, number>();
 
@@ -79,6 +81,11 @@ export class MatchTable {
   /** As add(), with ids from id(). */
   addById(a: number, b: number, player1Wins: number, count = 1): void {
     if (a === b || count === 0) return;
+    if (count === 1) {
+      this.sequence.a.push(a);
+      this.sequence.b.push(b);
+      this.sequence.aWon.push(player1Wins);
+    }
     this.wins[a]! += player1Wins;
     this.wins[b]! += count - player1Wins;
     this.games[a]! += count;
@@ -210,11 +217,49 @@ function fitTable(table: MatchTable, options: BradleyTerryOptions): BradleyTerry
   return { ratings, iterations, converged };
 }
 
+export interface EloOptions {
+  /** Points at stake per game. Default 32. */
+  k?: number;
+  /** Every player's first rating. Default 1500. */
+  initial?: number;
+}
+
+/**
+ * Classic Elo, game by game in the order played: the winner takes k·(1 − expected) points from the
+ * loser, expected = 1 / (1 + 10^((r_other − r_self)/400)). Unlike Bradley-Terry it depends on the
+ * order (recent games weigh more), which is why reports show it beside, not instead of, Bradley-Terry.
+ */
+export function eloRatings(
+  matches: readonly Match[] | MatchTable,
+  options: EloOptions = {},
+): Map<string, number> {
+  let table: MatchTable;
+  if (matches instanceof MatchTable) table = matches;
+  else {
+    table = new MatchTable();
+    for (const m of matches) table.add(m.player1, m.player2, m.player1Won ? 1 : 0);
+  }
+  const k = options.k ?? 32;
+  const rating = new Float64Array(table.players.length).fill(options.initial ?? 1500);
+  const { a, b, aWon } = table.sequence;
+  for (let i = 0; i < a.length; i++) {
+    const ra = rating[a[i]!]!;
+    const rb = rating[b[i]!]!;
+    const expected = 1 / (1 + 10 ** ((rb - ra) / 400));
+    const delta = k * (aWon[i]! - expected);
+    rating[a[i]!] = ra + delta;
+    rating[b[i]!] = rb - delta;
+  }
+  return new Map(table.players.map((p, i) => [p, rating[i]!]));
+}
+
 export type ArguerRole = 'honest' | 'dishonest' | 'baseline';
 
 export interface ArguerRating extends PlayerRating {
   arguerId: string;
   role: ArguerRole;
+  /** Sequential Elo (k = 32, start 1500) over the judgments in row order. */
+  sequentialElo: number;
 }
 
 const SEP = '\u0000';
@@ -264,16 +309,18 @@ export function arguerMatchTable(rows: readonly JudgmentRow[]): MatchTable {
   return table;
 }
 
-/** Honest and dishonest Bradley-Terry ratings per arguer (plus per-protocol baselines). */
+/** Honest and dishonest Bradley-Terry and Elo ratings per arguer (plus per-protocol baselines). */
 export function arguerRatings(
   rows: readonly JudgmentRow[],
   options: BradleyTerryOptions = {},
 ): ArguerRating[] {
-  const fit = fitBradleyTerry(arguerMatchTable(rows), options);
+  const table = arguerMatchTable(rows);
+  const fit = fitBradleyTerry(table, options);
+  const elo = eloRatings(table);
   return fit.ratings
     .map((r) => {
       const [arguerId, role] = r.player.split(SEP) as [string, ArguerRole];
-      return { ...r, player: `${arguerId} (${role})`, arguerId, role };
+      return { ...r, player: `${arguerId} (${role})`, arguerId, role, sequentialElo: elo.get(r.player)! };
     })
     .sort((a, b) => b.elo - a.elo || a.player.localeCompare(b.player));
 }

@@ -2,8 +2,9 @@
  * One self-contained HTML page for an AnalysisReport: inline CSS, inline SVG charts, no scripts,
  * no fonts or images fetched from anywhere.
  */
-import { type AnalysisReport, type ArmSummary, type BootstrapSummary, verdictGroups } from './analysis.ts';
-import { fixed, formatP, pct, pctInterval } from './format.ts';
+import type { AnalysisReport, ArmSummary } from './analysis.ts';
+import { pct } from './format.ts';
+import { reportTables } from './report-tables.ts';
 import {
   barChart,
   DISHONEST_COLOUR,
@@ -14,6 +15,7 @@ import {
   NEUTRAL_COLOUR,
   PALETTE,
 } from './svg-charts.ts';
+import { verdictGroups } from './verdicts.ts';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -42,7 +44,7 @@ tbody tr:hover { background: #f7fbff; }
 .small { color: #666; font-size: 13px; }
 `;
 
-function table(headers: string[], rows: string[][], textColumns: number[] = [0]): string {
+function table(headers: string[], rows: string[][], textColumns: readonly number[] = [0]): string {
   const head = `<tr>${headers.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`;
   const body = rows
     .map(
@@ -53,46 +55,8 @@ function table(headers: string[], rows: string[][], textColumns: number[] = [0])
   return `<div class="scroll"><table><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
 }
 
-function boot(b: BootstrapSummary[], kind: string): string {
-  const x = b.find((v) => v.cluster === kind);
-  return x ? pctInterval(x.interval) : '–';
-}
-
 function figure(svg: string, caption: string): string {
   return `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
-}
-
-/** Column headers matching `armRows`. */
-function armHeaders(first: string, lv: number, kinds: readonly string[]): string[] {
-  return [
-    first,
-    'Protocol',
-    'n',
-    'Wins',
-    'Rate %',
-    `Wilson ${lv}%`,
-    `Exact ${lv}%`,
-    'Binomial p (>50%)',
-    ...kinds.map((k) => `${k}-bootstrap ${lv}%`),
-    'Judge-robust p',
-    'GLMM p',
-  ];
-}
-
-function armRows(arms: ArmSummary[], kinds: string[]): string[][] {
-  return arms.map((s) => [
-    s.label,
-    s.protocol,
-    String(s.n),
-    String(s.wins),
-    pct(s.rate),
-    pctInterval(s.wilson),
-    pctInterval(s.clopperPearson),
-    formatP(s.binomialPValue),
-    ...kinds.map((k) => boot(s.bootstrap, k)),
-    formatP(s.clusterRobust?.pValueGreater ?? null),
-    formatP(s.glmm?.pValueGreater ?? null),
-  ]);
 }
 
 /** Render the report as one self-contained HTML document. */
@@ -102,14 +66,16 @@ export function renderReportHtml(
 ): string {
   const title = options.title ?? 'Oversight experiment report';
   const lv = Math.round(report.options.level * 100);
-  const kinds = report.options.bootstrapClusters;
   const colour = (i: number) => PALETTE[i % PALETTE.length]!;
   const arms = report.arms.filter((a) => a.n > 0);
   const t = report.totals;
   const parts: string[] = [];
   parts.push(`<h1>${escapeXml(title)}</h1>`);
   parts.push(
-    `<p class="meta">${t.judgments.toLocaleString('en-US')} judgments · ${t.arms} arms · ${t.judges.toLocaleString('en-US')} judges · ${t.questions.toLocaleString('en-US')} questions · ${t.stories.toLocaleString('en-US')} stories. Intervals are ${lv}%; cluster bootstrap with ${report.options.bootstrapResamples.toLocaleString('en-US')} resamples (seed ${report.options.seed}).</p>`,
+    `<p class="meta">${t.judgments.toLocaleString('en-US')} judgments · ${t.arms} arms · ${t.judges.toLocaleString('en-US')} judges · ${t.questions.toLocaleString('en-US')} questions · ${t.stories.toLocaleString('en-US')} stories. Intervals are ${lv}%; cluster bootstrap with at least ${report.options.bootstrapResamples.toLocaleString('en-US')} resamples, more until each interval end's Monte Carlo error is at most ${(report.options.bootstrapMcse * 100).toFixed(2)} points (seed ${report.options.seed}).</p>`,
+  );
+  parts.push(
+    `<p class="${report.participants.anySimulated ? 'notes' : 'meta'}">${escapeXml(report.participants.headline)}</p>`,
   );
   parts.push('<h2>Verdicts</h2>');
   const groups = verdictGroups(report);
@@ -118,7 +84,7 @@ export function renderReportHtml(
       ? ''
       : `<h3>${escapeXml(heading)}</h3><ul>${items.map((v) => `<li>${escapeXml(v)}</li>`).join('')}</ul>`;
   parts.push(
-    `<div class="verdicts">${verdictBlock('Does the correct answer win?', groups.arms)}${verdictBlock('By induction of misalignment', groups.induction)}${verdictBlock('Honest vs dishonest arguers', groups.honesty)}${verdictBlock('Which protocol is better?', groups.comparisons)}</div>`,
+    `<div class="verdicts">${verdictBlock('Does the correct answer win?', groups.arms)}${verdictBlock('By induction of misalignment', groups.induction)}${verdictBlock('Honest vs dishonest arguers', groups.honesty)}${verdictBlock('Sandwiching: does assistance help more than it misleads?', groups.sandwiching)}${verdictBlock('Which protocol is better?', groups.comparisons)}</div>`,
   );
   if (report.notes.length > 0) parts.push(`<p class="notes">${report.notes.map(escapeXml).join('<br>')}</p>`);
 
@@ -201,10 +167,7 @@ export function renderReportHtml(
           name: a.label,
           color: colour(i),
           points: a.calibration.bins
-            .filter(
-              (b) =>
-                b.count > 0 && b.meanPredicted !== null && b.observedFrequency !== null && b.lower >= 0.5,
-            )
+            .filter((b) => b.count > 0 && b.meanPredicted !== null && b.observedFrequency !== null)
             .map((b) => ({
               x: b.meanPredicted!,
               y: b.observedFrequency!,
@@ -212,7 +175,7 @@ export function renderReportHtml(
               tooltip: `${a.label}: stated ${pct(b.meanPredicted)}%, right ${pct(b.observedFrequency)}% (${b.count} forecasts)`,
             })),
         })),
-        xLabel: 'Probability on the chosen answer (bin mean)',
+        xLabel: 'Confidence in the favoured answer (bin mean)',
         yLabel: 'Share of judgments correct',
         xDomain: [0.5, 1],
         yDomain: [0, 1],
@@ -220,7 +183,7 @@ export function renderReportHtml(
         yFormat: (v) => `${Math.round(v * 100)}%`,
         diagonal: true,
       }),
-      `Confidence in the chosen answer against accuracy (the upper half of the symmetric two-answer diagram; ${report.options.calibrationBins} equal-width bins over 0–100%). Marker area ∝ judgments in the bin; points below the diagonal mean overconfidence.`,
+      `Confidence max(p, 1 − p) against accuracy, ${report.options.calibrationBins} equal-width confidence bins over 0–100% (a judgment at exactly 50% counts as half right). Marker area ∝ judgments in the bin; points below the diagonal mean overconfidence.`,
     ),
   );
   const beliefLow = Math.min(
@@ -260,6 +223,138 @@ export function renderReportHtml(
       `Mean probability the judge put on the correct answer after each of their turns, with ${lv}% intervals; later turns include only judgments that lasted that long (turns shown while n ≥ max(5, 2% of the arm)).`,
     ),
   );
+  const minN = (a: ArmSummary) => Math.max(5, a.n * 0.02);
+  const continuesMax = Math.max(
+    1,
+    ...arms.flatMap((a) => a.byContinues.filter((p) => p.n >= minN(a)).map((p) => p.continues)),
+  );
+  if (arms.some((a) => a.byContinues.some((p) => p.n >= minN(a)))) {
+    charts.push(
+      figure(
+        lineChart({
+          title: 'Accuracy by rounds continued before the verdict',
+          series: arms.map((a, i) => ({
+            name: a.label,
+            color: colour(i),
+            points: a.byContinues
+              .filter((p) => p.n >= minN(a))
+              .map((p) => ({
+                x: p.continues,
+                y: p.accuracy,
+                lower: p.wilson.lower ?? p.accuracy,
+                upper: p.wilson.upper ?? p.accuracy,
+                size: p.n,
+                tooltip: `${a.label}, ${p.continues} continues: ${pct(p.accuracy)}% correct (n = ${p.n}), mean reward ${p.meanReward.toFixed(2)}`,
+              })),
+          })),
+          xLabel: 'Rounds the judge chose to continue',
+          yLabel: 'Share of judgments correct',
+          xDomain: [0, Math.max(1, continuesMax)],
+          yDomain: [0, 1],
+          xTicks: Array.from({ length: continuesMax + 1 }, (_, k) => k),
+          yFormat: (v) => `${Math.round(v * 100)}%`,
+          referenceLine: { value: 0.5, label: 'chance' },
+          markers: true,
+        }),
+        `Accuracy of judgments grouped by how many rounds the judge continued before deciding, with ${lv}% Wilson bands (groups with n ≥ max(5, 2% of the arm)); the tables give the mean judge reward per group. Longer debates are not a random sample: judges continue when unsure.`,
+      ),
+    );
+  }
+  const infoTurns = Math.max(
+    1,
+    ...arms.map((a) => a.information.perTurn.filter((p) => p.n >= minN(a)).length),
+  );
+  const infoPoints = arms.flatMap((a) => a.information.perTurn.filter((p) => p.n >= minN(a)));
+  if (infoPoints.length > 0) {
+    const lo = Math.min(0, ...infoPoints.map((p) => p.lower));
+    const hi = Math.max(0.5, ...infoPoints.map((p) => p.upper));
+    charts.push(
+      figure(
+        lineChart({
+          title: 'Information gained per judge turn',
+          series: arms.map((a, i) => ({
+            name: a.label,
+            color: colour(i),
+            points: a.information.perTurn
+              .filter((p) => p.n >= minN(a))
+              .map((p) => ({
+                x: p.turn,
+                y: p.meanBits,
+                lower: p.lower,
+                upper: p.upper,
+                tooltip: `${a.label}, turn ${p.turn}: ${p.meanBits.toFixed(3)} bits (n = ${p.n})`,
+              })),
+          })),
+          xLabel: 'Judge turn',
+          yLabel: 'Mean bits gained about the correct answer',
+          xDomain: [1, Math.max(2, infoTurns)],
+          yDomain: [Math.floor(lo * 4) / 4, Math.ceil(hi * 4) / 4],
+          xTicks: Array.from({ length: Math.max(2, infoTurns) }, (_, k) => k + 1),
+          yFormat: (v) => v.toFixed(2),
+          referenceLine: { value: 0, label: 'no information' },
+        }),
+        `Mean of log2 p_t(correct) − log2 p_(t−1)(correct) per judge turn, from 50/50 before the first turn (probabilities floored at 1%), with ${lv}% intervals. Positive: the judge moved towards the truth.`,
+      ),
+    );
+  }
+  if (report.sandwiching.length > 0) {
+    charts.push(
+      figure(
+        barChart({
+          title: 'Sandwiching: help from an honest assistant vs harm from a misleading one',
+          categories: report.sandwiching.map((m) => `${m.arm} (vs ${m.baselineArm ?? 'chance'})`),
+          series: [
+            {
+              name: 'Rise in accuracy, honest assistant',
+              color: HONEST_COLOUR,
+              values: report.sandwiching.map((m) => m.riseHonest),
+              lower: report.sandwiching.map((m) => m.riseHonestInterval.lower),
+              upper: report.sandwiching.map((m) => m.riseHonestInterval.upper),
+            },
+            {
+              name: 'Rise in wrong answers, misleading assistant',
+              color: DISHONEST_COLOUR,
+              values: report.sandwiching.map((m) => m.riseWrong),
+              lower: report.sandwiching.map((m) => m.riseWrongInterval.lower),
+              upper: report.sandwiching.map((m) => m.riseWrongInterval.upper),
+            },
+            {
+              name: 'Measure (help − harm)',
+              color: NEUTRAL_COLOUR,
+              values: report.sandwiching.map((m) => m.measure),
+              lower: report.sandwiching.map(
+                (m) => m.measureBootstrap?.interval.lower ?? m.measureInterval.lower,
+              ),
+              upper: report.sandwiching.map(
+                (m) => m.measureBootstrap?.interval.upper ?? m.measureInterval.upper,
+              ),
+            },
+          ],
+          yLabel: 'Change against people alone (points)',
+          yDomain: [
+            Math.min(
+              0,
+              ...report.sandwiching.flatMap((m) => [
+                m.riseWrongInterval.lower ?? 0,
+                m.measureInterval.lower ?? 0,
+              ]),
+            ) - 0.05,
+            Math.max(
+              0.2,
+              ...report.sandwiching.flatMap((m) => [
+                m.riseHonestInterval.upper ?? 0,
+                m.measureInterval.upper ?? 0,
+              ]),
+            ) + 0.05,
+          ],
+          yFormat: (v) => `${Math.round(v * 100)}`,
+          referenceLine: { value: 0, label: 'no change' },
+          valueFormat: (v) => pct(v),
+        }),
+        `Blue: accuracy with an honest assistant minus accuracy alone; orange: wrong answers with a misleading assistant minus wrong answers alone; grey: their difference, the sandwiching measure (judge-clustered bootstrap interval). ${lv}% intervals. A good assistance strategy has a tall blue bar, a short orange one and a grey bar above zero.`,
+      ),
+    );
+  }
   if (report.ratings.length > 0) {
     const maxRows = options.maxRatingRows ?? 30;
     const byArguer = new Map<
@@ -317,131 +412,14 @@ export function renderReportHtml(
   parts.push('<h2>Charts</h2>');
   parts.push(`<div class="grid">${charts.join('')}</div>`);
 
-  // tables
-  parts.push('<h2>Win rate by arm</h2>');
-  parts.push(table(armHeaders('Arm', lv, kinds), armRows(report.arms, kinds), [0, 1]));
-  parts.push(
-    '<p class="small">p-values per arm are one-sided (win rate above 50%). GLMM: logit win rate of a typical judge from a judge random-intercept model.</p>',
-  );
-  if (report.byInduction.length > 0) {
-    parts.push('<h2>By induction of misalignment</h2>');
-    parts.push(table(armHeaders('Group', lv, kinds), armRows(report.byInduction, kinds), [0, 1]));
-  }
-  if (report.honesty.length > 0) {
-    parts.push('<h2>Honest vs dishonest arguer</h2>');
-    parts.push(
-      table(
-        [
-          'Arm',
-          'Accuracy honest %',
-          'Accuracy dishonest %',
-          'Accept honest %',
-          'n',
-          'Accept dishonest %',
-          'n',
-          'Gap (pts)',
-          `Newcombe ${lv}%`,
-          'z',
-          'p',
-          `Judge-bootstrap ${lv}%`,
-          'Judge-robust p',
-        ],
-        report.honesty.map((h) => [
-          h.arm,
-          pct(h.honest.accuracy),
-          pct(h.dishonest.accuracy),
-          pct(h.honest.acceptance),
-          String(h.honest.n),
-          pct(h.dishonest.acceptance),
-          String(h.dishonest.n),
-          pct(h.gap.estimate),
-          pctInterval(h.gap.newcombe),
-          fixed(h.gap.z),
-          formatP(h.gap.pValue),
-          h.gap.bootstrap ? pctInterval(h.gap.bootstrap.interval) : '–',
-          formatP(h.gap.clusterRobustPValue),
-        ]),
-      ),
-    );
-  }
-  if (report.comparisons.length > 0) {
-    parts.push('<h2>Comparisons between arms</h2>');
-    parts.push(
-      table(
-        [
-          'First − second',
-          'Rates %',
-          'Diff (pts)',
-          `Newcombe ${lv}%`,
-          'z',
-          'p',
-          'p (Yates)',
-          'Fisher p',
-          ...kinds.map((k) => `${k}-bootstrap ${lv}%`),
-          'Judge-robust p',
-          'GLMM p',
-          'Holm p (z)',
-          'Holm p (GLMM)',
-        ],
-        report.comparisons.map((c) => [
-          `${c.arm1} − ${c.arm2}`,
-          `${pct(c.rate1)} vs ${pct(c.rate2)}`,
-          pct(c.difference),
-          pctInterval(c.newcombe),
-          fixed(c.propTest.z),
-          formatP(c.propTest.pValue),
-          formatP(c.propTestCorrected.pValue),
-          formatP(c.fisher.pValue),
-          ...kinds.map((k) => boot(c.bootstrap, k)),
-          formatP(c.clusterRobust.pValue),
-          formatP(c.glmm?.pValue ?? null),
-          formatP(c.holm.propTest),
-          formatP(c.holm.glmm),
-        ]),
-      ),
-    );
-    parts.push(
-      '<p class="small">z-test: R prop.test(correct = FALSE); Yates: with continuity correction; Holm adjusts across all arm comparisons.</p>',
-    );
-  }
-  parts.push('<h2>Calibration, reward and rounds</h2>');
-  parts.push(
-    table(
-      ['Arm', 'Brier', `ECE (${report.options.calibrationBins} bins)`, 'Mean judge reward', 'Mean continues'],
-      report.arms.map((s) => [
-        s.label,
-        fixed(s.calibration.brier, 3),
-        fixed(s.calibration.ece, 3),
-        fixed(s.meanReward, 3),
-        fixed(s.meanRounds, 2),
-      ]),
-    ),
-  );
-  if (report.glmm) {
-    parts.push(
-      `<p class="small">Judge GLMM <code>${escapeXml(report.glmm.formula)}</code>: judge SD ${fixed(report.glmm.randomInterceptSd, 3)} on the logit scale, ${report.glmm.clusters} judges, ${report.glmm.quadraturePoints}-point adaptive Gauss-Hermite quadrature${report.glmm.singular ? ' (singular fit)' : ''}${report.glmm.converged ? '' : ' — did not converge'}.</p>`,
-    );
-  }
-  if (report.ratings.length > 0) {
-    parts.push('<h2>Arguer ratings</h2>');
-    parts.push(
-      table(
-        ['Arguer', 'Role', 'Elo', '± SE', 'Games', 'Wins'],
-        report.ratings
-          .slice(0, 60)
-          .map((r) => [
-            r.arguerId,
-            r.role,
-            fixed(r.elo, 0),
-            fixed(r.eloStandardError, 0),
-            String(r.games),
-            String(r.wins),
-          ]),
-        [0, 1],
-      ),
-    );
-    if (report.ratings.length > 60)
-      parts.push(`<p class="small">Top 60 of ${report.ratings.length} ratings; the JSON report has all.</p>`);
+  // tables: the same ones the text report prints (report-tables.ts), with every column
+  for (const t of reportTables(
+    report,
+    options.maxRatingRows !== undefined ? { maxRatings: options.maxRatingRows } : {},
+  )) {
+    parts.push(`<h2>${escapeXml(t.title)}</h2>`);
+    parts.push(table(t.headers, t.rows, t.textColumns));
+    if (t.note) parts.push(`<p class="small">${escapeXml(t.note)}</p>`);
   }
   parts.push(`<p class="small">Generated by ${escapeXml(report.generator)}.</p>`);
   return `<!doctype html>

@@ -10,7 +10,7 @@ import {
   simulatePower,
 } from '../src/power.ts';
 import { binomialTest } from '../src/proportions.ts';
-import { arguerRatings, fitBradleyTerry, type Match } from '../src/ratings.ts';
+import { arguerRatings, eloRatings, fitBradleyTerry, type Match } from '../src/ratings.ts';
 import { close, loadFixture } from './fixtures.ts';
 
 interface Scipy {
@@ -45,14 +45,15 @@ describe('calibration', () => {
     });
   });
 
-  it('judge calibration is symmetric and equals confidence-based ECE', () => {
-    const probs = [0.91, 0.82, 0.33, 0.95, 0.63, 0.15, 0.99, 0.74];
+  it('judge calibration bins by confidence, counting p = 0.5 as half right', () => {
+    const probs = [0.91, 0.82, 0.33, 0.95, 0.63, 0.15, 0.99, 0.74, 0.5];
     const res = judgeCalibration(probs);
-    expect(res.n).toBe(8);
-    expect(res.brier).toBeCloseTo(probs.reduce((a, p) => a + (1 - p) ** 2, 0) / 8, 12);
-    for (let b = 0; b < 10; b++) expect(res.bins[b]!.count).toBe(res.bins[9 - b]!.count);
+    expect(res.n).toBe(9);
+    expect(res.brier).toBeCloseTo(probs.reduce((a, p) => a + (1 - p) ** 2, 0) / 9, 12);
+    // 10 bins over [0, 1]: confidences are ≥ 0.5, so the lower five bins stay empty
+    expect(res.bins.slice(0, 5).every((b) => b.count === 0)).toBe(true);
     const conf = probs.map((p) => Math.max(p, 1 - p));
-    const ok = probs.map((p) => p > 0.5);
+    const ok = probs.map((p) => (p === 0.5 ? 0.5 : p > 0.5 ? 1 : 0));
     expect(res.ece).toBeCloseTo(calibration(conf, ok).ece, 12);
   });
 });
@@ -175,5 +176,29 @@ describe('intraclass correlation', () => {
     const msb = ((3 - 2) ** 2 / 4 + (1 - 2) ** 2 / 4) / 1;
     const msw = (3 - 9 / 4 + (1 - 1 / 4)) / 6;
     expect(ex.icc).toBeCloseTo((msb - msw) / (msb + 3 * msw), 12);
+  });
+});
+
+describe('Elo', () => {
+  const inputs11 = loadFixture<{ elo: { k: number; initial: number; matches: Match[] } }>('inputs.json');
+  const rElo = loadFixture<{ elo: Record<string, number> }>('r.json').elo;
+  it('matches an independent R loop, match by match', () => {
+    const { k, initial, matches } = inputs11.elo;
+    const ratings = eloRatings(matches, { k, initial });
+    expect(ratings.size).toBe(Object.keys(rElo).length);
+    for (const [player, expected] of Object.entries(rElo))
+      expect(ratings.get(player)!).toBeCloseTo(expected, 9);
+  });
+  it('depends on the order of the matches, unlike Bradley-Terry', () => {
+    const { matches } = inputs11.elo;
+    const reversed = eloRatings([...matches].reverse());
+    const forward = eloRatings(matches);
+    expect([...forward.values()].some((v, i) => Math.abs(v - [...reversed.values()][i]!) > 1)).toBe(true);
+  });
+  it('is reported beside Bradley-Terry for every arguer role', () => {
+    const ratings = arguerRatings(nyu);
+    expect(ratings.every((x) => Number.isFinite(x.sequentialElo))).toBe(true);
+    // a zero-sum update: the mean Elo of all players stays at the start value
+    expect(ratings.reduce((a, x) => a + x.sequentialElo, 0) / ratings.length).toBeCloseTo(1500, 9);
   });
 });

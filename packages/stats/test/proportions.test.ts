@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   binomialCdf,
+  binomialLogCdf,
+  binomialLogSf,
   binomialPmf,
   binomialSf,
   hypergeometricLogPmf,
@@ -152,5 +154,48 @@ describe('two proportions', () => {
       });
     });
     expect(holmAdjust([0.01, Number.NaN, 0.04])).toEqual([0.02, Number.NaN, 0.04]);
+  });
+});
+
+describe('accuracy at the extremes', () => {
+  const r11 = loadFixture<{
+    binomialTails: {
+      k: number;
+      n: number;
+      p: number;
+      logCdf: number;
+      logSf: number;
+      cdf: number;
+      sf: number;
+    }[];
+    clopperPearsonExtremes: { x: number; n: number; ci: [number, number] }[];
+  }>('r.json');
+  it('binomial tails far below 1e-300 keep their precision on the log scale (R pbinom log.p)', () => {
+    for (const t of r11.binomialTails) {
+      expect(Math.abs(binomialLogCdf(t.k, t.n, t.p) - t.logCdf)).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, Math.abs(t.logCdf)),
+      );
+      expect(Math.abs(binomialLogSf(t.k, t.n, t.p) - t.logSf)).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, Math.abs(t.logSf)),
+      );
+      // plain values: as exact as a double can hold them (denormals have fewer bits)
+      if (t.cdf > 1e-300) expect(binomialCdf(t.k, t.n, t.p) / t.cdf).toBeCloseTo(1, 12);
+    }
+    // a tail in the denormal range still matches R to the digits R prints
+    const deep = r11.binomialTails.find((t) => t.cdf > 0 && t.cdf < 1e-307)!;
+    expect(binomialCdf(deep.k, deep.n, deep.p) / deep.cdf).toBeCloseTo(1, 5);
+  });
+  it('Clopper-Pearson keeps full relative accuracy at x = 1 for n up to 10^8 (R binom.test)', () => {
+    for (const e of r11.clopperPearsonExtremes) {
+      const ci = clopperPearsonInterval(e.x, e.n);
+      expect(e.ci[0] === 0 ? ci.lower : Math.abs(ci.lower / e.ci[0] - 1)).toBeLessThan(1e-9);
+      expect(Math.abs(ci.upper / e.ci[1] - 1)).toBeLessThan(1e-9);
+    }
+  });
+  it('Wilson bounds are exactly 0 at x = 0 and exactly 1 at x = n', () => {
+    for (const n of [1, 7, 154, 1e6]) {
+      expect(wilsonInterval(0, n).lower).toBe(0);
+      expect(wilsonInterval(n, n).upper).toBe(1);
+    }
   });
 });

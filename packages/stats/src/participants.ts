@@ -1,0 +1,75 @@
+/**
+ * Which participants were simulated, models (which) or people — per arm and for the whole report,
+ * from the kinds the rows carry (an export or `oversight analyze` fills them from the database).
+ * Rows without kinds are counted as "not recorded", so a CSV from elsewhere still analyses.
+ */
+import type { JudgmentRow } from './judgment.ts';
+
+export interface ParticipantCounts {
+  /** Judgments per label: "simulated", "person", "model gpt-4o", "not recorded", or another kind. */
+  judges: Record<string, number>;
+  arguers: Record<string, number>;
+}
+
+export interface ParticipantSummary extends ParticipantCounts {
+  /** Plain words, e.g. "judges: simulated; debaters: model gpt-4o". */
+  description: string;
+  anySimulated: boolean;
+}
+
+const NOT_RECORDED = 'not recorded';
+
+/** The label of one participant: its kind, with the model for models. */
+export function participantLabel(kind: string | null | undefined, model: string | null | undefined): string {
+  if (kind === undefined || kind === null || kind === '') return NOT_RECORDED;
+  return kind === 'model' && model ? `model ${model}` : kind;
+}
+
+function describe(counts: Record<string, number>): string {
+  const labels = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  if (labels.length === 0) return 'none';
+  if (labels.length === 1) return labels[0]![0];
+  return labels.map(([label, n]) => `${label} (${n})`).join(', ');
+}
+
+/** Counts the kinds of judges and arguers over the judgments `idx` of `rows`. */
+export function summariseParticipants(
+  rows: readonly JudgmentRow[],
+  idx: ArrayLike<number>,
+  arguerNoun: string,
+): ParticipantSummary {
+  const judges: Record<string, number> = {};
+  const arguers: Record<string, number> = {};
+  const add = (m: Record<string, number>, label: string) => {
+    m[label] = (m[label] ?? 0) + 1;
+  };
+  for (let k = 0; k < idx.length; k++) {
+    const r = rows[idx[k]!]!;
+    add(judges, participantLabel(r.judgeKind, r.judgeModel));
+    if (r.honestArguerId !== null) add(arguers, participantLabel(r.honestArguerKind, r.honestArguerModel));
+    if (r.dishonestArguerId !== null)
+      add(arguers, participantLabel(r.dishonestArguerKind, r.dishonestArguerModel));
+  }
+  const parts = [`judges: ${describe(judges)}`];
+  if (Object.keys(arguers).length > 0) parts.push(`${arguerNoun}: ${describe(arguers)}`);
+  return {
+    judges,
+    arguers,
+    description: parts.join('; '),
+    anySimulated: 'simulated' in judges || 'simulated' in arguers,
+  };
+}
+
+/** One line for a report's header: what was simulated where, and who took part in each arm. */
+export function participantsHeadline(
+  arms: readonly { label: string; participants: ParticipantSummary }[],
+): string {
+  const simulated = arms.filter((a) => a.participants.anySimulated);
+  const head =
+    simulated.length === 0
+      ? 'No participant was simulated.'
+      : `SIMULATED participants (models of people, told the truth; not evidence about people) in ${
+          simulated.length === arms.length ? 'every arm' : simulated.map((a) => a.label).join(', ')
+        }.`;
+  return `${head} Participants by arm: ${arms.map((a) => `${a.label} (${a.participants.description})`).join('; ')}.`;
+}

@@ -1,0 +1,355 @@
+/**
+ * The report's tables, built once for both renderers (report-text.ts draws them as aligned text,
+ * report-html.ts as HTML). `compact` keeps the columns a terminal has room for.
+ */
+import type { AnalysisReport, ArmSummary, ModelContrast } from './analysis.ts';
+import type { BootstrapSummary } from './bootstrap-summary.ts';
+import { fixed, formatP, pct, pctInterval } from './format.ts';
+
+export interface ReportTable {
+  id: string;
+  title: string;
+  headers: string[];
+  rows: string[][];
+  /** Columns holding text (left-aligned); the first column always is. */
+  textColumns: number[];
+  note?: string;
+}
+
+/** Monte Carlo error of an interval's ends, in points: "±0.08". */
+function mcseText(b: BootstrapSummary): string {
+  const m = Math.max(b.mcse.lower ?? Number.NaN, b.mcse.upper ?? Number.NaN);
+  return Number.isFinite(m) ? `±${(m * 100).toFixed(2)}` : '';
+}
+
+/** A bootstrap interval with its Monte Carlo error, e.g. "77.7–89.7 ±0.08". */
+export function bootText(b: BootstrapSummary | null | undefined): string {
+  if (!b) return '–';
+  return `${pctInterval(b.interval)} ${mcseText(b)}`.trim();
+}
+
+function boot(list: readonly BootstrapSummary[], kind: string): string {
+  return bootText(list.find((v) => v.cluster === kind));
+}
+
+function modelP(c: ModelContrast | null): string {
+  return c ? formatP(c.pValue) : '–';
+}
+
+function armTable(
+  id: string,
+  title: string,
+  arms: readonly ArmSummary[],
+  report: AnalysisReport,
+  compact: boolean,
+  withModel: boolean,
+): ReportTable {
+  const lv = Math.round(report.options.level * 100);
+  const kinds = report.options.bootstrapClusters;
+  const headers = [
+    id === 'arms' ? 'Arm' : 'Group',
+    'Protocol',
+    'Participants',
+    'n',
+    'Wins',
+    'Rate %',
+    `Wilson ${lv}%`,
+    `Exact ${lv}%`,
+    'p(>50%)',
+    ...kinds.map((k) => `${k}-boot ${lv}% ±MC`),
+    'judge-robust p',
+    ...(withModel ? ['GLMM p'] : []),
+  ];
+  const rows = arms.map((s) => [
+    s.label,
+    s.protocol,
+    s.participants.description,
+    String(s.n),
+    String(s.wins),
+    pct(s.rate),
+    pctInterval(s.wilson),
+    pctInterval(s.clopperPearson),
+    formatP(s.binomialPValue),
+    ...kinds.map((k) => boot(s.bootstrap, k)),
+    formatP(s.clusterRobust?.pValueGreater ?? null),
+    ...(withModel ? [formatP(s.glmm?.pValueGreater ?? null)] : []),
+  ]);
+  const drop = compact ? [headers.indexOf(`Exact ${lv}%`)] : [];
+  return {
+    id,
+    title,
+    headers: headers.filter((_, i) => !drop.includes(i)),
+    rows: rows.map((r) => r.filter((_, i) => !drop.includes(i))),
+    textColumns: [0, 1, 2],
+    note: 'p-values per arm are one-sided (win rate above 50%); ±MC is the Monte Carlo standard error of the bootstrap interval ends, in points. GLMM: logit win rate of a typical judge (model judge-all-arms).',
+  };
+}
+
+/** Every table of the report, in reading order. */
+export function reportTables(
+  report: AnalysisReport,
+  options: { compact?: boolean; maxRatings?: number; maxJudges?: number } = {},
+): ReportTable[] {
+  const compact = options.compact ?? false;
+  const lv = Math.round(report.options.level * 100);
+  const kinds = report.options.bootstrapClusters;
+  const tables: ReportTable[] = [
+    armTable('arms', 'Win rate of the correct answer by arm', report.arms, report, compact, true),
+  ];
+  if (report.byInduction.length > 0)
+    tables.push(
+      armTable('induction', 'By induction of misalignment', report.byInduction, report, compact, false),
+    );
+  if (report.honesty.length > 0)
+    tables.push({
+      id: 'honesty',
+      title: "Acceptance of the arguer's answer: honest vs dishonest",
+      headers: [
+        'Arm',
+        'Accept honest %',
+        'n',
+        'Accept dishonest %',
+        'n',
+        'Gap (pts)',
+        `Newcombe ${lv}%`,
+        'z',
+        'p',
+        `judge-boot ${lv}% ±MC`,
+        'judge-robust p',
+      ],
+      rows: report.honesty.map((h) => [
+        h.arm,
+        pct(h.honest.acceptance),
+        String(h.honest.n),
+        pct(h.dishonest.acceptance),
+        String(h.dishonest.n),
+        pct(h.gap.estimate),
+        pctInterval(h.gap.newcombe),
+        fixed(h.gap.z),
+        formatP(h.gap.pValue),
+        bootText(h.gap.bootstrap),
+        formatP(h.gap.clusterRobustPValue),
+      ]),
+      textColumns: [0],
+      note: 'Accuracy when honest = acceptance; accuracy when dishonest = 100 − acceptance.',
+    });
+  if (report.sandwiching.length > 0)
+    tables.push({
+      id: 'sandwiching',
+      title:
+        'Sandwiching: rise in accuracy with an honest assistant vs rise in wrong answers with a misleading one',
+      headers: [
+        'Arm',
+        'Baseline',
+        'Alone %',
+        'Honest %',
+        'Rise (pts)',
+        `${lv}% CI`,
+        'Wrong, misled %',
+        'Rise in wrong (pts)',
+        `${lv}% CI`,
+        'Measure (pts)',
+        `Wald ${lv}%`,
+        `judge-boot ${lv}% ±MC`,
+      ],
+      rows: report.sandwiching.map((m) => [
+        m.arm,
+        m.baselineArm ?? 'chance',
+        pct(m.accuracyAlone),
+        pct(m.accuracyHonest),
+        pct(m.riseHonest),
+        pctInterval(m.riseHonestInterval),
+        pct(m.wrongWithMisleading),
+        pct(m.riseWrong),
+        pctInterval(m.riseWrongInterval),
+        pct(m.measure),
+        pctInterval(m.measureInterval),
+        bootText(m.measureBootstrap),
+      ]),
+      textColumns: [0, 1],
+      note: 'Measure = rise in accuracy (honest assistant) − rise in wrong answers (misleading assistant), both against people alone; above 0 means assistance helps more than it can mislead.',
+    });
+  if (report.comparisons.length > 0) {
+    const hasCrossed = report.comparisons.some((c) => c.crossedGlmm);
+    tables.push({
+      id: 'comparisons',
+      title: 'Comparisons between arms (difference = first − second, in points)',
+      headers: [
+        'First − second',
+        'Diff',
+        `Newcombe ${lv}%`,
+        'z',
+        'p',
+        'p (Yates)',
+        'Fisher p',
+        ...(compact ? ['judge'] : kinds).map((k) => `${k}-boot ${lv}% ±MC`),
+        'judge-robust p',
+        'GLMM p',
+        ...(hasCrossed ? ['judge+question GLMM p'] : []),
+        'Holm p (z)',
+        ...(compact ? [] : ['Holm p (GLMM)']),
+      ],
+      rows: report.comparisons.map((c) => [
+        `${c.arm1} − ${c.arm2}`,
+        pct(c.difference),
+        pctInterval(c.newcombe),
+        fixed(c.propTest.z),
+        formatP(c.propTest.pValue),
+        formatP(c.propTestCorrected.pValue),
+        formatP(c.fisher.pValue),
+        ...(compact ? ['judge'] : kinds).map((k) => boot(c.bootstrap, k)),
+        formatP(c.clusterRobust.pValue),
+        c.glmm ? `${modelP(c.glmm)} [${c.glmm.model}]` : '–',
+        ...(hasCrossed ? [modelP(c.crossedGlmm)] : []),
+        formatP(c.holm.propTest),
+        ...(compact ? [] : [formatP(c.holm.glmm)]),
+      ]),
+      textColumns: [0],
+      note: 'z-test: R prop.test(correct = FALSE); Yates: with continuity correction; GLMM p names its model (see Models); Holm adjusts across all arm comparisons.',
+    });
+  }
+  if (report.models.length > 0)
+    tables.push({
+      id: 'models',
+      title: 'Models behind the GLMM p-values',
+      headers: ['Model', 'Formula', 'Arms', 'Fit', 'Random-effect SDs (logit)', 'Singular', 'log L'],
+      rows: report.models.map((m) => [
+        m.id,
+        m.formula,
+        m.arms.join(', '),
+        m.method,
+        m.randomEffects.map((r) => `${r.factor} ${fixed(r.sd, 3)} (${r.levels} levels)`).join('; '),
+        m.singular ? 'yes' : 'no',
+        fixed(m.logLik, 2),
+      ]),
+      textColumns: [0, 1, 2, 3, 4, 5],
+    });
+  const maxTurns = compact ? Math.min(6, Math.max(0, ...report.arms.map((s) => s.beliefByTurn.length))) : 0;
+  tables.push({
+    id: 'calibration',
+    title: 'Calibration, reward and information',
+    headers: [
+      'Arm',
+      'Brier',
+      `ECE (${report.options.calibrationBins} bins)`,
+      `ECE judge-boot ${lv}% ±MC`,
+      'Mean reward',
+      'Mean continues',
+      'Bits to verdict',
+      ...Array.from({ length: maxTurns }, (_, k) => `P(correct) t${k + 1}`),
+    ],
+    rows: report.arms.map((s) => [
+      s.label,
+      fixed(s.calibration.brier, 3),
+      fixed(s.calibration.ece, 3),
+      s.calibration.eceBootstrap
+        ? `${fixed(s.calibration.eceBootstrap.interval.lower, 3)}–${fixed(s.calibration.eceBootstrap.interval.upper, 3)} ±${fixed(Math.max(s.calibration.eceBootstrap.mcse.lower ?? 0, s.calibration.eceBootstrap.mcse.upper ?? 0), 3)}`
+        : '–',
+      fixed(s.meanReward, 3),
+      fixed(s.meanRounds, 2),
+      s.information.total ? fixed(s.information.total.meanBits, 2) : '–',
+      ...Array.from({ length: maxTurns }, (_, k) => fixed(s.beliefByTurn[k]?.mean ?? null, 3)),
+    ]),
+    textColumns: [0],
+    note: `ECE bins each judgment by its confidence max(p, 1 − p) into ${report.options.calibrationBins} equal-width bins of [0, 1] (edges with a 1e-9 tolerance); accuracy is 1 if the favoured answer was correct, 0 if not, 0.5 at p = 0.5. Bits to verdict: log2 p(correct) + 1, from 50/50 to the verdict (p floored at 1%).`,
+  });
+  const continuesRows = report.arms.flatMap((s) =>
+    s.byContinues
+      .filter((p) => !compact || p.n >= 5)
+      .map((p) => [
+        s.label,
+        String(p.continues),
+        String(p.n),
+        pct(p.accuracy),
+        pctInterval(p.wilson),
+        fixed(p.meanReward, 3),
+        `${fixed(p.rewardInterval.lower, 3)} to ${fixed(p.rewardInterval.upper, 3)}`,
+      ]),
+  );
+  if (continuesRows.length > 0)
+    tables.push({
+      id: 'continues',
+      title: 'Accuracy and judge reward by rounds continued before the verdict',
+      headers: ['Arm', 'Continues', 'n', 'Accuracy %', `Wilson ${lv}%`, 'Mean reward', `${lv}% CI`],
+      rows: continuesRows,
+      textColumns: [0],
+      ...(compact ? { note: 'Groups with fewer than 5 judgments are in the HTML and JSON reports.' } : {}),
+    });
+  const infoRows = report.arms.flatMap((s) =>
+    s.information.perTurn
+      .filter((p) => !compact || p.n >= 5)
+      .map((p) => [
+        s.label,
+        String(p.turn),
+        String(p.n),
+        fixed(p.meanBits, 3),
+        `${fixed(p.lower, 3)} to ${fixed(p.upper, 3)}`,
+      ]),
+  );
+  if (infoRows.length > 0)
+    tables.push({
+      id: 'information',
+      title: 'Information gained per judge turn (bits about the correct answer)',
+      headers: ['Arm', 'Turn', 'n', 'Mean bits', `${lv}% CI`],
+      rows: infoRows,
+      textColumns: [0],
+      note: 'Bits at turn t: log2 p_t(correct) − log2 p_(t−1)(correct), starting from p_0 = 0.5; turn 1 is the first probability the judge gave. Intervals treat judgments as independent.',
+    });
+  if (report.ratings.length > 0) {
+    const max = options.maxRatings ?? (compact ? 20 : 60);
+    tables.push({
+      id: 'ratings',
+      title: `Arguer ratings (Bradley-Terry on the Elo scale, mean player = 1500; sequential Elo beside it)${report.ratings.length > max ? `; top ${max} of ${report.ratings.length}` : ''}`,
+      headers: ['Arguer', 'Role', 'Bradley-Terry', '± SE', 'Elo (sequential)', 'Games', 'Wins'],
+      rows: report.ratings
+        .slice(0, max)
+        .map((r) => [
+          r.arguerId,
+          r.role,
+          fixed(r.elo, 0),
+          fixed(r.eloStandardError, 0),
+          fixed(r.sequentialElo, 0),
+          String(r.games),
+          String(r.wins),
+        ]),
+      textColumns: [0, 1],
+      note: 'Bradley-Terry is fitted on all judgments at once; Elo updates judgment by judgment (k = 32, from 1500) in trial order, so it weighs later judgments more.',
+    });
+  }
+  if (report.judges.length > 0) {
+    const max = options.maxJudges ?? (compact ? 10 : 100);
+    tables.push({
+      id: 'judges',
+      title: `Judge leaderboard (by mean reward)${report.judges.length > max ? `; top ${max} of ${report.judges.length}` : ''}`,
+      headers: [
+        '#',
+        'Judge',
+        'Kind',
+        'n',
+        'Mean reward',
+        `${lv}% CI`,
+        'Accuracy %',
+        `Wilson ${lv}%`,
+        'Brier',
+        'Overconfidence (pts)',
+      ],
+      rows: report.judges
+        .slice(0, max)
+        .map((j) => [
+          String(j.rank),
+          j.judgeId,
+          j.kind,
+          String(j.n),
+          fixed(j.meanReward, 3),
+          `${fixed(j.rewardInterval.lower, 2)} to ${fixed(j.rewardInterval.upper, 2)}`,
+          pct(j.accuracy),
+          pctInterval(j.accuracyWilson),
+          fixed(j.brier, 3),
+          pct(j.overconfidence),
+        ]),
+      textColumns: [1, 2],
+      note: 'Overconfidence = mean confidence in the favoured answer − share of judgments it was right.',
+    });
+  }
+  return tables;
+}
