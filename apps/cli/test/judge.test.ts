@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir, writeConfig, writeQuestions } from './cli.ts';
 
-/** A person judges at the terminal: the run leaves trials waiting for them; `judge` records their verdicts. */
+/** A person judges at the terminal: the run leaves trials waiting for people; `judge` gives them seats and records their verdicts. */
 describe('oversight judge', () => {
   it('shows the waiting trials and records the verdicts typed at the prompt', () => {
     const dir = tempDir('judge');
@@ -30,8 +30,19 @@ describe('oversight judge', () => {
     expect(judged.stdout).toMatch(/Please type a number from 0 to 100/);
     expect(judged.stdout).toMatch(/Correct answer: [AB]/);
 
+    expect(judged.stdout).toMatch(/You joined people as \w+ \w+ \(people-1\)/);
+    expect(judged.stdout).toMatch(/recorded 4 moves/);
     const status = cli(['status', 'people', '--data-dir', dataDir], { cwd: dir });
-    expect(status.stdout).toMatch(/4 trials: 2 finished, 2 waiting/);
+    expect(status.stdout).toMatch(/4 trials: 4 finished/);
+    expect(status.stdout).toMatch(/people: people-1 \(\w+ \w+, --as ada\)/);
+
+    // bo may join too, but ada has judged every trial; someone not in the pool may not join at all.
+    const bo = cli(['judge', 'people', '--as', 'bo', '--data-dir', dataDir], { cwd: dir });
+    expect(bo.code, bo.stderr).toBe(0);
+    expect(bo.stdout).toMatch(/nothing for you now/);
+    const carol = cli(['judge', 'people', '--as', 'carol', '--data-dir', dataDir], { cwd: dir });
+    expect(carol.code).toBe(2);
+    expect(carol.stderr).toMatch(/"carol" cannot take part in people/);
   });
 
   it('lets a person argue: a human consultant types arguments, a simulated judge decides', () => {
@@ -56,7 +67,7 @@ describe('oversight judge', () => {
     const dataDir = path.join(dir, 'data');
     expect(cli(['run', file, '--data-dir', dataDir], { cwd: dir }).stdout).toMatch(/4 waiting/);
     const speech = `${'too long '.repeat(40)}\n.\nThe story says <quote>the pilot repaired the beacon</quote>.\n.\n`;
-    const argued = cli(['judge', 'human-consultant', '--as', 'consultancy.arguer', '--data-dir', dataDir], {
+    const argued = cli(['judge', 'human-consultant', '--as', 'cy', '--data-dir', dataDir], {
       cwd: dir,
       input: speech.repeat(4),
     });

@@ -1,5 +1,11 @@
 import type { ArguerAssignment, TrialCreated } from './events.ts';
-import { type Arm, type ExperimentConfig, isHumanPool, type JudgePool, type Pool } from './experiment-config.ts';
+import {
+  type Arm,
+  type ExperimentConfig,
+  isHumanPool,
+  type JudgePool,
+  type Pool,
+} from './experiment-config.ts';
 import type { ParticipantRecord, ParticipantSpec } from './participant-spec.ts';
 import { protocolFor } from './protocols.ts';
 import type { Question } from './question.ts';
@@ -45,14 +51,16 @@ function poolJudgeIds(pool: JudgePool): string[] {
 }
 
 export function experimentParticipants(config: ExperimentConfig): ExperimentParticipants {
-  const judges = config.judges.filter((pool) => !isHumanPool(pool)).flatMap((pool) =>
-    poolJudgeIds(pool).map((id) => ({
-      id,
-      pool: pool.name,
-      label: label(pool.participant, id),
-      spec: pool.participant,
-    })),
-  );
+  const judges = config.judges
+    .filter((pool) => !isHumanPool(pool))
+    .flatMap((pool) =>
+      poolJudgeIds(pool).map((id) => ({
+        id,
+        pool: pool.name,
+        label: label(pool.participant, id),
+        spec: pool.participant,
+      })),
+    );
   const seen = new Set<string>();
   for (const judge of judges) {
     if (seen.has(judge.id))
@@ -108,7 +116,9 @@ export function arguerPoolsOf(config: ExperimentConfig, arm: Arm): Pool[] {
 }
 
 /** Every pool people may join, by name: judge pools of people and arguer pools. */
-export function peoplePools(config: ExperimentConfig): Map<string, { pool: Pool; seats: 'judge' | 'arguer' }> {
+export function peoplePools(
+  config: ExperimentConfig,
+): Map<string, { pool: Pool; seats: 'judge' | 'arguer' }> {
   const out = new Map<string, { pool: Pool; seats: 'judge' | 'arguer' }>();
   for (const pool of config.judges) if (isHumanPool(pool)) out.set(pool.name, { pool, seats: 'judge' });
   for (const arm of config.arms)
@@ -171,7 +181,12 @@ export function planTrials(
         const arguers: ArguerAssignment[] = def.arguerRoles.map((role, i) => {
           const answer = single ? (singleHonest ? correctDisplayed : 1 - correctDisplayed) : i;
           const isHonest = answer === correctDisplayed;
-          return { role, participantId: (isHonest ? honest : dishonest)?.id ?? null, answer, honest: isHonest };
+          return {
+            role,
+            participantId: (isHonest ? honest : dishonest)?.id ?? null,
+            answer,
+            honest: isHonest,
+          };
         });
         const trialId = `${experimentId}.${arm.name}.${question.id}.${k}`;
         drafts.push({

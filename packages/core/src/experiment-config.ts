@@ -195,7 +195,9 @@ export const ExperimentConfigSchema = z
           });
       });
       const kinds = new Set(
-        (arm.judgePools ?? [...judgePools.keys()]).map((name) => judgePools.get(name)?.participant.kind === 'human'),
+        (arm.judgePools ?? [...judgePools.keys()]).map(
+          (name) => judgePools.get(name)?.participant.kind === 'human',
+        ),
       );
       if (kinds.size > 1)
         ctx.addIssue({
@@ -220,7 +222,8 @@ export const ExperimentConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['arguers', i, 'participant'],
-          message: 'pools under "arguers" are for people; give a model or simulated arguer as the arm\'s "arguer"',
+          message:
+            'pools under "arguers" are for people; give a model or simulated arguer as the arm\'s "arguer"',
         });
       if (judgePools.has(pool.name))
         ctx.addIssue({
@@ -251,7 +254,11 @@ function checkUnique(pools: readonly Pool[], key: string, ctx: z.RefinementCtx):
   const names = new Set<string>();
   pools.forEach((pool, i) => {
     if (names.has(pool.name))
-      ctx.addIssue({ code: 'custom', path: [key, i, 'name'], message: `pool name "${pool.name}" is used twice` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [key, i, 'name'],
+        message: `pool name "${pool.name}" is used twice`,
+      });
     names.add(pool.name);
   });
 }

@@ -11,6 +11,7 @@ export * from './question.ts';
 export * from './quotes.ts';
 export * from './random.ts';
 export * from './reward.ts';
+export * from './seating.ts';
 export * from './state.ts';
 export * from './validation.ts';
 export * from './views.ts';

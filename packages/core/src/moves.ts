@@ -175,7 +175,8 @@ export function checkClaim(state: TrialState, claim: MoveClaim): MoveRefusal | n
       message: `the ${claim.role} seat in this trial is not yours`,
     };
   const since = state.owedSince[claim.role];
-  if (since === undefined) return { code: 'not-your-turn', message: `it is not your turn (${describeTurn(state)})` };
+  if (since === undefined)
+    return { code: 'not-your-turn', message: `it is not your turn (${describeTurn(state)})` };
   if (since !== claim.position)
     return {
       code: 'stale',

@@ -45,7 +45,8 @@ export function foldEvents(events: readonly TrialEvent[]): TrialState {
   if (first?.type !== 'TrialCreated') throw new EventLogError('a trial log must start with TrialCreated');
   const seats: Partial<Record<Role, string>> = {};
   if (first.judgeId !== null) seats.judge = first.judgeId;
-  for (const arguer of first.arguers) if (arguer.participantId !== null) seats[arguer.role] = arguer.participantId;
+  for (const arguer of first.arguers)
+    if (arguer.participantId !== null) seats[arguer.role] = arguer.participantId;
   const state: TrialState = {
     created: first,
     arguments: [],

@@ -32,8 +32,15 @@ const speech = (role: 'debater-a' | 'debater-b' | 'consultant'): Move => ({
 describe('nothing is coerced', () => {
   it('refuses a final turn that does not end the trial, instead of turning it into a verdict', () => {
     const state = foldEvents([created(rules({ protocol: 'judge-alone' }))]);
-    const result = applyMove(state, { type: 'judgement', probabilities: [0.6, 0.4], end: false }, question.source);
-    expect(result).toEqual({ ok: false, error: expect.stringMatching(/last turn: submit your final verdict/) });
+    const result = applyMove(
+      state,
+      { type: 'judgement', probabilities: [0.6, 0.4], end: false },
+      question.source,
+    );
+    expect(result).toEqual({
+      ok: false,
+      error: expect.stringMatching(/last turn: submit your final verdict/),
+    });
     expect(nextTurn(state)).toMatchObject({ kind: 'judge', final: true });
   });
 
@@ -64,9 +71,9 @@ describe('a move names the turn it answers', () => {
     play(state, speech('consultant'));
     const firstJudgeTurn = judgeView(state, question).position;
     expect(checkClaim(state, { ...judge, position: firstJudgeTurn })).toBeNull();
-    expect(checkClaim(state, { role: 'judge', participantId: 'someone', position: firstJudgeTurn })).toMatchObject(
-      { code: 'not-your-seat' },
-    );
+    expect(
+      checkClaim(state, { role: 'judge', participantId: 'someone', position: firstJudgeTurn }),
+    ).toMatchObject({ code: 'not-your-seat' });
     play(state, { type: 'judgement', probabilities: [0.6, 0.4], comment: 'Where?', end: false });
     play(state, speech('consultant'));
     // A click on the round-1 screen arriving in round 2 is stale, with the new position to show.
@@ -78,9 +85,7 @@ describe('a move names the turn it answers', () => {
   });
 
   it('keeps a debater’s position when the other debater speaks first under simultaneous speeches', () => {
-    const state = foldEvents([
-      created(rules({ protocol: 'debate', speeches: 'simultaneous', rounds: 2 })),
-    ]);
+    const state = foldEvents([created(rules({ protocol: 'debate', speeches: 'simultaneous', rounds: 2 }))]);
     const owed = owedMoves(state);
     expect(owed.map((o) => o.role)).toEqual(['debater-a', 'debater-b']);
     expect(owed.every((o) => o.sinceSeq === 1)).toBe(true);
@@ -95,10 +100,22 @@ describe('a move names the turn it answers', () => {
     const base = created(rules({ protocol: 'judge-alone' }));
     const state = foldEvents([{ ...base, judgeId: null }]);
     expect(owedMoves(state)).toEqual([{ role: 'judge', participantId: null, sinceSeq: 1 }]);
-    applyEvent(state, { type: 'ParticipantAssigned', role: 'judge', participantId: 'ada', reason: 'next', order: 0 });
+    applyEvent(state, {
+      type: 'ParticipantAssigned',
+      role: 'judge',
+      participantId: 'ada',
+      reason: 'next',
+      order: 0,
+    });
     expect(owedMoves(state)).toEqual([{ role: 'judge', participantId: 'ada', sinceSeq: 1 }]);
     // The seat changing hands does not move the turn: the new holder answers position 1.
-    applyEvent(state, { type: 'ParticipantAssigned', role: 'judge', participantId: 'bo', reason: 'reassigned', by: 'admin' });
+    applyEvent(state, {
+      type: 'ParticipantAssigned',
+      role: 'judge',
+      participantId: 'bo',
+      reason: 'reassigned',
+      by: 'admin',
+    });
     expect(checkClaim(state, { role: 'judge', participantId: 'ada', position: 1 })).toMatchObject({
       code: 'not-your-seat',
     });
@@ -126,7 +143,13 @@ describe('transcripts follow the log', () => {
 });
 
 describe('seating people', () => {
-  const seat = (trialId: string, arm: string, storyId: string, role: OpenSeat['role'] = 'judge', ordinal = 0) => ({
+  const seat = (
+    trialId: string,
+    arm: string,
+    storyId: string,
+    role: OpenSeat['role'] = 'judge',
+    ordinal = 0,
+  ) => ({
     trialId,
     arm,
     role,
@@ -145,10 +168,17 @@ describe('seating people', () => {
 
   it('meets arms in a seeded random, balanced order per person', () => {
     const arms = ['debate', 'consultancy', 'judge-alone'];
-    const seats = arms.flatMap((arm) => Array.from({ length: 20 }, (_, i) => seat(`${arm}-${i}`, arm, `${arm}-s${i}`, 'judge', i)));
+    const seats = arms.flatMap((arm) =>
+      Array.from({ length: 20 }, (_, i) => seat(`${arm}-${i}`, arm, `${arm}-s${i}`, 'judge', i)),
+    );
     const firstArms = new Set<string>();
     for (const person of ['ada', 'bo', 'cy', 'di', 'ed', 'fay']) {
-      const history = { stories: new Set<string>(), trials: new Set<string>(), perArm: {} as Record<string, number>, total: 0 };
+      const history = {
+        stories: new Set<string>(),
+        trials: new Set<string>(),
+        perArm: {} as Record<string, number>,
+        total: 0,
+      };
       const order: string[] = [];
       for (let k = 0; k < 9; k++) {
         const chosen = chooseSeat(seats, history, 'exp-seed', person)!;

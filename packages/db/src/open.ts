@@ -30,6 +30,12 @@ export interface Database extends Repositories {
   kind: 'embedded' | 'postgres';
   /** The data folder, or the server URL without its password. */
   location: string;
+  /**
+   * Calls `onNotify(payload)` for each NOTIFY on `channel` (appends send one when a trial needs driving
+   * or a person has a new notice: see NOTIFY_CHANNEL). Embedded: notifications raised in this process.
+   * Returns a function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Disconnects, shuts PGlite down cleanly and releases the lock. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -59,7 +65,11 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
       await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
     }
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
-    return finish(prisma, 'embedded', dataDir, async () => {
+    const listen: Database['listen'] = async (channel, onNotify) => {
+      const stop = await db.listen(channel, onNotify);
+      return async () => stop();
+    };
+    return finish(prisma, 'embedded', dataDir, listen, async () => {
       try {
         await db.close();
       } finally {
@@ -83,7 +93,26 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   try {
     if (options.migrate !== false) await migratePostgres(url);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    return finish(prisma, 'postgres', location, () => pool.end());
+    const listeners = new Set<pg.Client>();
+    // LISTEN needs a connection of its own for as long as it listens (a pooled one would be recycled).
+    const listen: Database['listen'] = async (channel, onNotify) => {
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {});
+      client.on('notification', (n) => {
+        if (n.channel === channel) onNotify(n.payload ?? '');
+      });
+      await client.connect();
+      await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+      listeners.add(client);
+      return async () => {
+        listeners.delete(client);
+        await client.end().catch(() => {});
+      };
+    };
+    return finish(prisma, 'postgres', location, listen, async () => {
+      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      await pool.end();
+    });
   } catch (error) {
     await pool.end().catch(() => {});
     throw error;
@@ -107,6 +136,7 @@ function finish(
   prisma: PrismaClient,
   kind: Database['kind'],
   location: string,
+  listen: Database['listen'],
   shutdown: () => Promise<void>,
 ): Database {
   let closing: Promise<void> | undefined;
@@ -114,6 +144,7 @@ function finish(
     prisma,
     kind,
     location,
+    listen,
     ...createRepositories(prisma),
     close() {
       closing ??= (async () => {

@@ -163,9 +163,11 @@ for (const backend of backends) {
     it('leases active trials to one process at a time; an expired lease is taken over', async () => {
       const { experimentId } = await experiment(db, 4, () => []);
       await db.prisma.trial.updateMany({ where: { experimentId }, data: { status: 'active' } });
+      const ids = async (claimed: Promise<Array<{ id: string; experimentId: string }>>) =>
+        (await claimed).map((c) => c.id);
       const [first, second] = await Promise.all([
-        db.trials.claim([experimentId], 'p1', 2, 60_000),
-        db.trials.claim([experimentId], 'p2', 2, 60_000),
+        ids(db.trials.claim([experimentId], 'p1', 2, 60_000)),
+        ids(db.trials.claim([experimentId], 'p2', 2, 60_000)),
       ]);
       expect([...first!, ...second!].sort()).toHaveLength(4);
       expect(new Set([...first!, ...second!]).size).toBe(4);
@@ -173,9 +175,15 @@ for (const backend of backends) {
       expect(await db.trials.renew('p1', first!, 60_000)).toEqual(first);
       expect(await db.trials.renew('p2', first!, 60_000)).toEqual([]);
       await db.trials.renew('p2', second!, -1_000); // as if p2 stopped renewing long ago
-      expect((await db.trials.claim([experimentId], 'p3', 4, 60_000)).sort()).toEqual([...second!].sort());
+      expect((await ids(db.trials.claim([experimentId], 'p3', 4, 60_000))).sort()).toEqual(
+        [...second!].sort(),
+      );
       await db.trials.release('p1', first!);
-      expect((await db.trials.claim([experimentId], 'p3', 4, 60_000)).sort()).toEqual([...first!].sort());
+      expect((await ids(db.trials.claim([experimentId], 'p3', 4, 60_000))).sort()).toEqual(
+        [...first!].sort(),
+      );
+      expect(await db.trials.claimTrial(first![0]!, 'p4', 60_000)).toBe(false);
+      expect(await db.trials.claimTrial(first![0]!, 'p3', 60_000)).toBe(true);
     });
 
     it('adds a person once per identity and keeps their consent', async () => {

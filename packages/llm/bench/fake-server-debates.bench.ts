@@ -159,7 +159,7 @@ async function main() {
   const byId = new Map(questions.map((q) => [q.id, q]));
   const context = {
     store: trials,
-    questions: (id: string) => byId.get(id)!,
+    questions: (created: { questionId: string }) => byId.get(created.questionId)!,
     participant,
     reward: config.reward,
   };

@@ -152,6 +152,7 @@ export function viewWithCandidate(view: ArguerView, candidate: string): JudgeVie
     answers: view.answers,
     positions: view.positions,
     source: null,
+    position: view.position,
     transcript: [
       ...view.transcript,
       {

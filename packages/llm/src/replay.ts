@@ -38,7 +38,7 @@ export interface RejudgeOptions {
   judgeSpec: LlmSpec;
   /** The event logs of the trials to re-judge (unfinished ones are skipped). */
   trials: Iterable<readonly TrialEvent[]> | AsyncIterable<readonly TrialEvent[]>;
-  questions: (questionId: string) => Question | Promise<Question>;
+  questions: (created: TrialCreated) => Question | Promise<Question>;
   /** Participant id of the AI judge (default `ai-judge.<model>`). */
   judgeId?: string;
   /** Experiment the model calls are logged under (default: each trial's experiment). */
@@ -99,7 +99,7 @@ async function rejudgeOne(
   const verdict = source.verdict!;
   const prefix = transcriptBeforeVerdict(events);
   const state = foldEvents(prefix);
-  const question = await options.questions(state.created.questionId);
+  const question = await options.questions(state.created);
   const turn: JudgeTurn = {
     kind: 'judge',
     round: verdict.round,

@@ -138,7 +138,7 @@ export async function runExperiment(
   await runPool(ids(), concurrency ?? 8, async (trialId) => {
     const outcome = await driveTrial(trialId, {
       store: trials,
-      questions: (id) => byId.get(id)!,
+      questions: (created) => byId.get(created.questionId)!,
       participant,
       reward: config.reward,
     });

@@ -50,7 +50,7 @@ describe('re-judging finished trials with an AI judge', () => {
       store,
       ...judgeSetup(),
       trials: [...logs, unfinished],
-      questions: (id) => questions.find((q) => q.id === id)!,
+      questions: (created) => questions.find((q) => q.id === created.questionId)!,
       env: {},
     });
     expect(summary.failed).toEqual([]);
@@ -101,7 +101,7 @@ describe('re-judging finished trials with an AI judge', () => {
       store,
       ...judgeSetup(),
       trials: logs,
-      questions: (id) => questions.find((q) => q.id === id)!,
+      questions: (created) => questions.find((q) => q.id === created.questionId)!,
       env: {},
     });
     expect(server.stats().chatCompletions).toBe(before);
@@ -122,7 +122,7 @@ describe('re-judging finished trials with an AI judge', () => {
       },
       judgeSpec: LlmSpecSchema.parse({ kind: 'llm', model: 'judge-model' }),
       trials: [...human.trials.logs.values()],
-      questions: (id) => questions.find((q) => q.id === id)!,
+      questions: (created) => questions.find((q) => q.id === created.questionId)!,
       concurrency: 1,
       retry: { baseDelayMs: 1 },
     });

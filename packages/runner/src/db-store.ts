@@ -1,6 +1,6 @@
-import { type Question, type TrialEvent, TrialEventSchema } from '@oversight/core';
-import { AppendConflictError, type Database } from '@oversight/db';
-import { AppendConflict, type AppendInput, type TrialStore } from './store.ts';
+import { type Question, type TrialCreated, type TrialEvent, TrialEventSchema } from '@oversight/core';
+import { AppendConflictError, type Database, DuplicateMoveError } from '@oversight/db';
+import { AppendConflict, type AppendInput, DuplicateMove, type TrialStore } from './store.ts';
 
 /** The runner's store over the project database (embedded PGlite or a PostgreSQL server). */
 export function databaseTrialStore(db: Database): TrialStore {
@@ -15,29 +15,47 @@ export function databaseTrialStore(db: Database): TrialStore {
           trialId: input.trialId,
           expectedSeq: input.expectedSeq,
           events: input.events,
-          trial: { status: input.status, waitingOn: input.waitingOn },
+          trial: { status: input.status, ...(input.judgeId !== undefined ? { judgeId: input.judgeId } : {}) },
+          owed: input.owed,
+          seats: input.seats,
+          notify: input.notify,
           ...(input.judgment ? { judgment: input.judgment } : {}),
+          ...(input.receipt ? { receipt: input.receipt } : {}),
         });
       } catch (error) {
         if (error instanceof AppendConflictError) throw new AppendConflict(error.message);
+        if (error instanceof DuplicateMoveError) throw new DuplicateMove(error.message);
         throw error;
       }
+    },
+    async receipt(key) {
+      return db.events.receipt(key);
     },
   };
 }
 
-/** Questions read from the database on first use and kept, for work that is not a planned run. */
-export function databaseQuestions(db: Database): (questionId: string) => Promise<Question> {
+/**
+ * Questions read back from the database exactly as stored, by (dataset, id), on first use and kept.
+ * A trial logged before datasets were recorded finds its dataset on its row.
+ */
+export function databaseQuestions(db: Database): (created: TrialCreated) => Promise<Question> {
   const cache = new Map<string, Promise<Question>>();
-  return (questionId) => {
-    let question = cache.get(questionId);
+  return (created) => {
+    const key = `${created.dataset ?? ''}\u0000${created.questionId}`;
+    let question = cache.get(key);
     if (!question) {
-      question = db.questions.list({ ids: [questionId] }).then(([stored]) => {
-        if (!stored) throw new Error(`question ${questionId} is missing from the database`);
+      question = (async () => {
+        const dataset = created.dataset ?? (await db.trials.get(created.trialId))?.dataset;
+        const stored = dataset === undefined ? null : await db.questions.get(dataset, created.questionId);
+        if (!stored)
+          throw new Error(
+            `question ${created.questionId} (dataset ${dataset ?? 'unknown'}) is missing from the database`,
+          );
         const { dataset: _dataset, distractorIndex, ...rest } = stored;
         return { ...rest, ...(distractorIndex === undefined ? {} : { distractorIndex }) };
-      });
-      cache.set(questionId, question);
+      })();
+      cache.set(key, question);
+      question.catch(() => cache.delete(key));
     }
     return question;
   };

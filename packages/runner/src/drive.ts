@@ -6,52 +6,50 @@ import {
   foldEvents,
   isSimulated,
   judgeView,
-  judgmentOf,
   type Move,
   nextTurn,
-  type ParticipantSpec,
   participantIdFor,
   type Question,
   type RewardConfig,
   type Role,
   rolesToMove,
+  type TrialCreated,
   type TrialEvent,
   type TrialState,
 } from '@oversight/core';
 import { type MoveRequest, type Participant, ParticipantFailure } from './participant.ts';
-import { AppendConflict, type TrialStatus, type TrialStore } from './store.ts';
+import { appendFor, type IsPerson } from './record.ts';
+import { AppendConflict, type TrialStore } from './store.ts';
 
 /** Everything the driver needs to move trials forward. */
 export interface DriveContext {
   store: TrialStore;
-  questions: (questionId: string) => Question | Promise<Question>;
+  /** The trial's question, read back exactly as stored under its dataset. */
+  questions: (created: TrialCreated) => Question | Promise<Question>;
   participant: (participantId: string) => Participant;
   reward: RewardConfig;
+  /** Practice trials (the qualification arm) are kept out of the results. */
+  practiceArm?: string | undefined;
   /** How often a participant may answer with an illegal move before the trial is stopped. */
   maxAttempts?: number;
 }
 
 export type DriveOutcome = 'finished' | 'aborted' | 'waiting';
 
-/** Whose kind of participant an id is: what the trial status depends on. */
-export type ParticipantKindOf = (participantId: string) => ParticipantSpec['kind'];
+/** Appends lost to other writers before the driver gives up on a trial for now (it is being moved elsewhere). */
+export const MAX_APPEND_CONFLICTS = 25;
 
-export const kindFrom =
-  (participant: (id: string) => Participant): ParticipantKindOf =>
-  (id) =>
-    participant(id).record.spec.kind;
+/** Whether a seat's holder is a person: open seats are, and anyone the config does not define. */
+export function personTest(participant: (id: string) => Participant): IsPerson {
+  return (id) => id === null || participant(id).record.spec.kind === 'human';
+}
 
-/** Status and awaited participant after a state, as cached on the trial row. */
-export function statusOf(
-  state: TrialState,
-  kindOf: ParticipantKindOf,
-): { status: TrialStatus; waitingOn: string | null } {
-  if (state.verdict) return { status: 'finished', waitingOn: null };
-  if (state.aborted) return { status: 'aborted', waitingOn: null };
-  const roles = rolesToMove(state);
-  const waitingOn = roles.length > 0 ? participantIdFor(state, roles[0]!) : null;
-  const person = roles.some((role) => kindOf(participantIdFor(state, role)) === 'human');
-  return { status: person ? 'waiting' : 'active', waitingOn };
+export function recordOptions(context: DriveContext) {
+  return {
+    isPerson: personTest(context.participant),
+    reward: context.reward,
+    practiceArm: context.practiceArm,
+  };
 }
 
 export function moveRequest(
@@ -94,10 +92,11 @@ export function moveRequest(
 async function obtainMove(
   state: TrialState,
   role: Role,
+  participantId: string,
   question: Question,
   context: DriveContext,
 ): Promise<TrialEvent[] | 'wait'> {
-  const participant = context.participant(participantIdFor(state, role));
+  const participant = context.participant(participantId);
   const simulated = isSimulated(participant.record.spec);
   const maxAttempts = context.maxAttempts ?? 3;
   let previousError: string | undefined;
@@ -130,37 +129,36 @@ async function obtainMove(
 }
 
 /**
- * Drives one trial until it finishes or waits for a person. Safe to call again after a crash at
- * any point: it reloads the log, and an append that lost a race is reloaded rather than doubled.
+ * Drives one trial until it finishes or waits for people. Safe to call again after a crash at any
+ * point: it reloads the log, and an append that lost a race is reloaded rather than doubled.
  *
- * A move from a model or a person is appended as soon as it is made. Moves of simulated
- * participants cost nothing to recompute (they are a pure function of the seed), so a run of them
- * is appended in one transaction: a crash before it just recomputes the same events.
+ * A move from a model is appended as soon as it is made. Moves of simulated participants cost
+ * nothing to recompute (they are a pure function of the seed), so a run of them is appended in one
+ * transaction: a crash before it just recomputes the same events.
  */
 export async function driveTrial(trialId: string, context: DriveContext): Promise<DriveOutcome> {
   let state = foldEvents(await context.store.loadEvents(trialId));
   let committed = state;
   let pending: TrialEvent[] = [];
-  const question = await context.questions(state.created.questionId);
+  let conflicts = 0;
+  const question = await context.questions(state.created);
+  const options = recordOptions(context);
 
   /** Appends the pending events; false when another writer got there first (state is reloaded). */
   const flush = async (): Promise<boolean> => {
     if (pending.length === 0) return true;
-    const { status, waitingOn } = statusOf(state, kindFrom(context.participant));
     try {
-      await context.store.append({
-        trialId,
-        expectedSeq: committed.nextSeq,
-        events: pending,
-        status,
-        waitingOn,
-        judgment: judgmentOf(state, context.reward),
-      });
+      await context.store.append(appendFor(committed, pending, options).input);
       committed = state;
       pending = [];
       return true;
     } catch (error) {
       if (!(error instanceof AppendConflict)) throw error;
+      conflicts += 1;
+      if (conflicts > MAX_APPEND_CONFLICTS)
+        throw new Error(
+          `trial ${trialId}: ${conflicts} appends in a row lost to other writers; another process is moving it (left for now)`,
+        );
       state = committed = foldEvents(await context.store.loadEvents(trialId));
       pending = [];
       return false;
@@ -172,13 +170,20 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       if (!(await flush())) continue;
       return state.verdict ? 'finished' : 'aborted';
     }
-    const roles = rolesToMove(state);
-    const instant = roles.every((role) =>
-      isSimulated(context.participant(participantIdFor(state, role)).record.spec),
-    );
+    // People's moves arrive from outside (submitMove); here only simulated and model participants move.
+    const due = rolesToMove(state)
+      .map((role) => ({ role, holder: participantIdFor(state, role) }))
+      .filter((d): d is { role: Role; holder: string } => !options.isPerson(d.holder));
+    if (due.length === 0) {
+      if (!(await flush())) continue;
+      return 'waiting';
+    }
+    const instant =
+      due.length === rolesToMove(state).length &&
+      due.every((d) => isSimulated(context.participant(d.holder).record.spec));
     if (!instant && !(await flush())) continue;
     // Simultaneous speeches are requested together (neither sees the other) and applied in turn.
-    const answers = await Promise.all(roles.map((role) => obtainMove(state, role, question, context)));
+    const answers = await Promise.all(due.map((d) => obtainMove(state, d.role, d.holder, question, context)));
     const next = structuredClone(state);
     const events: TrialEvent[] = [];
     let waiting = false;
@@ -195,48 +200,14 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       if (answer.some((e) => e.type === 'TrialAborted')) break;
     }
     if (events.length === 0) {
-      // The trial row already says whom it waits for: it was set with the last append or at creation.
-      if (waiting) return 'waiting';
+      if (waiting) {
+        if (!(await flush())) continue;
+        return 'waiting';
+      }
       throw new Error(`trial ${trialId}: no participant produced a move`);
     }
     pending.push(...events);
     state = next;
     if (!instant && !(await flush())) continue;
   }
-}
-
-export type SubmitResult = { ok: true; state: TrialState } | { ok: false; error: string; state: TrialState };
-
-/**
- * Records a move that arrived from outside the run loop (a person at the terminal or in a chat
- * app), after checking it is theirs to make and legal, then lets the automatic participants take
- * the turns that follow. A rejected move changes nothing and says why.
- */
-export async function submitMove(
-  trialId: string,
-  participantId: string,
-  move: Move,
-  context: DriveContext,
-): Promise<SubmitResult> {
-  const state = foldEvents(await context.store.loadEvents(trialId));
-  const role = move.type === 'argument' ? move.role : move.type === 'judgement' ? 'judge' : null;
-  if (!role || !rolesToMove(state).includes(role) || participantIdFor(state, role) !== participantId) {
-    return { ok: false, error: `it is not ${participantId}'s turn in trial ${trialId}`, state };
-  }
-  const question = await context.questions(state.created.questionId);
-  const result = applyMove(state, move, question.source);
-  if (!result.ok) return { ok: false, error: result.error, state };
-  const next = structuredClone(state);
-  for (const event of result.events) applyEvent(next, event);
-  const { status, waitingOn } = statusOf(next, kindFrom(context.participant));
-  await context.store.append({
-    trialId,
-    expectedSeq: state.nextSeq,
-    events: result.events,
-    status,
-    waitingOn,
-    judgment: judgmentOf(next, context.reward),
-  });
-  if (status === 'active') await driveTrial(trialId, context);
-  return { ok: true, state: next };
 }

@@ -9,11 +9,13 @@ import {
   type PlannedTrial,
   planTrials,
   type Question,
+  type Role,
+  type TrialCreated,
 } from '@oversight/core';
-import type { Database } from '@oversight/db';
-import { statusOf } from './drive.ts';
+import type { Database, TrialInput } from '@oversight/db';
 import type { Participant, ParticipantFactories } from './participant.ts';
 import { createParticipant } from './participants/registry.ts';
+import { type IsPerson, trialRecord } from './record.ts';
 
 /** A stable hash of a parsed config: an experiment id may not be reused for a different design. */
 export function configHash(config: ExperimentConfig): string {
@@ -58,12 +60,19 @@ export interface ExperimentPlan {
   trials: PlannedTrial[];
 }
 
-/** Everything that can fail on bad input happens here, before anything is written. */
-export function planExperiment(config: ExperimentConfig, dataset: readonly Question[]): ExperimentPlan {
+/**
+ * Everything that can fail on bad input happens here, before anything is written. `datasetName` is
+ * the name the questions are stored under; trials record it so they read back their own questions.
+ */
+export function planExperiment(
+  config: ExperimentConfig,
+  dataset: readonly Question[],
+  datasetName?: string,
+): ExperimentPlan {
   const questions = selectQuestions(config, dataset);
   if (questions.length === 0) throw new Error('the experiment selects no questions from its dataset');
   const people = experimentParticipants(config);
-  const trials = planTrials(config.name, config, questions, people);
+  const trials = planTrials(config.name, config, questions, people, datasetName);
   return {
     experimentId: config.name,
     config,
@@ -81,9 +90,14 @@ export function participantRecords(
   return [
     ...people.judges.map(({ pool: _pool, ...record }) => record),
     ...Object.values(people.arguers).flatMap(({ honest, dishonest }) =>
-      honest === dishonest ? [honest] : [honest, dishonest],
+      (honest === dishonest ? [honest] : [honest, dishonest]).filter((r) => r !== null),
     ),
   ];
+}
+
+/** Anyone the config does not define is a person who joined: they never move automatically. */
+function personRecord(id: string): ParticipantRecord {
+  return { id, label: id, spec: { kind: 'human', platform: 'terminal' } };
 }
 
 export function participantDirectory(
@@ -95,8 +109,7 @@ export function participantDirectory(
   return (id) => {
     let participant = built.get(id);
     if (!participant) {
-      const record = records.get(id);
-      if (!record) throw new Error(`unknown participant ${id}`);
+      const record = records.get(id) ?? personRecord(id);
       participant = createParticipant(
         record,
         { experimentId: plan.experimentId, config: plan.config },
@@ -111,9 +124,17 @@ export function participantDirectory(
 /**
  * Writes the plan: questions, the experiment, participants and every trial with its TrialCreated
  * event. Idempotent, so `oversight run` after a crash re-plans and finds everything in place.
+ * `source` names where the questions came from, for the message when a dataset name clashes.
  */
-export async function persistPlan(db: Database, plan: ExperimentPlan, datasetName: string) {
+export async function persistPlan(db: Database, plan: ExperimentPlan, datasetName: string, source?: string) {
   const { config } = plan;
+  const mismatch = plan.trials.find(
+    (t) => t.created.dataset !== undefined && t.created.dataset !== datasetName,
+  );
+  if (mismatch)
+    throw new Error(
+      `persistPlan: trials were planned for dataset ${mismatch.created.dataset}, not ${datasetName}`,
+    );
   await db.experiments.ensure({
     id: plan.experimentId,
     name: config.name,
@@ -121,8 +142,9 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
     config: config as unknown as Record<string, unknown>,
     configHash: configHash(config),
   });
-  // After the config check above, so a changed config is refused before anything is written.
-  await db.questions.upsertMany(datasetName, plan.questions);
+  // After the config check above, so a changed config is refused before anything is written; and it
+  // refuses, before writing, questions that differ from ones stored under the same dataset and id.
+  await db.questions.upsertMany(datasetName, plan.questions, source);
   await db.participants.upsertMany(
     plan.experimentId,
     plan.participants.map((p) => ({
@@ -132,27 +154,44 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
       spec: p.spec as unknown as Record<string, unknown>,
     })),
   );
-  // Statuses only need the participants' kinds, so no model client is built here.
-  const kinds = new Map(plan.participants.map((p) => [p.id, p.spec.kind]));
-  const kindOf = (id: string) => kinds.get(id)!;
+  // Statuses only need to know who is a person, so no model client is built here.
+  const automatic = new Set(plan.participants.filter((p) => p.spec.kind !== 'human').map((p) => p.id));
+  const isPerson = (id: string | null) => id === null || !automatic.has(id);
   const batch = 1000;
   for (let i = 0; i < plan.trials.length; i += batch) {
     await db.trials.createMany(
-      plan.trials.slice(i, i + batch).map(({ created, ordinal }) => {
-        const { status, waitingOn } = statusOf(foldEvents([created]), kindOf);
-        return {
-          id: created.trialId,
-          experimentId: created.experimentId,
-          arm: created.arm,
-          protocol: created.rules.protocol,
-          questionId: created.questionId,
-          judgeId: created.judgeId,
-          ordinal,
-          status,
-          waitingOn,
-          created,
-        };
-      }),
+      plan.trials
+        .slice(i, i + batch)
+        .map(({ created, ordinal }) => trialInput(created, ordinal, datasetName, isPerson)),
     );
   }
+}
+
+/** A planned trial as the database stores it: the row, its first event, who owes the first moves, its seats. */
+export function trialInput(
+  created: TrialCreated,
+  ordinal: number,
+  dataset: string,
+  isPerson: IsPerson,
+): TrialInput {
+  const state = foldEvents([created]);
+  const { status, owed } = trialRecord(state, isPerson);
+  return {
+    id: created.trialId,
+    experimentId: created.experimentId,
+    arm: created.arm,
+    protocol: created.rules.protocol,
+    dataset,
+    questionId: created.questionId,
+    storyId: created.storyId,
+    judgeId: created.judgeId,
+    ordinal,
+    status,
+    owed,
+    seats: (Object.entries(state.seats) as Array<[Role, string]>).map(([role, participantId]) => ({
+      role,
+      participantId,
+    })),
+    created,
+  };
 }

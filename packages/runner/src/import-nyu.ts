@@ -8,7 +8,6 @@ import {
   ExperimentConfigSchema,
   foldEvents,
   InputError,
-  judgmentOf,
   type ParticipantSpec,
   ParticipantSpecSchema,
   parseInput,
@@ -21,7 +20,9 @@ import {
 } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { z } from 'zod';
-import { configHash } from './experiment.ts';
+import { databaseTrialStore } from './db-store.ts';
+import { configHash, trialInput } from './experiment.ts';
+import { appendFor } from './record.ts';
 
 /**
  * The NYU 2023 human debate dataset (Michael et al. 2023, "Debate Helps Supervise Unreliable
@@ -862,7 +863,7 @@ export async function importNyuDataset(
   const experimentId = options.experimentId ?? NYU_DATASET_NAME;
   const data = nyuToTrials(await readNyuDebates(dir), { ...options, experimentId });
   const config = nyuExperimentConfig(data, experimentId);
-  const written = await db.questions.upsertMany(NYU_DATASET_NAME, data.questions);
+  const written = await db.questions.upsertMany(NYU_DATASET_NAME, data.questions, dir);
   await db.experiments.ensure({
     id: experimentId,
     name: config.name,
@@ -875,19 +876,12 @@ export async function importNyuDataset(
     experimentId,
     data.participants.map((p) => ({ ...p, spec: p.spec as unknown as Record<string, unknown> })),
   );
+  // Through the same paths as a planned run: trialInput for the rows, appendFor for the logs.
+  const everyoneIsPerson = () => true;
   const created = await db.trials.createMany(
-    data.trials.map(({ created }, ordinal) => ({
-      id: created.trialId,
-      experimentId,
-      arm: created.arm,
-      protocol: created.rules.protocol,
-      questionId: created.questionId,
-      judgeId: created.judgeId,
-      ordinal,
-      status: 'active',
-      waitingOn: null,
-      created,
-    })),
+    data.trials.map(({ created }, ordinal) =>
+      trialInput(created, ordinal, NYU_DATASET_NAME, everyoneIsPerson),
+    ),
   );
   const nextSeq = new Map<string, number>();
   for (let afterId: string | undefined; ; ) {
@@ -896,7 +890,8 @@ export async function importNyuDataset(
     if (page.length < 1000) break;
     afterId = page.at(-1)!.id;
   }
-  const reward = config.reward;
+  const store = databaseTrialStore(db);
+  const record = { isPerson: everyoneIsPerson, reward: config.reward };
   let completed = 0;
   const byArm: Record<string, number> = {};
   for (const trial of data.trials) {
@@ -908,25 +903,9 @@ export async function importNyuDataset(
         `trial ${trial.created.trialId} holds ${seq ?? 0} events where the import has ${1 + trial.events.length}; ` +
           `delete experiment "${experimentId}" and import again`,
       );
-    const judgment = judgmentOf(foldEvents([trial.created, ...trial.events]), reward);
-    if (!judgment) throw new Error(`trial ${trial.created.trialId}: no verdict`);
-    const {
-      trialId: _t,
-      experimentId: _e,
-      arm: _a,
-      protocol: _p,
-      questionId: _q,
-      storyId: _s,
-      judgeId: _j,
-      ...row
-    } = judgment;
-    await db.events.append({
-      trialId: trial.created.trialId,
-      expectedSeq: 1,
-      events: trial.events,
-      trial: { status: 'finished', waitingOn: null },
-      judgment: row,
-    });
+    const { input } = appendFor(foldEvents([trial.created]), trial.events, record);
+    if (!input.judgment) throw new Error(`trial ${trial.created.trialId}: no verdict`);
+    await store.append(input);
     completed += 1;
   }
   return {

@@ -1,10 +1,9 @@
-import type { Question } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { databaseQuestions, databaseTrialStore } from './db-store.ts';
-import { type DriveContext, type DriveOutcome, driveTrial } from './drive.ts';
+import type { DriveContext, DriveOutcome } from './drive.ts';
 import { type ExperimentPlan, participantDirectory } from './experiment.ts';
 import type { ParticipantFactories } from './participant.ts';
-import { runPool } from './pool.ts';
+import { serve } from './serve.ts';
 
 export interface RunOptions {
   factories?: ParticipantFactories;
@@ -19,62 +18,44 @@ export interface RunSummary {
   outcomes: Record<DriveOutcome, number>;
 }
 
-async function* activeTrialIds(db: Database, experimentId: string): AsyncGenerator<string> {
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await db.trials.list(experimentId, {
-      status: ['active'],
-      limit: 500,
-      ...(afterId ? { afterId } : {}),
-    });
-    if (page.length === 0) return;
-    for (const trial of page) yield trial.id;
-    afterId = page.at(-1)!.id;
-  }
-}
-
 /**
- * The driver's context over the database. Questions come from the plan when it has them (a run),
- * else from the database as needed (a person's move arriving later, a re-judging).
+ * The driver's context over the database. Questions are always read back from the database, so a
+ * run uses exactly what it stored (the plan's copy was checked against it when it was written).
  */
 export function driveContext(
   db: Database,
-  scope: Pick<ExperimentPlan, 'experimentId' | 'config' | 'participants'> & {
-    questions?: readonly Question[];
-  },
+  scope: Pick<ExperimentPlan, 'experimentId' | 'config' | 'participants'>,
   factories: ParticipantFactories = {},
 ): DriveContext {
-  const planned = new Map<string, Question>((scope.questions ?? []).map((q) => [q.id, q]));
-  const stored = databaseQuestions(db);
   return {
     store: databaseTrialStore(db),
-    questions: (id) => planned.get(id) ?? stored(id),
+    questions: databaseQuestions(db),
     participant: participantDirectory(scope, factories),
     reward: scope.config.reward,
+    practiceArm: scope.config.qualification?.arm,
   };
 }
 
 /**
  * Drives every trial that does not wait for a person, until each finishes, aborts or comes to a
- * person's turn. Resumable: it reads what is left from the database each time.
+ * person's turn. Resumable: it reads what is left from the database each time. It is the service
+ * (serve.ts) run until idle, so a run beside `serve` processes shares the work through the same leases.
  */
 export async function runTrials(
   db: Database,
   plan: ExperimentPlan,
   options: RunOptions = {},
 ): Promise<RunSummary> {
-  const context = driveContext(db, plan, options.factories);
-  const summary: RunSummary = { driven: 0, outcomes: { finished: 0, aborted: 0, waiting: 0 } };
-  await runPool(
-    activeTrialIds(db, plan.experimentId),
-    options.concurrency ?? plan.config.concurrency,
-    async (trialId) => {
-      const outcome = await driveTrial(trialId, context);
-      summary.driven += 1;
-      summary.outcomes[outcome] += 1;
-      options.onTrial?.(trialId, outcome);
-    },
-    options.signal,
-  );
-  return summary;
+  const factories = options.factories ?? {};
+  const served = await serve(db, {
+    experimentIds: [plan.experimentId],
+    factories: () => factories,
+    concurrency: options.concurrency ?? plan.config.concurrency,
+    untilIdle: true,
+    failFast: true,
+    pollMs: 200,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onTrial ? { onTrial: options.onTrial } : {}),
+  }).done;
+  return { driven: served.driven, outcomes: served.outcomes };
 }

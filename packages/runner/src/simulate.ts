@@ -37,7 +37,7 @@ export async function simulateExperiment(
   const questions = new Map(plan.questions.map((q) => [q.id, q]));
   const context = {
     store,
-    questions: (id: string) => questions.get(id)!,
+    questions: (created: { questionId: string }) => questions.get(created.questionId)!,
     participant: participantDirectory(plan, {}),
     reward: config.reward,
   };

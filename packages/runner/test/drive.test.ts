@@ -32,7 +32,7 @@ function setup(arms: unknown[]) {
   const participant = participantDirectory(plan, {});
   const context = {
     store,
-    questions: (id: string) => questions.find((q) => q.id === id)!,
+    questions: (created: { questionId: string }) => questions.find((q) => q.id === created.questionId)!,
     participant,
     reward: config.reward,
   };
@@ -109,7 +109,7 @@ describe('driving trials with simulated participants', () => {
     });
   });
 
-  it('leaves a trial waiting for a person and records whom it waits for', async () => {
+  it('leaves a trial waiting for a person, with the judge seat open to the pool', async () => {
     const config = ExperimentConfigSchema.parse({
       name: 'people',
       seed: 2,
@@ -121,12 +121,16 @@ describe('driving trials with simulated participants', () => {
     for (const t of plan.trials) store.create([t.created]);
     const context = {
       store,
-      questions: (id: string) => questions.find((q) => q.id === id)!,
+      questions: (created: { questionId: string }) => questions.find((q) => q.id === created.questionId)!,
       participant: participantDirectory(plan, {}),
       reward: config.reward,
     };
     const trial = plan.trials[0]!.created;
     expect(await driveTrial(trial.trialId, context)).toBe('waiting');
-    expect(store.status.get(trial.trialId)).toEqual({ status: 'waiting', waitingOn: trial.judgeId });
+    expect(trial.judgeId).toBeNull();
+    expect(store.status.get(trial.trialId)).toBe('waiting');
+    expect(store.owed.get(trial.trialId)).toEqual([
+      { role: 'judge', participantId: null, sinceSeq: 3, human: true },
+    ]);
   });
 });

@@ -1,16 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import {
   type ArguerRole,
   arguerView,
   ExperimentConfigSchema,
-  foldEvents,
   judgeView,
   type Move,
   nextTurn,
-  participantIdFor,
-  rolesToMove,
+  type TrialState,
 } from '@oversight/core';
-import { driveContext, driveTrial, participantRecords, submitMove } from '@oversight/runner';
+import type { Database } from '@oversight/db';
+import {
+  consentOf,
+  driveContext,
+  driveIfFree,
+  type Identity,
+  identityKey,
+  joinablePools,
+  joinExperiment,
+  nextForPerson,
+  type PeopleContext,
+  participantRecords,
+  submitMove,
+} from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -72,22 +84,55 @@ async function askMove(
   };
 }
 
+/** The participant a terminal name stands for: joined before, joining now (with consent), or an error. */
+async function personFor(ctx: PeopleContext, name: string, ask: Ask): Promise<string> {
+  const identity: Identity = { platform: 'terminal', user: name };
+  const joined = await ctx.db.participants.byIdentity(ctx.experimentId, identityKey(identity));
+  if (joined && !joined.leftAt) return joined.id;
+  const byId = await ctx.db.participants.get(ctx.experimentId, name);
+  if (byId?.kind === 'human') return byId.id;
+  if (joinablePools(ctx.config, identity).length === 0) {
+    const people = (await ctx.db.participants.list(ctx.experimentId)).filter((p) => p.kind === 'human');
+    const known = people.map((p) => p.identity?.replace(/^terminal:/, '') ?? p.id);
+    throw new UsageError(
+      `"${name}" cannot take part in ${ctx.experimentId} at the terminal` +
+        (known.length ? `; people in it: ${known.join(', ')}` : '; it has no pool of terminal participants'),
+    );
+  }
+  const consent = consentOf(ctx.config);
+  let accepted = true;
+  if (consent) {
+    console.log(`\n${consent.text}\n`);
+    accepted = /^y/i.test(await ask('Do you agree to take part? [y/N] '));
+  }
+  const result = await joinExperiment(ctx, identity, { accepted });
+  if (result.status === 'refused') throw new UsageError(result.reason);
+  console.log(`You joined ${ctx.experimentId} as ${result.participant.label} (${result.participant.id}).`);
+  return result.participant.id;
+}
+
+function render(state: TrialState, role: string, question: Parameters<typeof judgeView>[1]): string {
+  return role === 'judge'
+    ? renderJudgeView(judgeView(state, question))
+    : renderArguerView(arguerView(state, role as ArguerRole, question));
+}
+
 export const judgeCommand: Command = {
   name: 'judge',
-  usage: 'judge <experiment> --as <participant-id>',
+  usage: 'judge <experiment> --as <name>',
   summary: 'take your turns (as judge, or as a human arguer) in the trials waiting for you, at the terminal',
   options: { ...DATA_DIR_OPTION, as: { type: 'string' } },
   async run(input) {
     const [experimentId] = input.positionals;
     const me = stringOption(input, 'as');
-    if (!experimentId || !me)
-      throw new UsageError('usage: oversight judge <experiment> --as <participant-id>');
-    return withDatabase(stringOption(input, 'data-dir'), async (db) => {
+    if (!experimentId || !me) throw new UsageError('usage: oversight judge <experiment> --as <name>');
+    return withDatabase(stringOption(input, 'data-dir'), async (db: Database) => {
       const experiment = await db.experiments.get(experimentId);
       if (!experiment) throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
       const config = ExperimentConfigSchema.parse(experiment.config);
       const scope = { experimentId, config, participants: participantRecords(config) };
-      const context = driveContext(db, scope, participantFactories(db, experimentId, config));
+      const drive = driveContext(db, scope, participantFactories(db, experimentId, config));
+      const ctx: PeopleContext = { db, drive, experimentId, config };
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       const lines = rl[Symbol.asyncIterator]();
       // Read line by line so piped answers work as well as typed ones.
@@ -101,47 +146,51 @@ export const judgeCommand: Command = {
         return next.value;
       };
       let moves = 0;
-      const skipped = new Set<string>();
+      let reason = '';
       try {
+        const participantId = await personFor(ctx, me, ask);
         for (;;) {
-          const trial = (await db.trials.waitingFor(me, experimentId)).find((t) => !skipped.has(t.id));
-          if (!trial) break;
-          let state = foldEvents(await context.store.loadEvents(trial.id));
-          const turn = nextTurn(state);
-          const role = rolesToMove(state).find((r) => participantIdFor(state, r) === me);
-          if (!turn || !role) {
-            // Not this person's move after all: let the automatic participants move, and do not
-            // come back to this trial in this session.
-            skipped.add(trial.id);
-            await driveTrial(trial.id, context);
-            continue;
+          const next = await nextForPerson(ctx, participantId);
+          if (next.status === 'none') {
+            reason = next.reason;
+            break;
           }
-          const question = await context.questions(state.created.questionId);
-          console.log(
-            `\n${turn.kind === 'judge' ? renderJudgeView(judgeView(state, question)) : renderArguerView(arguerView(state, role as ArguerRole, question))}\n`,
-          );
+          let state = next.state;
+          const question = await drive.questions(state.created);
+          const turn = nextTurn(state);
+          if (!turn) continue;
+          console.log(`\n${render(state, next.role, question)}\n`);
           for (;;) {
             const move: Move =
               turn.kind === 'judge'
                 ? await askMove(ask, turn, state.created.displayed.length)
-                : { type: 'argument', role, text: await askArgument(ask) };
-            const result = await submitMove(trial.id, me, move, context);
+                : { type: 'argument', role: next.role as ArguerRole, text: await askArgument(ask) };
+            const position =
+              next.role === 'judge'
+                ? judgeView(state, question).position
+                : arguerView(state, next.role as ArguerRole, question).position;
+            const result = await submitMove(drive, {
+              trialId: next.trialId,
+              participantId,
+              position,
+              receipt: { key: `terminal:${randomUUID()}`, participantId, platform: 'terminal', ref: me },
+              move,
+            });
             state = result.state;
-            if (result.ok) break;
-            console.log(`Not accepted: ${result.error}`);
+            if (result.status === 'accepted') break;
+            console.log(`Not accepted: ${result.message}`);
+            if (result.code !== 'invalid') break;
           }
           moves += 1;
           if (state.verdict)
             console.log(`\n${renderJudgeView(judgeView(state, question)).split('\n').at(-1)}`);
+          // No service may be running: the simulated and model turns that follow run here, unless one holds the trial.
+          await driveIfFree(db, drive, next.trialId);
         }
       } finally {
         rl.close();
       }
-      console.log(
-        moves === 0
-          ? `nothing waits for ${me} in ${experimentId}`
-          : `recorded ${moves} moves; nothing more waits for ${me} now`,
-      );
+      console.log(moves === 0 ? `nothing for you now: ${reason}` : `recorded ${moves} moves; ${reason}`);
       return 0;
     });
   },

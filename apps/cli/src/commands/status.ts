@@ -1,3 +1,4 @@
+import type { Database } from '@oversight/db';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { describeCounts } from './run.ts';
@@ -21,6 +22,7 @@ export const statusCommand: Command = {
         const counts = await db.trials.countByStatus(experiment.id);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
+        for (const line of await waitingLines(db, experiment.id)) console.log(`  ${line}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
           const armTrials = new Map(Object.entries(await db.trials.countByArm(experiment.id)));
@@ -42,3 +44,36 @@ export const statusCommand: Command = {
     });
   },
 };
+
+/** Who the waiting trials wait on (by pseudonymous id), open seats, and who can take part. */
+async function waitingLines(db: Database, experimentId: string): Promise<string[]> {
+  const owed = await db.trials.owedIn(experimentId, { limit: 100_000 });
+  const people = (await db.participants.list(experimentId)).filter((p) => p.kind === 'human');
+  const lines: string[] = [];
+  const onPeople = new Map<string, Map<string, number>>();
+  let automatic = 0;
+  for (const o of owed) {
+    if (!o.human) {
+      automatic += 1;
+      continue;
+    }
+    const who = o.participantId ?? '(open seat)';
+    const roles = onPeople.get(who) ?? new Map<string, number>();
+    roles.set(o.role, (roles.get(o.role) ?? 0) + 1);
+    onPeople.set(who, roles);
+  }
+  for (const [who, roles] of [...onPeople].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const what = [...roles].map(([role, n]) => `${n} as ${role}`).join(', ');
+    lines.push(`waiting on ${who}: ${what}`);
+  }
+  if (automatic > 0)
+    lines.push(`${automatic} moves due from models or simulated participants (run or serve drives them)`);
+  if (people.length > 0) {
+    const names = people.map(
+      (p) =>
+        `${p.id} (${p.label}${p.identity?.startsWith('terminal:') ? `, --as ${p.identity.slice(9)}` : ''}${p.leftAt ? ', left' : ''})`,
+    );
+    lines.push(`people: ${names.join(', ')}`);
+  }
+  return lines;
+}

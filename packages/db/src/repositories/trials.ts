@@ -45,7 +45,14 @@ export interface TrialsRepository {
    * Leases up to `limit` active trials of these experiments for `leaseMs` to `owner`, skipping those
    * another process holds (FOR UPDATE SKIP LOCKED) unless its lease has expired (database clock).
    */
-  claim(experimentIds: readonly string[], owner: string, limit: number, leaseMs: number): Promise<string[]>;
+  claim(
+    experimentIds: readonly string[],
+    owner: string,
+    limit: number,
+    leaseMs: number,
+  ): Promise<Array<{ id: string; experimentId: string }>>;
+  /** Leases one trial if it is active and nobody else holds it; true when this owner now holds it. */
+  claimTrial(id: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Extends the owner's leases; returns the ids still held. */
   renew(owner: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
   release(owner: string, ids: readonly string[]): Promise<void>;
@@ -191,7 +198,7 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
 
     async claim(experimentIds, owner, limit, leaseMs) {
       if (experimentIds.length === 0 || limit <= 0) return [];
-      const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+      return prisma.$queryRaw<Array<{ id: string; experimentId: string }>>`
         UPDATE "Trial" t SET "leaseOwner" = ${owner}, "leaseUntil" = (now() AT TIME ZONE 'UTC') + ${leaseMs} * interval '1 millisecond'
         WHERE t."id" IN (
           SELECT c."id" FROM "Trial" c
@@ -201,8 +208,16 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
         )
-        RETURNING t."id"`;
-      return rows.map((r) => r.id);
+        RETURNING t."id", t."experimentId"`;
+    },
+
+    async claimTrial(id, owner, leaseMs) {
+      const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+        UPDATE "Trial" SET "leaseOwner" = ${owner}, "leaseUntil" = (now() AT TIME ZONE 'UTC') + ${leaseMs} * interval '1 millisecond'
+        WHERE "id" = ${id} AND "status" = 'active'
+          AND ("leaseUntil" IS NULL OR "leaseUntil" < (now() AT TIME ZONE 'UTC') OR "leaseOwner" = ${owner})
+        RETURNING "id"`;
+      return rows.length === 1;
     },
 
     async renew(owner, ids, leaseMs) {

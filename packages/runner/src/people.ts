@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type ArguerRole,
+  arguerPoolsOf,
+  chooseSeat,
+  type ExperimentConfig,
+  foldEvents,
+  isPeopleJudged,
+  judgePoolsOf,
+  judgmentOf,
+  type OpenSeat,
+  type Pool,
+  peoplePools,
+  protocolFor,
+  pseudonymFrom,
+  qualificationStatus,
+  type Role,
+  type TrialEvent,
+  type TrialState,
+} from '@oversight/core';
+import type { Database, ParticipantRow } from '@oversight/db';
+import { type DriveContext, recordOptions } from './drive.ts';
+import { appendFor } from './record.ts';
+import { AppendConflict } from './store.ts';
+
+/**
+ * People as participants: a platform identity joins an experiment's pool (with consent recorded)
+ * and becomes a participant under a pseudonym; a person asks for work and gets a seat; an admin
+ * reassigns or stops a trial. Every change to a trial is an event through the same append as moves.
+ */
+
+export type Platform = 'terminal' | 'discord' | 'slack';
+
+/** A person as a platform knows them. Never stored in the log or exports: only in Participant.identity. */
+export interface Identity {
+  platform: Platform;
+  user: string;
+  /** Slack workspace (team) id. */
+  team?: string;
+}
+
+export function identityKey(identity: Identity): string {
+  const user = identity.team ? `${identity.team}/${identity.user}` : identity.user;
+  return `${identity.platform}:${user}`;
+}
+
+export interface PeopleContext {
+  db: Database;
+  drive: DriveContext;
+  experimentId: string;
+  config: ExperimentConfig;
+}
+
+export type JoinResult =
+  | { status: 'joined'; participant: ParticipantRow; created: boolean }
+  | { status: 'refused'; reason: string };
+
+/** The consent text a person must accept to join, or null when the experiment sets none. */
+export function consentOf(config: ExperimentConfig): { text: string; version: string } | null {
+  return config.consent ?? null;
+}
+
+/** Pools this identity may join, by name. */
+export function joinablePools(config: ExperimentConfig, identity: Identity): Pool[] {
+  return [...peoplePools(config).values()]
+    .map((p) => p.pool)
+    .filter((pool) => {
+      const spec = pool.participant;
+      if (spec.kind !== 'human' || spec.platform !== identity.platform) return false;
+      return (
+        !pool.ids ||
+        pool.ids.includes(identity.user) ||
+        pool.ids.includes(identityKey(identity).split(':')[1]!)
+      );
+    });
+}
+
+/**
+ * Joins a person to a pool of the experiment. `accepted` says they accepted the consent text just
+ * shown to them (required when the experiment has one). Joining twice returns the same participant.
+ */
+export async function joinExperiment(
+  ctx: PeopleContext,
+  identity: Identity,
+  options: { pool?: string; accepted: boolean },
+): Promise<JoinResult> {
+  const { db, experimentId, config } = ctx;
+  const consent = consentOf(config);
+  if (consent && !options.accepted)
+    return { status: 'refused', reason: 'you did not accept the consent text, so you have not joined' };
+  const key = identityKey(identity);
+  const existing = await db.participants.byIdentity(experimentId, key);
+  if (existing) {
+    if (existing.leftAt) {
+      const row = await db.participants.rejoin(experimentId, existing.id, consent?.version ?? null);
+      return { status: 'joined', participant: row, created: false };
+    }
+    return { status: 'joined', participant: existing, created: false };
+  }
+  const all = [...peoplePools(config).values()].map((p) => p.pool);
+  const pools = joinablePools(config, identity);
+  if (all.length === 0)
+    return { status: 'refused', reason: `experiment ${experimentId} has no pools of people to join` };
+  let pool: Pool | undefined;
+  if (options.pool) {
+    pool = pools.find((p) => p.name === options.pool);
+    if (!pool)
+      return {
+        status: 'refused',
+        reason: all.some((p) => p.name === options.pool)
+          ? `pool "${options.pool}" is not open to you (${identity.platform} user ${identity.user})`
+          : `no pool "${options.pool}"; pools of people: ${all.map((p) => p.name).join(', ')}`,
+      };
+  } else if (pools.length === 1) {
+    pool = pools[0];
+  } else if (pools.length === 0) {
+    return {
+      status: 'refused',
+      reason: `no pool of experiment ${experimentId} is open to ${identity.platform} user ${identity.user}`,
+    };
+  } else {
+    return { status: 'refused', reason: `choose a pool to join: ${pools.map((p) => p.name).join(', ')}` };
+  }
+  const chosen = pool!;
+  for (let n = (await db.participants.countInPool(experimentId, chosen.name)) + 1; ; n++) {
+    if (chosen.count !== undefined && n > chosen.count)
+      return { status: 'refused', reason: `pool "${chosen.name}" is full (${chosen.count} people)` };
+    const added = await db.participants.addPerson(experimentId, {
+      identity: key,
+      pool: chosen.name,
+      id: `${chosen.name}-${n}`,
+      label: pseudonymFrom(randomUUID()),
+      spec: chosen.participant as unknown as Record<string, unknown>,
+      consentVersion: consent?.version ?? null,
+    });
+    if (added) return { status: 'joined', participant: added.row, created: added.created };
+  }
+}
+
+export async function leaveExperiment(ctx: PeopleContext, participantId: string): Promise<void> {
+  await ctx.db.participants.leave(ctx.experimentId, participantId);
+}
+
+export type NextResult =
+  | { status: 'owed'; trialId: string; role: Role; state: TrialState }
+  | { status: 'assigned'; trialId: string; role: Role; state: TrialState }
+  | { status: 'none'; reason: string };
+
+/** What a person is to do next: a move they owe already, else a new seat chosen for them. */
+export async function nextForPerson(ctx: PeopleContext, participantId: string): Promise<NextResult> {
+  const { db, experimentId, config } = ctx;
+  const owed = await db.trials.owedBy(participantId, experimentId);
+  if (owed[0]) {
+    const state = foldEvents(await ctx.drive.store.loadEvents(owed[0].trialId));
+    return { status: 'owed', trialId: owed[0].trialId, role: owed[0].role as Role, state };
+  }
+  const person = await db.participants.get(experimentId, participantId);
+  if (!person || person.kind !== 'human' || !person.pool)
+    return { status: 'none', reason: `${participantId} has not joined ${experimentId}` };
+  if (person.leftAt) return { status: 'none', reason: 'you left this experiment; join again to get trials' };
+  const entry = peoplePools(config).get(person.pool);
+  if (!entry)
+    return { status: 'none', reason: `pool "${person.pool}" is no longer in the experiment's config` };
+
+  const seats = await db.trials.seatsOf(experimentId, participantId);
+  let arms = eligibleArms(config, entry.pool.name, entry.seats);
+  const rule = config.qualification;
+  if (rule && entry.seats === 'judge' && arms.includes(rule.arm)) {
+    const practice = seats.filter((s) => s.arm === rule.arm);
+    const logs = await db.events.loadMany(practice.map((s) => s.trialId));
+    const states = practice.map((s) => foldEvents(logs.get(s.trialId)!.map((e) => e.payload as TrialEvent)));
+    const results = states.flatMap((st) => {
+      const judgment = st.seats.judge === participantId ? judgmentOf(st, config.reward) : null;
+      return judgment ? [judgment.correct] : [];
+    });
+    const inFlight = states.filter((st) => !st.verdict && !st.aborted).length;
+    const standing = qualificationStatus(rule, results, inFlight);
+    if (standing.state === 'failed')
+      return {
+        status: 'none',
+        reason: `you did not qualify: ${standing.correct} of ${standing.done} practice trials correct, ${rule.minCorrect} needed`,
+      };
+    if (standing.state === 'practising') {
+      if (standing.seatsLeft === 0)
+        return { status: 'none', reason: 'your practice trial is being prepared; ask again in a moment' };
+      arms = [rule.arm];
+    } else {
+      arms = arms.filter((a) => a !== rule.arm);
+    }
+  }
+  if (arms.length === 0)
+    return { status: 'none', reason: `no arm of ${experimentId} takes people from pool "${person.pool}"` };
+  const roles = entry.seats === 'judge' ? ['judge'] : arguerRolesOf(config, arms);
+  const history = {
+    stories: new Set(seats.map((s) => s.storyId)),
+    trials: new Set(seats.map((s) => s.trialId)),
+    perArm: seats.reduce<Record<string, number>>((acc, s) => {
+      acc[s.arm] = (acc[s.arm] ?? 0) + 1;
+      return acc;
+    }, {}),
+    total: seats.length,
+  };
+  const tried = new Set<string>();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const open = (await db.trials.openSeats({ experimentId, participantId, roles, arms }))
+      .filter((o) => !tried.has(`${o.trialId}/${o.role}`))
+      .map(
+        (o): OpenSeat => ({
+          trialId: o.trialId,
+          arm: o.arm,
+          role: o.role as Role,
+          storyId: o.storyId,
+          ordinal: o.ordinal,
+        }),
+      );
+    const seat = chooseSeat(open, history, config.seed, participantId);
+    if (!seat)
+      return {
+        status: 'none',
+        reason:
+          seats.length === 0
+            ? 'no trial is waiting for someone like you right now; try again later'
+            : 'nothing is waiting for you right now (you get each story once); try again later',
+      };
+    tried.add(`${seat.trialId}/${seat.role}`);
+    const state = await assignSeat(ctx.drive, seat.trialId, seat.role, participantId, {
+      reason: 'asked for work',
+      order: history.total,
+      onlyIfOpen: true,
+    });
+    if (state) return { status: 'assigned', trialId: seat.trialId, role: seat.role, state };
+  }
+  return { status: 'none', reason: 'others took the open trials first; ask again' };
+}
+
+function eligibleArms(config: ExperimentConfig, pool: string, seats: 'judge' | 'arguer'): string[] {
+  return config.arms
+    .filter((arm) =>
+      seats === 'judge'
+        ? isPeopleJudged(config, arm) && judgePoolsOf(config, arm).some((p) => p.name === pool)
+        : arguerPoolsOf(config, arm).some((p) => p.name === pool),
+    )
+    .map((arm) => arm.name);
+}
+
+function arguerRolesOf(config: ExperimentConfig, arms: readonly string[]): ArguerRole[] {
+  const roles = new Set<ArguerRole>();
+  for (const arm of config.arms)
+    if (arms.includes(arm.name)) for (const role of protocolFor(arm.protocol).arguerRoles) roles.add(role);
+  return [...roles];
+}
+
+/**
+ * Gives a seat to a participant (or back to the pool, with null) by appending ParticipantAssigned.
+ * With `onlyIfOpen`, returns null instead if someone else took it first. Throws on a finished trial.
+ */
+export async function assignSeat(
+  context: DriveContext,
+  trialId: string,
+  role: Role,
+  participantId: string | null,
+  details: { reason: string; order?: number; by?: string; onlyIfOpen?: boolean },
+): Promise<TrialState | null> {
+  for (let race = 0; race < 20; race++) {
+    const state = foldEvents(await context.store.loadEvents(trialId));
+    if (state.verdict || state.aborted) {
+      if (details.onlyIfOpen) return null;
+      throw new SeatError(`trial ${trialId} has ended; its seats cannot change`);
+    }
+    if (details.onlyIfOpen && (state.seats[role] !== undefined || state.owedSince[role] === undefined))
+      return null;
+    if (participantId !== null) {
+      const elsewhere = (Object.entries(state.seats) as Array<[Role, string]>).find(
+        ([r, id]) => id === participantId && r !== role,
+      );
+      if (elsewhere) {
+        if (details.onlyIfOpen) return null;
+        throw new SeatError(`${participantId} already holds the ${elsewhere[0]} seat of trial ${trialId}`);
+      }
+    }
+    const event: TrialEvent = {
+      type: 'ParticipantAssigned',
+      role,
+      participantId,
+      reason: details.reason,
+      ...(details.order !== undefined ? { order: details.order } : {}),
+      ...(details.by !== undefined ? { by: details.by } : {}),
+    };
+    const { input, after } = appendFor(state, [event], recordOptions(context));
+    try {
+      await context.store.append(input);
+      return after;
+    } catch (error) {
+      if (!(error instanceof AppendConflict)) throw error;
+    }
+  }
+  throw new SeatError(`trial ${trialId} kept changing; try again`);
+}
+
+/** Stops a trial with a reason, as an admin: recorded as TrialAborted with who did it. */
+export async function abortTrial(
+  context: DriveContext,
+  trialId: string,
+  reason: string,
+  by: string,
+): Promise<TrialState> {
+  for (let race = 0; race < 20; race++) {
+    const state = foldEvents(await context.store.loadEvents(trialId));
+    if (state.verdict || state.aborted) throw new SeatError(`trial ${trialId} has already ended`);
+    const { input, after } = appendFor(
+      state,
+      [{ type: 'TrialAborted', reason, role: null, by }],
+      recordOptions(context),
+    );
+    try {
+      await context.store.append(input);
+      return after;
+    } catch (error) {
+      if (!(error instanceof AppendConflict)) throw error;
+    }
+  }
+  throw new SeatError(`trial ${trialId} kept changing; try again`);
+}
+
+/** A seat change that cannot be made; the message says why. */
+export class SeatError extends Error {
+  override name = 'SeatError';
+}
+
+/**
+ * An admin gives a seat to another person (or back to the pool, with null), recorded with who did it
+ * and why. The person must be in the experiment and, for a judge seat, must not have seen the story.
+ */
+export async function reassignSeat(
+  ctx: PeopleContext,
+  trialId: string,
+  role: Role,
+  to: string | null,
+  details: { reason: string; by: string },
+): Promise<TrialState> {
+  if (to !== null) {
+    const person = await ctx.db.participants.get(ctx.experimentId, to);
+    if (!person || person.kind !== 'human')
+      throw new SeatError(`${to} is not a person in ${ctx.experimentId}`);
+    const state = foldEvents(await ctx.drive.store.loadEvents(trialId));
+    if (role === 'judge') {
+      const seen = await ctx.db.trials.seatsOf(ctx.experimentId, to);
+      if (seen.some((s) => s.storyId === state.created.storyId && s.trialId !== trialId))
+        throw new SeatError(
+          `${to} has already seen story ${state.created.storyId}; a judge sees each story once`,
+        );
+    }
+  }
+  return (await assignSeat(ctx.drive, trialId, role, to, details))!;
+}

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type ExperimentConfig, ExperimentConfigSchema, foldEvents } from '@oversight/core';
+import { type Database, NOTIFY_CHANNEL } from '@oversight/db';
+import { type DriveContext, type DriveOutcome, driveTrial, personTest } from './drive.ts';
+import { participantRecords } from './experiment.ts';
+import type { ParticipantFactories } from './participant.ts';
+import { trialRecord } from './record.ts';
+import { driveContext } from './run.ts';
+
+/**
+ * The service that drives every trial not waiting on a person: after a person's move, the simulated
+ * and model turns that follow run here. Several processes on one PostgreSQL server share the work
+ * through leases on trial rows (FOR UPDATE SKIP LOCKED): a trial is driven by one process at a time,
+ * and a crashed process's leases expire so others take its trials over. Appends stay guarded by the
+ * log's (trial, seq) key, so even a process that lost its lease cannot double an event.
+ */
+
+export interface ServeOptions {
+  experimentIds: readonly string[];
+  /** Participant implementations per experiment (models come from @oversight/llm through the CLI). */
+  factories?: (experimentId: string, config: ExperimentConfig) => ParticipantFactories;
+  /** Trials driven at once by this process (default 32). */
+  concurrency?: number;
+  /** How long a claimed trial stays this process's without renewal (default 30 s); renewed every third. */
+  leaseMs?: number;
+  /** How often to look for work when nothing wakes the service (default 1 s; NOTIFY wakes it sooner). */
+  pollMs?: number;
+  /** Stop when no trial of these experiments is active (for batch use and tests); else run until the signal. */
+  untilIdle?: boolean;
+  /**
+   * Stop at the first trial that fails to drive (a bug, the database gone) and reject with its error:
+   * what a batch run wants. Otherwise a failed trial is reported, left leased until its lease expires
+   * (a back-off), and tried again.
+   */
+  failFast?: boolean;
+  signal?: AbortSignal;
+  onTrial?: (trialId: string, outcome: DriveOutcome) => void;
+  /** Told about trouble that does not stop the service (a lost lease, a trial that failed to drive). */
+  onWarning?: (message: string) => void;
+  /** This process's name in lease columns (default host:pid:random). */
+  owner?: string;
+}
+
+export interface ServeSummary {
+  owner: string;
+  driven: number;
+  outcomes: Record<DriveOutcome, number>;
+}
+
+export interface ServeHandle {
+  /** Look for work now (a person's move in this process just made a trial active). */
+  wake(): void;
+  done: Promise<ServeSummary>;
+}
+
+export function serviceOwner(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** Loads each experiment's stored config and builds its driver context. */
+export async function experimentContexts(
+  db: Database,
+  experimentIds: readonly string[],
+  factories?: ServeOptions['factories'],
+): Promise<Map<string, { config: ExperimentConfig; context: DriveContext }>> {
+  const out = new Map<string, { config: ExperimentConfig; context: DriveContext }>();
+  for (const experimentId of experimentIds) {
+    const row = await db.experiments.get(experimentId);
+    if (!row) {
+      const known = (await db.experiments.list()).map((e) => e.id);
+      throw new ServeError(
+        `no experiment "${experimentId}" in ${db.location}${known.length ? `; there are: ${known.join(', ')}` : ''}`,
+      );
+    }
+    const config = ExperimentConfigSchema.parse(row.config);
+    const scope = { experimentId, config, participants: participantRecords(config) };
+    out.set(experimentId, { config, context: driveContext(db, scope, factories?.(experimentId, config)) });
+  }
+  return out;
+}
+
+/**
+ * Trials stored before who-owes-a-move rows existed get them from their logs (once, on start), so
+ * the people waiting in them can find them.
+ */
+export async function reconcileOwedMoves(
+  db: Database,
+  experimentId: string,
+  context: DriveContext,
+): Promise<number> {
+  let fixed = 0;
+  const isPerson = personTest(context.participant);
+  for (;;) {
+    const ids = await db.trials.withoutOwedMoves(experimentId, 500);
+    if (ids.length === 0) return fixed;
+    const logs = await db.events.loadMany(ids);
+    for (const id of ids) {
+      const state = foldEvents(logs.get(id)!.map((e) => e.payload as never));
+      const { owed } = trialRecord(state, isPerson);
+      if (owed.length === 0) continue;
+      await db.prisma.owedMove.createMany({
+        data: owed.map((o) => ({
+          trialId: id,
+          role: o.role,
+          participantId: o.participantId,
+          experimentId,
+          arm: state.created.arm,
+          storyId: state.created.storyId,
+          ordinal: 0,
+          sinceSeq: o.sinceSeq,
+          since: new Date(),
+          human: o.human,
+        })),
+        skipDuplicates: true,
+      });
+      fixed += 1;
+    }
+    if (ids.length < 500) return fixed;
+  }
+}
+
+export function serve(db: Database, options: ServeOptions): ServeHandle {
+  const owner = options.owner ?? serviceOwner();
+  const concurrency = options.concurrency ?? 32;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 1_000;
+  const summary: ServeSummary = { owner, driven: 0, outcomes: { finished: 0, aborted: 0, waiting: 0 } };
+  let wakeUp: (() => void) | null = null;
+  let woken = false;
+  const wake = () => {
+    woken = true;
+    wakeUp?.();
+  };
+
+  const done = (async () => {
+    const contexts = await experimentContexts(db, options.experimentIds, options.factories);
+    for (const [experimentId, { context }] of contexts) await reconcileOwedMoves(db, experimentId, context);
+    const stopListening = await db.listen(NOTIFY_CHANNEL, (experimentId) => {
+      if (contexts.has(experimentId)) wake();
+    });
+    const inFlight = new Map<string, Promise<void>>();
+    const heartbeat = setInterval(
+      () => {
+        const ids = [...inFlight.keys()];
+        if (ids.length === 0) return;
+        db.trials.renew(owner, ids, leaseMs).then(
+          (kept) => {
+            if (kept.length < ids.length)
+              options.onWarning?.(
+                `lost the lease on ${ids.length - kept.length} trial(s); another process may drive them`,
+              );
+          },
+          (error: unknown) => options.onWarning?.(`could not renew leases: ${(error as Error).message}`),
+        );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    const onAbort = () => wake();
+    options.signal?.addEventListener('abort', onAbort);
+    let failure = null as { error: unknown } | null;
+    try {
+      for (;;) {
+        if (options.signal?.aborted || failure) break;
+        woken = false;
+        const room = concurrency - inFlight.size;
+        const claimed = room > 0 ? await db.trials.claim([...contexts.keys()], owner, room, leaseMs) : [];
+        for (const { id: trialId, experimentId } of claimed) {
+          const entry = contexts.get(experimentId)!;
+          const run = (async () => {
+            let release = true;
+            try {
+              const outcome = await driveTrial(trialId, entry.context);
+              summary.driven += 1;
+              summary.outcomes[outcome] += 1;
+              options.onTrial?.(trialId, outcome);
+            } catch (error) {
+              if (options.failFast) failure ??= { error };
+              else {
+                options.onWarning?.(
+                  `trial ${trialId}: ${(error as Error).message} (tried again after ${leaseMs} ms)`,
+                );
+                release = false;
+              }
+            } finally {
+              if (release) await db.trials.release(owner, [trialId]).catch(() => {});
+              inFlight.delete(trialId);
+              wake();
+            }
+          })();
+          inFlight.set(trialId, run);
+        }
+        if (claimed.length > 0 && inFlight.size < concurrency) continue;
+        if (options.untilIdle && inFlight.size === 0 && claimed.length === 0) {
+          const active = await countActive(db, [...contexts.keys()]);
+          if (active === 0) break;
+        }
+        if (!woken)
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pollMs);
+            wakeUp = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        wakeUp = null;
+      }
+      await Promise.all(inFlight.values());
+      if (failure) throw failure.error;
+    } finally {
+      clearInterval(heartbeat);
+      options.signal?.removeEventListener('abort', onAbort);
+      await stopListening().catch(() => {});
+    }
+    return summary;
+  })();
+  return { wake, done };
+}
+
+async function countActive(db: Database, experimentIds: readonly string[]): Promise<number> {
+  let active = 0;
+  for (const id of experimentIds) active += (await db.trials.countByStatus(id)).active ?? 0;
+  return active;
+}
+
+/**
+ * Drives one trial in this process if no service holds it (e.g. right after a person's move at the
+ * terminal); returns null when another process has it, which will drive it.
+ */
+export async function driveIfFree(
+  db: Database,
+  context: DriveContext,
+  trialId: string,
+  owner = serviceOwner(),
+  leaseMs = 30_000,
+): Promise<DriveOutcome | null> {
+  if (!(await db.trials.claimTrial(trialId, owner, leaseMs))) return null;
+  const renew = setInterval(
+    () => {
+      db.trials.renew(owner, [trialId], leaseMs).catch(() => {});
+    },
+    Math.floor(leaseMs / 3),
+  );
+  try {
+    return await driveTrial(trialId, context);
+  } finally {
+    clearInterval(renew);
+    await db.trials.release(owner, [trialId]);
+  }
+}
+
+/** A service that cannot start as asked; the message says why. */
+export class ServeError extends Error {
+  override name = 'ServeError';
+}
