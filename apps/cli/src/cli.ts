@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
-import { commandHelp, GLOBAL_OPTIONS, generalHelp } from './help.ts';
+import { commandHelp, describedOption, GLOBAL_OPTIONS, generalHelp } from './help.ts';
+import { checkOutputPath } from './output-path.ts';
 import { stopAllProgress } from './progress.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -59,6 +60,10 @@ async function dispatch(argv: string[]): Promise<number> {
   if (parsed.values.help) {
     console.log(commandHelp(command));
     return EXIT.ok;
+  }
+  for (const [name, value] of Object.entries(parsed.values)) {
+    const { output } = describedOption(command, name);
+    if (output && typeof value === 'string') checkOutputPath(`--${name}`, value, output);
   }
   return (await command.run({ positionals: parsed.positionals, values: parsed.values })) ?? EXIT.ok;
 }

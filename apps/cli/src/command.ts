@@ -10,6 +10,8 @@ export interface OptionDefinition {
   valueName?: string;
   /** The default in words, when it is not a fixed value (e.g. "the config's concurrency"). */
   defaultText?: string;
+  /** A path the command writes to: checked before the command runs, so it fails before writing anything. */
+  output?: 'file' | 'folder';
 }
 
 export type OptionSpec = Record<string, OptionDefinition>;

@@ -17,7 +17,11 @@ const DESCRIBED_HERE: Record<string, Record<string, Partial<OptionDefinition>>> 
     as: { valueName: 'ID', description: 'your participant id in the experiment (the judge or arguer id)' },
   },
   analyze: {
-    out: { valueName: 'DIR', description: 'folder to write report.html and report.json into' },
+    out: {
+      valueName: 'DIR',
+      description: 'folder to write report.html and report.json into',
+      output: 'folder',
+    },
     seed: {
       valueName: 'SEED',
       description: 'seed of the bootstrap resampling',
@@ -29,7 +33,7 @@ const DESCRIBED_HERE: Record<string, Record<string, Partial<OptionDefinition>>> 
       valueName: 'csv|jsonl',
       description: 'csv: one row per judgment; jsonl: each row with its event log',
     },
-    out: { valueName: 'FILE', description: 'file to write', defaultText: 'standard output' },
+    out: { valueName: 'FILE', description: 'file to write', defaultText: 'standard output', output: 'file' },
   },
 };
 

@@ -75,17 +75,17 @@ export function renderRevealed(
     }
   }
   const quotes = state.arguments.flatMap((a) => a.quotes.map((q) => ({ round: a.round, role: a.role, q })));
-  if (quotes.length > 0) {
-    lines.push('', 'quotes, with the passage of the source each matched:');
-    for (const { round, role, q } of quotes) {
+  const doubtful = quotes.filter(({ q }) => q.status !== 'verified');
+  if (quotes.length > 0)
+    lines.push('', `quotes: ${quotes.length - doubtful.length} of ${quotes.length} verified word for word`);
+  for (const { round, role, q } of doubtful) {
+    lines.push(
+      `  [round ${round}] ${ROLE_NAMES[role] ?? role}: «${excerpt(q.text, 80)}» ${q.status} (${percent(q.similarity)})`,
+    );
+    if (q.span)
       lines.push(
-        `  [round ${round}] ${ROLE_NAMES[role] ?? role}: «${excerpt(q.text, 80)}» ${q.status} (${percent(q.similarity)})`,
+        `      nearest passage, characters ${q.span[0]}–${q.span[1]}: «${excerpt(question.source.slice(q.span[0], q.span[1]))}»`,
       );
-      if (q.span && q.status !== 'verified')
-        lines.push(
-          `      source, characters ${q.span[0]}–${q.span[1]}: «${excerpt(question.source.slice(q.span[0], q.span[1]))}»`,
-        );
-    }
   }
   if (state.feedback.length > 0) {
     lines.push('', 'feedback after the verdict:');

@@ -26,9 +26,8 @@ export interface PreparedRun {
 export async function prepareRun(configPath: string): Promise<PreparedRun> {
   const loaded = await loadExperimentConfig(configPath);
   preflight(loaded);
-  const plan = planExperiment(loaded.config, loaded.questions);
   printDesignWarnings(loaded);
-  return { loaded, plan };
+  return { loaded, plan: planExperiment(loaded.config, loaded.questions) };
 }
 
 /** Stores the plan (idempotently) and drives its trials; shared by `run` and `demo`. */
