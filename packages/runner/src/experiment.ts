@@ -12,7 +12,7 @@ import {
   type Role,
   type TrialCreated,
 } from '@oversight/core';
-import type { Database, TrialInput } from '@oversight/db';
+import { type Database, ExperimentConfigChangedError, type TrialInput } from '@oversight/db';
 import type { Participant, ParticipantFactories } from './participant.ts';
 import { createParticipant } from './participants/registry.ts';
 import { type IsPerson, trialRecord } from './record.ts';
@@ -135,15 +135,20 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
     throw new Error(
       `persistPlan: trials were planned for dataset ${mismatch.created.dataset}, not ${datasetName}`,
     );
+  // Everything that can be refused is checked before the first write: a changed config for this
+  // experiment id, and questions that differ from ones stored under the same dataset and id.
+  const hash = configHash(config);
+  const stored = await db.experiments.get(plan.experimentId);
+  if (stored && stored.configHash !== hash)
+    throw new ExperimentConfigChangedError(plan.experimentId, stored.configHash, hash);
+  await db.questions.check(datasetName, plan.questions, source);
   await db.experiments.ensure({
     id: plan.experimentId,
     name: config.name,
     seed: config.seed,
     config: config as unknown as Record<string, unknown>,
-    configHash: configHash(config),
+    configHash: hash,
   });
-  // After the config check above, so a changed config is refused before anything is written; and it
-  // refuses, before writing, questions that differ from ones stored under the same dataset and id.
   await db.questions.upsertMany(datasetName, plan.questions, source);
   await db.participants.upsertMany(
     plan.experimentId,

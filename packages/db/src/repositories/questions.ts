@@ -16,6 +16,8 @@ export interface QuestionsRepository {
     questions: readonly QuestionInput[],
     source?: string,
   ): Promise<{ stories: number; questions: number }>;
+  /** The check upsertMany makes first, alone: throws DatasetConflictError, writes nothing. */
+  check(dataset: string, questions: readonly QuestionInput[], source?: string): Promise<void>;
   /** Questions with their story text, ordered by id. */
   list(filter?: { dataset?: string; ids?: readonly string[]; limit?: number }): Promise<StoredQuestion[]>;
   /** One question by its key. */
@@ -110,6 +112,10 @@ export function questionsRepository(prisma: PrismaClient): QuestionsRepository {
   }
 
   return {
+    check(dataset, questions, source = `dataset "${dataset}"`) {
+      return checkAgainstStored(dataset, questions, source);
+    },
+
     async upsertMany(dataset, questions, source = `dataset "${dataset}"`) {
       await checkAgainstStored(dataset, questions, source);
       await prisma.dataset.createMany({ data: [{ name: dataset, source }], skipDuplicates: true });

@@ -1,0 +1,443 @@
+// People in trials, the way chat brings them: late, repeated and racing clicks, two people owing
+// moves at once, seats taken on request, practice first. On both backends, through the real database.
+import {
+  arguerView,
+  type ExperimentConfigInput,
+  ExperimentConfigSchema,
+  foldEvents,
+  judgeView,
+  type Move,
+  type Question,
+  type TrialEvent,
+} from '@oversight/core';
+import { type Database, DatasetConflictError } from '@oversight/db';
+import { backends, type Harness, suiteName, uid } from '@oversight/db/testing/backends';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  abortTrial,
+  type DriveContext,
+  driveContext,
+  driveTrial,
+  type Identity,
+  joinExperiment,
+  nextForPerson,
+  type PeopleContext,
+  participantRecords,
+  persistPlan,
+  planExperiment,
+  reassignSeat,
+  runTrials,
+  serve,
+  submitMove,
+} from '../src/index.ts';
+
+const source = Array.from(
+  { length: 30 },
+  (_, i) => `Line ${i}: the keeper of lighthouse ${i % 5} lit the lamp at dusk and watched for ships.`,
+).join(' ');
+const questions = (n: number, prefix = 'Q'): Question[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `q${String(i).padStart(3, '0')}`,
+    storyId: `s${i}`,
+    storyTitle: `Story ${i}`,
+    question: `${prefix}: what did keeper ${i} do at dusk?`,
+    answers: ['lit the lamp', 'went fishing'],
+    correctIndex: i % 2,
+    source: `${prefix} ${source}`,
+    metadata: {},
+  }));
+
+async function experiment(
+  db: Database,
+  input: Omit<ExperimentConfigInput, 'name' | 'seed'>,
+  qs = questions(4),
+) {
+  const name = uid('exp');
+  const config = ExperimentConfigSchema.parse({ name, seed: name, ...input });
+  const plan = planExperiment(config, qs, `${name}-questions`);
+  await persistPlan(db, plan, `${name}-questions`, `${name}.jsonl`);
+  await runTrials(db, plan);
+  const drive = driveContext(db, { experimentId: name, config, participants: participantRecords(config) });
+  const people: PeopleContext = { db, drive, experimentId: name, config };
+  return { name, config, plan, drive, people };
+}
+
+const terminal = (user: string): Identity => ({ platform: 'terminal', user });
+
+async function join(people: PeopleContext, user: string, pool?: string): Promise<string> {
+  const joined = await joinExperiment(people, terminal(user), { accepted: true, ...(pool ? { pool } : {}) });
+  if (joined.status !== 'joined') throw new Error(joined.reason);
+  return joined.participant.id;
+}
+
+const verdict = (p: number): Move => ({ type: 'judgement', probabilities: [p, 1 - p], end: true });
+
+async function log(drive: DriveContext, trialId: string): Promise<TrialEvent[]> {
+  return drive.store.loadEvents(trialId);
+}
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip !== null)(suiteName(backend), () => {
+    let h: Harness;
+    let db: Database;
+    beforeAll(async () => {
+      h = await backend.setup();
+      db = h.db;
+    });
+    afterAll(async () => h?.teardown());
+
+    const peopleJudge = {
+      judges: [{ name: 'people', participant: { kind: 'human' as const, platform: 'terminal' as const } }],
+    };
+
+    it('keeps two datasets that use the same question ids apart, and refuses a clash before writing', async () => {
+      const a = await experiment(
+        db,
+        { ...peopleJudge, arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }] },
+        questions(2, 'A'),
+      );
+      const b = await experiment(
+        db,
+        { ...peopleJudge, arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }] },
+        questions(2, 'B'),
+      );
+      for (const [exp, prefix] of [
+        [a, 'A'],
+        [b, 'B'],
+      ] as const) {
+        const ada = await join(exp.people, 'ada');
+        const next = await nextForPerson(exp.people, ada);
+        expect(next.status).toBe('assigned');
+        if (next.status === 'owed' || next.status === 'assigned') {
+          const view = judgeView(next.state, await exp.drive.questions(next.state.created));
+          expect(view.question.startsWith(`${prefix}:`)).toBe(true);
+        }
+      }
+      // A third experiment re-using a's dataset name with other content is refused, naming both sources.
+      const config = ExperimentConfigSchema.parse({
+        name: uid('clash'),
+        seed: 1,
+        ...peopleJudge,
+        arms: [{ name: 'alone', protocol: 'judge-alone' }],
+      });
+      const plan = planExperiment(config, questions(2, 'C'), `${a.name}-questions`);
+      const refused = persistPlan(db, plan, `${a.name}-questions`, 'other.jsonl');
+      await expect(refused).rejects.toBeInstanceOf(DatasetConflictError);
+      await expect(refused).rejects.toThrow(new RegExp(`${a.name}\\.jsonl[\\s\\S]*other\\.jsonl`));
+      expect(await db.experiments.get(config.name)).toBeNull();
+    });
+
+    it('takes one move per interaction id, refuses a stale screen with the current state, and never coerces', async () => {
+      const exp = await experiment(db, {
+        ...peopleJudge,
+        arms: [{ name: 'consultancy', protocol: 'consultancy', rounds: 2, trialsPerQuestion: 1 }],
+      });
+      const ada = await join(exp.people, 'ada');
+      const next = await nextForPerson(exp.people, ada);
+      if (next.status === 'none') throw new Error(next.reason);
+      const question = await exp.drive.questions(next.state.created);
+      const round1 = judgeView(next.state, question).position;
+      const receipt = {
+        key: uid('discord:interaction'),
+        participantId: ada,
+        platform: 'discord',
+        ref: 'i-1',
+      };
+      const ask: Move = { type: 'judgement', probabilities: [0.6, 0.4], comment: 'Which line?', end: false };
+      const first = await submitMove(exp.drive, {
+        trialId: next.trialId,
+        participantId: ada,
+        position: round1,
+        receipt,
+        move: ask,
+      });
+      expect(first).toMatchObject({ status: 'accepted', duplicate: false });
+      const again = await submitMove(exp.drive, {
+        trialId: next.trialId,
+        participantId: ada,
+        position: round1,
+        receipt,
+        move: ask,
+      });
+      expect(again).toMatchObject({ status: 'accepted', duplicate: true });
+      if (first.status === 'accepted' && again.status === 'accepted')
+        expect(again.events).toEqual(first.events);
+      expect((await log(exp.drive, next.trialId)).filter((e) => e.type === 'JudgeInterjected')).toHaveLength(
+        1,
+      );
+
+      await driveTrial(next.trialId, exp.drive); // the consultant answers
+      // A new click on the round-1 screen: refused as stale, with the state to show instead.
+      const stale = await submitMove(exp.drive, {
+        trialId: next.trialId,
+        participantId: ada,
+        position: round1,
+        receipt: { ...receipt, key: uid('discord:interaction') },
+        move: verdict(0.9),
+      });
+      expect(stale).toMatchObject({ status: 'refused', code: 'stale' });
+      const current = judgeView(stale.state, question);
+      expect(current.position).toBeGreaterThan(round1);
+      // The last turn with end: false is refused, not turned into a verdict.
+      const notEnded = await submitMove(exp.drive, {
+        trialId: next.trialId,
+        participantId: ada,
+        position: current.position,
+        receipt: { ...receipt, key: uid('discord:interaction') },
+        move: { type: 'judgement', probabilities: [0.9, 0.1], end: false },
+      });
+      expect(notEnded).toMatchObject({ status: 'refused', code: 'invalid' });
+      expect(foldEvents(await log(exp.drive, next.trialId)).verdict).toBeNull();
+      // Someone else's click on ada's turn: refused, nothing recorded.
+      const bo = await join(exp.people, 'bo');
+      const wrongPerson = await submitMove(exp.drive, {
+        trialId: next.trialId,
+        participantId: bo,
+        position: current.position,
+        receipt: { ...receipt, key: uid('discord:interaction'), participantId: bo },
+        move: verdict(0.9),
+      });
+      expect(wrongPerson).toMatchObject({ status: 'refused', code: 'not-your-seat' });
+    });
+
+    it('gives 50 concurrent submissions for one turn exactly one event and each caller a result', async () => {
+      const exp = await experiment(db, {
+        ...peopleJudge,
+        arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }],
+      });
+      const ada = await join(exp.people, 'ada');
+      const next = await nextForPerson(exp.people, ada);
+      if (next.status === 'none') throw new Error(next.reason);
+      const position = judgeView(next.state, await exp.drive.questions(next.state.created)).position;
+      const before = (await log(exp.drive, next.trialId)).length;
+      const sharedKey = uid('slack:event');
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, (_, i) =>
+          submitMove(exp.drive, {
+            trialId: next.trialId,
+            participantId: ada,
+            position,
+            // Ten deliveries of one Slack event (retries) and forty separate clicks.
+            receipt: {
+              key: i < 10 ? sharedKey : uid('click'),
+              participantId: ada,
+              platform: 'slack',
+              ref: `${i}`,
+            },
+            move: verdict(i / 50),
+          }),
+        ),
+      );
+      expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+      const values = results.map(
+        (r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof submitMove>>>).value,
+      );
+      const fresh = values.filter((v) => v.status === 'accepted' && !v.duplicate);
+      expect(fresh).toHaveLength(1);
+      expect(
+        values
+          .filter((v) => v.status === 'refused')
+          .every((v) => v.status === 'refused' && ['stale', 'finished', 'not-your-turn'].includes(v.code)),
+      ).toBe(true);
+      const after = await log(exp.drive, next.trialId);
+      expect(after.length - before).toBe(1);
+      expect(after.filter((e) => e.type === 'VerdictSubmitted')).toHaveLength(1);
+      expect(await db.judgments.count(exp.name)).toBe(1);
+    });
+
+    it('returns as soon as a move is appended; serve drives the simulated turn that follows', async () => {
+      const exp = await experiment(db, {
+        ...peopleJudge,
+        arms: [{ name: 'consultancy', protocol: 'consultancy', rounds: 2, trialsPerQuestion: 1 }],
+      });
+      const ada = await join(exp.people, 'ada');
+      const next = await nextForPerson(exp.people, ada);
+      if (next.status === 'none') throw new Error(next.reason);
+      const position = judgeView(next.state, await exp.drive.questions(next.state.created)).position;
+      const result = await submitMove(exp.drive, {
+        trialId: next.trialId,
+        participantId: ada,
+        position,
+        receipt: { key: uid('k'), participantId: ada, platform: 'terminal', ref: 'ada' },
+        move: { type: 'judgement', probabilities: [0.5, 0.5], end: false },
+      });
+      expect(result.status).toBe('accepted');
+      // Nothing after the judge's move yet: the consultant's turn is the service's job.
+      expect((await log(exp.drive, next.trialId)).at(-1)?.type).toBe('BeliefReported');
+      expect((await db.trials.get(next.trialId))?.status).toBe('active');
+      await serve(db, { experimentIds: [exp.name], untilIdle: true, pollMs: 50 }).done;
+      expect((await log(exp.drive, next.trialId)).at(-1)?.type).toBe('ArgumentSubmitted');
+      expect((await db.trials.owedBy(ada, exp.name)).map((o) => o.trialId)).toEqual([next.trialId]);
+      expect(
+        (await db.outbox.pending({ experimentIds: [exp.name] })).map((n) => [n.participantId, n.trialId]),
+      ).toContainEqual([ada, next.trialId]);
+    });
+
+    it('lets two human debaters under simultaneous speeches each find every trial they owe', async () => {
+      const exp = await experiment(db, {
+        judges: [{ count: 4 }],
+        arguers: [
+          {
+            name: 'debaters',
+            ids: ['U024BE7LH', 'W0123ABC'],
+            participant: { kind: 'human', platform: 'slack' },
+          },
+        ],
+        arms: [
+          {
+            name: 'debate',
+            protocol: 'debate',
+            rounds: 1,
+            speeches: 'simultaneous',
+            trialsPerQuestion: 1,
+            arguer: { kind: 'human', platform: 'slack' },
+          },
+        ],
+      });
+      const slack = (user: string): Identity => ({ platform: 'slack', user, team: 'T1' });
+      const ids: string[] = [];
+      for (const user of ['U024BE7LH', 'W0123ABC']) {
+        const joined = await joinExperiment(exp.people, slack(user), { accepted: true });
+        if (joined.status !== 'joined') throw new Error(joined.reason);
+        ids.push(joined.participant.id);
+      }
+      const [ada, bo] = ids as [string, string];
+      expect(ada).not.toMatch(/U024BE7LH/); // the participant id is a pseudonym, never the platform id
+      const outsider = await joinExperiment(exp.people, slack('U999'), { accepted: true });
+      expect(outsider.status).toBe('refused');
+      for (const t of exp.plan.trials.slice(0, 3)) {
+        await reassignSeat(exp.people, t.created.trialId, 'debater-a', ada, {
+          reason: 'pairing',
+          by: 'admin',
+        });
+        await reassignSeat(exp.people, t.created.trialId, 'debater-b', bo, {
+          reason: 'pairing',
+          by: 'admin',
+        });
+      }
+      expect((await db.trials.owedBy(ada, exp.name)).map((o) => o.role)).toEqual([
+        'debater-a',
+        'debater-a',
+        'debater-a',
+      ]);
+      expect((await db.trials.owedBy(bo, exp.name)).map((o) => o.role)).toEqual([
+        'debater-b',
+        'debater-b',
+        'debater-b',
+      ]);
+      const first = exp.plan.trials[0]!.created.trialId;
+      const state = foldEvents(await log(exp.drive, first));
+      const question = await exp.drive.questions(state.created);
+      const speak = (who: string, role: 'debater-a' | 'debater-b') =>
+        submitMove(exp.drive, {
+          trialId: first,
+          participantId: who,
+          position: arguerView(state, role, question).position,
+          receipt: { key: uid('slack'), participantId: who, platform: 'slack', ref: role },
+          move: { type: 'argument', role, text: `I defend my answer: <quote>${source.slice(0, 60)}</quote>` },
+        });
+      // Both answer the screen they were shown, at the same time: both speeches are taken.
+      const [a, b] = await Promise.all([speak(ada, 'debater-a'), speak(bo, 'debater-b')]);
+      expect([a.status, b.status]).toEqual(['accepted', 'accepted']);
+      expect(await db.trials.owedBy(ada, exp.name)).toHaveLength(2);
+      expect(await db.trials.owedBy(bo, exp.name)).toHaveLength(2);
+      await serve(db, { experimentIds: [exp.name], untilIdle: true, pollMs: 50 }).done;
+      expect(foldEvents(await log(exp.drive, first)).verdict).not.toBeNull();
+    });
+
+    it('seats people on request in a balanced random order, story once, practice first and kept apart', async () => {
+      const exp = await experiment(
+        db,
+        {
+          ...peopleJudge,
+          qualification: { arm: 'practice', trials: 2, minCorrect: 1 },
+          arms: [
+            { name: 'practice', protocol: 'judge-alone', trialsPerQuestion: 1 },
+            {
+              name: 'debate',
+              protocol: 'debate',
+              rounds: 1,
+              judgeMayEndEarly: false,
+              beliefsEachRound: false,
+              trialsPerQuestion: 2,
+            },
+            { name: 'consultancy', protocol: 'consultancy', rounds: 1, trialsPerQuestion: 2 },
+          ],
+        },
+        questions(8),
+      );
+      const ada = await join(exp.people, 'ada');
+      const met: string[] = [];
+      for (;;) {
+        const next = await nextForPerson(exp.people, ada);
+        if (next.status === 'none') {
+          expect(next.reason).toMatch(/once|right now/);
+          break;
+        }
+        met.push(next.state.created.arm);
+        const correct = next.state.created.correctDisplayed;
+        const p =
+          next.state.created.arm === 'practice' ? (correct === 0 ? 0.9 : 0.1) : 0.5 + (met.length % 2) * 0.2;
+        const position = judgeView(next.state, await exp.drive.questions(next.state.created)).position;
+        const result = await submitMove(exp.drive, {
+          trialId: next.trialId,
+          participantId: ada,
+          position,
+          receipt: { key: uid('t'), participantId: ada, platform: 'terminal', ref: 'ada' },
+          move: verdict(p),
+        });
+        expect(result.status).toBe('accepted');
+      }
+      // Qualified after one correct practice verdict; then the real arms, alternating, never a story twice.
+      expect(met[0]).toBe('practice');
+      expect(met.filter((a) => a === 'practice')).toHaveLength(1);
+      const real = met.slice(1);
+      expect(real.length).toBe(8 - 1); // every story but the one she saw in practice
+      for (let i = 0; i + 1 < real.length; i += 2) expect(new Set(real.slice(i, i + 2)).size).toBe(2);
+      const seats = await db.trials.seatsOf(exp.name, ada);
+      expect(new Set(seats.map((s) => s.storyId)).size).toBe(seats.length);
+      const judged = await db.judgments.list(exp.name);
+      expect(judged.map((j) => j.arm)).not.toContain('practice');
+      expect(judged).toHaveLength(real.length);
+      const orders = (await Promise.all(seats.map((s) => log(exp.drive, s.trialId)))).map(
+        (events) =>
+          events.find((e) => e.type === 'ParticipantAssigned' && e.participantId === ada) as {
+            order?: number;
+          },
+      );
+      expect(orders.map((o) => o.order)).toEqual(seats.map((_, i) => i));
+    });
+
+    it('records an admin’s reassignment and abort as events, with who and why', async () => {
+      const exp = await experiment(db, {
+        ...peopleJudge,
+        arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }],
+      });
+      const ada = await join(exp.people, 'ada');
+      const bo = await join(exp.people, 'bo');
+      const next = await nextForPerson(exp.people, ada);
+      if (next.status === 'none') throw new Error(next.reason);
+      await reassignSeat(exp.people, next.trialId, 'judge', bo, { reason: 'ada is away', by: 'Amber Otter' });
+      expect(await db.trials.owedBy(ada, exp.name)).toEqual([]);
+      expect((await db.trials.owedBy(bo, exp.name)).map((o) => o.trialId)).toEqual([next.trialId]);
+      const other = (await nextForPerson(exp.people, ada)) as { trialId: string };
+      await abortTrial(exp.drive, other.trialId, 'question withdrawn', 'Amber Otter');
+      const events = await log(exp.drive, other.trialId);
+      expect(events.at(-1)).toEqual({
+        type: 'TrialAborted',
+        reason: 'question withdrawn',
+        role: null,
+        by: 'Amber Otter',
+      });
+      expect((await log(exp.drive, next.trialId)).at(-1)).toMatchObject({
+        type: 'ParticipantAssigned',
+        participantId: bo,
+        reason: 'ada is away',
+        by: 'Amber Otter',
+      });
+      await expect(
+        reassignSeat(exp.people, other.trialId, 'judge', bo, { reason: 'x', by: 'y' }),
+      ).rejects.toThrow(/ended/);
+    });
+  });
+}
