@@ -26,7 +26,10 @@ export function participantLabel(kind: string | null | undefined, model: string 
 }
 
 function describe(counts: Record<string, number>): string {
-  const labels = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  // 'person' is the value in exports; in a sentence about a group of participants, 'people'
+  const labels = Object.entries(counts)
+    .map(([label, n]) => [label === 'person' ? 'people' : label, n] as const)
+    .sort((a, b) => b[1] - a[1]);
   if (labels.length === 0) return 'none';
   if (labels.length === 1) return labels[0]![0];
   return labels.map(([label, n]) => `${label} (${n})`).join(', ');

@@ -1,17 +1,98 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shortHash } from '@oversight/core';
-import type { Database, JudgmentRow } from '@oversight/db';
-import { analyzeExperiment, formatReportText, renderReportHtml } from '@oversight/stats';
+import type { Database, JudgmentRow as StoredJudgment } from '@oversight/db';
+import {
+  analyzeExperiment,
+  formatReportText,
+  type JudgmentRow,
+  type ParticipantLabel,
+  renderReportHtml,
+} from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
-import { withDatabase } from '../database.ts';
+import { resolveDataFolder, withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 
+/**
+ * Who a participant was, as reports and exports label it, from a stored participant spec: a model
+ * of a person ('simulated-…' kinds), an AI model ('llm', with its model), a person ('human'), or —
+ * for kinds this code does not know yet — the kind's own name, so a new kind is labelled, not lost.
+ */
+export function labelOfSpec(kind: string, spec: Record<string, unknown> | undefined): ParticipantLabel {
+  if (kind.startsWith('simulated')) return { kind: 'simulated', model: null };
+  if (kind === 'llm') return { kind: 'model', model: typeof spec?.model === 'string' ? spec.model : null };
+  if (kind === 'human') return { kind: 'person', model: null };
+  return { kind, model: null };
+}
+
+type Spec = { kind?: unknown } & Record<string, unknown>;
+
+/**
+ * participant id → label, from the experiment's participants, falling back on its stored config
+ * (judge pools list ids with one spec; an arm's arguer specs cover arguers the participants table
+ * lacks, e.g. in experiments written before it was filled).
+ */
+export async function participantLabels(
+  db: Database,
+  experimentId: string,
+): Promise<
+  (id: string | null, arm: string, role: 'judge' | 'honest' | 'dishonest') => ParticipantLabel | null
+> {
+  const [participants, experiment] = await Promise.all([
+    db.participants.list(experimentId),
+    db.experiments.get(experimentId),
+  ]);
+  const byId = new Map(participants.map((p) => [p.id, labelOfSpec(p.kind, p.spec)]));
+  const config = (experiment?.config ?? {}) as {
+    judges?: { ids?: unknown; participant?: Spec }[];
+    arms?: { name?: unknown; arguer?: Spec; dishonestArguer?: Spec }[];
+  };
+  for (const pool of Array.isArray(config.judges) ? config.judges : []) {
+    const spec = pool?.participant;
+    if (!Array.isArray(pool?.ids) || typeof spec?.kind !== 'string') continue;
+    for (const id of pool.ids)
+      if (typeof id === 'string' && !byId.has(id)) byId.set(id, labelOfSpec(spec.kind, spec));
+  }
+  const arms = new Map((Array.isArray(config.arms) ? config.arms : []).map((a) => [a?.name, a]));
+  return (id, arm, role) => {
+    if (id === null) return null;
+    const known = byId.get(id);
+    if (known) return known;
+    const a = arms.get(arm);
+    const spec =
+      role === 'dishonest' ? (a?.dishonestArguer ?? a?.arguer) : role === 'honest' ? a?.arguer : undefined;
+    return typeof spec?.kind === 'string' ? labelOfSpec(spec.kind, spec) : null;
+  };
+}
+
+/** The stored judgments with the kinds (and models) of their judge and arguers. */
+export async function labelledJudgments(
+  db: Database,
+  experimentId: string,
+  rows: readonly StoredJudgment[],
+): Promise<JudgmentRow[]> {
+  const label = await participantLabels(db, experimentId);
+  return rows.map((r) => {
+    const judge = label(r.judgeId, r.arm, 'judge');
+    const honest = label(r.honestArguerId, r.arm, 'honest');
+    const dishonest = label(r.dishonestArguerId, r.arm, 'dishonest');
+    return {
+      ...(r as JudgmentRow),
+      judgeKind: judge?.kind ?? null,
+      judgeModel: judge?.model ?? null,
+      honestArguerKind: honest?.kind ?? null,
+      honestArguerModel: honest?.model ?? null,
+      dishonestArguerKind: dishonest?.kind ?? null,
+      dishonestArguerModel: dishonest?.model ?? null,
+    };
+  });
+}
+
 export async function loadJudgments(db: Database, experimentId: string): Promise<JudgmentRow[]> {
-  const rows: JudgmentRow[] = [];
+  const rows: StoredJudgment[] = [];
   for await (const batch of db.judgments.stream(experimentId, 5000)) rows.push(...batch);
-  return rows;
+  return labelledJudgments(db, experimentId, rows);
 }
 
 /**
@@ -22,7 +103,7 @@ async function loadAll(db: Database, experimentIds: readonly string[]): Promise<
   const perExperiment = await Promise.all(experimentIds.map((id) => loadJudgments(db, id)));
   const armOwners = new Map<string, Set<string>>();
   for (const r of perExperiment.flat())
-    armOwners.set(r.arm, (armOwners.get(r.arm) ?? new Set()).add(r.experimentId));
+    armOwners.set(r.arm, (armOwners.get(r.arm) ?? new Set()).add(r.experimentId ?? ''));
   return perExperiment
     .flat()
     .map((r) => ((armOwners.get(r.arm)?.size ?? 1) > 1 ? { ...r, arm: `${r.experimentId}/${r.arm}` } : r));
@@ -37,23 +118,50 @@ export async function analyzeStored(
   const rows = await loadAll(db, experimentIds);
   if (rows.length === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.
-  return analyzeExperiment(rows as Parameters<typeof analyzeExperiment>[0], {
+  return analyzeExperiment(rows, {
     seed: Number.parseInt(shortHash(seed).slice(0, 8), 16),
     ...(armOrder ? { armOrder } : {}),
   });
 }
 
+/**
+ * Where a report goes unless --out says otherwise: under the data folder (by default the
+ * repository's git-ignored `.oversight/`), never among the repository's tracked files.
+ */
+export function defaultReportDir(
+  dataDirOption: string | undefined,
+  experimentIds: readonly string[],
+): string {
+  return path.join(resolveDataFolder(dataDirOption).dir, 'reports', experimentIds.join('+'));
+}
+
 export const analyzeCommand: Command = {
   name: 'analyze',
-  usage: 'analyze <experiment> [more experiments] [--out DIR]',
+  usage: 'analyze <experiment> [more experiments] [--out DIR] [--seed TEXT]',
   summary:
-    'win rates with intervals and tests per arm, protocol comparisons; writes report.html and report.json',
-  options: { ...DATA_DIR_OPTION, out: { type: 'string' }, seed: { type: 'string' } },
+    'win rates with intervals and tests per arm, protocol comparisons; writes report.html and report.json (default: under the data folder, .oversight/reports/)',
+  options: {
+    ...DATA_DIR_OPTION,
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'folder for report.html and report.json',
+      defaultText: 'reports/<experiments> in the data folder (outside the tracked files)',
+      output: 'folder',
+    },
+    seed: {
+      type: 'string',
+      valueName: 'TEXT',
+      description: 'seed of the bootstrap resampling',
+      defaultText: "the experiment's seed",
+    },
+  },
   async run(input) {
     const experimentIds = input.positionals;
     const [first] = experimentIds;
     if (!first) throw new UsageError('analyze needs an experiment id (see  pnpm oversight status)');
-    return withDatabase(stringOption(input, 'data-dir'), async (db) => {
+    const dataDir = stringOption(input, 'data-dir');
+    return withDatabase(dataDir, async (db) => {
       const experiments = await Promise.all(experimentIds.map((id) => db.experiments.get(id)));
       const missing = experimentIds.filter((_, i) => !experiments[i]);
       if (missing.length > 0)
@@ -72,9 +180,8 @@ export const analyzeCommand: Command = {
           );
         }
       }
-      const outDir = resolveUserPath(
-        stringOption(input, 'out') ?? path.join('reports', experimentIds.join('+')),
-      );
+      const out = stringOption(input, 'out');
+      const outDir = out ? resolveUserPath(out) : defaultReportDir(dataDir, experimentIds);
       await mkdir(outDir, { recursive: true });
       await writeFile(path.join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       await writeFile(

@@ -1,41 +1,90 @@
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Database } from '@oversight/db';
-import { formatJudgmentsCsv } from '@oversight/stats';
+import { formatJudgmentsCsv, formatJudgmentsParquet, type JudgmentRow } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
+import { labelledJudgments } from './analyze.ts';
 
 /**
- * One row per judgment, ordered by trial id, with no wall-clock fields: the same config and seed
- * give a byte-identical file. CSV is the stats package's judgment format (so `parseJudgmentsCsv`
- * reads it back); JSONL rows also carry the experiment id and the full event log (the transcript).
+ * One row per judgment, ordered by trial id, in the stats package's judgment columns (so
+ * `parseJudgmentsCsv` reads a CSV back): the experiment, who the judge and arguers were (simulated,
+ * model — which — or person), the answer order the judge saw, the rationale and the time each move
+ * was recorded. Those times are the only wall-clock field: two runs of one config differ in them
+ * alone, and `--no-times` leaves them out for a byte-for-byte comparison of two runs. JSONL rows
+ * add the full event log (the transcript); Parquet holds the same columns typed.
  */
+const FORMATS = ['csv', 'jsonl', 'parquet'] as const;
+type Format = (typeof FORMATS)[number];
+
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
 }
 
+/** The judgments of a page with what their event logs say (answer order, rationale, move times). */
+async function withLogs(
+  db: Database,
+  experimentId: string,
+  batch: Parameters<typeof labelledJudgments>[2],
+  times: boolean,
+) {
+  const rows = await labelledJudgments(db, experimentId, batch);
+  const events = await db.events.loadMany(rows.map((r) => r.trialId));
+  return rows.map((row) => {
+    const log = events.get(row.trialId) ?? [];
+    const created = log.find((e) => e.payload.type === 'TrialCreated')?.payload;
+    const verdict = log.find((e) => e.payload.type === 'VerdictSubmitted')?.payload;
+    const displayed = created?.displayed;
+    const enriched: JudgmentRow = {
+      ...row,
+      experimentId,
+      displayed: Array.isArray(displayed) ? displayed.map(Number) : null,
+      correctDisplayed: typeof created?.correctDisplayed === 'number' ? created.correctDisplayed : null,
+      rationale: typeof verdict?.rationale === 'string' ? verdict.rationale : null,
+      moveTimes: times ? log.filter((e) => e.seq > 0).map((e) => e.recordedAt.toISOString()) : null,
+    };
+    return { row: enriched, log: times ? log : log.map(({ recordedAt: _at, ...e }) => e) };
+  });
+}
+
+/** Every judgment of the experiment with its provenance, for formats written in one piece (Parquet). */
+export async function collectJudgments(
+  db: Database,
+  experimentId: string,
+  times = true,
+): Promise<JudgmentRow[]> {
+  const all: JudgmentRow[] = [];
+  for await (const batch of db.judgments.stream(experimentId, 2000))
+    all.push(...(await withLogs(db, experimentId, batch, times)).map((p) => p.row));
+  return all;
+}
+
+/** Streams CSV or JSONL page by page, so millions of judgments need little memory. */
 export async function exportJudgments(
   db: Database,
   experimentId: string,
   format: 'csv' | 'jsonl',
   out: Writable,
+  times = true,
 ): Promise<number> {
   let count = 0;
   for await (const batch of db.judgments.stream(experimentId, 2000)) {
-    if (format === 'csv') {
+    const page = await withLogs(db, experimentId, batch, times);
+    if (format === 'csv')
       await write(
         out,
-        formatJudgmentsCsv(batch as Parameters<typeof formatJudgmentsCsv>[0], { header: count === 0 }),
+        formatJudgmentsCsv(
+          page.map((p) => p.row),
+          { header: count === 0 },
+        ),
       );
-    } else {
-      const events = await db.events.loadMany(batch.map((j) => j.trialId));
+    else {
       let chunk = '';
-      for (const row of batch) {
-        const transcript = (events.get(row.trialId) ?? []).map((e) => ({ seq: e.seq, ...e.payload }));
-        chunk += `${JSON.stringify({ ...row, events: transcript })}\n`;
-      }
+      for (const { row, log } of page)
+        chunk += `${JSON.stringify({ ...row, events: log.map(({ payload, ...e }) => ({ ...e, ...payload })) })}\n`;
       await write(out, chunk);
     }
     count += batch.length;
@@ -46,20 +95,43 @@ export async function exportJudgments(
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: 'export <experiment> --format csv|jsonl [--out FILE]',
-  summary: 'write one row per judgment (JSONL adds the full transcript); stdout unless --out',
-  options: { ...DATA_DIR_OPTION, format: { type: 'string', default: 'csv' }, out: { type: 'string' } },
+  usage: 'export <experiment> --format csv|jsonl|parquet [--out FILE]',
+  summary:
+    'write one row per judgment (who judged and argued, answer order, rationale, move times; JSONL adds the transcript); stdout unless --out (Parquet needs --out)',
+  options: {
+    ...DATA_DIR_OPTION,
+    format: { type: 'string', default: 'csv', valueName: 'csv|jsonl|parquet', description: 'file format' },
+    out: { type: 'string', valueName: 'FILE', description: 'write here instead of stdout', output: 'file' },
+    'no-times': {
+      type: 'boolean',
+      description: 'leave out when each move was recorded (so two runs of one config export the same bytes)',
+    },
+  },
   async run(input) {
     const [experimentId] = input.positionals;
     if (!experimentId) throw new UsageError('export needs an experiment id (see  pnpm oversight status)');
     const format = stringOption(input, 'format');
-    if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+    if (!FORMATS.includes(format as Format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+    const outPath = stringOption(input, 'out');
+    const times = input.values['no-times'] !== true;
+    if (format === 'parquet' && !outPath)
+      throw new UsageError('--format parquet writes a binary file: give it a name with --out FILE.parquet');
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       if (!(await db.experiments.get(experimentId)))
         throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
-      const outPath = stringOption(input, 'out');
+      if (format === 'parquet') {
+        // Parquet's footer indexes the whole file, so it is written in one piece.
+        const rows = await collectJudgments(db, experimentId, times);
+        await writeFile(
+          resolveUserPath(outPath!),
+          new Uint8Array(formatJudgmentsParquet(rows, { metadata: { experimentId } })),
+        );
+        console.error(`wrote ${rows.length} judgments to ${outPath}`);
+        return 0;
+      }
       const out = outPath ? createWriteStream(resolveUserPath(outPath)) : process.stdout;
-      const count = await exportJudgments(db, experimentId, format, out);
+      const count = await exportJudgments(db, experimentId, format as 'csv' | 'jsonl', out, times);
       if (outPath) {
         await new Promise<void>((resolve, reject) =>
           out.end((error?: Error | null) => (error ? reject(error) : resolve())),
