@@ -6,6 +6,8 @@ export interface LockHolder {
   hostname: string;
   command: string;
   startedAt: string;
+  /** The unix socket through which other processes reach the database it holds. */
+  socket?: string;
 }
 
 /** Another process holds the embedded database: PGlite allows one process per data folder. */

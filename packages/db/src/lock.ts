@@ -9,6 +9,8 @@ import { DatabaseLockedError, type LockHolder } from './errors.ts';
 
 export interface HeldLock {
   readonly path: string;
+  /** Records in the lock file where other processes can reach the database through this one. */
+  advertise(socket: string): void;
   release(): void;
 }
 
@@ -33,7 +35,11 @@ export function acquireLock(lockPath: string): HeldLock {
     if (tryCreate(lockPath, me)) {
       held.set(lockPath, me);
       installExitHandlers();
-      return { path: lockPath, release: () => releaseLock(lockPath) };
+      return {
+        path: lockPath,
+        advertise: (socket) => advertise(lockPath, { ...me, socket }),
+        release: () => releaseLock(lockPath),
+      };
     }
     const current = readHolder(lockPath);
     if (current === 'missing') continue; // released between our attempt and the read: try again
@@ -83,6 +89,7 @@ function readHolder(lockPath: string): LockHolder | 'missing' | 'unreadable' {
       hostname: String(parsed.hostname ?? ''),
       command: String(parsed.command ?? ''),
       startedAt: String(parsed.startedAt ?? ''),
+      ...(typeof parsed.socket === 'string' ? { socket: parsed.socket } : {}),
     };
   } catch {
     return 'unreadable';
@@ -135,6 +142,20 @@ function takeOver(lockPath: string, stale: LockHolder | null): void {
     }
   }
   fs.rmSync(aside, { force: true });
+}
+
+// Written beside and renamed over the lock: a reader sees the old or the new content, never half of one.
+function advertise(lockPath: string, me: LockHolder): void {
+  const next = `${lockPath}.${process.pid}.tmp`;
+  fs.writeFileSync(next, `${JSON.stringify(me)}\n`);
+  fs.renameSync(next, lockPath);
+  held.set(lockPath, me);
+}
+
+/** Who holds the lock, if a live process on this host does (for connecting through it). */
+export function liveHolder(lockPath: string): LockHolder | null {
+  const holder = readHolder(lockPath);
+  return typeof holder === 'object' && isAlive(holder) && holder.hostname === os.hostname() ? holder : null;
 }
 
 function releaseLock(lockPath: string): void {

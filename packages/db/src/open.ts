@@ -7,7 +7,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { DatabaseUnreachableError } from './errors.ts';
+import { type SharedEmbedded, shareEmbedded } from './embedded-share.ts';
+import { DatabaseLockedError, DatabaseUnreachableError, type LockHolder } from './errors.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { acquireLock } from './lock.ts';
 import { applyMigrations } from './migrate/apply.ts';
@@ -23,11 +24,18 @@ export interface OpenDatabaseOptions {
   migrate?: boolean;
   /** Connections in the pool for a PostgreSQL server (default 10). */
   poolSize?: number;
+  /**
+   * Embedded only: let other processes use the database through this one (a unix socket in the data
+   * folder, advertised in the lock file), and use another process's when it holds the folder. Default true.
+   */
+  share?: boolean;
 }
 
 export interface Database extends Repositories {
   prisma: PrismaClient;
   kind: 'embedded' | 'postgres';
+  /** Embedded, reached through the process that holds it (its pid); null when this process holds it or for a server. */
+  through: number | null;
   /** The data folder, or the server URL without its password. */
   location: string;
   /**
@@ -53,8 +61,20 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
   fs.mkdirSync(requestedDir, { recursive: true });
   // The real path, so that two spellings of one folder (symlinks, ..) meet at the same lock.
   const dataDir = fs.realpathSync(requestedDir);
-  const lock = acquireLock(path.join(dataDir, 'db.lock'));
+  const share = options.share !== false;
+  let lock: ReturnType<typeof acquireLock>;
+  try {
+    lock = acquireLock(path.join(dataDir, 'db.lock'));
+  } catch (error) {
+    // Another live process holds the folder: use the database through it, if it shares it.
+    if (share && error instanceof DatabaseLockedError && !error.sameProcess && error.holder?.socket) {
+      const through = await openThrough(dataDir, error.holder, options).catch(() => null);
+      if (through) return through;
+    }
+    throw error;
+  }
   let pglite: PGlite | undefined;
+  let shared: SharedEmbedded | null = null;
   try {
     // After a crash (even SIGKILL) PGlite starts PostgreSQL's WAL recovery on this folder, so every
     // committed transaction is there; the lock above guarantees no other process is using it meanwhile.
@@ -64,23 +84,61 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     if (options.migrate !== false) {
       await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
     }
+    if (share) {
+      shared = await shareEmbedded(db, dataDir);
+      if (shared) lock.advertise(path.join(shared.socketDir, `.s.PGSQL.${shared.port}`));
+    }
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const listen: Database['listen'] = async (channel, onNotify) => {
       const stop = await db.listen(channel, onNotify);
       return async () => stop();
     };
-    return finish(prisma, 'embedded', dataDir, listen, async () => {
+    const sharing = shared;
+    return finish(prisma, 'embedded', dataDir, null, listen, async () => {
       try {
+        await sharing?.close();
         await db.close();
       } finally {
         lock.release();
       }
     });
   } catch (error) {
+    await shared?.close().catch(() => {});
     await pglite?.close().catch(() => {});
     lock.release();
     throw error;
   }
+}
+
+/** The embedded database held by another process, reached through its socket like a server. */
+async function openThrough(
+  dataDir: string,
+  holder: LockHolder,
+  options: OpenDatabaseOptions,
+): Promise<Database> {
+  const socketDir = path.dirname(holder.socket!);
+  const port = Number(/\.s\.PGSQL\.(\d+)$/.exec(holder.socket!)?.[1] ?? 5432);
+  const config = { host: socketDir, port, user: 'postgres', database: 'postgres' };
+  const probe = new pg.Client({ ...config, connectionTimeoutMillis: 3_000 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+  } finally {
+    await probe.end().catch(() => {});
+  }
+  const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4 });
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Notifications stay inside the holder's process: here, whoever listens polls.
+  const listen: Database['listen'] = async () => async () => {};
+  return finish(
+    prisma,
+    'embedded',
+    `${dataDir} (through process ${holder.pid}: ${holder.command})`,
+    holder.pid,
+    listen,
+    () => pool.end(),
+  );
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
@@ -109,7 +167,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
         await client.end().catch(() => {});
       };
     };
-    return finish(prisma, 'postgres', location, listen, async () => {
+    return finish(prisma, 'postgres', location, null, listen, async () => {
       await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
       await pool.end();
     });
@@ -136,6 +194,7 @@ function finish(
   prisma: PrismaClient,
   kind: Database['kind'],
   location: string,
+  through: number | null,
   listen: Database['listen'],
   shutdown: () => Promise<void>,
 ): Database {
@@ -144,6 +203,7 @@ function finish(
     prisma,
     kind,
     location,
+    through,
     listen,
     ...createRepositories(prisma),
     close() {

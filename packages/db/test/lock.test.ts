@@ -60,12 +60,47 @@ function startChild(mode: 'hold' | 'write', dir: string) {
 }
 
 describe('embedded database lock', () => {
-  it('a second process gets DatabaseLockedError naming the holder; the lock goes with a SIGTERM', async () => {
+  it('a second process uses the database through the holder, reading and writing what it sees', async () => {
+    const dir = dataDir();
+    const holder = startChild('hold', dir);
+    await holder.waitFor((out) => out.includes('ready'), 'ready');
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      expect(db.through).toBe(holder.child.pid);
+      expect(db.location).toContain(`through process ${holder.child.pid}`);
+      await db.experiments.ensure({ id: 'through', name: 'through', seed: 's', config: {}, configHash: 'h' });
+      // Several connections at once, each with its own transactions, against the one embedded backend.
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          db.questions.upsertMany(`ds-${i}`, [
+            {
+              id: 'q',
+              storyId: 's',
+              storyTitle: '',
+              question: `${i}?`,
+              answers: ['a', 'b'],
+              correctIndex: 0,
+              source: 'x',
+              metadata: {},
+            },
+          ]),
+        ),
+      );
+      expect(await db.questions.count()).toBe(8);
+      expect((await db.experiments.get('through'))?.name).toBe('through');
+    } finally {
+      await db.close();
+    }
+    holder.child.kill('SIGTERM');
+    await holder.exited;
+  });
+
+  it('without sharing, a second process gets DatabaseLockedError naming the holder; the lock goes with a SIGTERM', async () => {
     const dir = dataDir();
     const holder = startChild('hold', dir);
     await holder.waitFor((out) => out.includes('ready'), 'ready');
 
-    const attempt = openDatabase({ dataDir: dir });
+    const attempt = openDatabase({ dataDir: dir, share: false });
     await expect(attempt).rejects.toBeInstanceOf(DatabaseLockedError);
     const error = (await attempt.catch((e: unknown) => e)) as DatabaseLockedError;
     expect(error.holder?.pid).toBe(holder.child.pid);
