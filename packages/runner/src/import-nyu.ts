@@ -8,6 +8,7 @@ import {
   ExperimentConfigSchema,
   foldEvents,
   InputError,
+  NYU_REWARD,
   type ParticipantSpec,
   ParticipantSpecSchema,
   parseInput,
@@ -38,9 +39,17 @@ import { appendFor } from './record.ts';
  * - The final JudgeFeedback (endDebate=true) becomes the VerdictSubmitted, its text the rationale; its
  *   distribution must equal `status.Complete.result.judgingInfo.finalJudgement`.
  * - SimultaneousSpeeches are logged in debater order (A, then B), SequentialSpeeches by timestamp.
- * - NegotiateEnd rounds (debaters voting to stop, only in judge-less rooms) and OfflineJudgments
- *   (judges who read a finished transcript later) are not imported: offline judgments are separate
- *   judgments of a different kind, not part of the paper's headline comparison.
+ * - OfflineJudgments (judges who read a finished room later: 247 judgments in 200 rooms) are
+ *   imported into their own experiment, `<experimentId>-offline`, one trial per offline judgment:
+ *   rooms with a live judge as arm `<arm>-offline`, judge-less rooms, which ended when both debaters
+ *   voted to in a NegotiateEnd round, as arm `<arm>-negotiated`. They are separate judgments under
+ *   other conditions, so they stay out of the headline experiment. A stepped offline judge's i-th
+ *   judgment is logged after i speech rounds (the first is the prior, as for a live judge); a timed
+ *   one's single judgment after the whole transcript. The live judge's comments, which the debaters
+ *   answered, stay in the transcript under the live judge's `meta.participantId`. A NegotiateEnd
+ *   vote has no event of its own in core's log: the transcript simply ends there.
+ * - The paper's exclusions (`includedInPaper`) apply to offline judgments too unless `all` is set;
+ *   every judge-less room is outside the paper, so the negotiated arms appear only with `all`.
  * - Participant ids are the pseudonyms slugified ("Tazzy Tumbleweed" -> "tazzy-tumbleweed",
  *   "GPT-4" -> "gpt-4"); labels keep the pseudonym. A speech or feedback by someone other than the
  *   room's assigned debater or judge (a substitute) names them in its `meta.participantId`.
@@ -156,7 +165,22 @@ const RoundSchema = oneOf({
   SequentialSpeeches: SpeechesSchema,
   SimultaneousSpeeches: SpeechesSchema,
   NegotiateEnd: z.object({ votes: z.record(z.string(), z.boolean()) }),
-  OfflineJudgments: z.object({ judgments: z.record(z.string(), z.unknown()) }),
+  OfflineJudgments: z.object({
+    judgments: z.record(
+      z.string(),
+      z.object({
+        /** 'stepped' (round by round, as a live judge) or 'timed' (the whole transcript at once). */
+        mode: z.unknown(),
+        judgments: z.array(
+          z.object({
+            distribution: z.array(probability).min(2),
+            feedback: SpeechSchema,
+            endDebate: z.boolean(),
+          }),
+        ),
+      }),
+    ),
+  }),
 });
 const SpeechRuleSchema = z.object({
   charLimit: z.number().int().positive(),
@@ -230,8 +254,15 @@ export type NyuRound =
       content: NyuSpan[];
       endDebate: boolean;
     }
-  | { kind: 'negotiate-end' }
-  | { kind: 'offline-judgments'; judges: string[] };
+  | { kind: 'negotiate-end'; votes: Record<string, boolean> }
+  | { kind: 'offline-judgments'; judges: NyuOfflineJudge[] };
+
+/** A judge who judged a finished room later, with each judgment they gave. */
+export interface NyuOfflineJudge {
+  name: string;
+  mode: string;
+  turns: { distribution: number[]; content: NyuSpan[]; endDebate: boolean }[];
+}
 
 export interface NyuSpeechRule {
   simultaneous: boolean;
@@ -297,8 +328,19 @@ function roundOf(round: z.infer<typeof RoundSchema>): NyuRound {
       })),
     };
   }
-  if (round.NegotiateEnd) return { kind: 'negotiate-end' };
-  return { kind: 'offline-judgments', judges: Object.keys(round.OfflineJudgments?.judgments ?? {}) };
+  if (round.NegotiateEnd) return { kind: 'negotiate-end', votes: round.NegotiateEnd.votes };
+  return {
+    kind: 'offline-judgments',
+    judges: Object.entries(round.OfflineJudgments?.judgments ?? {}).map(([name, j]) => ({
+      name,
+      mode: typeof j.mode === 'string' ? j.mode : JSON.stringify(j.mode),
+      turns: j.judgments.map((t) => ({
+        distribution: t.distribution,
+        content: spansOf(t.feedback.content),
+        endDebate: t.endDebate,
+      })),
+    })),
+  };
 }
 
 async function readJson(file: string): Promise<unknown> {
@@ -538,8 +580,8 @@ export const NYU_ARMS: readonly NyuArm[] = [
   'ai-consultancy',
 ];
 export const NYU_JUDGE_POOL = 'nyu-judges';
-/** NYU's judge reward: log2 p(correct) − 0.05 per continue. */
-export const NYU_REWARD = { logBase: 2, coefficient: 1, constant: 0, perRoundPenalty: 0.05 } as const;
+/** NYU's judge reward (core's rule): log2 p(correct) − 0.05 per continue, p floored at 1%. */
+export { NYU_REWARD };
 
 export function nyuArm(room: Pick<NyuRoom, 'isHuman' | 'isDebate'>): NyuArm {
   return `${room.isHuman ? 'human' : 'ai'}-${room.isDebate ? 'debate' : 'consultancy'}`;
@@ -618,20 +660,19 @@ export function isImportedRoom(room: NyuRoom, all = false): boolean {
   );
 }
 
-function roomToTrial(
+/** The TrialCreated of a room judged by `judge` in `arm`: arguers, rules and answer order of the room. */
+function roomCreated(
   room: NyuRoom,
   question: Question,
   displayed: [number, number],
   experimentId: string,
-  seed: string,
-): NyuTrial {
+  judge: string,
+  arm: string,
+  trialId: string,
+): TrialCreated {
   const fail = (message: string): never => {
     throw new InputError(`${room.file}: ${message}`, room.file);
   };
-  const result = room.result ?? fail('the room has no final judgement');
-  const judge = room.roles.Judge ?? fail('the room has no judge (roles.Judge)');
-  const arm = nyuArm(room);
-  const trialId = `${experimentId}.${room.name}`;
   const defends = (debater: 0 | 1) => ({ answer: debater, honest: debater === room.correctAnswerIndex });
   const arguers: TrialCreated['arguers'] = [];
   if (room.isDebate) {
@@ -669,7 +710,7 @@ function roomToTrial(
     beliefsEachRound: room.judgeReportsBeliefs,
   });
   const models = arguers.filter((a) => a.participantId === slugify(AI_SPEAKER)).length;
-  const created = TrialCreatedSchema.parse({
+  return TrialCreatedSchema.parse({
     type: 'TrialCreated',
     trialId,
     experimentId,
@@ -682,9 +723,60 @@ function roomToTrial(
     correctDisplayed: room.correctAnswerIndex,
     arguers,
     induction: models > 0 ? 'prompted' : 'human',
-    seed: `${seed}/${trialId}`,
+    seed: `${experimentId}/${trialId}`,
   } satisfies TrialCreated);
+}
 
+/** One speech round's ArgumentSubmitted events, in log order. */
+function speechEvents(
+  room: NyuRoom,
+  step: Extract<NyuRound, { kind: 'speeches' }>,
+  created: TrialCreated,
+  question: Question,
+  round: number,
+): ArgumentSubmitted[] {
+  const ordered = [...step.speeches].sort((a, b) =>
+    step.simultaneous ? a.debater - b.debater : a.timestamp - b.timestamp || a.debater - b.debater,
+  );
+  return ordered.map((speech) => {
+    const arguer = room.isDebate ? created.arguers[speech.debater] : created.arguers[0];
+    if (!arguer || arguer.answer !== speech.debater)
+      throw new InputError(
+        `${room.file}: a speech by debater ${speech.debater} in a consultancy whose consultant is debater ${created.arguers[0]?.answer}`,
+        room.file,
+      );
+    const text = renderSpans(speech.content, room.tokens);
+    return {
+      type: 'ArgumentSubmitted',
+      round,
+      role: arguer.role,
+      text,
+      quotes: verifyQuotes(text, question.source),
+      meta: { participantId: slugify(speech.speaker) },
+    } satisfies ArgumentSubmitted;
+  });
+}
+
+function roomToTrial(
+  room: NyuRoom,
+  question: Question,
+  displayed: [number, number],
+  experimentId: string,
+): NyuTrial {
+  const fail = (message: string): never => {
+    throw new InputError(`${room.file}: ${message}`, room.file);
+  };
+  const result = room.result ?? fail('the room has no final judgement');
+  const judge = room.roles.Judge ?? fail('the room has no judge (roles.Judge)');
+  const created = roomCreated(
+    room,
+    question,
+    displayed,
+    experimentId,
+    judge,
+    nyuArm(room),
+    `${experimentId}.${room.name}`,
+  );
   const events: TrialEvent[] = [];
   let round = 0;
   let continues = 0;
@@ -692,25 +784,7 @@ function roomToTrial(
   for (const step of room.rounds) {
     if (step.kind === 'speeches') {
       round += 1;
-      const ordered = [...step.speeches].sort((a, b) =>
-        step.simultaneous ? a.debater - b.debater : a.timestamp - b.timestamp || a.debater - b.debater,
-      );
-      for (const speech of ordered) {
-        const arguer = room.isDebate ? arguers[speech.debater] : arguers[0];
-        if (!arguer || arguer.answer !== speech.debater)
-          fail(
-            `a speech by debater ${speech.debater} in a consultancy whose consultant is debater ${arguers[0]?.answer}`,
-          );
-        const text = renderSpans(speech.content, room.tokens);
-        events.push({
-          type: 'ArgumentSubmitted',
-          round,
-          role: arguer!.role,
-          text,
-          quotes: verifyQuotes(text, question.source),
-          meta: { participantId: slugify(speech.speaker) },
-        } satisfies ArgumentSubmitted);
-      }
+      events.push(...speechEvents(room, step, created, question, round));
     } else if (step.kind === 'judge-feedback') {
       const at = Math.max(1, round);
       const text = renderSpans(step.content, room.tokens).trim();
@@ -748,6 +822,99 @@ function roomToTrial(
   return { room: room.name, created, events };
 }
 
+/** The arm of an offline judgment: `<arm>-offline`, or `<arm>-negotiated` for a room without a live judge. */
+export function nyuOfflineArm(room: Pick<NyuRoom, 'isHuman' | 'isDebate' | 'roles'>): string {
+  return `${nyuArm(room)}-${room.roles.Judge === undefined ? 'negotiated' : 'offline'}`;
+}
+
+/**
+ * One trial per offline judgment of the room that reached a final judgement (endDebate). The
+ * transcript is the room's speeches, with the live judge's comments (which the debaters answered);
+ * the offline judge's i-th stepped judgment follows the i-th speech round (the 0th is their prior);
+ * a timed judgment follows the whole transcript.
+ */
+function offlineTrials(
+  room: NyuRoom,
+  question: Question,
+  displayed: [number, number],
+  experimentId: string,
+): { trials: NyuTrial[]; unfinished: number } {
+  const trials: NyuTrial[] = [];
+  let unfinished = 0;
+  const judges = room.rounds.flatMap((r) => (r.kind === 'offline-judgments' ? r.judges : []));
+  const speechRounds = room.rounds.filter((r) => r.kind === 'speeches').length;
+  for (const judge of judges) {
+    const last = judge.turns.at(-1);
+    if (!last?.endDebate) {
+      unfinished += 1;
+      continue;
+    }
+    const trialId = `${experimentId}.${room.name}.${slugify(judge.name)}`;
+    const created = roomCreated(
+      room,
+      question,
+      displayed,
+      experimentId,
+      judge.name,
+      nyuOfflineArm(room),
+      trialId,
+    );
+    const stepped = judge.mode === 'stepped';
+    if (stepped && judge.turns.length > speechRounds + 1)
+      throw new InputError(
+        `${room.file}: offline judge ${judge.name} gave ${judge.turns.length} stepped judgments for ${speechRounds} speech rounds`,
+        room.file,
+      );
+    const meta = { participantId: slugify(judge.name) };
+    const events: TrialEvent[] = [];
+    const judgeTurn = (turn: NyuOfflineJudge['turns'][number], round: number) => {
+      const text = renderSpans(turn.content, room.tokens).trim();
+      if (turn.endDebate) {
+        events.push({
+          type: 'VerdictSubmitted',
+          round: Math.max(1, round),
+          probabilities: turn.distribution,
+          ...(text ? { rationale: text } : {}),
+          meta,
+        });
+        return true;
+      }
+      if (text) events.push({ type: 'JudgeInterjected', round: Math.max(1, round), text, meta });
+      events.push({
+        type: 'BeliefReported',
+        round: Math.max(1, round),
+        probabilities: turn.distribution,
+        meta,
+      });
+      return false;
+    };
+    let round = 0;
+    let next = 0;
+    let done = stepped && judgeTurn(judge.turns[next++]!, 0);
+    for (const step of room.rounds) {
+      if (done) break;
+      if (step.kind === 'speeches') {
+        round += 1;
+        events.push(...speechEvents(room, step, created, question, round));
+        if (stepped && next < judge.turns.length) done = judgeTurn(judge.turns[next++]!, round);
+      } else if (step.kind === 'judge-feedback') {
+        const text = renderSpans(step.content, room.tokens).trim();
+        if (text)
+          events.push({
+            type: 'JudgeInterjected',
+            round: Math.max(1, round),
+            text,
+            meta: { participantId: slugify(step.speaker) },
+          });
+      }
+    }
+    // timed judges (and stepped ones with turns left after the last speech) judge the whole transcript
+    while (!done && next < judge.turns.length) done = judgeTurn(judge.turns[next++]!, round);
+    trials.push({ room: room.name, created, events });
+  }
+  return { trials, unfinished };
+}
+
 /**
  * Converts NYU rooms into the project's records. Only rooms in the paper's analysis
  * (`includedInPaper`) unless `all` is set; rooms without a judge's final judgement are never trials.
@@ -760,8 +927,13 @@ export function nyuToTrials(rooms: readonly NyuRoom[], options: NyuToTrialsOptio
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   const trials = selected.map((room) => {
     const { question, displayed } = byRoom.get(room.name)!;
-    return roomToTrial(room, question, displayed, experimentId, experimentId);
+    return roomToTrial(room, question, displayed, experimentId);
   });
+  return { questions, participants: roomParticipants(selected), trials };
+}
+
+/** Everyone who spoke or judged in the rooms (including offline judges), as participants. */
+function roomParticipants(rooms: readonly NyuRoom[]): NyuParticipant[] {
   const participants = new Map<string, NyuParticipant>();
   const add = (pseudonym: string) => {
     const p = participantOf(pseudonym);
@@ -773,7 +945,7 @@ export function nyuToTrials(rooms: readonly NyuRoom[], options: NyuToTrialsOptio
       );
     participants.set(p.id, p);
   };
-  for (const room of selected) {
+  for (const room of rooms) {
     for (const role of ['Debater A', 'Debater B', 'Judge']) {
       const who = room.roles[role];
       if (who !== undefined) add(who);
@@ -781,19 +953,62 @@ export function nyuToTrials(rooms: readonly NyuRoom[], options: NyuToTrialsOptio
     for (const step of room.rounds) {
       if (step.kind === 'speeches') for (const s of step.speeches) add(s.speaker);
       if (step.kind === 'judge-feedback') add(step.speaker);
+      if (step.kind === 'offline-judgments') for (const j of step.judges) add(j.name);
     }
   }
-  return {
-    questions,
-    participants: [...participants.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
-    trials,
-  };
+  return [...participants.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-/** The experiment an import describes: the four arms, NYU's judges and NYU's reward. */
-export function nyuExperimentConfig(data: NyuImport, experimentId = NYU_DATASET_NAME): ExperimentConfig {
+/** Whether a room's offline judgments are imported: finished, and (unless `all`) in the paper. */
+export function hasImportedOfflineJudgments(room: NyuRoom, all = false): boolean {
+  return (
+    room.status === 'complete' &&
+    (all || room.includedInPaper) &&
+    room.rounds.some((r) => r.kind === 'offline-judgments' && r.judges.length > 0)
+  );
+}
+
+/**
+ * The offline judgments as their own experiment's trials (see the module comment), with the paper's
+ * exclusions (`includedInPaper`) unless `all`. `unfinished` counts offline judgments that never
+ * reached a final judgement, which are not trials.
+ */
+export function nyuOfflineToTrials(
+  rooms: readonly NyuRoom[],
+  options: NyuToTrialsOptions = {},
+): NyuImport & { unfinished: number } {
+  const experimentId = options.experimentId ?? `${NYU_DATASET_NAME}-offline`;
+  const { questions, byRoom } = nyuQuestions(rooms);
+  const selected = rooms
+    .filter((r) => hasImportedOfflineJudgments(r, options.all))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  let unfinished = 0;
+  const trials = selected.flatMap((room) => {
+    const { question, displayed } = byRoom.get(room.name)!;
+    const made = offlineTrials(room, question, displayed, experimentId);
+    unfinished += made.unfinished;
+    return made.trials;
+  });
+  return { questions, participants: roomParticipants(selected), trials, unfinished };
+}
+
+/** Arms in the paper's order (human debate, human consultancy, AI debate, AI consultancy), variants after. */
+function armRank(arm: string): number {
+  const base = NYU_ARMS.findIndex((a) => arm === a || arm.startsWith(`${a}-`));
+  return base * 3 + (arm.endsWith('-offline') ? 1 : arm.endsWith('-negotiated') ? 2 : 0);
+}
+
+/** The experiment an import describes: its arms, NYU's judges and NYU's reward. */
+export function nyuExperimentConfig(
+  data: NyuImport,
+  experimentId = NYU_DATASET_NAME,
+  about = 'Reanalysis of the NYU 2023 debate study, imported from its released data.',
+): ExperimentConfig {
   const judgeIds = [...new Set(data.trials.map((t) => t.created.judgeId))].sort();
-  const arms = NYU_ARMS.flatMap((name) => {
+  const armNames = [...new Set(data.trials.map((t) => t.created.arm))].sort(
+    (a, b) => armRank(a) - armRank(b) || (a < b ? -1 : 1),
+  );
+  const arms = armNames.flatMap((name) => {
     const trials = data.trials.filter((t) => t.created.arm === name);
     const first = trials[0];
     if (!first) return [];
@@ -829,7 +1044,7 @@ export function nyuExperimentConfig(data: NyuImport, experimentId = NYU_DATASET_
   return ExperimentConfigSchema.parse({
     name: experimentId,
     description:
-      `Reanalysis of the NYU 2023 debate study, imported from its released data. ${NYU_ATTRIBUTION}. ` +
+      `${about} ${NYU_ATTRIBUTION}. ` +
       'Rounds are the most speech rounds any imported trial of the arm had; judges could end earlier.',
     seed: experimentId,
     dataset: { bundled: 'nyu-2023-quality' },
@@ -848,21 +1063,50 @@ export interface NyuImportSummary {
   /** Trials whose events (and judgment) this call appended. */
   completed: number;
   byArm: Record<string, number>;
+  /** The offline judgments, imported as experiment `<experimentId>-offline` (null with `offline: false`). */
+  offline: (Omit<NyuImportSummary, 'offline'> & { unfinished: number }) | null;
+}
+
+export interface NyuImportOptions extends NyuToTrialsOptions {
+  /** Also import the offline judgments as experiment `<experimentId>-offline`. Default true. */
+  offline?: boolean;
 }
 
 /**
  * Writes the NYU data into the database as an experiment: questions (dataset "nyu-2023"), the
- * experiment, participants, and every trial with its events and judgment. Idempotent: trials already
- * complete are left alone, so a second import (or a re-run after a crash) adds nothing.
+ * experiment, participants, and every trial with its events and judgment; then the offline judgments
+ * as experiment `<experimentId>-offline`. Idempotent: trials already complete are left alone, so a
+ * second import (or a re-run after a crash) adds nothing.
  */
 export async function importNyuDataset(
   db: Database,
   dir: string,
-  options: NyuToTrialsOptions = {},
+  options: NyuImportOptions = {},
 ): Promise<NyuImportSummary> {
   const experimentId = options.experimentId ?? NYU_DATASET_NAME;
-  const data = nyuToTrials(await readNyuDebates(dir), { ...options, experimentId });
-  const config = nyuExperimentConfig(data, experimentId);
+  const rooms = await readNyuDebates(dir);
+  const data = nyuToTrials(rooms, { ...options, experimentId });
+  const live = await writeNyuExperiment(db, dir, data, nyuExperimentConfig(data, experimentId));
+  if (options.offline === false) return { ...live, offline: null };
+  const offlineId = `${experimentId}-offline`;
+  const offline = nyuOfflineToTrials(rooms, { ...options, experimentId: offlineId });
+  if (offline.trials.length === 0) return { ...live, offline: null };
+  const config = nyuExperimentConfig(
+    offline,
+    offlineId,
+    'Offline judgments of the NYU 2023 debate study: judges who read a finished room later (arms <arm>-offline), and rooms without a live judge that the debaters ended by a NegotiateEnd vote (arms <arm>-negotiated).',
+  );
+  const written = await writeNyuExperiment(db, dir, offline, config);
+  return { ...live, offline: { ...written, unfinished: offline.unfinished } };
+}
+
+async function writeNyuExperiment(
+  db: Database,
+  dir: string,
+  data: NyuImport,
+  config: ExperimentConfig,
+): Promise<Omit<NyuImportSummary, 'offline'>> {
+  const experimentId = config.name;
   const written = await db.questions.upsertMany(NYU_DATASET_NAME, data.questions, dir);
   await db.experiments.ensure({
     id: experimentId,

@@ -18,6 +18,7 @@ import {
   type NyuImport,
   type NyuRoom,
   nyuExperimentConfig,
+  nyuOfflineToTrials,
   nyuToTrials,
   readNyuDebates,
 } from '../src/import-nyu.ts';
@@ -136,9 +137,57 @@ describe.skipIf(!available)(`NYU 2023 import (data: ${dataDir})`, () => {
     ]);
   });
 
+  it('turns the 247 offline judgments into their own arms, with the paper exclusions by flag', () => {
+    const all = nyuOfflineToTrials(rooms, { all: true });
+    // 247 offline judgments in the release; one never reached a final judgement
+    expect(all.trials.length + all.unfinished).toBe(247);
+    expect(all.unfinished).toBe(1);
+    const count = (d: typeof all) =>
+      Object.fromEntries(
+        [...new Set(d.trials.map((t) => t.created.arm))].map((a) => [
+          a,
+          d.trials.filter((t) => t.created.arm === a).length,
+        ]),
+      );
+    // judge-less rooms, ended by the debaters' NegotiateEnd vote, are their own arm
+    expect(count(all)).toEqual({
+      'human-debate-offline': 147,
+      'human-debate-negotiated': 82,
+      'human-consultancy-offline': 14,
+      'ai-debate-offline': 1,
+      'ai-consultancy-offline': 2,
+    });
+    const paper = nyuOfflineToTrials(rooms);
+    expect(paper.trials).toHaveLength(118);
+    expect(paper.trials.every((t) => !t.created.arm.endsWith('-negotiated'))).toBe(true);
+    const byName = new Map(rooms.map((r) => [r.name, r]));
+    for (const trial of all.trials) {
+      const log = [trial.created, ...trial.events];
+      for (const event of log) TrialEventSchema.parse(event);
+      const state = foldEvents(log);
+      const judgment = judgmentOf(state, reward)!;
+      const room = byName.get(trial.room)!;
+      // the offline judge is the trial's judge; their belief path is theirs alone
+      expect(trial.created.judgeId).not.toBe(room.roles.Judge ? room.roles.Judge.toLowerCase() : '');
+      expect(state.beliefs.every((b) => b.meta?.participantId === trial.created.judgeId)).toBe(true);
+      expect(judgment.correct).toBe(judgment.probCorrect > 0.5);
+    }
+    expect(
+      ExperimentConfigSchema.parse(nyuExperimentConfig(all, 'nyu-2023-offline')).arms.map((a) => a.name),
+    ).toEqual([
+      'human-debate-offline',
+      'human-debate-negotiated',
+      'human-consultancy-offline',
+      'ai-debate-offline',
+      'ai-consultancy-offline',
+    ]);
+  });
+
   it('imports into the database with the published judgments, and a second import adds nothing', async () => {
     const first = await importNyuDataset(db, dataDir);
     expect(first).toMatchObject({ experimentId: 'nyu-2023', questions: 342, trials: 413, completed: 413 });
+    expect(first.offline).toMatchObject({ experimentId: 'nyu-2023-offline', trials: 118, completed: 118 });
+    expect(await db.judgments.count('nyu-2023-offline')).toBe(118);
 
     const judgments = await db.judgments.list('nyu-2023');
     expect(judgments).toHaveLength(413);
@@ -158,6 +207,7 @@ describe.skipIf(!available)(`NYU 2023 import (data: ${dataDir})`, () => {
 
     const second = await importNyuDataset(db, dataDir);
     expect(second).toMatchObject({ questions: 0, participants: 0, trials: 0, completed: 0 });
+    expect(second.offline).toMatchObject({ trials: 0, completed: 0 });
     expect(await db.judgments.count('nyu-2023')).toBe(413);
     expect(await events()).toBe(eventsBefore);
     expect(await db.questions.count('nyu-2023')).toBe(342);
