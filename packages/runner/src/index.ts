@@ -3,6 +3,7 @@ export * from './db-store.ts';
 export * from './drive.ts';
 export * from './experiment.ts';
 export * from './import-nyu.ts';
+export * from './notices.ts';
 export * from './participant.ts';
 export * from './participants/registry.ts';
 export * from './participants/simulated-arguer.ts';

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   abortTrial,
   type DriveContext,
+  deliverPendingNotices,
   driveContext,
   driveTrial,
   type Identity,
@@ -406,6 +407,61 @@ for (const backend of backends) {
           },
       );
       expect(orders.map((o) => o.order)).toEqual(seats.map((_, i) => i));
+    });
+
+    it('tells a person it is their turn at least once across a crash, and not for a turn already taken', async () => {
+      const exp = await experiment(db, {
+        ...peopleJudge,
+        arms: [{ name: 'consultancy', protocol: 'consultancy', rounds: 3, trialsPerQuestion: 1 }],
+      });
+      const ada = await join(exp.people, 'ada');
+      const bo = await join(exp.people, 'bo');
+      const first = await nextForPerson(exp.people, ada);
+      const second = await nextForPerson(exp.people, bo);
+      if (first.status === 'none' || second.status === 'none') throw new Error('no seats');
+      const told: string[] = [];
+      const seen = new Set<bigint>(); // the consumer's own dedupe, by notice id
+      const tell =
+        (crashOn?: string) => async (n: { id: bigint; participantId: string; trialId: string }) => {
+          if (!seen.has(n.id)) told.push(`${n.participantId}@${n.trialId}`);
+          seen.add(n.id);
+          // The consumer dies after sending, before the notice is marked delivered.
+          if (n.participantId === crashOn) throw new Error('crashed before marking');
+        };
+      expect(await deliverPendingNotices(db, { experimentIds: [exp.name], deliver: tell(ada) })).toBe(1);
+      // After the restart ada's notice comes again (same id: the consumer sends nothing new); bo's does not.
+      const redelivered: bigint[] = [];
+      await deliverPendingNotices(db, {
+        experimentIds: [exp.name],
+        deliver: async (n) => void redelivered.push(n.id),
+      });
+      expect(redelivered).toHaveLength(1);
+      expect(seen.has(redelivered[0]!)).toBe(true);
+      expect(told.sort()).toEqual([`${ada}@${first.trialId}`, `${bo}@${second.trialId}`].sort());
+
+      const move = async (state: typeof first.state) =>
+        submitMove(exp.drive, {
+          trialId: first.trialId,
+          participantId: ada,
+          position: judgeView(state, await exp.drive.questions(state.created)).position,
+          receipt: { key: uid('k'), participantId: ada, platform: 'terminal', ref: 'ada' },
+          move: { type: 'judgement', probabilities: [0.5, 0.5], end: false },
+        });
+      const continued = await move(first.state);
+      if (continued.status !== 'accepted') throw new Error('not accepted');
+      await serve(db, { experimentIds: [exp.name], untilIdle: true, pollMs: 50 }).done; // her turn again: a new notice
+      expect(await db.outbox.pending({ experimentIds: [exp.name] })).toHaveLength(1);
+      // She takes that turn before the notice goes out: it is dropped, not sent.
+      await move(foldEvents(await log(exp.drive, first.trialId)));
+      const late: string[] = [];
+      expect(
+        await deliverPendingNotices(db, {
+          experimentIds: [exp.name],
+          deliver: async (n) => void late.push(n.trialId),
+        }),
+      ).toBe(0);
+      expect(late).toEqual([]);
+      expect(await db.outbox.pending({ experimentIds: [exp.name] })).toEqual([]);
     });
 
     it('records an admin’s reassignment and abort as events, with who and why', async () => {

@@ -7,8 +7,8 @@ import type { NotificationRow } from '../types.ts';
  * between the two repeats the notice, which the consumer recognises by its id.
  */
 export interface OutboxRepository {
-  /** Undelivered notices, oldest first; optionally of some experiments only. */
-  pending(options?: { experimentIds?: readonly string[]; limit?: number }): Promise<NotificationRow[]>;
+  /** Undelivered notices, oldest first; optionally of some experiments only; not those that failed `maxAttempts` (10) times. */
+  pending(options?: { experimentIds?: readonly string[]; limit?: number; maxAttempts?: number }): Promise<NotificationRow[]>;
   markDelivered(ids: readonly bigint[]): Promise<void>;
   /** Counts a failed delivery attempt (the notice stays pending). */
   markAttempted(ids: readonly bigint[]): Promise<void>;
@@ -20,6 +20,7 @@ export function outboxRepository(prisma: PrismaClient): OutboxRepository {
       return prisma.notification.findMany({
         where: {
           deliveredAt: null,
+          attempts: { lt: options.maxAttempts ?? 10 },
           ...(options.experimentIds ? { experimentId: { in: [...options.experimentIds] } } : {}),
         },
         orderBy: { id: 'asc' },
