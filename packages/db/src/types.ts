@@ -211,6 +211,11 @@ export interface AppendInput {
   judgment?: JudgmentRowInput;
   /** A person's move: recorded with its key, so the same key again is refused as a duplicate. */
   receipt?: MoveReceiptInput;
+  /**
+   * NOTIFY the services that the trial now needs driving (it just became active, e.g. after a person's
+   * move). Not for a service's own steps, which would wake every service on every append.
+   */
+  wake?: boolean;
 }
 
 export interface AppendResult {

@@ -21,6 +21,7 @@ export function databaseTrialStore(db: Database): TrialStore {
           notify: input.notify,
           ...(input.judgment ? { judgment: input.judgment } : {}),
           ...(input.receipt ? { receipt: input.receipt } : {}),
+          wake: input.wake,
         });
       } catch (error) {
         if (error instanceof AppendConflictError) throw new AppendConflict(error.message);

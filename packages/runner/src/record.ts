@@ -62,6 +62,7 @@ export function appendFor(
   const judgment: JudgmentRecord | null =
     practice || before.verdict ? null : judgmentOf(after, options.reward);
   const judgeChanged = (before.seats.judge ?? null) !== (after.seats.judge ?? null);
+  const wasActive = trialRecord(before, options.isPerson).status === 'active';
   return {
     input: {
       trialId: before.created.trialId,
@@ -73,6 +74,7 @@ export function appendFor(
       seats,
       notify,
       judgment,
+      wake: status === 'active' && !wasActive,
     },
     after,
   };

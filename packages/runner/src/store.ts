@@ -34,6 +34,8 @@ export interface AppendInput {
   /** Written in the same transaction as the verdict (none for practice trials). */
   judgment: JudgmentRecord | null;
   receipt?: MoveReceipt;
+  /** The trial just became active (a person's move, a seat taken): wake the services to drive it. */
+  wake: boolean;
 }
 
 export interface StoredReceipt {

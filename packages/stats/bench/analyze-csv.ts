@@ -4,7 +4,7 @@
  *   tsx bench/analyze-csv.ts JUDGMENTS.csv [RESAMPLES]
  */
 import { readFileSync } from 'node:fs';
-import { analyzeExperiment, formatReportText, parseJudgmentsCsv } from '../src/index.ts';
+import { analyzeExperiment, fitArmGlmm, formatReportText, parseJudgmentsCsv } from '../src/index.ts';
 
 const [csvPath, resamplesArg] = process.argv.slice(2);
 if (!csvPath) throw new Error('usage: analyze-csv.ts JUDGMENTS.csv [RESAMPLES]');
@@ -20,6 +20,30 @@ const report = analyzeExperiment(rows, {
 });
 const analysisMs = performance.now() - t;
 const judgeModel = report.models.find((m) => m.id === 'judge-all-arms');
+// The judge GLMM alone, on the same per-(judge, arm) cells R's glmer gets, for a like-for-like ratio.
+t = performance.now();
+type Cell = { cluster: string; arm: string; successes: number; trials: number };
+const byJudge = new Map<string, Map<string, Cell>>();
+const cells: Cell[] = [];
+for (const r of rows) {
+  let arms = byJudge.get(r.judgeId);
+  if (!arms) {
+    arms = new Map();
+    byJudge.set(r.judgeId, arms);
+  }
+  let c = arms.get(r.arm);
+  if (!c) {
+    c = { cluster: r.judgeId, arm: r.arm, successes: 0, trials: 0 };
+    arms.set(r.arm, c);
+    cells.push(c);
+  }
+  c.trials++;
+  if (r.correct) c.successes++;
+}
+const aggregateMs = performance.now() - t;
+t = performance.now();
+const fit = fitArmGlmm(cells, report.options.armOrder, { quadraturePoints: 25 });
+const glmmMs = performance.now() - t;
 const json = JSON.stringify(report);
 const maxRssMb = process.resourceUsage().maxRSS / 1024;
 console.log(formatReportText(report, { maxRatings: 8 }).split('\nVERDICTS')[0]);
@@ -31,6 +55,9 @@ console.log(
 console.log(
   `  analysis       ${(analysisMs / 1000).toFixed(2)} s   (${report.arms.length} arms, ${report.byInduction.length} induction groups, ${report.comparisons.length} comparisons; ${resamples}-resample judge- and question-clustered bootstraps; judge GLMM on ${judgeModel?.randomEffects[0]?.levels} judges (${judgeModel?.method}); Bradley-Terry on ${report.ratings.length} players)`,
 );
+console.log(
+  `  judge GLMM     ${(glmmMs / 1000).toFixed(2)} s   (${cells.length.toLocaleString('en-US')} judge × arm cells, aggregated in ${(aggregateMs / 1000).toFixed(2)} s; judge SD ${fit.randomInterceptSd.toFixed(3)})`,
+);
 console.log(`  report JSON    ${(json.length / 1024).toFixed(0)} KB`);
 console.log(
   `  memory         peak RSS ${maxRssMb.toFixed(0)} MB, heap used at end ${(process.memoryUsage().heapUsed / 1024 / 1024).toFixed(0)} MB`,
@@ -39,5 +66,5 @@ console.log(
   `  check (TS)     ${report.arms.map((a) => `${a.arm}:${a.wins}/${a.n}`).join(' ')}; judge SD ${judgeModel?.randomEffects[0]?.sd.toFixed(3)}`,
 );
 console.log(
-  `RESULT ${JSON.stringify({ parse: parseMs / 1000, analysis: analysisMs / 1000, maxrss_mb: maxRssMb })}`,
+  `RESULT ${JSON.stringify({ parse: parseMs / 1000, analysis: analysisMs / 1000, aggregate: aggregateMs / 1000, glmm: glmmMs / 1000, sd: fit.randomInterceptSd, maxrss_mb: maxRssMb })}`,
 );

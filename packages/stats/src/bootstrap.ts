@@ -184,7 +184,7 @@ export function clusterBootstrap(
       rng.fillInts(draws, g);
       sums.fill(0);
       if (width === 2) {
-        // the common case (one rate) unrolled: ~2x faster than the general loop
+        // the common case (one rate) unrolled: ~2-3x faster than the general loop
         let a = 0;
         let b = 0;
         for (let i = 0; i < g; i++) {
@@ -194,6 +194,23 @@ export function clusterBootstrap(
         }
         sums[0] = a;
         sums[1] = b;
+      } else if (width === 4) {
+        // two groups (a difference): unrolled too
+        let a = 0;
+        let b = 0;
+        let c = 0;
+        let d = 0;
+        for (let i = 0; i < g; i++) {
+          const k = 4 * draws[i]!;
+          a += vectors[k]!;
+          b += vectors[k + 1]!;
+          c += vectors[k + 2]!;
+          d += vectors[k + 3]!;
+        }
+        sums[0] = a;
+        sums[1] = b;
+        sums[2] = c;
+        sums[3] = d;
       } else {
         for (let i = 0; i < g; i++) {
           const k = width * draws[i]!;

@@ -165,7 +165,7 @@ function appendStatement(input: AppendInput, recordedAt: Date) {
     )`);
   // A NOTIFY (delivered at commit) wakes `serve` for a trial to drive and chat apps for a notice. A plain
   // SELECT in WITH runs only when referenced, hence the reference below.
-  const wake = trial.status === 'active' || (input.notify?.length ?? 0) > 0;
+  const wake = input.wake === true || (input.notify?.length ?? 0) > 0;
   if (wake)
     ctes.push(Prisma.sql`woke AS (
       SELECT pg_notify(${NOTIFY_CHANNEL}::text, upd."experimentId") FROM upd
