@@ -21,7 +21,7 @@ import {
 import type { Database, ParticipantRow } from '@oversight/db';
 import { type DriveContext, recordOptions } from './drive.ts';
 import { appendFor } from './record.ts';
-import { AppendConflict } from './store.ts';
+import { AppendConflict, DuplicateMove, type MoveReceipt } from './store.ts';
 
 /**
  * People as participants: a platform identity joins an experiment's pool (with consent recorded)
@@ -146,8 +146,15 @@ export type NextResult =
   | { status: 'assigned'; trialId: string; role: Role; state: TrialState }
   | { status: 'none'; reason: string };
 
-/** What a person is to do next: a move they owe already, else a new seat chosen for them. */
-export async function nextForPerson(ctx: PeopleContext, participantId: string): Promise<NextResult> {
+/**
+ * What a person is to do next: a move they owe already, else a new seat chosen for them. `receipt`
+ * records where the request came from (the platform's interaction id) with the seat it gave.
+ */
+export async function nextForPerson(
+  ctx: PeopleContext,
+  participantId: string,
+  receipt?: MoveReceipt,
+): Promise<NextResult> {
   const { db, experimentId, config } = ctx;
   const owed = await db.trials.owedBy(participantId, experimentId);
   if (owed[0]) {
@@ -227,6 +234,7 @@ export async function nextForPerson(ctx: PeopleContext, participantId: string): 
       reason: 'asked for work',
       order: history.total,
       onlyIfOpen: true,
+      ...(receipt ? { receipt } : {}),
     });
     if (state) return { status: 'assigned', trialId: seat.trialId, role: seat.role, state };
   }
@@ -259,7 +267,7 @@ export async function assignSeat(
   trialId: string,
   role: Role,
   participantId: string | null,
-  details: { reason: string; order?: number; by?: string; onlyIfOpen?: boolean },
+  details: { reason: string; order?: number; by?: string; onlyIfOpen?: boolean; receipt?: MoveReceipt },
 ): Promise<TrialState | null> {
   for (let race = 0; race < 20; race++) {
     const state = foldEvents(await context.store.loadEvents(trialId));
@@ -288,9 +296,11 @@ export async function assignSeat(
     };
     const { input, after } = appendFor(state, [event], recordOptions(context));
     try {
-      await context.store.append(input);
+      await context.store.append({ ...input, ...(details.receipt ? { receipt: details.receipt } : {}) });
       return after;
     } catch (error) {
+      // A repeated request (same interaction id) gave its seat already: the caller finds it as owed.
+      if (error instanceof DuplicateMove) return details.onlyIfOpen ? null : state;
       if (!(error instanceof AppendConflict)) throw error;
     }
   }
