@@ -21,7 +21,10 @@ const TRIALS = Number(process.env.BENCH_SERVE_TRIALS ?? 800);
 const LATENCY_MS = Number(process.env.BENCH_SERVE_LATENCY_MS ?? 40);
 const PROCESSES = [1, 2, 4];
 
-const source = Array.from({ length: 40 }, (_, k) => `In part ${k} the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'}.`).join(' ');
+const source = Array.from(
+  { length: 40 },
+  (_, k) => `In part ${k} the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'}.`,
+).join(' ');
 const questions: Question[] = Array.from({ length: TRIALS / 4 }, (_, i) => ({
   id: `q${i}`,
   storyId: `s${i}`,
@@ -36,16 +39,32 @@ const questions: Question[] = Array.from({ length: TRIALS / 4 }, (_, i) => ({
 function arms(arguer: ExperimentConfigInput['arms'][number]['arguer']): ExperimentConfigInput['arms'] {
   return [
     { name: 'debate', protocol: 'debate', rounds: 2, judgeMayEndEarly: false, trialsPerQuestion: 2, arguer },
-    { name: 'consultancy', protocol: 'consultancy', rounds: 2, judgeMayEndEarly: false, trialsPerQuestion: 2, arguer },
+    {
+      name: 'consultancy',
+      protocol: 'consultancy',
+      rounds: 2,
+      judgeMayEndEarly: false,
+      trialsPerQuestion: 2,
+      arguer,
+    },
   ];
 }
 
-async function runOnce(db: Database, url: string, name: string, config: ExperimentConfigInput, processes: number) {
+async function runOnce(
+  db: Database,
+  url: string,
+  name: string,
+  config: ExperimentConfigInput,
+  processes: number,
+) {
   const parsed = ExperimentConfigSchema.parse({ ...config, name, seed: name });
   const plan = planExperiment(parsed, questions, 'bench');
   await persistPlan(db, plan, 'bench');
   const gate = { experimentId: name };
-  await db.prisma.trial.updateMany({ where: gate, data: { leaseOwner: 'gate', leaseUntil: new Date(Date.now() + 3_600_000) } });
+  await db.prisma.trial.updateMany({
+    where: gate,
+    data: { leaseOwner: 'gate', leaseUntil: new Date(Date.now() + 3_600_000) },
+  });
   const children = Array.from({ length: processes }, () => {
     const child = spawn(process.execPath, [launcher, 'serve', name, '--until-idle', '--concurrency', '32'], {
       env: { ...process.env, DATABASE_URL: url },
@@ -82,15 +101,29 @@ try {
   const url = await pg.createDatabase('serve_bench');
   const db = await openDatabase({ databaseUrl: url });
   try {
-    const llm = (model: string) => ({ kind: 'llm' as const, endpoint: 'local', model, temperature: 0, maxTokens: 200 });
+    const llm = (model: string) => ({
+      kind: 'llm' as const,
+      endpoint: 'local',
+      model,
+      temperature: 0,
+      maxTokens: 200,
+    });
     const ai: ExperimentConfigInput = {
       name: 'x',
       seed: 'x',
       judges: [{ name: 'ai', count: 64, participant: llm('judge') }],
       arms: arms(llm('arguer')),
-      llm: { cache: false, endpoints: { local: { baseURL: fake.url, maxConcurrent: 64, timeoutMs: 10_000, maxRetries: 0 } } },
+      llm: {
+        cache: false,
+        endpoints: { local: { baseURL: fake.url, maxConcurrent: 64, timeoutMs: 10_000, maxRetries: 0 } },
+      },
     };
-    const simulated: ExperimentConfigInput = { name: 'x', seed: 'x', judges: [{ count: 64 }], arms: arms(undefined) };
+    const simulated: ExperimentConfigInput = {
+      name: 'x',
+      seed: 'x',
+      judges: [{ count: 64 }],
+      arms: arms(undefined),
+    };
     console.log(
       `serve: ${TRIALS} trials per run (debate and consultancy, 2 rounds, ~7 moves each), PostgreSQL server with fsync on; fake model latency ${LATENCY_MS} ms`,
     );
@@ -107,7 +140,9 @@ try {
         );
       }
       const one = results[0]!.rate;
-      console.log(`  ${label}: speed-up over 1 process: ${results.map((r) => `${r.processes}: ${(r.rate / one).toFixed(2)}x`).join(', ')}`);
+      console.log(
+        `  ${label}: speed-up over 1 process: ${results.map((r) => `${r.processes}: ${(r.rate / one).toFixed(2)}x`).join(', ')}`,
+      );
     }
   } finally {
     await db.close();

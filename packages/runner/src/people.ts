@@ -162,7 +162,7 @@ export async function nextForPerson(
     return { status: 'owed', trialId: owed[0].trialId, role: owed[0].role as Role, state };
   }
   const person = await db.participants.get(experimentId, participantId);
-  if (!person || person.kind !== 'human' || !person.pool)
+  if (person?.kind !== 'human' || !person.pool)
     return { status: 'none', reason: `${participantId} has not joined ${experimentId}` };
   if (person.leftAt) return { status: 'none', reason: 'you left this experiment; join again to get trials' };
   const entry = peoplePools(config).get(person.pool);
@@ -350,8 +350,7 @@ export async function reassignSeat(
 ): Promise<TrialState> {
   if (to !== null) {
     const person = await ctx.db.participants.get(ctx.experimentId, to);
-    if (!person || person.kind !== 'human')
-      throw new SeatError(`${to} is not a person in ${ctx.experimentId}`);
+    if (person?.kind !== 'human') throw new SeatError(`${to} is not a person in ${ctx.experimentId}`);
     const state = foldEvents(await ctx.drive.store.loadEvents(trialId));
     if (role === 'judge') {
       const seen = await ctx.db.trials.seatsOf(ctx.experimentId, to);

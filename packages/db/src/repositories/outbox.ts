@@ -8,7 +8,11 @@ import type { NotificationRow } from '../types.ts';
  */
 export interface OutboxRepository {
   /** Undelivered notices, oldest first; optionally of some experiments only; not those that failed `maxAttempts` (10) times. */
-  pending(options?: { experimentIds?: readonly string[]; limit?: number; maxAttempts?: number }): Promise<NotificationRow[]>;
+  pending(options?: {
+    experimentIds?: readonly string[];
+    limit?: number;
+    maxAttempts?: number;
+  }): Promise<NotificationRow[]>;
   markDelivered(ids: readonly bigint[]): Promise<void>;
   /** Counts a failed delivery attempt (the notice stays pending). */
   markAttempted(ids: readonly bigint[]): Promise<void>;
