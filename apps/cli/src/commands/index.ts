@@ -9,12 +9,14 @@ import { listCommand } from './list.ts';
 import { powerCommand } from './power.ts';
 import { rejudgeCommand } from './rejudge.ts';
 import { runCommand } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { showCommand } from './show.ts';
 import { statusCommand } from './status.ts';
 
 /** Every command, in the order `oversight help` lists them. */
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  serveCommand,
   judgeCommand,
   statusCommand,
   listCommand,
