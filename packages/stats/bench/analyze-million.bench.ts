@@ -108,9 +108,10 @@ try {
     py('/usr/bin/python3 with pandas.read_csv', '/usr/bin/python3');
   else
     console.log('pandas: skipped (apt-get install -y python3-pandas python3-scipy for /usr/bin/python3)\n');
-  const r = has('Rscript', ['-e', 'library(data.table); library(lme4)'])
-    ? run('R', 'Rscript', [join(here, 'analyze_million.R'), csvPath])
-    : (console.log('R: skipped (apt-get install -y r-base-core r-cran-data.table r-cran-lme4)\n'), null);
+  let r: Result | null = null;
+  if (has('Rscript', ['-e', 'library(data.table); library(lme4)']))
+    r = run('R', 'Rscript', [join(here, 'analyze_million.R'), csvPath]);
+  else console.log('R: skipped (apt-get install -y r-base-core r-cran-data.table r-cran-lme4)\n');
 
   const ratio = (a: number | undefined, b: number | undefined) =>
     a !== undefined && b !== undefined && a > 0 ? `${(b / a).toFixed(2)}×` : '–';
