@@ -27,7 +27,25 @@ export async function prepareRun(configPath: string): Promise<PreparedRun> {
   const loaded = await loadExperimentConfig(configPath);
   preflight(loaded);
   printDesignWarnings(loaded);
-  return { loaded, plan: planExperiment(loaded.config, loaded.questions) };
+  return { loaded, plan: planExperiment(loaded.config, loaded.questions, loaded.datasetName) };
+}
+
+/**
+ * The database as the trial loop uses it, letting the event loop turn before each claim of trials.
+ * With simulated participants on the embedded database every step resolves at once, so the loop
+ * would otherwise run as one long chain of promises in which Ctrl-C is never seen.
+ */
+function yieldingToSignals(db: Database): Database {
+  return {
+    ...db,
+    trials: {
+      ...db.trials,
+      claim: async (...args) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return db.trials.claim(...args);
+      },
+    },
+  };
 }
 
 /** Stores the plan (idempotently) and drives its trials; shared by `run` and `demo`. */
@@ -46,7 +64,7 @@ export async function runPrepared(
   const progress = startProgress(plan.experimentId, total, { done: total - remaining });
   const interrupt = catchInterrupt(`run  ${options.resumeCommand}  to go on from there`);
   try {
-    await runTrials(db, plan, {
+    await runTrials(yieldingToSignals(db), plan, {
       factories: participantFactories(db, plan.experimentId, plan.config, path.dirname(loaded.file)),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       onTrial: () => progress.tick(),
@@ -72,10 +90,11 @@ export function describeCounts(counts: Record<string, number>): string {
 
 /** After Ctrl-C: what is stored, and the command that goes on. */
 export function interruptedMessage(result: RunResult, resumeCommand: string): string {
+  const total = Object.values(result.counts).reduce((a, b) => a + b, 0);
   const left = result.counts.active ?? 0;
   return (
-    `stopped with Ctrl-C: ${describeCounts(result.counts)}. Every finished trial and every move of the ` +
-    `${left} unfinished ones is stored; run  ${resumeCommand}  to go on from there.`
+    `stopped with Ctrl-C: ${describeCounts(result.counts).replace(/(\d+) active/, '$1 still to run')} of ${total} trials. ` +
+    `Every finished trial and every move made so far is stored; run  ${resumeCommand}  to go on with the ${left} left.`
   );
 }
 
