@@ -8,7 +8,14 @@ import {
 } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { databaseLlmStore, defaultJudgeId, rejudgeTrials } from '@oversight/llm';
-import { AppendConflict, appendFor, configHash, databaseTrialStore, trialInput } from '@oversight/runner';
+import {
+  AppendConflict,
+  appendFor,
+  configHash,
+  databaseQuestions,
+  databaseTrialStore,
+  trialInput,
+} from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -17,7 +24,7 @@ import { startProgress } from '../progress.ts';
 import { didYouMean, listSome } from '../suggest.ts';
 import { experimentOrExplain } from './db.ts';
 
-/** The event logs of the source's finished trials (in the chosen arms), noting each question's dataset. */
+/** The event logs of the source's finished trials (in the chosen arms), noting each one's dataset. */
 async function* finishedLogs(
   db: Database,
   experimentId: string,
@@ -35,7 +42,7 @@ async function* finishedLogs(
     const wanted = page.filter((t) => !arms || arms.has(t.arm));
     const logs = await db.events.loadMany(wanted.map((t) => t.id));
     for (const trial of wanted) {
-      datasets.set(trial.questionId, trial.dataset);
+      datasets.set(trial.id, trial.dataset);
       yield (logs.get(trial.id) ?? []).map((e) => TrialEventSchema.parse(e.payload));
     }
     afterId = page.at(-1)!.id;
@@ -245,21 +252,14 @@ export const rejudgeCommand: Command = {
           experimentId: targetId,
           reward: sourceConfig.reward,
           trials: finishedLogs(db, sourceId, arms, datasets),
-          questions: async (questionId) => {
-            const dataset = datasets.get(questionId);
-            const stored = dataset === undefined ? null : await db.questions.get(dataset, questionId);
-            if (!stored)
-              throw new Error(`question ${questionId} (dataset ${dataset}) is missing from the database`);
-            const { dataset: _dataset, distractorIndex, ...question } = stored;
-            return { ...question, ...(distractorIndex === undefined ? {} : { distractorIndex }) };
-          },
+          questions: databaseQuestions(db),
           ...(concurrency ? { concurrency } : {}),
           onResult: (result) => {
             progress.tick();
             const [created, ...rest] = result.events;
             if (created?.type !== 'TrialCreated') return;
             const moved = { ...created, experimentId: targetId };
-            const dataset = datasets.get(created.questionId) ?? created.dataset ?? sourceId;
+            const dataset = created.dataset ?? datasets.get(result.sourceTrialId) ?? sourceId;
             pending.push(
               (async () => {
                 await ensureTarget();
