@@ -68,9 +68,14 @@ export function participantsHeadline(
   arms: readonly { label: string; participants: ParticipantSummary }[],
 ): string {
   const simulated = arms.filter((a) => a.participants.anySimulated);
+  const unknown = arms.filter(
+    (a) => NOT_RECORDED in a.participants.judges || NOT_RECORDED in a.participants.arguers,
+  );
   const head =
     simulated.length === 0
-      ? 'No participant was simulated.'
+      ? unknown.length === 0
+        ? 'No participant was simulated.'
+        : `Participant kinds were not recorded for ${unknown.length === arms.length ? 'any arm' : unknown.map((a) => a.label).join(', ')} (the rows carry no judgeKind / arguer kinds), so whether they were simulated is not known.`
       : `SIMULATED participants (models of people, told the truth; not evidence about people) in ${
           simulated.length === arms.length ? 'every arm' : simulated.map((a) => a.label).join(', ')
         }.`;

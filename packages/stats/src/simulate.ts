@@ -143,6 +143,10 @@ export function simulateExperiment(config: SimulationConfig, rng: Rng): Judgment
       rounds,
       reward,
       beliefs,
+      // a simulation, and labelled as one wherever its rows go
+      judgeKind: 'simulated',
+      ...(honestArguerId === null ? {} : { honestArguerKind: 'simulated' }),
+      ...(dishonestArguerId === null ? {} : { dishonestArguerKind: 'simulated' }),
     };
   }
   return rows;
