@@ -13,6 +13,21 @@ export const GLOBAL_OPTIONS: OptionSpec = {
  * of every command is described somewhere.
  */
 const DESCRIBED_HERE: Record<string, Record<string, Partial<OptionDefinition>>> = {
+  serve: {
+    concurrency: {
+      valueName: 'N',
+      description: 'trials driven at once',
+      defaultText: 'each config\'s "concurrency"',
+    },
+    'lease-seconds': {
+      valueName: 'S',
+      description: "how long a claimed trial stays this process's before another may take it over",
+      defaultText: '30',
+    },
+    'until-idle': {
+      description: "stop once nothing is left to drive, instead of waiting for people's moves",
+    },
+  },
   judge: {
     as: { valueName: 'ID', description: 'your participant id in the experiment (the judge or arguer id)' },
   },

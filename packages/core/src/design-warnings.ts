@@ -16,7 +16,7 @@ export interface DesignWarning {
   message: string;
 }
 
-type ArmSetting = keyof ArmRules | 'arguer' | 'dishonestArguer';
+type ArmSetting = keyof ArmRules | 'arguer' | 'dishonestArguer' | 'arguerPools';
 
 /** The arm settings each protocol never reads, with the reason a researcher would want to know. */
 function ignoredSettings(protocol: ArmRules['protocol']): Map<ArmSetting, string> {
@@ -33,6 +33,7 @@ function ignoredSettings(protocol: ArmRules['protocol']): Map<ArmSetting, string
       'quoteLimit',
       'judgeMayEndEarly',
       'beliefsEachRound',
+      'arguerPools',
     ] as const)
       ignored.set(setting, why);
     return ignored;
@@ -54,10 +55,16 @@ function armWarnings(input: Record<string, unknown>, arm: ExperimentConfig['arms
         : 'each debater defends the correct answer more often than the wrong one on some questions';
     warnings.push({
       field: `arms[${i}].trialsPerQuestion`,
-      message: `${arm.trialsPerQuestion} is odd, so the design is unbalanced: ${what}, and the correct answer is shown first more often than second; use an even number${arguers === 1 ? ' (a multiple of four also balances the answer order)' : ''}`,
+      message: `${arm.trialsPerQuestion} is odd, so the design is unbalanced: ${what}, and on each question the correct answer is shown first more often than second or the reverse; use an even number${arguers === 1 ? ' (a multiple of four also balances the answer order)' : ''}`,
     });
   }
-  for (const [setting, why] of ignoredSettings(arm.protocol)) {
+  const ignored = ignoredSettings(arm.protocol);
+  if (arguers > 0 && arm.arguer.kind !== 'human' && arm.dishonestArguer?.kind !== 'human')
+    ignored.set(
+      'arguerPools',
+      `the arm's arguers are ${arm.arguer.kind} participants, not people from a pool`,
+    );
+  for (const [setting, why] of ignored) {
     if (input[setting] === undefined) continue;
     warnings.push({
       field: `arms[${i}].${setting}`,

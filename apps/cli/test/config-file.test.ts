@@ -1,0 +1,52 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { planExperiment } from '@oversight/runner';
+import { describe, expect, it } from 'vitest';
+import { loadExperimentConfig } from '../src/config-file.ts';
+import { oversight, repoRoot, tempDir } from './cli.ts';
+
+/** Config files as researchers write them: with comments, and with mistakes told in plain words. */
+describe('config files', () => {
+  const dir = tempDir('config');
+
+  it("the README's own example loads, comments and all", async () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const example = /## Experiments[\s\S]*?```jsonc\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'the README has a jsonc example under "## Experiments"').toBeDefined();
+    expect(example).toMatch(/\/\/ /);
+    const file = path.join(dir, 'readme.json');
+    writeFileSync(file, example!);
+    const loaded = await loadExperimentConfig(file);
+    expect(loaded.config.arms.map((a) => a.protocol)).toContain('debate');
+    expect(planExperiment(loaded.config, loaded.questions).trials.length).toBeGreaterThan(0);
+  });
+
+  it("a syntax error names the line and column and says what is wrong, without the parser's jargon", async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        '{\n  "name": "x",\n  "seed": \n}\n',
+        /line 4, column 1: expected a value \(a number, "text" in double quotes/,
+      ],
+      [
+        '{\n  name: "x"\n}\n',
+        /line 2, column 3: unexpected "name": field names and text need double quotes \("name"\)/,
+      ],
+      [
+        '{\n  "name": "x"\n  "seed": 1\n}\n',
+        /line 3, column 3: a comma is missing between the previous item and this one/,
+      ],
+      ['{ "name": "x" /* unfinished\n', /a comment opened with \/\* is never closed with \*\//],
+      ['', /the file is empty/],
+    ];
+    for (const [i, [text, pattern]] of cases.entries()) {
+      const file = path.join(dir, `broken-${i}.json`);
+      writeFileSync(file, text);
+      const result = await oversight(['run', file, '--data-dir', path.join(dir, 'never')]);
+      expect(result.code, text).toBe(2);
+      expect(result.stderr, text).toMatch(pattern);
+      expect(result.stderr).not.toMatch(
+        /ValueExpected|PropertyNameExpected|InvalidSymbol|CommaExpected|InvalidCommentToken|UnexpectedEndOfComment/,
+      );
+    }
+  });
+});
