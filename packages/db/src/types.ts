@@ -143,6 +143,8 @@ export interface TrialInput {
 }
 
 export interface TrialRow extends Omit<TrialInput, 'created' | 'owed' | 'seats'> {
+  /** The short handle chat buttons carry (trialRef). */
+  ref: string | null;
   nextSeq: number;
   updatedAt: Date;
   leaseOwner: string | null;

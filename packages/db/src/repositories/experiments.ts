@@ -51,6 +51,7 @@ export function experimentsRepository(prisma: PrismaClient): ExperimentsReposito
         // LlmCall has no foreign keys (calls are logged even outside trials): match by either column.
         prisma.$executeRaw`DELETE FROM "LlmCall" WHERE "experimentId" = ${id}
           OR "trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${id})`,
+        prisma.$executeRaw`DELETE FROM "ChatThread" WHERE "trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${id})`,
         prisma.owedMove.deleteMany({ where: { experimentId: id } }),
         prisma.seat.deleteMany({ where: { experimentId: id } }),
         prisma.notification.deleteMany({ where: { experimentId: id } }),

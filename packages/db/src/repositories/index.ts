@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { type ChatRepository, chatRepository } from './chat.ts';
 import { type EventsRepository, eventsRepository } from './events.ts';
 import { type ExperimentsRepository, experimentsRepository } from './experiments.ts';
 import { type JudgmentsRepository, judgmentsRepository } from './judgments.ts';
@@ -17,6 +18,7 @@ export interface Repositories {
   judgments: JudgmentsRepository;
   llm: LlmRepository;
   outbox: OutboxRepository;
+  chat: ChatRepository;
 }
 
 export function createRepositories(prisma: PrismaClient): Repositories {
@@ -29,10 +31,12 @@ export function createRepositories(prisma: PrismaClient): Repositories {
     judgments: judgmentsRepository(prisma),
     llm: llmRepository(prisma),
     outbox: outboxRepository(prisma),
+    chat: chatRepository(prisma),
   };
 }
 
 export type {
+  ChatRepository,
   EventsRepository,
   ExperimentsRepository,
   JudgmentsRepository,

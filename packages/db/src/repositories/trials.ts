@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { OwedMoveRow, SeatRow, TrialInput, TrialRow } from '../types.ts';
 import { BATCH, chunks, json } from './json.ts';
@@ -31,6 +32,8 @@ export interface TrialsRepository {
   countByStatus(experimentId: string): Promise<Record<string, number>>;
   countByArm(experimentId: string): Promise<Record<string, number>>;
   get(id: string): Promise<TrialRow | null>;
+  /** The trial a chat button's short handle (see trialRef) stands for. */
+  byRef(ref: string): Promise<TrialRow | null>;
   /** The moves a participant owes, oldest first (optionally in one experiment). */
   owedBy(participantId: string, experimentId?: string): Promise<OwedMoveRow[]>;
   /** Every move due in the experiment's trials that are not finished (for status and admin views). */
@@ -77,6 +80,7 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
           prisma.trial.createMany({
             data: batch.map(({ created: _event, owed: _owed, seats: _seats, ...trial }) => ({
               ...trial,
+              ref: trialRef(trial.id),
               nextSeq: 1,
             })),
             skipDuplicates: true,
@@ -142,6 +146,10 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
 
     get(id) {
       return prisma.trial.findUnique({ where: { id } });
+    },
+
+    byRef(ref) {
+      return prisma.trial.findUnique({ where: { ref } });
     },
 
     owedBy(participantId, experimentId) {
@@ -236,4 +244,12 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
         WHERE "id" = ANY(${[...ids]}::text[]) AND "leaseOwner" = ${owner}`;
     },
   };
+}
+
+/**
+ * A trial's short handle for chat buttons (Discord allows 100 characters in a component id): 72 bits
+ * of its id's SHA-256, so two trials never share one in practice (a clash fails the unique index).
+ */
+export function trialRef(trialId: string): string {
+  return createHash('sha256').update(trialId, 'utf8').digest('base64url').slice(0, 12);
 }
