@@ -75,11 +75,33 @@ describe('crash and resume', () => {
     expect(cli(['run', file, '--data-dir', cleanDir], { cwd: dir }).code).toBe(0);
     for (const format of ['csv', 'jsonl']) {
       const a = cli(
-        ['export', 'crash', '--format', format, '--no-times', '--out', `killed.${format}`, '--data-dir', dataDir, '--no-times'],
+        [
+          'export',
+          'crash',
+          '--format',
+          format,
+          '--no-times',
+          '--out',
+          `killed.${format}`,
+          '--data-dir',
+          dataDir,
+          '--no-times',
+        ],
         { cwd: dir },
       );
       const b = cli(
-        ['export', 'crash', '--format', format, '--no-times', '--out', `clean.${format}`, '--data-dir', cleanDir, '--no-times'],
+        [
+          'export',
+          'crash',
+          '--format',
+          format,
+          '--no-times',
+          '--out',
+          `clean.${format}`,
+          '--data-dir',
+          cleanDir,
+          '--no-times',
+        ],
         { cwd: dir },
       );
       expect(a.code, a.stderr).toBe(0);
