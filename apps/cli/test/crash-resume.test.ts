@@ -85,7 +85,6 @@ describe('crash and resume', () => {
           `killed.${format}`,
           '--data-dir',
           dataDir,
-          '--no-times',
         ],
         { cwd: dir },
       );
@@ -100,7 +99,6 @@ describe('crash and resume', () => {
           `clean.${format}`,
           '--data-dir',
           cleanDir,
-          '--no-times',
         ],
         { cwd: dir },
       );
