@@ -106,15 +106,25 @@ describe('an AI experiment through the CLI', () => {
     expect(
       (
         await cli(
-          ['export', 'ai-rerun', '--format', 'jsonl', '--out', 'first.jsonl', '--data-dir', dataDir],
+          [
+            'export',
+            'ai-rerun',
+            '--format',
+            'jsonl',
+            '--no-times',
+            '--out',
+            'first.jsonl',
+            '--data-dir',
+            dataDir,
+          ],
           { cwd: dir },
         )
       ).code,
     ).toBe(0);
 
-    expect((await cli(['db', 'drop-experiment', 'ai-rerun', '--yes', '--data-dir', dataDir], { cwd: dir })).code).toBe(
-      0,
-    );
+    expect(
+      (await cli(['db', 'drop-experiment', 'ai-rerun', '--yes', '--data-dir', dataDir], { cwd: dir })).code,
+    ).toBe(0);
     const again = await cli(['run', file, '--data-dir', dataDir], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(`ai-rerun: ${PLANNED} finished`);
@@ -122,7 +132,17 @@ describe('an AI experiment through the CLI', () => {
     expect(
       (
         await cli(
-          ['export', 'ai-rerun', '--format', 'jsonl', '--out', 'second.jsonl', '--data-dir', dataDir],
+          [
+            'export',
+            'ai-rerun',
+            '--format',
+            'jsonl',
+            '--no-times',
+            '--out',
+            'second.jsonl',
+            '--data-dir',
+            dataDir,
+          ],
           { cwd: dir },
         )
       ).code,

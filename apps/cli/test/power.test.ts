@@ -34,6 +34,8 @@ describe('oversight power', () => {
     const result = cli(['power', '--simulate', path.basename(file), '--sims', '8'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/8 simulated experiments/);
+    // Progress on stderr, also when it is not a terminal (a line per tenth).
+    expect(result.stderr).toMatch(/simulating: 8\/8 experiments/);
     expect(result.stdout).toMatch(/debate: correct-answer win rate > 50% .*power 100\.0%/);
     expect(result.stdout).toMatch(/debate vs alone \(two-proportion z-test\): power/);
   });
