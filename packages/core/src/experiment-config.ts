@@ -118,6 +118,36 @@ export const QualificationSchema = z.strictObject({
 });
 export type Qualification = z.infer<typeof QualificationSchema>;
 
+/** A question of the feedback survey people answer after a verdict (chat apps show at most five). */
+export const SurveyQuestionSchema = z.strictObject({
+  id: slug,
+  question: z.string().min(1).max(300),
+  /** `scale`: 1 (not at all) to 5 (very much); `choice`: one of `options`; `text`: free text. */
+  kind: z.enum(['scale', 'choice', 'text']).default('scale'),
+  options: z.array(z.string().min(1).max(100)).min(2).max(25).optional(),
+});
+export type SurveyQuestion = z.infer<typeof SurveyQuestionSchema>;
+
+/** How the chat apps run the experiment. Who is an admin is said by platform roles, never by ids in data. */
+export const ChatConfigSchema = z.strictObject({
+  admins: z
+    .strictObject({
+      /** Discord role names (or ids) whose members may use the admin commands. */
+      discordRoles: z.array(z.string().min(1)).optional(),
+      /** Slack user ids, and user group handles or ids, who may use the admin commands. */
+      slackUsers: z.array(z.string().min(1)).optional(),
+      slackUserGroups: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+  /** A reminder when a person has not taken a turn for this long (default 60 minutes). */
+  reminderMinutes: z.number().int().min(1).max(10080).optional(),
+  /** Discord: the channel (id) in which private trial threads are opened. */
+  discordChannel: z.string().min(1).optional(),
+  /** Slack: the channel (id) in which trial threads live; in the person's DM with the app when omitted. */
+  slackChannel: z.string().min(1).optional(),
+});
+export type ChatConfig = z.infer<typeof ChatConfigSchema>;
+
 export const DatasetRefSchema = z.union([
   z.strictObject({ bundled: z.literal('nyu-2023-quality') }),
   z.strictObject({
@@ -169,6 +199,8 @@ export const ExperimentConfigSchema = z
     arms: z.array(ArmSchema).min(1, 'an experiment needs at least one arm'),
     consent: ConsentSchema.optional(),
     qualification: QualificationSchema.optional(),
+    survey: z.array(SurveyQuestionSchema).max(5).optional(),
+    chat: ChatConfigSchema.optional(),
     reward: RewardConfigSchema.default(RewardConfigSchema.parse({})),
     /** Trials driven at once by `oversight run`. */
     concurrency: z.number().int().min(1).max(4096).default(32),
@@ -230,6 +262,14 @@ export const ExperimentConfigSchema = z
           code: 'custom',
           path: ['arguers', i, 'name'],
           message: `"${pool.name}" is also a judge pool; pool names must be unique`,
+        });
+    });
+    config.survey?.forEach((question, i) => {
+      if (question.kind === 'choice' && !question.options)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['survey', i, 'options'],
+          message: 'a choice question needs "options"',
         });
     });
     const q = config.qualification;

@@ -1,4 +1,5 @@
 export * from './assignment.ts';
+export * from './credence.ts';
 export * from './design-warnings.ts';
 export * from './events.ts';
 export * from './experiment-config.ts';

@@ -11,6 +11,8 @@ import type { TrialState } from './state.ts';
  */
 
 export interface TranscriptEntry {
+  /** Its place in the log (what a chat thread has posted up to). */
+  seq: number;
   round: number;
   speaker: Role;
   kind: 'argument' | 'interjection' | 'belief';
@@ -82,10 +84,11 @@ function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
   const pendingSimultaneous =
     turn?.kind === 'speech' && state.created.rules.speeches === 'simultaneous' ? turn.round : null;
   const entries: TranscriptEntry[] = [];
-  for (const { event } of state.entries) {
+  for (const { seq, event } of state.entries) {
     if (event.type === 'ArgumentSubmitted') {
       if (event.round === pendingSimultaneous && event.role !== viewer) continue;
       entries.push({
+        seq,
         round: event.round,
         speaker: event.role,
         kind: 'argument',
@@ -95,6 +98,7 @@ function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
       });
     } else if (event.type === 'JudgeInterjected') {
       entries.push({
+        seq,
         round: event.round,
         speaker: 'judge',
         kind: 'interjection',
@@ -105,6 +109,7 @@ function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
     } else if (viewer === 'judge' && event.probabilities) {
       // Arguers do not see the judge's private beliefs; the judge sees its own history.
       entries.push({
+        seq,
         round: event.round,
         speaker: 'judge',
         kind: 'belief',

@@ -156,6 +156,7 @@ export function viewWithCandidate(view: ArguerView, candidate: string): JudgeVie
     transcript: [
       ...view.transcript,
       {
+        seq: view.position,
         round,
         speaker: view.role,
         kind: 'argument',
