@@ -18,6 +18,7 @@ import {
   type TrialState,
 } from '@oversight/core';
 import { type MoveRequest, type Participant, ParticipantFailure } from './participant.ts';
+import { MissingImplementation } from './participants/registry.ts';
 import { appendFor, type IsPerson } from './record.ts';
 import { AppendConflict, type TrialStore } from './store.ts';
 
@@ -107,6 +108,8 @@ async function obtainMove(
     try {
       response = await participant.respond(request);
     } catch (error) {
+      // Not the participant's failure: the trial must not be stopped for it.
+      if (error instanceof MissingImplementation) throw error;
       const reason =
         error instanceof ParticipantFailure
           ? error.message

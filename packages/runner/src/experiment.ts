@@ -110,11 +110,20 @@ export function participantDirectory(
     let participant = built.get(id);
     if (!participant) {
       const record = records.get(id) ?? personRecord(id);
-      participant = createParticipant(
+      // The implementation (a model client, say) is made on the first move asked of it, so code that
+      // only needs to know who a participant is (a chat app, a status) needs no model factories.
+      let implementation: Participant | undefined;
+      participant = {
         record,
-        { experimentId: plan.experimentId, config: plan.config },
-        factories,
-      );
+        respond: (request) => {
+          implementation ??= createParticipant(
+            record,
+            { experimentId: plan.experimentId, config: plan.config },
+            factories,
+          );
+          return implementation.respond(request);
+        },
+      };
       built.set(id, participant);
     }
     return participant;

@@ -25,9 +25,14 @@ export function createParticipant(
     | ParticipantFactory
     | undefined;
   if (!factory) {
-    throw new Error(
-      `no participant implementation for kind "${record.spec.kind}" (participant ${record.id})`,
+    throw new MissingImplementation(
+      `no participant implementation for kind "${record.spec.kind}" (participant ${record.id}); this process was started without it (e.g. the model participants of @oversight/llm)`,
     );
   }
   return factory(record as never, context);
+}
+
+/** A process asked to drive a participant it has no implementation for: a setup error, not the participant's. */
+export class MissingImplementation extends Error {
+  override name = 'MissingImplementation';
 }

@@ -1,0 +1,6 @@
+export * from './ids.ts';
+export * from './present.ts';
+export * from './service.ts';
+export * from './speech.ts';
+export * from './split.ts';
+export * from './sync.ts';

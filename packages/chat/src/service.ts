@@ -1,0 +1,608 @@
+import {
+  describeCredence,
+  type ExperimentConfig,
+  ExperimentConfigSchema,
+  foldEvents,
+  type Move,
+  parseCredence,
+  type Question,
+  type Role,
+  type SurveyQuestion,
+  type TrialEvent,
+  type TrialState,
+} from '@oversight/core';
+import { type Database, type ParticipantRow, type TrialRow, trialRef } from '@oversight/db';
+import {
+  AppendConflict,
+  abortTrial,
+  appendFor,
+  consentOf,
+  type DriveContext,
+  driveContext,
+  type Identity,
+  identityKey,
+  joinExperiment,
+  leaveExperiment,
+  nextForPerson,
+  type PeopleContext,
+  type Platform,
+  participantRecords,
+  reassignSeat,
+  recordOptions,
+  submitMove,
+} from '@oversight/runner';
+import { arguerRatings, judgeLeaderboard } from '@oversight/stats';
+import { type ChatAction, encodeAction } from './ids.ts';
+import { type Presentation, present } from './present.ts';
+import { previewSpeech, type SpeechPreview } from './speech.ts';
+
+/**
+ * Everything the Discord bot and the Slack app do that is not Discord or Slack: who a platform user
+ * is in an experiment, what a click or a modal means, whether it may be taken, and what to show
+ * after. The apps decode a control id (ids.ts), call one method, and render its result. No state is
+ * kept here beyond a cache of configs: every answer comes from the database.
+ */
+
+/** Where a request came from: the platform's interaction or event id (the idempotency key of a move). */
+export interface Origin {
+  /** "interaction:123", "event:Ev0123", "view:V0123": unique per request on the platform. */
+  id: string;
+}
+
+export interface ExperimentHandle {
+  id: string;
+  config: ExperimentConfig;
+  drive: DriveContext;
+  people: PeopleContext;
+}
+
+/** What to do after a click, a select or a modal. */
+export type ActResult =
+  /** Show the person this (ephemeral), with these controls. */
+  | {
+      status: 'choose';
+      message: string;
+      warning: string | null;
+      actions: Array<{ label: string; action: ChatAction }>;
+    }
+  /** Open a modal of this kind for the action (its id is `encodeAction(action)`). */
+  | { status: 'modal'; modal: ModalSpec }
+  /** A speech checked and not yet sent: show it with a Send control (and what must change, if anything). */
+  | { status: 'preview'; preview: SpeechPreview; send: ChatAction | null }
+  /** Recorded (or recorded before under the same id: `duplicate`). */
+  | { status: 'accepted'; message: string; duplicate: boolean; presentation: Presentation }
+  /** Nothing recorded: why (ephemeral), and the trial as it stands when there is one to show. */
+  | { status: 'refused'; message: string; presentation: Presentation | null };
+
+export type ModalSpec =
+  | {
+      kind: 'numbers';
+      action: ChatAction;
+      title: string;
+      answers: string[];
+      then: 'continue' | 'verdict' | 'either';
+    }
+  | { kind: 'comment'; action: ChatAction; title: string; label: string; required: boolean }
+  | { kind: 'speech'; action: ChatAction; title: string; label: string; maxLength: number }
+  | { kind: 'survey'; action: ChatAction; title: string; questions: SurveyQuestion[] };
+
+/** What the person typed or chose, as the platform delivered it. */
+export interface ActInput {
+  /** Select values (the credence select gives one: p(A) in percent). */
+  values?: string[];
+  /** Modal text fields by name: "credence-0".., "comment", "speech", survey question ids. */
+  fields?: Record<string, string>;
+  /** The text of the speech preview the Send button sits under. */
+  previewText?: string;
+}
+
+export type NextResult =
+  | {
+      status: 'trial';
+      trial: TrialRow;
+      ref: string;
+      role: Role;
+      presentation: Presentation;
+      assigned: boolean;
+    }
+  | { status: 'none'; reason: string };
+
+export class ChatService {
+  private readonly handles = new Map<string, Promise<ExperimentHandle>>();
+
+  constructor(
+    readonly db: Database,
+    readonly platform: Platform,
+  ) {}
+
+  /** The experiment, with its config as stored; a clear error naming those that exist when unknown. */
+  experiment(experimentId: string): Promise<ExperimentHandle> {
+    let handle = this.handles.get(experimentId);
+    if (!handle) {
+      handle = (async () => {
+        const row = await this.db.experiments.get(experimentId);
+        if (!row) {
+          const known = (await this.db.experiments.list()).map((e) => e.id);
+          throw new ChatError(
+            `There is no experiment "${experimentId}".${known.length ? ` Experiments: ${known.join(', ')}.` : ''}`,
+          );
+        }
+        const config = ExperimentConfigSchema.parse(row.config);
+        const drive = driveContext(this.db, {
+          experimentId,
+          config,
+          participants: participantRecords(config),
+        });
+        return { id: experimentId, config, drive, people: { db: this.db, drive, experimentId, config } };
+      })();
+      handle.catch(() => this.handles.delete(experimentId));
+      this.handles.set(experimentId, handle);
+    }
+    return handle;
+  }
+
+  async experimentIds(): Promise<string[]> {
+    return (await this.db.experiments.list()).map((e) => e.id);
+  }
+
+  async consent(experimentId: string): Promise<{ text: string; version: string } | null> {
+    return consentOf((await this.experiment(experimentId)).config);
+  }
+
+  async join(experimentId: string, identity: Identity, accepted: boolean, pool?: string) {
+    const handle = await this.experiment(experimentId);
+    return joinExperiment(handle.people, identity, { accepted, ...(pool ? { pool } : {}) });
+  }
+
+  async leave(experimentId: string, identity: Identity): Promise<ParticipantRow | null> {
+    const handle = await this.experiment(experimentId);
+    const person = await this.person(experimentId, identity);
+    if (person) await leaveExperiment(handle.people, person.id);
+    return person;
+  }
+
+  person(experimentId: string, identity: Identity): Promise<ParticipantRow | null> {
+    return this.db.participants.byIdentity(experimentId, identityKey(identity));
+  }
+
+  /** The next trial for this person: a turn they owe, else a new seat. */
+  async next(experimentId: string, identity: Identity, origin: Origin): Promise<NextResult> {
+    const handle = await this.experiment(experimentId);
+    const person = await this.person(experimentId, identity);
+    if (!person) return { status: 'none', reason: `You have not joined ${experimentId}; join it first.` };
+    const next = await nextForPerson(handle.people, person.id, this.receipt(person.id, origin));
+    if (next.status === 'none') return { status: 'none', reason: next.reason };
+    const trial = (await this.db.trials.get(next.trialId))!;
+    const presentation = await this.presentation(handle, next.state, next.role);
+    return {
+      status: 'trial',
+      trial,
+      ref: trial.ref ?? trialRef(trial.id),
+      role: next.role,
+      presentation,
+      assigned: next.status === 'assigned',
+    };
+  }
+
+  /** The trial as this person sees it (their seat in it), or why they cannot see it. */
+  async show(identity: Identity, ref: string): Promise<ActResult & { status: 'refused' | 'accepted' }> {
+    const found = await this.seat(identity, ref);
+    if ('refusal' in found) return found.refusal;
+    return {
+      status: 'accepted',
+      message: '',
+      duplicate: false,
+      presentation: await this.presentation(found.handle, found.state, found.role),
+    };
+  }
+
+  /**
+   * A click, a select or a modal. Anyone but the seat's holder is refused and nothing is recorded; a
+   * click on an old screen is refused with the current one; a repeated interaction is recorded once.
+   */
+  async act(identity: Identity, action: ChatAction, input: ActInput, origin: Origin): Promise<ActResult> {
+    const found = await this.seat(identity, action.ref);
+    if ('refusal' in found) return found.refusal;
+    const { handle, state, role, person } = found;
+    const question = await handle.drive.questions(state.created);
+    const now = (message: string): ActResult => ({
+      status: 'refused',
+      message,
+      presentation: present(state, role, question, handle.config),
+    });
+    const current = present(state, role, question, handle.config);
+    if (action.kind === 'show')
+      return { status: 'accepted', message: '', duplicate: false, presentation: current };
+    if (action.kind === 'survey') return this.survey(handle, state, role, person, action, input, origin);
+    const turn = current.turn;
+    // A control from an earlier screen: say so and show where the trial stands (nothing recorded).
+    if (!turn || turn.position !== action.position) {
+      const answered = await this.db.events.receipt(this.receipt(person.id, origin).key);
+      if (answered)
+        return { status: 'accepted', message: 'Already recorded.', duplicate: true, presentation: current };
+      return now(
+        turn
+          ? 'That screen is out of date: the trial has moved on. Here is where it stands now.'
+          : state.verdict || state.aborted
+            ? 'This trial has ended.'
+            : `It is not your turn. ${current.waiting ?? ''}`.trim(),
+      );
+    }
+    const judge = turn.judge;
+    switch (action.kind) {
+      case 'credence': {
+        if (!judge) return now('It is not your turn to judge.');
+        const parsed = parseCredence(input.values?.[0] ?? '', judge.answers);
+        if (!parsed.ok) return now(parsed.error);
+        return this.choose(action, parsed.probabilities, judge);
+      }
+      case 'numbers': {
+        if (!judge) return now('It is not your turn to judge.');
+        const fields = input.fields ?? {};
+        if (Object.keys(fields).length === 0)
+          return {
+            status: 'modal',
+            modal: {
+              kind: 'numbers',
+              action,
+              title: 'Your credence',
+              answers: current.intro.answers.map((a) => `${a.letter}. ${a.text}`),
+              then: judge.final ? 'verdict' : 'either',
+            },
+          };
+        const values = current.intro.answers.map((_, i) => fields[`credence-${i}`] ?? '');
+        const parsed = parseCredence(values, judge.answers);
+        if (!parsed.ok) return now(parsed.error);
+        return this.choose(action, parsed.probabilities, judge);
+      }
+      case 'comment': {
+        if (!judge?.mayComment) return now('This turn takes no question or comment.');
+        const text = input.fields?.comment?.trim();
+        if (text === undefined)
+          return {
+            status: 'modal',
+            modal: {
+              kind: 'comment',
+              action,
+              title: judge.mustComment ? 'Your message' : 'A question or comment',
+              label: judge.mustComment ? 'Message to the assistant' : 'For the arguers (they all see it)',
+              required: true,
+            },
+          };
+        if (!text) return now('The message is empty.');
+        return this.record(handle, state, role, person, origin, {
+          type: 'judgement',
+          ...(action.credence ? { probabilities: action.credence } : {}),
+          comment: text,
+          end: false,
+        });
+      }
+      case 'continue':
+      case 'verdict': {
+        if (!judge) return now('It is not your turn to judge.');
+        if (!action.credence) return now('Choose your credence first.');
+        return this.record(handle, state, role, person, origin, {
+          type: 'judgement',
+          probabilities: action.credence,
+          end: action.kind === 'verdict',
+        });
+      }
+      case 'speak': {
+        const speech = turn.speech;
+        if (!speech) return now('It is not your turn to speak.');
+        const text = input.fields?.speech;
+        if (text === undefined)
+          return {
+            status: 'modal',
+            modal: {
+              kind: 'speech',
+              action,
+              title: `Your ${speech.kind}, round ${speech.round}`,
+              label: `Cite the story with <quote>…</quote> (${speech.charLimit} characters${speech.quoteLimit === null ? '' : `, ${speech.quoteLimit} quoted`})`,
+              maxLength: Math.min(4000, speech.charLimit * 2 + 200),
+            },
+          };
+        const preview = previewSpeech(text, question.source, state.created.rules);
+        return {
+          status: 'preview',
+          preview,
+          send:
+            preview.problems.length === 0
+              ? { kind: 'send', ref: action.ref, position: action.position }
+              : null,
+        };
+      }
+      case 'send': {
+        if (!turn.speech) return now('It is not your turn to speak.');
+        const text = input.previewText ?? '';
+        const preview = previewSpeech(text, question.source, state.created.rules);
+        if (preview.problems.length > 0) return now(`Not sent: ${preview.problems.join('; ')}.`);
+        return this.record(handle, state, role, person, origin, {
+          type: 'argument',
+          role,
+          text: preview.text,
+        });
+      }
+      default:
+        return now('That control is not for this screen.');
+    }
+  }
+
+  /** After a credence: the moves this turn allows, each carrying it (and the warning near certainty deserves). */
+  private choose(
+    action: ChatAction,
+    probabilities: number[],
+    judge: NonNullable<Presentation['turn']>['judge'],
+  ): ActResult {
+    const base = { ref: action.ref, position: action.position, credence: probabilities };
+    const actions: Array<{ label: string; action: ChatAction }> = [];
+    if (!judge!.final) actions.push({ label: 'Continue', action: { kind: 'continue', ...base } });
+    if (judge!.mayComment && !judge!.final)
+      actions.push({ label: 'Ask or comment…', action: { kind: 'comment', ...base } });
+    if (judge!.mayEnd)
+      actions.push({
+        label: judge!.final ? 'Submit verdict' : 'End with this verdict',
+        action: { kind: 'verdict', ...base },
+      });
+    if (judge!.mustComment)
+      actions.splice(0, actions.length, ...actions.filter((a) => a.action.kind !== 'continue'));
+    const top = Math.max(...probabilities);
+    const warning =
+      top >= 0.95
+        ? `You put ${Math.round(top * 100)}% on one answer. If it is wrong your reward is about ${(Math.log2(0.01)).toFixed(1)} (the floor). Choose again if that was a slip.`
+        : null;
+    return {
+      status: 'choose',
+      message: `Your credence: ${describeCredence(probabilities)}.`,
+      warning,
+      actions,
+    };
+  }
+
+  private async record(
+    handle: ExperimentHandle,
+    state: TrialState,
+    role: Role,
+    person: ParticipantRow,
+    origin: Origin,
+    move: Move,
+  ): Promise<ActResult> {
+    const question = await handle.drive.questions(state.created);
+    const result = await submitMove(handle.drive, {
+      trialId: state.created.trialId,
+      participantId: person.id,
+      position: present(state, role, question, handle.config).turn?.position ?? state.nextSeq,
+      receipt: this.receipt(person.id, origin),
+      move,
+    });
+    const presentation = present(result.state, role, question, handle.config);
+    if (result.status === 'refused') return { status: 'refused', message: result.message, presentation };
+    const what =
+      move.type === 'argument'
+        ? 'Your speech is in.'
+        : move.type === 'judgement' && move.end
+          ? `Verdict recorded: ${describeCredence(move.probabilities ?? [])}.`
+          : move.type === 'judgement' && move.comment
+            ? 'Sent to the arguers.'
+            : `Recorded: ${describeCredence((move as { probabilities?: number[] }).probabilities ?? [])}.`;
+    return {
+      status: 'accepted',
+      message: result.duplicate ? 'Already recorded.' : what,
+      duplicate: result.duplicate,
+      presentation,
+    };
+  }
+
+  private async survey(
+    handle: ExperimentHandle,
+    state: TrialState,
+    role: Role,
+    person: ParticipantRow,
+    action: ChatAction,
+    input: ActInput,
+    origin: Origin,
+  ): Promise<ActResult> {
+    const questions = handle.config.survey ?? [];
+    const question = await handle.drive.questions(state.created);
+    const presentation = present(state, role, question, handle.config);
+    if (questions.length === 0)
+      return { status: 'refused', message: 'This experiment has no survey.', presentation };
+    if (!state.verdict)
+      return { status: 'refused', message: 'The survey opens after the verdict.', presentation };
+    if (state.feedback.some((f) => f.participantId === person.id))
+      return {
+        status: 'refused',
+        message: 'You have answered the survey for this trial. Thank you!',
+        presentation,
+      };
+    if (!input.fields)
+      return { status: 'modal', modal: { kind: 'survey', action, title: 'A few questions', questions } };
+    const answers: Record<string, string | number> = {};
+    for (const q of questions) {
+      const raw = (input.fields[q.id] ?? '').trim();
+      if (q.kind === 'scale') {
+        const n = Number(raw);
+        if (!Number.isInteger(n) || n < 1 || n > 5)
+          return {
+            status: 'refused',
+            message: `"${q.question}": answer with a whole number from 1 to 5.`,
+            presentation,
+          };
+        answers[q.id] = n;
+      } else if (q.kind === 'choice') {
+        if (!q.options!.includes(raw))
+          return {
+            status: 'refused',
+            message: `"${q.question}": choose one of ${q.options!.join(', ')}.`,
+            presentation,
+          };
+        answers[q.id] = raw;
+      } else answers[q.id] = raw.slice(0, 2000);
+    }
+    const event: TrialEvent = { type: 'FeedbackSubmitted', role, participantId: person.id, answers };
+    for (let race = 0; race < 10; race++) {
+      const fresh = foldEvents(await handle.drive.store.loadEvents(state.created.trialId));
+      if (fresh.feedback.some((f) => f.participantId === person.id))
+        return { status: 'accepted', message: 'Thank you!', duplicate: true, presentation };
+      const { input: append } = appendFor(fresh, [event], recordOptions(handle.drive));
+      try {
+        await handle.drive.store.append({ ...append, receipt: this.receipt(person.id, origin) });
+        return { status: 'accepted', message: 'Thank you!', duplicate: false, presentation };
+      } catch (error) {
+        if (!(error instanceof AppendConflict) && (error as Error).name !== 'DuplicateMove') throw error;
+      }
+    }
+    return { status: 'refused', message: 'The trial kept changing; send the survey again.', presentation };
+  }
+
+  /** The trial, the person and their seat in it; or a refusal saying why they may not act on it. */
+  private async seat(
+    identity: Identity,
+    ref: string,
+  ): Promise<
+    | { handle: ExperimentHandle; trial: TrialRow; state: TrialState; role: Role; person: ParticipantRow }
+    | { refusal: ActResult & { status: 'refused' } }
+  > {
+    const trial = await this.db.trials.byRef(ref);
+    if (!trial)
+      return { refusal: { status: 'refused', message: 'This trial no longer exists.', presentation: null } };
+    const handle = await this.experiment(trial.experimentId);
+    const person = await this.person(trial.experimentId, identity);
+    const state = foldEvents(await handle.drive.store.loadEvents(trial.id));
+    const role = person
+      ? (Object.entries(state.seats) as Array<[Role, string]>).find(([, id]) => id === person.id)?.[0]
+      : undefined;
+    if (!person || !role)
+      return {
+        refusal: {
+          status: 'refused',
+          message: 'This is not your trial: only its participant can act here.',
+          presentation: null,
+        },
+      };
+    return { handle, trial, state, role, person };
+  }
+
+  async presentation(
+    handle: ExperimentHandle,
+    state: TrialState,
+    role: Role,
+    postedState?: TrialState,
+  ): Promise<Presentation> {
+    const question: Question = await handle.drive.questions(state.created);
+    return present(state, role, question, handle.config, postedState ? { postedState } : {});
+  }
+
+  private receipt(participantId: string, origin: Origin) {
+    return { key: `${this.platform}:${origin.id}`, participantId, platform: this.platform, ref: origin.id };
+  }
+
+  /** A person's own standing: seats, finished trials, what they owe, their mean reward as judge. */
+  async status(experimentId: string, identity: Identity) {
+    await this.experiment(experimentId);
+    const person = await this.person(experimentId, identity);
+    if (!person) return null;
+    const seats = await this.db.trials.seatsOf(experimentId, person.id);
+    const owed = await this.db.trials.owedBy(person.id, experimentId);
+    const judgments = (await this.db.judgments.list(experimentId)).filter((j) => j.judgeId === person.id);
+    const rewards = judgments.map((j) => j.reward);
+    return {
+      participant: person,
+      seats: seats.length,
+      judged: judgments.length,
+      correct: judgments.filter((j) => j.correct).length,
+      meanReward: rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : null,
+      owed: owed.map((o) => ({ trialId: o.trialId, role: o.role as Role, since: o.since })),
+    };
+  }
+
+  /** Judges by mean reward and arguers by rating, under pseudonyms only. */
+  async leaderboard(experimentId: string, options: { limit?: number } = {}) {
+    await this.experiment(experimentId);
+    const rows = (await this.db.judgments.list(experimentId)).map((r) => ({
+      ...r,
+      protocol: r.protocol as never,
+    }));
+    const names = new Map((await this.db.participants.list(experimentId)).map((p) => [p.id, p.label]));
+    const name = (id: string) => names.get(id) ?? id;
+    const limit = options.limit ?? 10;
+    const judges = judgeLeaderboard(rows, { minJudgments: 1 })
+      .slice(0, limit)
+      .map((j) => ({
+        rank: j.rank,
+        name: name(j.judgeId),
+        n: j.n,
+        meanReward: j.meanReward,
+        accuracy: j.accuracy,
+      }));
+    const ratings = rows.some((r) => r.honestArguerId || r.dishonestArguerId) ? arguerRatings(rows) : [];
+    const arguers = (role: 'honest' | 'dishonest') =>
+      ratings
+        .filter((r) => r.role === role)
+        .slice(0, limit)
+        .map((r, i) => ({ rank: i + 1, name: name(r.arguerId), rating: r.elo }));
+    return { judges, honest: arguers('honest'), dishonest: arguers('dishonest') };
+  }
+
+  // ---- admins ----
+
+  async abort(ref: string, reason: string, by: string): Promise<TrialState> {
+    const trial = await this.trialOrThrow(ref);
+    return abortTrial((await this.experiment(trial.experimentId)).drive, trial.id, reason, by);
+  }
+
+  async reassign(
+    ref: string,
+    role: Role,
+    to: string | null,
+    by: string,
+    reason: string,
+  ): Promise<TrialState> {
+    const trial = await this.trialOrThrow(ref);
+    return reassignSeat((await this.experiment(trial.experimentId)).people, trial.id, role, to, {
+      reason,
+      by,
+    });
+  }
+
+  /** Moves people have owed for longer than `olderThanMs` (for reminders), oldest first. */
+  async overdue(experimentId: string, olderThanMs: number) {
+    const cutoff = Date.now() - olderThanMs;
+    return (await this.db.trials.owedIn(experimentId)).filter(
+      (o) => o.human && o.participantId !== null && o.since.getTime() < cutoff,
+    );
+  }
+
+  /** An experiment's progress for admins: trials by status, and who the waiting ones wait on. */
+  async progress(experimentId: string) {
+    await this.experiment(experimentId);
+    const counts = await this.db.trials.countByStatus(experimentId);
+    const owed = await this.db.trials.owedIn(experimentId);
+    const people = new Map((await this.db.participants.list(experimentId)).map((p) => [p.id, p.label]));
+    const waitingOn = new Map<string, number>();
+    for (const o of owed) {
+      if (!o.human) continue;
+      const who = o.participantId
+        ? `${people.get(o.participantId) ?? o.participantId} (${o.participantId})`
+        : 'an open seat';
+      waitingOn.set(who, (waitingOn.get(who) ?? 0) + 1);
+    }
+    return { counts, waitingOn: [...waitingOn].sort((a, b) => b[1] - a[1]) };
+  }
+
+  private async trialOrThrow(ref: string): Promise<TrialRow> {
+    const trial = (await this.db.trials.byRef(ref)) ?? (await this.db.trials.get(ref));
+    if (!trial) throw new ChatError(`No trial "${ref}".`);
+    return trial;
+  }
+
+  /** A control id, for renderers. */
+  id(action: ChatAction): string {
+    return encodeAction(action);
+  }
+}
+
+/** A request that cannot be served; the message is for the person. */
+export class ChatError extends Error {
+  override name = 'ChatError';
+}
