@@ -156,8 +156,8 @@ describe('the chat layer', () => {
     if (now.status !== 'accepted') throw new Error(now.message);
     expect(now.presentation.entries.map((e) => e.kind)).toEqual([
       'argument',
-      'belief',
       'interjection',
+      'belief',
       'argument',
     ]);
     expect(now.presentation.turn?.judge?.final).toBe(true);
