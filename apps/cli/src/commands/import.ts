@@ -10,16 +10,18 @@ import { UsageError } from '../exit-codes.ts';
 import { type Progress, startProgress } from '../progress.ts';
 
 /**
- * The database as the NYU importer sees it, counting as it goes: it creates every trial in one
- * call (which gives the total) and then appends each trial's events.
+ * The database as the NYU importer sees it, counting as it goes: it creates each experiment's
+ * trials in one call (which tells the total so far) and then appends each trial's events.
  */
 function counting(db: Database, progress: Progress): Database {
+  let total = 0;
   return {
     ...db,
     trials: {
       ...db.trials,
       createMany: (rows) => {
-        progress.setTotal(rows.length);
+        total += rows.length;
+        progress.setTotal(total);
         return db.trials.createMany(rows);
       },
     },
@@ -45,14 +47,16 @@ async function importNyu(folder: string, experimentId: string, dataDir: string |
       } finally {
         progress.stop();
       }
-      const arms = Object.entries(result.byArm)
-        .map(([arm, n]) => `${arm} ${n}`)
-        .join(', ');
+      const describe = (r: Omit<typeof result, 'offline'>) =>
+        `experiment "${r.experimentId}": ${r.trials} new trials (${r.completed} with their transcripts written now; ` +
+        `by arm: ${Object.entries(r.byArm)
+          .map(([arm, n]) => `${arm} ${n}`)
+          .join(', ')})`;
       console.log(
-        `imported the NYU 2023 debates as experiment "${experimentId}": ${result.trials} new trials ` +
-          `(${result.completed} with their transcripts written now), ${result.questions} questions, ` +
-          `${result.participants} new participants; trials by arm: ${arms}`,
+        `imported the NYU 2023 debates as ${describe(result)}, ${result.questions} questions, ` +
+          `${result.participants} new participants`,
       );
+      if (result.offline) console.log(`and their offline judgments as ${describe(result.offline)}`);
       console.log(`analyse them with  pnpm oversight analyze ${experimentId}`);
       return 0;
     },
