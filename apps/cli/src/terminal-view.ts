@@ -68,3 +68,39 @@ export function renderArguerView(view: ArguerView): string {
     ...renderTranscript(view.transcript),
   ].join('\n');
 }
+
+/**
+ * Wraps text to the terminal's width at word boundaries (a long word is split only when it alone is
+ * wider), keeping the indentation of each line; unchanged when the width is unknown (a pipe).
+ */
+export function wrapForTerminal(text: string, columns: number | undefined): string {
+  if (!columns || columns < 20) return text;
+  const width = columns - 1;
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (line.length <= width) return [line];
+      const indent = /^\s*/.exec(line)![0];
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.slice(indent.length).split(/ +/)) {
+        let rest = word;
+        while (indent.length + rest.length > width) {
+          if (current) {
+            out.push(current);
+            current = '';
+          }
+          out.push(indent + rest.slice(0, width - indent.length));
+          rest = rest.slice(width - indent.length);
+        }
+        const candidate = current ? `${current} ${rest}` : indent + rest;
+        if (candidate.length > width) {
+          out.push(current);
+          current = indent + rest;
+        } else current = candidate;
+      }
+      if (current) out.push(current);
+      return out;
+    })
+    .join('\n');
+}

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tempDir, writeConfig, writeQuestions } from './cli.ts';
+import { cli, launcher, repoRoot, tempDir, writeConfig, writeQuestions } from './cli.ts';
 
 /** A person judges at the terminal: the run leaves trials waiting for people; `judge` gives them seats and records their verdicts. */
 describe('oversight judge', () => {
@@ -27,7 +29,9 @@ describe('oversight judge', () => {
     expect(judged.stdout).toMatch(/Question: What did the pilot do/);
     expect(judged.stdout).toMatch(/Consultant:/);
     expect(judged.stdout).toMatch(/✓ verified/);
-    expect(judged.stdout).toMatch(/Please type a number from 0 to 100/);
+    expect(judged.stdout).toMatch(/Not recorded: "lots" is not a number/);
+    expect(judged.stdout).toMatch(/Credence: A 80%, B 20%\./);
+    expect(judged.stdout).toMatch(/Trial 1 of 4 for you/);
     expect(judged.stdout).toMatch(/Correct answer: [AB]/);
 
     expect(judged.stdout).toMatch(/You joined people as \w+ \w+ \(people-1\)/);
@@ -77,5 +81,70 @@ describe('oversight judge', () => {
     expect(argued.stdout).toMatch(/Not accepted: the argument has \d+ characters; the limit is 300/);
     const status = cli(['status', 'human-consultant', '--data-dir', dataDir], { cwd: dir });
     expect(status.stdout).toMatch(/4 trials: 4 finished/);
+  });
+
+  it('in a narrow terminal, wraps at words, refuses an ambiguous 0.7, confirms certainty, and stops cleanly on Ctrl-C', () => {
+    const dir = tempDir('terminal');
+    const questions = path.basename(writeQuestions(dir, 4, 4));
+    const file = writeConfig(dir, {
+      name: 'typing',
+      seed: 5,
+      dataset: { path: questions },
+      judges: [{ name: 'people', participant: { kind: 'human', platform: 'terminal' } }],
+      arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }],
+    });
+    const dataDir = path.join(dir, 'data');
+    expect(cli(['run', file, '--data-dir', dataDir], { cwd: dir }).code).toBe(0);
+    const script = path.join(dir, 'script.json');
+    writeFileSync(
+      script,
+      JSON.stringify([
+        ['in percent', '0.7\r'],
+        ['ambiguous', '100\r'],
+        ['Keep it\\? \\[y/N\\]', 'n\r'],
+        ['in percent', '70%\r'],
+        ['Why\\?', 'the answers\r'],
+        ['Trial 2 of 4', '\x03'],
+      ]),
+    );
+    const run = spawnSync(
+      'python3',
+      [
+        path.join(repoRoot, 'apps/cli/test/fixtures/terminal-session.py'),
+        '40',
+        script,
+        process.execPath,
+        launcher,
+        'judge',
+        'typing',
+        '--as',
+        'ada',
+        '--data-dir',
+        dataDir,
+      ],
+      {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { ...process.env, INIT_CWD: dir, DATABASE_URL: '' },
+        timeout: 120_000,
+      },
+    );
+    const session = JSON.parse(run.stdout) as { output: string; code: number; steps: number };
+    const output = session.output.replace(/\r/g, '');
+    expect(session.steps, output).toBe(6);
+    expect(output).toMatch(/"0\.7" is ambiguous: for 70% type 70/);
+    expect(output).toMatch(/That is A 100%, B 0%: near certainty/);
+    expect(output).toMatch(/Credence: A 70%, B 30%/);
+    expect(output).toMatch(/Stopped\. Every move you confirmed is recorded/);
+    expect(session.code).toBe(130);
+    // Lines of the trial screen fit the 40-column window, broken between words.
+    const screen = output.slice(output.indexOf('Trial 1 of 4'), output.indexOf('in percent'));
+    expect(
+      screen.split('\n').filter((line) => line.length > 40),
+      screen,
+    ).toEqual([]);
+    expect(screen).toMatch(/\nQuestion: What did the pilot do in\n/);
+    const status = cli(['status', 'typing', '--data-dir', dataDir], { cwd: dir });
+    expect(status.stdout).toMatch(/4 trials: 1 finished, 3 waiting/);
   });
 });

@@ -7,6 +7,7 @@ import {
   judgeView,
   type Move,
   nextTurn,
+  parseCredence,
   type TrialState,
 } from '@oversight/core';
 import type { Database } from '@oversight/db';
@@ -27,7 +28,7 @@ import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { participantFactories } from '../participants.ts';
-import { renderArguerView, renderJudgeView } from '../terminal-view.ts';
+import { LETTERS, renderArguerView, renderJudgeView, wrapForTerminal } from '../terminal-view.ts';
 
 type Ask = (prompt: string) => Promise<string>;
 
@@ -42,15 +43,25 @@ async function askArgument(ask: Ask): Promise<string> {
   }
 }
 
+/**
+ * The person's credence, parsed by core's one rule (70 and 70% are seventy percent; a lone 0.7 is
+ * refused as ambiguous), echoed back, and confirmed when it is near certainty.
+ */
 async function askProbability(ask: Ask, answers: number): Promise<number[]> {
+  const prompt =
+    answers === 2
+      ? 'Your credence that A is correct, in percent (e.g. 70): '
+      : `Your credence in each answer, in percent, ${LETTERS.slice(0, answers).split('').join(' ')} (e.g. ${answers === 3 ? '50 30 20' : '40 30 20 10'}): `;
   for (;;) {
-    const raw = (await ask(`Probability (0-100) that A is correct: `)).trim();
-    const p = Number(raw);
-    if (raw !== '' && Number.isFinite(p) && p >= 0 && p <= 100) {
-      if (answers === 2) return [p / 100, 1 - p / 100];
-      return [p / 100, ...Array.from({ length: answers - 1 }, () => (1 - p / 100) / (answers - 1))];
+    const parsed = parseCredence(await ask(prompt), answers);
+    if (!parsed.ok) {
+      console.log(`Not recorded: ${parsed.error}.`);
+      continue;
     }
-    console.log('Please type a number from 0 to 100.');
+    if (parsed.extreme && !/^y/i.test(await ask(`That is ${parsed.echo}: near certainty. Keep it? [y/N] `)))
+      continue;
+    console.log(`Credence: ${parsed.echo}.`);
+    return parsed.probabilities;
   }
 }
 
@@ -112,9 +123,34 @@ async function personFor(ctx: PeopleContext, name: string, ask: Ask): Promise<st
 }
 
 function render(state: TrialState, role: string, question: Parameters<typeof judgeView>[1]): string {
-  return role === 'judge'
-    ? renderJudgeView(judgeView(state, question))
-    : renderArguerView(arguerView(state, role as ArguerRole, question));
+  const text =
+    role === 'judge'
+      ? renderJudgeView(judgeView(state, question))
+      : renderArguerView(arguerView(state, role as ArguerRole, question));
+  return wrapForTerminal(text, process.stdout.columns);
+}
+
+/** How many trials this person has had and may still get now: "trial 2 of 9". */
+async function progressOf(
+  ctx: PeopleContext,
+  participantId: string,
+): Promise<{ done: number; total: number }> {
+  const { db, experimentId } = ctx;
+  const seats = await db.trials.seatsOf(experimentId, participantId);
+  const owed = await db.trials.owedBy(participantId, experimentId);
+  const person = await db.participants.get(experimentId, participantId);
+  const judging = person?.pool ? ctx.config.judges.some((p) => p.name === person.pool) : true;
+  const open = await db.trials.openSeats({
+    experimentId,
+    participantId,
+    roles: judging ? ['judge'] : ['debater-a', 'debater-b', 'consultant', 'assistant'],
+    arms: ctx.config.arms.map((a) => a.name),
+    perArm: 1000,
+  });
+  // A judge gets each story once, so open seats on one story count once.
+  const more = judging ? new Set(open.map((o) => o.storyId)).size : new Set(open.map((o) => o.trialId)).size;
+  const finished = seats.length - owed.length;
+  return { done: finished, total: seats.length + more };
 }
 
 export const judgeCommand: Command = {
@@ -135,6 +171,14 @@ export const judgeCommand: Command = {
       const ctx: PeopleContext = { db, drive, experimentId, config };
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       const lines = rl[Symbol.asyncIterator]();
+      // Ctrl-C while a person types: nothing of the turn in progress is recorded, everything before is.
+      rl.on('SIGINT', () => {
+        console.log(
+          `\nStopped. Every move you confirmed is recorded; the one you were typing is not. Go on with  pnpm oversight judge ${experimentId} --as ${me}`,
+        );
+        rl.close();
+        process.exit(130);
+      });
       // Read line by line so piped answers work as well as typed ones.
       const ask: Ask = async (prompt) => {
         process.stdout.write(prompt);
@@ -159,6 +203,13 @@ export const judgeCommand: Command = {
           const question = await drive.questions(state.created);
           const turn = nextTurn(state);
           if (!turn) continue;
+          const progress = await progressOf(ctx, participantId);
+          console.log(
+            wrapForTerminal(
+              `\nTrial ${progress.done + 1} of ${Math.max(progress.total, progress.done + 1)} for you. Ctrl-C stops; what you have answered is kept, and the same command goes on.`,
+              process.stdout.columns,
+            ),
+          );
           console.log(`\n${render(state, next.role, question)}\n`);
           for (;;) {
             const move: Move =
