@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -146,5 +146,51 @@ describe('oversight judge', () => {
     expect(screen).toMatch(/\nQuestion: What did the pilot do in\n/);
     const status = cli(['status', 'typing', '--data-dir', dataDir], { cwd: dir });
     expect(status.stdout).toMatch(/4 trials: 1 finished, 3 waiting/);
+  });
+
+  it('holds nothing up while a person thinks: a second judge and status work beside the first', async () => {
+    const dir = tempDir('beside');
+    const questions = path.basename(writeQuestions(dir, 4, 4));
+    const file = writeConfig(dir, {
+      name: 'beside',
+      seed: 6,
+      dataset: { path: questions },
+      judges: [{ name: 'people', participant: { kind: 'human', platform: 'terminal' } }],
+      arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 2 }],
+    });
+    const dataDir = path.join(dir, 'data');
+    expect(cli(['run', file, '--data-dir', dataDir], { cwd: dir }).code).toBe(0);
+    const thinking = spawn(
+      process.execPath,
+      [launcher, 'judge', 'beside', '--as', 'ada', '--data-dir', dataDir],
+      {
+        cwd: dir,
+        env: { ...process.env, INIT_CWD: dir, DATABASE_URL: '' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let shown = '';
+    thinking.stdout.on('data', (c: Buffer) => {
+      shown += c;
+    });
+    for (let i = 0; i < 600 && !shown.includes('in percent'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(shown).toContain('in percent');
+    // ada is at the prompt, holding the embedded database; bo judges and status reads meanwhile.
+    const bo = cli(['judge', 'beside', '--as', 'bo', '--data-dir', dataDir], {
+      cwd: dir,
+      input: '60\n\n'.repeat(8),
+    });
+    expect(bo.code, bo.stderr).toBe(0);
+    expect(bo.stdout).toMatch(/recorded 4 moves/);
+    const status = cli(['status', 'beside', '--data-dir', dataDir], { cwd: dir });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/8 trials: 4 finished/);
+    thinking.stdin.end('70\n\n');
+    const code = await new Promise<number | null>((resolve) => thinking.once('exit', resolve));
+    expect(code).toBe(2); // input ended after one verdict: nothing more recorded, said so
+    expect(cli(['status', 'beside', '--data-dir', dataDir], { cwd: dir }).stdout).toMatch(
+      /8 trials: 5 finished/,
+    );
   });
 });
