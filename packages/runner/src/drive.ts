@@ -19,7 +19,7 @@ import {
 } from '@oversight/core';
 import { type MoveRequest, type Participant, ParticipantFailure } from './participant.ts';
 import { MissingImplementation } from './participants/registry.ts';
-import { appendFor, type IsPerson } from './record.ts';
+import { appendFor, copyState, type IsPerson } from './record.ts';
 import { AppendConflict, type TrialStore } from './store.ts';
 
 /** Everything the driver needs to move trials forward. */
@@ -187,7 +187,7 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
     if (!instant && !(await flush())) continue;
     // Simultaneous speeches are requested together (neither sees the other) and applied in turn.
     const answers = await Promise.all(due.map((d) => obtainMove(state, d.role, d.holder, question, context)));
-    const next = structuredClone(state);
+    const next = copyState(state);
     const events: TrialEvent[] = [];
     let waiting = false;
     for (const answer of answers) {

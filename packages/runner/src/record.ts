@@ -16,6 +16,24 @@ import type { AppendInput, OwedMoveRecord, TrialStatus } from './store.ts';
  */
 export type IsPerson = (participantId: string | null) => boolean;
 
+/**
+ * A state to fold more events into, leaving `state` as it was. Folding only pushes to the arrays and
+ * changes the seat maps (events themselves are never changed), so copying those is enough: a deep
+ * clone per move made long trials quadratic.
+ */
+export function copyState(state: TrialState): TrialState {
+  return {
+    ...state,
+    arguments: [...state.arguments],
+    interjections: [...state.interjections],
+    beliefs: [...state.beliefs],
+    entries: [...state.entries],
+    feedback: [...state.feedback],
+    seats: { ...state.seats },
+    owedSince: { ...state.owedSince },
+  };
+}
+
 /** What the trial row and its companions cache about a state: status and who owes what. */
 export function trialRecord(
   state: TrialState,
@@ -45,7 +63,7 @@ export function appendFor(
   events: readonly TrialEvent[],
   options: RecordOptions,
 ): { input: Omit<AppendInput, 'trialId'> & { trialId: string }; after: TrialState } {
-  const after = structuredClone(before);
+  const after = copyState(before);
   for (const event of events) applyEvent(after, event);
   const { status, owed } = trialRecord(after, options.isPerson);
   const seats = (Object.entries(after.seats) as Array<[Role, string]>)

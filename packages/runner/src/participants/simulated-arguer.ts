@@ -50,6 +50,42 @@ function clip(text: string, max: number): string {
   return space > max / 2 ? cut.slice(0, space) : cut;
 }
 
+/** Per story (its sentences) and target words, how many target words each sentence shares. */
+const overlapCache = new WeakMap<readonly Sentence[], Map<string, Uint16Array>>();
+function overlaps(sentences: readonly Sentence[], target: Set<string>): Uint16Array {
+  let byTarget = overlapCache.get(sentences);
+  if (!byTarget) overlapCache.set(sentences, (byTarget = new Map()));
+  const key = [...target].join(' ');
+  let counts = byTarget.get(key);
+  if (!counts) {
+    counts = new Uint16Array(sentences.length);
+    for (let i = 0; i < sentences.length; i++)
+      for (const word of target) if (sentences[i]!.words.has(word)) counts[i]! += 1;
+    if (byTarget.size > 1024) byTarget.clear();
+    byTarget.set(key, counts);
+  }
+  return counts;
+}
+
+/**
+ * Indexes of the `m` best sentences by score (ties by position), best first: what sorting them all
+ * would put first, without sorting hundreds of sentences for every speech.
+ */
+function best(scores: Float64Array, m: number): number[] {
+  const top: number[] = [];
+  const better = (i: number, j: number) => scores[i]! > scores[j]! || (scores[i] === scores[j] && i < j);
+  for (let i = 0; i < scores.length; i++) {
+    if (top.length === m && !better(i, top[m - 1]!)) continue;
+    let k = top.length === m ? m - 1 : top.length;
+    while (k > 0 && better(i, top[k - 1]!)) {
+      top[k] = top[k - 1]!;
+      k -= 1;
+    }
+    top[k] = i;
+  }
+  return top;
+}
+
 export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, seed: string): string {
   const rng = createRng(seed);
   const answer = view.answers[view.assignedAnswer] ?? '';
@@ -58,22 +94,27 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
     view.transcript.filter((e) => e.speaker === view.role).flatMap((e) => e.quotes.map((q) => q.text)),
   );
   const target = contentWords(`${answer} ${answer} ${view.question}`);
-  const scored = sentencesOf(view.source)
-    .map(({ text, words }) => {
-      let score = 0;
-      for (const word of target) if (words.has(word)) score += 1;
-      return { sentence: text, score: score + rng.next() * 0.5 };
-    })
-    .sort((a, b) => b.score - a.score);
+  const sentences = sentencesOf(view.source);
+  const counts = overlaps(sentences, target);
+  // Every sentence draws its noise, in order, so speeches stay what they were when all were sorted.
+  const scores = new Float64Array(sentences.length);
+  for (let i = 0; i < scores.length; i++) scores[i] = counts[i]! + rng.next() * 0.5;
   const quoteCount = spec.quotesPerSpeech;
   const budget = view.quoteLimit ?? Number.POSITIVE_INFINITY;
   const perQuote = quoteCount > 0 ? Math.floor(budget / quoteCount) : 0;
-  const quotes: string[] = [];
-  for (const { sentence } of scored) {
-    if (quotes.length >= quoteCount || perQuote < 15) break;
-    const quote = clip(sentence, Math.min(perQuote, 240));
-    if (!used.has(quote)) quotes.push(quote);
-  }
+  const pick = (ranked: readonly number[]) => {
+    const quotes: string[] = [];
+    for (const i of ranked) {
+      if (quotes.length >= quoteCount || perQuote < 15) break;
+      const quote = clip(sentences[i]!.text, Math.min(perQuote, 240));
+      if (!used.has(quote)) quotes.push(quote);
+    }
+    return quotes;
+  };
+  // Each sentence skipped is one already quoted, so the best quoteCount + used.size suffice, unless
+  // two sentences clip to the same quote: then rank them all.
+  let quotes = pick(best(scores, Math.min(sentences.length, quoteCount + used.size)));
+  if (quotes.length < quoteCount && perQuote >= 15) quotes = pick(best(scores, sentences.length));
   const lastQuestion = [...view.transcript].reverse().find((e) => e.kind === 'interjection');
   const round = view.turn?.round ?? 1;
   const opening =
