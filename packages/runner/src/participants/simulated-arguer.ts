@@ -54,7 +54,10 @@ function clip(text: string, max: number): string {
 const overlapCache = new WeakMap<readonly Sentence[], Map<string, Uint16Array>>();
 function overlaps(sentences: readonly Sentence[], target: Set<string>): Uint16Array {
   let byTarget = overlapCache.get(sentences);
-  if (!byTarget) overlapCache.set(sentences, (byTarget = new Map()));
+  if (!byTarget) {
+    byTarget = new Map();
+    overlapCache.set(sentences, byTarget);
+  }
   const key = [...target].join(' ');
   let counts = byTarget.get(key);
   if (!counts) {
