@@ -55,6 +55,9 @@ export const TrialCreatedSchema = z.object({
   /** How the wrong-side arguer was induced to argue for it, when it is a model. */
   induction: z.string().nullable(),
   seed: z.string(),
+  /** A new attempt at an aborted trial: which one, and the attempt's number (the first is 1). */
+  retryOf: z.string().optional(),
+  attempt: z.number().int().min(2).optional(),
 });
 export type TrialCreated = z.infer<typeof TrialCreatedSchema>;
 

@@ -63,11 +63,14 @@ export class ExperimentConfigChangedError extends Error {
     readonly experimentId: string,
     readonly storedHash: string,
     readonly newHash: string,
+    /** The design fields that differ (arms, judges, questions, …), when known. */
+    readonly fields: readonly string[] = [],
   ) {
     super(
       [
-        `Experiment "${experimentId}" already exists with a different configuration (stored hash ${storedHash}, now ${newHash}).`,
-        'Its trials were planned from the old configuration, so continuing would mix two designs.',
+        `Experiment "${experimentId}" already exists with a different design${fields.length ? ` (changed: ${fields.join(', ')})` : ''} (stored hash ${storedHash}, now ${newHash}).`,
+        'Its trials were planned from the old design, so continuing would mix two designs. (How it runs may change:',
+        'endpoints, timeouts, retries, prices, concurrency, the description, chat settings, consent wording, the survey.)',
         `Either give the experiment a new id/name in the config, or delete the old one: oversight db drop-experiment ${experimentId}`,
       ].join('\n'),
     );

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   createRng,
   type ExperimentConfig,
+  ExperimentConfigSchema,
   type ExperimentParticipants,
   experimentParticipants,
   foldEvents,
@@ -13,6 +14,7 @@ import {
   type TrialCreated,
 } from '@oversight/core';
 import { type Database, ExperimentConfigChangedError, type TrialInput } from '@oversight/db';
+import { designDifferences } from './design.ts';
 import type { Participant, ParticipantFactories } from './participant.ts';
 import { createParticipant } from './participants/registry.ts';
 import { type IsPerson, trialRecord } from './record.ts';
@@ -148,16 +150,26 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
   // experiment id, and questions that differ from ones stored under the same dataset and id.
   const hash = configHash(config);
   const stored = await db.experiments.get(plan.experimentId);
-  if (stored && stored.configHash !== hash)
-    throw new ExperimentConfigChangedError(plan.experimentId, stored.configHash, hash);
+  // Only the design must match (design.ts): how the experiment runs may change, and is then stored.
+  const storedConfig = stored ? ExperimentConfigSchema.safeParse(stored.config) : null;
+  const changed = storedConfig?.success
+    ? designDifferences(storedConfig.data, config)
+    : stored
+      ? ['(unreadable stored config)']
+      : [];
+  if (stored && stored.configHash !== hash && changed.length > 0)
+    throw new ExperimentConfigChangedError(plan.experimentId, stored.configHash, hash, changed);
   await db.questions.check(datasetName, plan.questions, source);
-  await db.experiments.ensure({
-    id: plan.experimentId,
-    name: config.name,
-    seed: config.seed,
-    config: config as unknown as Record<string, unknown>,
-    configHash: hash,
-  });
+  if (stored && stored.configHash !== hash)
+    await db.experiments.updateConfig(plan.experimentId, config as unknown as Record<string, unknown>, hash);
+  else
+    await db.experiments.ensure({
+      id: plan.experimentId,
+      name: config.name,
+      seed: config.seed,
+      config: config as unknown as Record<string, unknown>,
+      configHash: hash,
+    });
   await db.questions.upsertMany(datasetName, plan.questions, source);
   await db.participants.upsertMany(
     plan.experimentId,

@@ -1,5 +1,6 @@
 export * from './datasets.ts';
 export * from './db-store.ts';
+export * from './design.ts';
 export * from './drive.ts';
 export * from './experiment.ts';
 export * from './import-nyu.ts';
@@ -11,6 +12,7 @@ export * from './participants/simulated-judge.ts';
 export * from './people.ts';
 export * from './pool.ts';
 export * from './record.ts';
+export * from './retry.ts';
 export * from './run.ts';
 export * from './serve.ts';
 export * from './simulate.ts';

@@ -7,6 +7,8 @@ export interface ExperimentsRepository {
   /** Creates the experiment, or returns the stored one if its configHash matches; throws otherwise. */
   ensure(input: ExperimentInput): Promise<ExperimentRow>;
   get(id: string): Promise<ExperimentRow | null>;
+  /** Stores a config whose design is unchanged (how the experiment runs changed), with its hash. */
+  updateConfig(id: string, config: Record<string, unknown>, configHash: string): Promise<void>;
   list(): Promise<ExperimentRow[]>;
   /** Deletes the experiment with its trials, events, judgments, participants and LLM calls. */
   delete(id: string): Promise<boolean>;
@@ -29,6 +31,10 @@ export function experimentsRepository(prisma: PrismaClient): ExperimentsReposito
         throw new ExperimentConfigChangedError(input.id, stored.configHash, input.configHash);
       }
       return toRow(stored);
+    },
+
+    async updateConfig(id, config, configHash) {
+      await prisma.experiment.update({ where: { id }, data: { config: json(config), configHash } });
     },
 
     async get(id) {
