@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Database } from '@oversight/db';
+import { abortedTrials } from '@oversight/runner';
 import { formatJudgmentsCsv, formatJudgmentsParquet, type JudgmentRow } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
@@ -93,6 +94,46 @@ export async function exportJudgments(
   return count;
 }
 
+const ABORTED_COLUMNS = ['experimentId', 'trialId', 'arm', 'reason', 'by', 'retriedAs'] as const;
+
+function csvField(value: string | null): string {
+  const text = value ?? '';
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The stopped trials, with why: CSV columns, or JSONL with the trial's log. */
+async function exportAborted(
+  db: Database,
+  experimentId: string,
+  format: 'csv' | 'jsonl',
+  out: Writable,
+  times: boolean,
+): Promise<number> {
+  const aborted = await abortedTrials(db, experimentId);
+  if (format === 'csv') {
+    let text = `${ABORTED_COLUMNS.join(',')}\n`;
+    for (const t of aborted)
+      text += `${[experimentId, t.trialId, t.arm, t.reason, t.by, t.retriedAs].map(csvField).join(',')}\n`;
+    await write(out, text);
+    return aborted.length;
+  }
+  for (let i = 0; i < aborted.length; i += 500) {
+    const batch = aborted.slice(i, i + 500);
+    const logs = await db.events.loadMany(batch.map((t) => t.trialId));
+    let chunk = '';
+    for (const t of batch) {
+      const events = (logs.get(t.trialId) ?? []).map(({ payload, recordedAt, ...e }) => ({
+        ...e,
+        ...payload,
+        ...(times ? { recordedAt } : {}),
+      }));
+      chunk += `${JSON.stringify({ experimentId, ...t, events })}\n`;
+    }
+    await write(out, chunk);
+  }
+  return aborted.length;
+}
+
 export const exportCommand: Command = {
   name: 'export',
   usage: 'export <experiment> --format csv|jsonl|parquet [--out FILE]',
@@ -105,6 +146,11 @@ export const exportCommand: Command = {
     'no-times': {
       type: 'boolean',
       description: 'leave out when each move was recorded (so two runs of one config export the same bytes)',
+    },
+    aborted: {
+      type: 'boolean',
+      description:
+        'write the stopped trials instead: why each stopped, who stopped it, its new attempt (csv or jsonl)',
     },
   },
   async run(input) {
@@ -120,6 +166,18 @@ export const exportCommand: Command = {
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       if (!(await db.experiments.get(experimentId)))
         throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
+      if (input.values.aborted === true) {
+        if (format === 'parquet') throw new UsageError('--aborted writes csv or jsonl');
+        const out = outPath ? createWriteStream(resolveUserPath(outPath)) : process.stdout;
+        const count = await exportAborted(db, experimentId, format as 'csv' | 'jsonl', out, times);
+        if (outPath) {
+          await new Promise<void>((resolve, reject) =>
+            out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+          );
+          console.error(`wrote ${count} stopped trials to ${outPath}`);
+        }
+        return 0;
+      }
       if (format === 'parquet') {
         // Parquet's footer indexes the whole file, so it is written in one piece.
         const rows = await collectJudgments(db, experimentId, times);

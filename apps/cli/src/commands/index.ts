@@ -8,6 +8,7 @@ import { judgeCommand } from './judge.ts';
 import { listCommand } from './list.ts';
 import { powerCommand } from './power.ts';
 import { rejudgeCommand } from './rejudge.ts';
+import { retryCommand } from './retry.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { showCommand } from './show.ts';
@@ -16,6 +17,7 @@ import { statusCommand } from './status.ts';
 /** Every command, in the order `oversight help` lists them. */
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  retryCommand,
   serveCommand,
   judgeCommand,
   statusCommand,

@@ -139,9 +139,13 @@ export const runCommand: Command = {
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}`);
     if (result.counts.waiting) {
       console.log(
-        `${result.counts.waiting} trials wait for people: judge them with  pnpm oversight judge ${result.experimentId} --as <judge-id>`,
+        `${result.counts.waiting} trials wait for people: judge them with  pnpm oversight judge ${result.experimentId} --as <name>`,
       );
     }
+    if (result.counts.aborted)
+      console.log(
+        `${result.counts.aborted} trials were stopped: see why with  pnpm oversight status ${result.experimentId}; try them again with  pnpm oversight retry ${config}`,
+      );
     return 0;
   },
 };

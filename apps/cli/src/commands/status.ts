@@ -1,4 +1,5 @@
 import type { Database } from '@oversight/db';
+import { abortedTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { describeCounts } from './run.ts';
@@ -23,6 +24,7 @@ export const statusCommand: Command = {
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
         for (const line of await waitingLines(db, experiment.id)) console.log(`  ${line}`);
+        if (counts.aborted) for (const line of await abortLines(db, experiment.id)) console.log(`  ${line}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
           const armTrials = new Map(Object.entries(await db.trials.countByArm(experiment.id)));
@@ -75,5 +77,24 @@ async function waitingLines(db: Database, experimentId: string): Promise<string[
     );
     lines.push(`people: ${names.join(', ')}`);
   }
+  return lines;
+}
+
+/** Why trials were stopped, most common reason first, and how to try them again. */
+async function abortLines(db: Database, experimentId: string): Promise<string[]> {
+  const aborted = (await abortedTrials(db, experimentId)).filter((t) => t.retriedAs === null);
+  const byReason = new Map<string, number>();
+  for (const t of aborted) {
+    // The participant's id would keep equal causes apart (each arm's arguer has its own); the role says enough.
+    const reason = t.reason.replace(/^\S+ \((\S+)\): /, '$1: ');
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  }
+  const lines = [...byReason]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([reason, n]) => `stopped (${n}): ${reason.length > 160 ? `${reason.slice(0, 157)}...` : reason}`);
+  if (byReason.size > 5) lines.push(`stopped for ${byReason.size - 5} other reasons too`);
+  if (aborted.length > 0)
+    lines.push(`try them again with  pnpm oversight retry ${experimentId}  (the stopped trials are kept)`);
   return lines;
 }
