@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { type ChatRepository, chatRepository } from './chat.ts';
-import { type EventsRepository, eventsRepository } from './events.ts';
+import { type AppendBatching, type EventsRepository, eventsRepository } from './events.ts';
 import { type ExperimentsRepository, experimentsRepository } from './experiments.ts';
 import { type JudgmentsRepository, judgmentsRepository } from './judgments.ts';
 import { type LlmRepository, llmRepository } from './llm.ts';
@@ -21,13 +21,13 @@ export interface Repositories {
   chat: ChatRepository;
 }
 
-export function createRepositories(prisma: PrismaClient): Repositories {
+export function createRepositories(prisma: PrismaClient, batching: AppendBatching = {}): Repositories {
   return {
     experiments: experimentsRepository(prisma),
     questions: questionsRepository(prisma),
     participants: participantsRepository(prisma),
     trials: trialsRepository(prisma),
-    events: eventsRepository(prisma),
+    events: eventsRepository(prisma, batching),
     judgments: judgmentsRepository(prisma),
     llm: llmRepository(prisma),
     outbox: outboxRepository(prisma),
@@ -36,6 +36,7 @@ export function createRepositories(prisma: PrismaClient): Repositories {
 }
 
 export type {
+  AppendBatching,
   ChatRepository,
   EventsRepository,
   ExperimentsRepository,
