@@ -1,1 +1,2 @@
 export * from './fake-openai/index.ts';
+export * from './fake-discord/index.ts';

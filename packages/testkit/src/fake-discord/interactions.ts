@@ -1,0 +1,221 @@
+import { performance } from 'node:perf_hooks';
+import type { FakeGateway } from './gateway.ts';
+import { messageProblems, modalInputs, modalProblems } from './limits.ts';
+import type { FakeRest } from './rest.ts';
+import { DiscordError, type RestReply } from './rest.ts';
+import { type FakeMessage, type FakeState, type FakeUser, snowflake } from './state.ts';
+
+/**
+ * Interactions as Discord runs them: one is created by a person's action and sent to the bot as
+ * INTERACTION_CREATE; the bot has 3 seconds for its one initial callback (a second is refused with
+ * 40060, a late one with 10062) and 15 minutes of webhook access after it. The fake times each
+ * acknowledgement from dispatch to the callback's arrival.
+ */
+
+type Json = Record<string, unknown>;
+
+export interface InteractionAck {
+  /** Callback type: 4 message, 5 deferred message, 6 deferred update, 7 update, 8 autocomplete, 9 modal. */
+  type: number;
+  data: Json | null;
+  /** Milliseconds from dispatch to the callback's arrival. */
+  ms: number;
+}
+
+export interface FakeInteraction {
+  id: string;
+  token: string;
+  type: number;
+  user: FakeUser;
+  channelId: string;
+  payload: Json;
+  createdAt: number;
+  sentAt: number;
+  ack: InteractionAck | null;
+  /** The message the initial response created or (for 6 and 7) the message it updated. */
+  originalId: string | null;
+  followups: string[];
+  /** Callbacks Discord would have refused (late, a second acknowledgement, an invalid body). */
+  refusals: string[];
+  waiters: Array<() => void>;
+}
+
+export class InteractionBook {
+  readonly all = new Map<string, FakeInteraction>();
+  private readonly tokens = new Map<string, FakeInteraction>();
+  rest!: FakeRest;
+  /** Discord's acknowledgement deadline. */
+  ackDeadlineMs = 3000;
+
+  constructor(
+    private readonly state: FakeState,
+    private readonly gateway: FakeGateway,
+  ) {}
+
+  byToken(token: string): FakeInteraction | undefined {
+    return this.tokens.get(token);
+  }
+
+  create(
+    type: number,
+    user: FakeUser,
+    channelId: string,
+    data: Json,
+    message?: FakeMessage,
+  ): FakeInteraction {
+    const channel = this.state.channels.get(channelId);
+    if (!channel) throw new Error(`fake-discord: no channel ${channelId}`);
+    const id = snowflake();
+    const token = `aW50ZXJhY3Rpb24.${id}.${Math.random().toString(36).slice(2)}`;
+    const member = this.state.members.get(user.id);
+    const inGuild = channel.guild_id !== undefined;
+    const payload: Json = {
+      id,
+      application_id: this.state.applicationId,
+      type,
+      token,
+      version: 1,
+      channel_id: channelId,
+      channel: this.state.wireChannel(channel),
+      locale: 'en-US',
+      entitlements: [],
+      app_permissions: '2248473465835073',
+      attachment_size_limit: 10485760,
+      authorizing_integration_owners: inGuild ? { '0': channel.guild_id } : { '1': user.id },
+      context: inGuild ? 0 : 1,
+      data,
+      ...(inGuild
+        ? {
+            guild_id: channel.guild_id,
+            guild: { id: channel.guild_id, locale: 'en-US', features: [] },
+            guild_locale: 'en-US',
+            member: this.state.wireMember(member ?? { user, roles: [] }),
+          }
+        : { user }),
+      ...(message ? { message: this.state.wireMessage(message) } : {}),
+    };
+    const interaction: FakeInteraction = {
+      id,
+      token,
+      type,
+      user,
+      channelId,
+      payload,
+      createdAt: Date.now(),
+      sentAt: 0,
+      ack: null,
+      originalId: message?.id ?? null,
+      followups: [],
+      refusals: [],
+      waiters: [],
+    };
+    this.all.set(id, interaction);
+    this.tokens.set(token, interaction);
+    return interaction;
+  }
+
+  /** Sends it to the bot (again, for a duplicated delivery); false when no bot is connected. */
+  send(interaction: FakeInteraction): boolean {
+    interaction.sentAt = performance.now();
+    return this.gateway.dispatch('INTERACTION_CREATE', interaction.payload);
+  }
+
+  /** Resolves when acknowledged, or with null after `timeoutMs` (default the 3-second deadline + 1 s). */
+  acked(interaction: FakeInteraction, timeoutMs = this.ackDeadlineMs + 1000): Promise<InteractionAck | null> {
+    if (interaction.ack) return Promise.resolve(interaction.ack);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(interaction.ack), timeoutMs);
+      interaction.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(interaction.ack);
+      });
+    });
+  }
+
+  callback(id: string, token: string, body: Json, query: URLSearchParams): RestReply {
+    const interaction = this.all.get(id);
+    if (!interaction || interaction.token !== token)
+      throw new DiscordError(404, 10062, 'Unknown interaction');
+    const ms = performance.now() - interaction.sentAt;
+    if (interaction.ack) {
+      interaction.refusals.push('already acknowledged');
+      throw new DiscordError(400, 40060, 'Interaction has already been acknowledged.');
+    }
+    if (Date.now() - interaction.createdAt > this.ackDeadlineMs) {
+      interaction.refusals.push(`acknowledged after ${Math.round(ms)} ms`);
+      throw new DiscordError(404, 10062, 'Unknown interaction');
+    }
+    const type = Number(body.type);
+    const data = (body.data as Json | undefined) ?? null;
+    this.validate(interaction, type, data);
+    const channel = this.state.channels.get(interaction.channelId)!;
+    let messageJson: Json | null = null;
+    if (type === 4 || type === 5) {
+      const flags = Number(data?.flags ?? 0);
+      const created = this.rest.createMessage(
+        channel,
+        type === 5 ? { content: '', flags: flags | 128, __edit: true } : (data ?? {}),
+        {
+          interactionId: interaction.id,
+          webhook_id: this.state.applicationId,
+          application_id: this.state.applicationId,
+          ...(flags & 64 ? { visibleTo: interaction.user.id } : {}),
+          flags: type === 5 ? flags | 128 : flags,
+        },
+      );
+      interaction.originalId = String(created.id);
+      messageJson = created;
+    } else if (type === 7 && interaction.originalId) {
+      const message = this.state.findMessage(interaction.originalId);
+      if (message) messageJson = this.rest.editMessage(message, data ?? {});
+    }
+    interaction.ack = { type, data, ms };
+    for (const wake of interaction.waiters.splice(0)) wake();
+    if (query.get('with_response') === 'true')
+      return {
+        status: 200,
+        body: {
+          interaction: { id, type: interaction.type, response_message_id: interaction.originalId },
+          resource: { type, ...(messageJson ? { message: messageJson } : {}) },
+        },
+      };
+    return { status: 204 };
+  }
+
+  private validate(interaction: FakeInteraction, type: number, data: Json | null): void {
+    const problems: string[] = [];
+    if (![1, 4, 5, 6, 7, 8, 9].includes(type)) problems.push(`type: ${type} is not a callback type`);
+    if ((type === 6 || type === 7) && interaction.type !== 3 && interaction.type !== 5)
+      problems.push('type: updates answer component or modal interactions only');
+    if (type === 9 && interaction.type === 5) problems.push('type: a modal cannot answer a modal');
+    if (type === 4) problems.push(...messageProblems(data ?? {}));
+    if (type === 7) problems.push(...messageProblems({ ...(data ?? {}), __edit: true }));
+    if (type === 9) problems.push(...modalProblems(data ?? {}));
+    if (problems.length) {
+      interaction.refusals.push(problems.join('; '));
+      throw new DiscordError(400, 50035, 'Invalid Form Body', problems);
+    }
+  }
+
+  /** The modal a callback opened, as a person's client would fill it: checks ids, required and length. */
+  modalSubmission(from: FakeInteraction, values: Record<string, string>): Json {
+    const modal = from.ack?.type === 9 ? from.ack.data : null;
+    if (!modal) throw new Error('fake-discord: that interaction did not open a modal');
+    const inputs = modalInputs(modal);
+    const rows = inputs.map((input) => {
+      const id = String(input.custom_id);
+      const value = values[id] ?? '';
+      if (input.required !== false && value.length === 0)
+        throw new Error(`fake-discord: "${input.label}" is required; Discord's client would not submit`);
+      if (typeof input.max_length === 'number' && value.length > input.max_length)
+        throw new Error(`fake-discord: "${input.label}" allows ${input.max_length} characters`);
+      if (typeof input.min_length === 'number' && value.length > 0 && value.length < input.min_length)
+        throw new Error(`fake-discord: "${input.label}" needs ${input.min_length} characters`);
+      return { type: 1, components: [{ type: 4, custom_id: id, value }] };
+    });
+    for (const key of Object.keys(values))
+      if (!inputs.some((i) => i.custom_id === key))
+        throw new Error(`fake-discord: the modal has no field "${key}"`);
+    return { custom_id: modal.custom_id, components: rows };
+  }
+}
