@@ -1,2 +1,3 @@
 export * from './fake-openai/index.ts';
 export * from './fake-discord/index.ts';
+export * from './fake-slack/index.ts';
