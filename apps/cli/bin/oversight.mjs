@@ -8,7 +8,13 @@ import { buildBundle, bundleFile, bundleIsCurrent } from '../scripts/bundle.mjs'
 if (!bundleIsCurrent()) {
   try {
     await buildBundle();
-  } catch {
+  } catch (error) {
+    if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') {
+      console.error(
+        `error: cannot write the CLI's bundle (${error.code}: ${error.path}); run  pnpm --filter @oversight/cli build  as the user who owns the checkout`,
+      );
+      process.exit(3);
+    }
     // esbuild has printed what is wrong, file and line; its stack trace would add nothing.
     console.error('error: the CLI could not be built from its sources (see above); fix them and run again');
     process.exit(1);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleIsCurrent } from '../scripts/bundle.mjs';
+import { buildBundle, bundleFile, bundleIsCurrent } from '../scripts/bundle.mjs';
 import { launcher, oversight, repoRoot, tempDir, writeConfig, writeQuestions } from './cli.ts';
 
 /** What only a real process shows: pipes, signals, terminals, file permissions, pnpm and the bundle. */
@@ -35,7 +35,7 @@ describe('the command as a process', () => {
     expect(piped.status, piped.stderr).toBe(0);
   });
 
-  it('a database folder it may not write to: exit 3, saying so, nothing written', () => {
+  it('a database folder it may not write to: exit 3, saying so, nothing written', async () => {
     const locked = path.join(dir, 'locked');
     mkdirSync(locked);
     chmodSync(locked, 0o555);
@@ -52,10 +52,12 @@ describe('the command as a process', () => {
     const command = asRoot
       ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]
       : [process.execPath];
+    // The bundle itself: "nobody" could not rebuild it if a source changed meanwhile.
+    if (!bundleIsCurrent()) await buildBundle();
     for (const target of [locked, path.join(locked, 'new')]) {
       const result = spawnSync(
         command[0]!,
-        [...command.slice(1), launcher, 'run', file, '--data-dir', target],
+        [...command.slice(1), bundleFile, 'run', file, '--data-dir', target],
         {
           encoding: 'utf8',
           env: { ...process.env, DATABASE_URL: '' },
