@@ -36,8 +36,19 @@ function normalise(raw: string): Normalised {
   const origin: number[] = [];
   let pendingSpace = false;
   for (let i = 0; i < raw.length; i++) {
-    const ch = raw[i]!.toLowerCase();
-    if (/[\p{L}\p{N}]/u.test(ch)) {
+    const code = raw.charCodeAt(i);
+    // ASCII (nearly every character of an English source) without a regular expression per character.
+    const ch =
+      code < 128
+        ? code >= 65 && code <= 90
+          ? String.fromCharCode(code + 32)
+          : raw[i]!
+        : raw[i]!.toLowerCase();
+    const wordy =
+      code < 128
+        ? (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
+        : /[\p{L}\p{N}]/u.test(ch);
+    if (wordy) {
       if (pendingSpace && text.length > 0) {
         text += ' ';
         origin.push(i);
@@ -154,7 +165,24 @@ export function verifyQuote(quote: string, source: string | SourceIndex): QuoteC
   return { text: quote, status: 'unverified', similarity, span: null };
 }
 
+/** Checks already made per source: the same quote of the same story (common in simulations) is checked once. */
+const checked = new WeakMap<SourceIndex, Map<string, QuoteCheck>>();
+
 export function verifyQuotes(text: string, source: string): QuoteCheck[] {
   const index = indexSource(source);
-  return extractQuotes(text).map((q) => verifyQuote(q, index));
+  let known = checked.get(index);
+  if (!known) {
+    known = new Map();
+    checked.set(index, known);
+  }
+  return extractQuotes(text).map((q) => {
+    let check = known.get(q);
+    if (!check) {
+      check = verifyQuote(q, index);
+      if (known.size > 10_000) known.clear();
+      known.set(q, check);
+    }
+    // A copy, so no event shares (and no caller can change) another's check.
+    return { ...check, span: check.span && [...check.span] };
+  });
 }

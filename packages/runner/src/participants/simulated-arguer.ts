@@ -50,6 +50,18 @@ function clip(text: string, max: number): string {
   return space > max / 2 ? cut.slice(0, space) : cut;
 }
 
+/** The words a speech for an answer looks for: the same for every speech defending it. */
+const targetCache = new Map<string, Set<string>>();
+function targetWords(text: string): Set<string> {
+  let words = targetCache.get(text);
+  if (!words) {
+    words = contentWords(text);
+    if (targetCache.size > 4096) targetCache.clear();
+    targetCache.set(text, words);
+  }
+  return words;
+}
+
 /** Per story (its sentences) and target words, how many target words each sentence shares. */
 const overlapCache = new WeakMap<readonly Sentence[], Map<string, Uint16Array>>();
 function overlaps(sentences: readonly Sentence[], target: Set<string>): Uint16Array {
@@ -96,7 +108,7 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
   const used = new Set(
     view.transcript.filter((e) => e.speaker === view.role).flatMap((e) => e.quotes.map((q) => q.text)),
   );
-  const target = contentWords(`${answer} ${answer} ${view.question}`);
+  const target = targetWords(`${answer} ${answer} ${view.question}`);
   const sentences = sentencesOf(view.source);
   const counts = overlaps(sentences, target);
   // Every sentence draws its noise, in order, so speeches stay what they were when all were sorted.
