@@ -42,9 +42,13 @@ export function resolveUserPath(p: string): string {
 }
 
 const DATASET_FORMS =
-  'a dataset is { "bundled": "nyu-2023-quality" } (the questions that come with the project) or ' +
+  'a dataset is { "bundled": "nyu-2023-quality" } (the questions that come with the project), ' +
   '{ "path": "questions.jsonl" } (a .jsonl or .csv file in the generic question format, relative to the ' +
-  'config, with an optional "name"; see experiments/datasets/README.md)';
+  'config, with an optional "name"; see experiments/datasets/README.md) or { "name": "my-questions" } ' +
+  '(questions imported before with  pnpm oversight import <file>)';
+
+/** Reads the questions stored under a dataset name; throws InputError naming the datasets there are. */
+export type StoredQuestions = (dataset: string) => Promise<Question[]>;
 
 /** Like core's parseInput, but a dataset that matches neither form says what the forms are. */
 function parseConfig(data: unknown, file: string): ExperimentConfig {
@@ -59,12 +63,29 @@ function parseConfig(data: unknown, file: string): ExperimentConfig {
   throw new InputError(`${file}: invalid input\n${lines.map((l) => `  - ${l}`).join('\n')}`, file);
 }
 
-/** Loads and checks an experiment config and its dataset; throws InputError naming file and field. */
-export async function loadExperimentConfig(configPath: string): Promise<LoadedConfig> {
+/**
+ * Loads and checks an experiment config and its dataset; throws InputError naming file and field.
+ * A dataset named without a path is read from the database through `stored`.
+ */
+export async function loadExperimentConfig(
+  configPath: string,
+  stored?: StoredQuestions,
+): Promise<LoadedConfig> {
   const file = resolveUserPath(configPath);
   const input = await readJsonFile(file);
   const config = parseConfig(input, file);
   const loaded = { file, input: input as ExperimentConfigInput, config };
+  if (!('bundled' in config.dataset) && !('path' in config.dataset)) {
+    const name = config.dataset.name;
+    if (!stored)
+      throw new InputError(`${file}: dataset: a stored dataset ("${name}") can only be used by run`, file);
+    return {
+      ...loaded,
+      datasetName: name,
+      datasetSource: `dataset "${name}" in the database`,
+      questions: await stored(name),
+    };
+  }
   if ('bundled' in config.dataset)
     return {
       ...loaded,

@@ -155,6 +155,8 @@ export const DatasetRefSchema = z.union([
     path: z.string().min(1),
     name: slug.optional(),
   }),
+  /** Questions already in the database under this dataset name (`oversight import <file>`). */
+  z.strictObject({ name: slug }),
 ]);
 
 export const LlmEndpointSchema = z.strictObject({

@@ -118,6 +118,7 @@ export const importCommand: Command = {
         console.error(`storing ${questions.length} questions as dataset "${dataset}"…`);
         await db.questions.upsertMany(dataset, questions, file);
         console.log(`imported ${questions.length} questions into dataset "${dataset}" (${db.location})`);
+        console.log(`use them in an experiment config as  "dataset": { "name": "${dataset}" }`);
         return 0;
       },
       { create: true },

@@ -35,7 +35,7 @@ export const retryCommand: Command = {
     if (extra) throw new UsageError(`retry takes one experiment, not also "${extra}"`);
     const reason = stringOption(input, 'reason');
     const isFile = /\.jsonc?$/i.test(target) && existsSync(resolveUserPath(target));
-    const prepared = isFile ? await prepareRun(target) : null;
+    const prepared = isFile ? await prepareRun(target, stringOption(input, 'data-dir')) : null;
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       let experimentId = target;
       let config: ExperimentConfig;

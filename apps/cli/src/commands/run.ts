@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { InputError } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { type ExperimentPlan, persistPlan, planExperiment, runTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
@@ -22,12 +23,31 @@ export interface PreparedRun {
   plan: ExperimentPlan;
 }
 
-/** Everything that can be wrong with the input, found before the database is touched. */
-export async function prepareRun(configPath: string): Promise<PreparedRun> {
-  const loaded = await loadExperimentConfig(configPath);
+/** Everything that can be wrong with the input, found before anything is written. */
+export async function prepareRun(configPath: string, dataDir?: string): Promise<PreparedRun> {
+  const loaded = await loadExperimentConfig(configPath, (name) => storedQuestions(dataDir, name));
   preflight(loaded);
   printDesignWarnings(loaded);
   return { loaded, plan: planExperiment(loaded.config, loaded.questions, loaded.datasetName) };
+}
+
+/** The questions stored under a dataset name (imported before), or an InputError naming those there are. */
+function storedQuestions(dataDir: string | undefined, name: string) {
+  return withDatabase(dataDir, async (db) => {
+    const rows = await db.questions.list({ dataset: name });
+    if (rows.length === 0) {
+      const known = (await db.questions.datasets()).map((d) => d.name);
+      throw new InputError(
+        `dataset "${name}" is not in ${db.location}; import it first with  pnpm oversight import <file> --dataset ${name}` +
+          (known.length ? ` (stored datasets: ${known.join(', ')})` : ''),
+        name,
+      );
+    }
+    return rows.map(({ dataset: _dataset, distractorIndex, ...q }) => ({
+      ...q,
+      ...(distractorIndex === undefined ? {} : { distractorIndex }),
+    }));
+  });
 }
 
 /**
@@ -126,7 +146,7 @@ export const runCommand: Command = {
       throw new UsageError(`--concurrency must be a positive whole number (got "${concurrency}")`);
     const dataDir = stringOption(input, 'data-dir');
     const resumeCommand = resumeCommandOf(config, dataDir);
-    const prepared = await prepareRun(config);
+    const prepared = await prepareRun(config, dataDir);
     const result = await withDatabase(
       dataDir,
       (db) => runPrepared(db, prepared, { ...(n ? { concurrency: n } : {}), resumeCommand }),
