@@ -87,26 +87,31 @@ export type Turn =
     };
 
 /** Whose turn it is, or null when the trial has finished. */
+const JUDGE_FIRST = ['judge', 'speech'] as const;
+const SPEECH_FIRST = ['speech', 'judge'] as const;
+
 export function nextTurn(state: TrialState): Turn | null {
   if (state.verdict || state.aborted) return null;
   const { rules } = state.created;
   const def = protocolFor(rules.protocol);
   const last = def.lastRound(rules);
-  const spoken = new Set(state.arguments.map((a) => `${a.round}:${a.role}`));
-  const judged = new Set(state.beliefs.map((b) => b.round));
+  // Called for every event folded, so the few arguments and beliefs are scanned rather than indexed.
+  const spoken = (round: number, role: ArguerRole) =>
+    state.arguments.some((a) => a.round === round && a.role === role);
+  const judged = (round: number) => state.beliefs.some((b) => b.round === round);
+  const steps: ReadonlyArray<'speech' | 'judge'> = def.judgeSpeaksFirst ? JUDGE_FIRST : SPEECH_FIRST;
   for (let round = 1; round <= last; round++) {
     const final = round === last;
-    const steps: Array<'speech' | 'judge'> = def.judgeSpeaksFirst ? ['judge', 'speech'] : ['speech', 'judge'];
     for (const step of steps) {
       if (step === 'speech') {
         if (def.judgeSpeaksFirst && final) continue;
-        const missing = def.arguerRoles.filter((role) => !spoken.has(`${round}:${role}`));
+        const missing = def.arguerRoles.filter((role) => !spoken(round, role));
         if (missing.length === 0) continue;
         const simultaneous = rules.speeches === 'simultaneous' && def.arguerRoles.length > 1;
         return { kind: 'speech', round, roles: simultaneous ? missing : [missing[0] as ArguerRole] };
       }
       if (!final && !def.judgeStepBetweenRounds(rules)) continue;
-      if (judged.has(round)) continue;
+      if (judged(round)) continue;
       const mayComment = def.judgeMayComment && !final;
       return {
         kind: 'judge',
