@@ -1,4 +1,5 @@
 export * from './ids.ts';
+export * from './notify.ts';
 export * from './present.ts';
 export * from './service.ts';
 export * from './speech.ts';

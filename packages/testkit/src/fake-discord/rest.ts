@@ -54,7 +54,7 @@ export class FakeRest {
   ) {}
 
   handle(req: RestRequest): RestReply {
-    const parts = req.path.split('/').filter(Boolean);
+    const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
     const [root, a, b, c, d] = parts;
     const m = req.method;
     // Interaction callbacks and webhooks are authorised by their token, not the bot token.

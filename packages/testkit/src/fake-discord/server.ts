@@ -138,7 +138,7 @@ export class FakeDiscord {
       if (raw) {
         const type = req.headers['content-type'] ?? '';
         if (type.startsWith('multipart/form-data')) {
-          const match = /name="payload_json"[^]*?\r\n\r\n([^]*?)\r\n--/.exec(raw);
+          const match = /name="payload_json"[\s\S]*?\r\n\r\n([\s\S]*?)\r\n--/.exec(raw);
           body = match ? JSON.parse(match[1]!) : {};
         } else body = JSON.parse(raw);
       }
@@ -180,7 +180,12 @@ export class FakeDiscord {
   // ---- acting as people ----
 
   user(id: string, options: { name?: string; roles?: string[] } = {}): FakeUser {
-    return this.state.user(id, options);
+    const known = new Set(this.state.roles.map((r) => r.id));
+    const user = this.state.user(id, options);
+    // New roles reach the bot as Discord announces them (GUILD_ROLE_CREATE, with the Guilds intent).
+    for (const role of this.state.roles.filter((r) => !known.has(r.id)))
+      this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guildId, role });
+    return user;
   }
 
   /** A slash command as a person types it; resolves once the bot acknowledged it (or the deadline passed). */

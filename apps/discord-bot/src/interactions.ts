@@ -1,0 +1,418 @@
+import {
+  type ActInput,
+  type ChatAction,
+  ChatError,
+  type ChatService,
+  decodeAction,
+  encodeAction,
+} from '@oversight/chat';
+import type { ExperimentConfig } from '@oversight/core';
+import { type Identity, SeatError } from '@oversight/runner';
+import {
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  DiscordAPIError,
+  type Interaction,
+  type ModalSubmitInteraction,
+  type StringSelectMenuInteraction,
+} from 'discord.js';
+import { ButtonStyle, ComponentType, MessageFlags } from 'discord-api-types/v10';
+import { runAdmin } from './admin.ts';
+import { COMMAND } from './commands.ts';
+import { actReply, clip, ephemeral, type Reply, type ReplyMessage } from './render.ts';
+import type { ThreadPoster } from './threads.ts';
+
+/**
+ * Every interaction the bot gets, answered within Discord's 3 seconds: the work runs at once and its
+ * answer is sent if it is ready within `ACK_BUDGET_MS`; otherwise the interaction is deferred (an
+ * acknowledgement with nothing in it yet) and the answer follows as an edit. Nothing is kept between
+ * interactions: a control's id says what it is about (packages/chat/ids.ts).
+ */
+
+/** Long enough for a database round trip under load, short enough to leave the 3 s deadline far away. */
+export const ACK_BUDGET_MS = 1200;
+
+export interface BotContext {
+  chat: ChatService;
+  threads: ThreadPoster;
+  experimentIds: readonly string[];
+  /** Where trial threads open when the experiment's config names no channel. */
+  defaultChannelId: string | null;
+  /** A move was recorded: let the service drive what follows and the threads catch up. */
+  moved(): void;
+  log(line: string): void;
+}
+
+type Repliable =
+  | ChatInputCommandInteraction
+  | ButtonInteraction
+  | StringSelectMenuInteraction
+  | ModalSubmitInteraction;
+
+const TIMEOUT: unique symbol = Symbol('timeout');
+
+export async function handleInteraction(ctx: BotContext, interaction: Interaction): Promise<void> {
+  if (interaction.isAutocomplete()) return;
+  if (
+    !interaction.isChatInputCommand() &&
+    !interaction.isButton() &&
+    !interaction.isStringSelectMenu() &&
+    !interaction.isModalSubmit()
+  )
+    return;
+  try {
+    if (interaction.isChatInputCommand()) {
+      if (interaction.commandName !== COMMAND) return;
+      await command(ctx, interaction);
+    } else await control(ctx, interaction);
+  } catch (error) {
+    await failed(ctx, interaction, error);
+  }
+}
+
+/** Sends `work`'s answer in time: directly when ready within the budget, else after a deferral. */
+async function answer(
+  interaction: Repliable,
+  work: Promise<Reply>,
+  options: { update?: boolean } = {},
+): Promise<void> {
+  const update = options.update === true && !interaction.isChatInputCommand();
+  const first = await Promise.race([work, sleep(ACK_BUDGET_MS).then((): typeof TIMEOUT => TIMEOUT)]);
+  if (first !== TIMEOUT) return send(interaction, first, update);
+  if (update) await (interaction as ButtonInteraction).deferUpdate();
+  else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const reply = await work;
+  const message: ReplyMessage =
+    reply.kind === 'modal'
+      ? { content: 'That took too long to open; click again.', components: [], embeds: [] }
+      : reply.message;
+  await interaction.editReply(payload(message) as never);
+}
+
+async function send(interaction: Repliable, reply: Reply, update: boolean): Promise<void> {
+  if (reply.kind === 'modal') {
+    if (interaction.isModalSubmit())
+      return send(interaction, ephemeral('Open the form again from the thread.'), update);
+    await interaction.showModal(reply.modal as never);
+    return;
+  }
+  const fromMessage =
+    interaction.isButton() ||
+    interaction.isStringSelectMenu() ||
+    (interaction.isModalSubmit() && interaction.isFromMessage());
+  if (update && fromMessage) await (interaction as ButtonInteraction).update(payload(reply.message) as never);
+  else await interaction.reply({ ...payload(reply.message), flags: MessageFlags.Ephemeral } as never);
+}
+
+function payload(message: ReplyMessage) {
+  return {
+    content: message.content ?? '',
+    embeds: message.embeds ?? [],
+    components: message.components ?? [],
+    allowedMentions: { parse: [] },
+  };
+}
+
+const identityOf = (interaction: Interaction): Identity => ({
+  platform: 'discord',
+  user: interaction.user.id,
+});
+const originOf = (interaction: Interaction) => ({ id: `interaction:${interaction.id}` });
+
+// ---- slash commands ----
+
+async function command(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  const group = interaction.options.getSubcommandGroup(false);
+  const sub = interaction.options.getSubcommand(true);
+  if (group === 'admin') return answer(interaction, runAdmin(ctx, interaction, sub));
+  if (sub === 'next') {
+    // Opening a thread takes several calls to Discord: acknowledge first.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const experiment = await experimentFrom(ctx, interaction);
+    const reply = await next(ctx, interaction, experiment);
+    await interaction.editReply(payload(reply.kind === 'message' ? reply.message : {}) as never);
+    return;
+  }
+  return answer(
+    interaction,
+    (async (): Promise<Reply> => {
+      if (sub === 'status') return status(ctx, interaction);
+      const experiment = await experimentFrom(ctx, interaction);
+      if (sub === 'join') return join(ctx, interaction, experiment);
+      if (sub === 'leave') {
+        const left = await ctx.chat.leave(experiment, identityOf(interaction));
+        return ephemeral(
+          left
+            ? `You will get no new trials in **${experiment}**. Trials you are already in still wait on you.`
+            : `You have not joined **${experiment}**.`,
+        );
+      }
+      if (sub === 'leaderboard') return leaderboard(ctx, experiment);
+      return ephemeral(`Unknown subcommand ${sub}.`);
+    })(),
+  );
+}
+
+/** The experiment named in the command, or the only one served. */
+async function experimentFrom(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<string> {
+  const named = interaction.options.getString('experiment');
+  if (named) {
+    if (!ctx.experimentIds.includes(named))
+      throw new ChatError(
+        `This bot does not serve "${named}". It serves: ${ctx.experimentIds.join(', ') || 'nothing yet'}.`,
+      );
+    return named;
+  }
+  if (ctx.experimentIds.length === 1) return ctx.experimentIds[0]!;
+  throw new ChatError(`Name the experiment: ${ctx.experimentIds.join(', ')}.`);
+}
+
+async function join(ctx: BotContext, interaction: Interaction, experiment: string): Promise<Reply> {
+  const identity = identityOf(interaction);
+  const person = await ctx.chat.person(experiment, identity);
+  if (person && !person.leftAt) return joined(experiment, person.label, false);
+  const consent = await ctx.chat.consent(experiment);
+  if (!consent) return accept(ctx, interaction, experiment);
+  const at = { ref: experiment, position: 0 };
+  return ephemeral(`To join **${experiment}**, read this and accept:`, {
+    embeds: [
+      {
+        title: 'Consent',
+        description: clip(consent.text, 4096),
+        footer: { text: `Version ${consent.version}` },
+      },
+    ],
+    components: [
+      {
+        type: ComponentType.ActionRow,
+        components: [
+          {
+            type: ComponentType.Button,
+            style: ButtonStyle.Success,
+            label: 'I accept',
+            custom_id: ctx.chat.id({ kind: 'accept', ...at }),
+          },
+          {
+            type: ComponentType.Button,
+            style: ButtonStyle.Secondary,
+            label: 'I decline',
+            custom_id: ctx.chat.id({ kind: 'decline', ...at }),
+          },
+        ],
+      },
+    ],
+  });
+}
+
+async function accept(ctx: BotContext, interaction: Interaction, experiment: string): Promise<Reply> {
+  const result = await ctx.chat.join(experiment, identityOf(interaction), true);
+  if (result.status === 'refused') return ephemeral(`You have not joined: ${result.reason}.`);
+  return joined(experiment, result.participant.label, result.created);
+}
+
+function joined(experiment: string, label: string, fresh: boolean): Reply {
+  return ephemeral(
+    `${fresh ? 'You have joined' : 'You are in'} **${experiment}** as **${label}** (the only name others see).`,
+    {
+      components: [
+        {
+          type: ComponentType.ActionRow,
+          components: [
+            {
+              type: ComponentType.Button,
+              style: ButtonStyle.Primary,
+              label: 'Open my next trial',
+              custom_id: encodeAction({ kind: 'next', ref: experiment, position: 0 }),
+            },
+          ],
+        },
+      ],
+    },
+  );
+}
+
+async function next(ctx: BotContext, interaction: Repliable, experiment: string): Promise<Reply> {
+  const result = await ctx.chat.next(experiment, identityOf(interaction), originOf(interaction));
+  if (result.status === 'none') return ephemeral(result.reason);
+  const config = (await ctx.chat.experiment(experiment)).config;
+  const parentId = await threadParent(ctx, interaction, config);
+  if (!parentId || !interaction.guildId)
+    return ephemeral('Trials open in a server channel: use `/oversight next` in the server.');
+  const person = (await ctx.chat.person(experiment, identityOf(interaction)))!;
+  const threadId = await ctx.threads.open(
+    result.trial.id,
+    person.id,
+    result.role,
+    { guildId: interaction.guildId, parentId, userId: interaction.user.id },
+    result.presentation.intro.title,
+  );
+  if (result.assigned) ctx.moved();
+  return ephemeral(
+    `${result.assigned ? 'A new trial for you' : 'This trial waits on you'}: <#${threadId}>${result.presentation.turn ? ` — ${result.presentation.turn.heading}` : ''}.`,
+    {
+      components: [
+        {
+          type: ComponentType.ActionRow,
+          components: [
+            {
+              type: ComponentType.Button,
+              style: ButtonStyle.Link,
+              label: 'Go to the thread',
+              url: `https://discord.com/channels/${interaction.guildId}/${threadId}`,
+            },
+          ],
+        },
+      ],
+    },
+  );
+}
+
+/** The channel trial threads open in: the config's, the bot's default, or where the person is (a thread's parent). */
+async function threadParent(
+  ctx: BotContext,
+  interaction: Repliable,
+  config: ExperimentConfig,
+): Promise<string | null> {
+  if (config.chat?.discordChannel) return config.chat.discordChannel;
+  if (ctx.defaultChannelId) return ctx.defaultChannelId;
+  const channel = interaction.channel;
+  if (!channel) return interaction.channelId ?? null;
+  return channel.isThread() ? (channel.parentId ?? null) : channel.id;
+}
+
+async function status(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<Reply> {
+  const named = interaction.options.getString('experiment');
+  const ids = named ? [named] : ctx.experimentIds;
+  const fields: Array<{ name: string; value: string }> = [];
+  for (const id of ids.slice(0, 25)) {
+    const s = await ctx.chat.status(id, identityOf(interaction));
+    if (!s) continue;
+    const reward = s.meanReward === null ? 'no verdicts yet' : `mean reward ${s.meanReward.toFixed(3)}`;
+    fields.push({
+      name: clip(`${id} — ${s.participant.label}`, 256),
+      value: clip(
+        `${s.seats} trial${s.seats === 1 ? '' : 's'}, ${s.judged} judged (${s.correct} correct), ${reward}.\n` +
+          (s.owed.length
+            ? `Waiting on you: ${s.owed.length} (use /oversight next).`
+            : 'Nothing waits on you.'),
+        1024,
+      ),
+    });
+  }
+  if (fields.length === 0) return ephemeral('You have not joined an experiment here. Use `/oversight join`.');
+  return ephemeral('Your trials:', { embeds: [{ title: 'Your status', fields }] });
+}
+
+async function leaderboard(ctx: BotContext, experiment: string): Promise<Reply> {
+  const board = await ctx.chat.leaderboard(experiment);
+  const list = (lines: string[]) => clip(lines.join('\n') || 'nobody yet', 1024);
+  return ephemeral(`Leaderboard of **${experiment}** (pseudonyms only):`, {
+    embeds: [
+      {
+        title: 'Leaderboard',
+        fields: [
+          {
+            name: 'Judges by mean reward',
+            value: list(
+              board.judges.map(
+                (j) =>
+                  `${j.rank}. ${j.name}: ${j.meanReward.toFixed(3)} (${j.n} judged, ${Math.round(j.accuracy * 100)}% correct)`,
+              ),
+            ),
+          },
+          {
+            name: 'Honest arguers by rating',
+            value: list(board.honest.map((a) => `${a.rank}. ${a.name}: ${Math.round(a.rating)}`)),
+          },
+          {
+            name: 'Dishonest arguers by rating',
+            value: list(board.dishonest.map((a) => `${a.rank}. ${a.name}: ${Math.round(a.rating)}`)),
+          },
+        ],
+      },
+    ],
+  });
+}
+
+// ---- buttons, selects, modals ----
+
+async function control(
+  ctx: BotContext,
+  interaction: ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction,
+): Promise<void> {
+  const action = decodeAction(interaction.customId);
+  if (!action)
+    return answer(
+      interaction,
+      Promise.resolve(ephemeral('That control is not one of this bot’s; nothing was recorded.')),
+    );
+  const fromEphemeral = Boolean(interaction.message?.flags.has(MessageFlags.Ephemeral));
+  if (action.kind === 'next') {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const reply = await next(ctx, interaction, action.ref).catch((error) => errorReply(ctx, error));
+    await interaction.editReply(payload(reply.kind === 'message' ? reply.message : {}) as never);
+    return;
+  }
+  if (action.kind === 'accept' || action.kind === 'decline')
+    return answer(
+      interaction,
+      action.kind === 'accept'
+        ? accept(ctx, interaction, action.ref)
+        : Promise.resolve(ephemeral(`You have not joined **${action.ref}**. Nothing was recorded.`)),
+      { update: fromEphemeral },
+    );
+  // The outcome of act() decides whether to open a modal, so it must be known before answering.
+  const work = act(ctx, interaction, action);
+  return answer(interaction, work, { update: fromEphemeral && action.kind !== 'show' });
+}
+
+async function act(
+  ctx: BotContext,
+  interaction: ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction,
+  action: ChatAction,
+): Promise<Reply> {
+  const input: ActInput = {};
+  if (interaction.isStringSelectMenu()) input.values = interaction.values;
+  if (interaction.isModalSubmit())
+    input.fields = Object.fromEntries(
+      [...interaction.fields.fields.values()].map((f) => [f.customId, 'value' in f ? String(f.value) : '']),
+    );
+  // A speech preview keeps its text in its embed: Send reads it back, Edit reopens the modal with it.
+  const shown = interaction.message?.embeds[0]?.description ?? undefined;
+  if (action.kind === 'send') input.previewText = shown ?? '';
+  const result = await ctx.chat.act(identityOf(interaction), action, input, originOf(interaction));
+  if (result.status === 'accepted' && !result.duplicate && action.kind !== 'show') ctx.moved();
+  const editText =
+    action.kind === 'speak' && interaction.message?.embeds[0]?.title?.startsWith('Preview')
+      ? shown
+      : undefined;
+  return actReply(result, action, editText ? { editText } : {});
+}
+
+function errorReply(ctx: BotContext, error: unknown): Reply {
+  // Expected refusals say what is wrong, without a stack trace.
+  if (error instanceof ChatError || error instanceof SeatError) return ephemeral(error.message);
+  ctx.log(`error: ${(error as Error).stack ?? String(error)}`);
+  return ephemeral('Something went wrong on our side. Try again: a repeated click is never recorded twice.');
+}
+
+async function failed(ctx: BotContext, interaction: Repliable, error: unknown): Promise<void> {
+  if (error instanceof DiscordAPIError && (error.code === 40060 || error.code === 10062)) {
+    // A duplicated delivery (already acknowledged) or one that arrived too late: nothing to answer.
+    ctx.log(`interaction ${interaction.id}: ${error.code === 40060 ? 'already acknowledged' : 'expired'}`);
+    return;
+  }
+  const reply = errorReply(ctx, error);
+  try {
+    if (reply.kind !== 'message') return;
+    if (interaction.deferred || interaction.replied)
+      await interaction.editReply(payload(reply.message) as never);
+    else await interaction.reply({ ...payload(reply.message), flags: MessageFlags.Ephemeral } as never);
+  } catch (again) {
+    ctx.log(`interaction ${interaction.id}: could not answer (${(again as Error).message})`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,88 @@
+import type { ExperimentConfig } from '@oversight/core';
+import { type Database, openDatabase } from '@oversight/db';
+import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
+import { type ServeHandle, serve } from '@oversight/runner';
+import { startBot } from './bot.ts';
+import { EnvError, readEnv } from './env.ts';
+
+/**
+ * `pnpm discord`: reads the environment, opens the project's database (DATABASE_URL, or the embedded
+ * one in OVERSIGHT_DATA_DIR / .oversight), runs `serve` in this process for the model and simulated
+ * turns of the experiments it serves (unless OVERSIGHT_SERVE=0), registers the slash command and
+ * connects. SIGINT/SIGTERM stop it cleanly; SIGKILL loses nothing either (all state is in the database).
+ */
+
+async function main(): Promise<number> {
+  let env: ReturnType<typeof readEnv>;
+  try {
+    env = readEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  let db: Database;
+  try {
+    db = await openDatabase();
+  } catch (error) {
+    console.error(`The Discord bot cannot open the database: ${(error as Error).message}`);
+    return 3;
+  }
+  const known = (await db.experiments.list()).map((e) => e.id);
+  const experimentIds = env.OVERSIGHT_EXPERIMENTS ?? known;
+  const missing = experimentIds.filter((id) => !known.includes(id));
+  if (missing.length || experimentIds.length === 0) {
+    console.error(
+      missing.length
+        ? `No experiment ${missing.join(', ')} in ${db.location}. There are: ${known.join(', ') || 'none'}.`
+        : `No experiment in ${db.location} yet. Plan one first (oversight run --plan-only, or oversight serve).`,
+    );
+    await db.close();
+    return 2;
+  }
+  const controller = new AbortController();
+  let service: ServeHandle | null = null;
+  if (env.OVERSIGHT_SERVE === '1')
+    service = serve(db, {
+      experimentIds,
+      signal: controller.signal,
+      factories: (experimentId: string, config: ExperimentConfig) => ({
+        llm: llmParticipantFactory({ store: databaseLlmStore(db), config: config.llm, experimentId }),
+      }),
+      onWarning: (message) => console.error(`serve: ${message}`),
+    });
+  const bot = await startBot({
+    db,
+    token: env.DISCORD_TOKEN,
+    applicationId: env.DISCORD_APPLICATION_ID,
+    experimentIds,
+    ...(env.DISCORD_GUILD_ID ? { guildId: env.DISCORD_GUILD_ID } : {}),
+    ...(env.DISCORD_CHANNEL_ID ? { defaultChannelId: env.DISCORD_CHANNEL_ID } : {}),
+    ...(env.DISCORD_API_URL ? { apiUrl: env.DISCORD_API_URL } : {}),
+    activeMs: env.OVERSIGHT_ACTIVE_MINUTES * 60_000,
+    ...(service ? { onMove: () => service!.wake() } : {}),
+  });
+  console.log(
+    service ? 'serve: driving model and simulated turns in this process' : 'serve: left to another process',
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('stopping…');
+  controller.abort();
+  await bot.stop();
+  await service?.done.catch(() => undefined);
+  await db.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`The Discord bot stopped: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

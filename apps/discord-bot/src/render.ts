@@ -1,0 +1,464 @@
+import {
+  type ActResult,
+  type ChatAction,
+  type Entry,
+  encodeAction,
+  LETTERS,
+  type ModalSpec,
+  type Presentation,
+  ROLE_NAMES,
+  type SpeechPreview,
+  splitText,
+} from '@oversight/chat';
+import { CREDENCE_STEPS } from '@oversight/core';
+import {
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIComponentInMessageActionRow,
+  type APIEmbed,
+  type APIModalInteractionResponseCallbackData,
+  ButtonStyle,
+  ComponentType,
+  MessageFlags,
+  type RESTPostAPIChannelMessageJSONBody,
+  TextInputStyle,
+} from 'discord-api-types/v10';
+
+/**
+ * A presentation (packages/chat) laid out as Discord messages, embeds, buttons, selects and modals,
+ * within Discord's limits: 2,000 characters of content, 4,096 per embed description, 6,000 and 10
+ * embeds per message, 5 rows of 5 buttons, 25 select options, 5 inputs per modal. Nothing here
+ * decides anything; it only lays out what the chat layer said.
+ */
+
+export const LIMIT = {
+  content: 2000,
+  description: 4096,
+  messageEmbeds: 10,
+  messageChars: 6000,
+  fieldValue: 1024,
+  title: 256,
+  buttonLabel: 80,
+  modalTitle: 45,
+  inputLabel: 45,
+  placeholder: 100,
+  selectOptions: 25,
+} as const;
+
+const COLOR = {
+  intro: 0x5865f2,
+  judge: 0x99aab5,
+  'Debater A': 0x3ba55d,
+  'Debater B': 0xed4245,
+  Consultant: 0xfaa61a,
+  Assistant: 0x00a8fc,
+  outcome: 0xeb459e,
+  preview: 0xfee75c,
+} as const;
+
+export type Message = RESTPostAPIChannelMessageJSONBody;
+type Row = APIActionRowComponent<APIComponentInMessageActionRow>;
+
+export function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+function embedChars(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
+}
+
+/** Embeds packed into as few messages as the per-message limits allow, in order. */
+export function packEmbeds(embeds: APIEmbed[]): Message[] {
+  const messages: Message[] = [];
+  let current: APIEmbed[] = [];
+  let chars = 0;
+  for (const embed of embeds) {
+    const size = embedChars(embed);
+    if (current.length > 0 && (current.length === LIMIT.messageEmbeds || chars + size > LIMIT.messageChars)) {
+      messages.push({ embeds: current });
+      current = [];
+      chars = 0;
+    }
+    current.push(embed);
+    chars += size;
+  }
+  if (current.length) messages.push({ embeds: current });
+  return messages;
+}
+
+/** Long text as several embeds (the first titled), each description within 4,096 characters. */
+function textEmbeds(text: string, first: Omit<APIEmbed, 'description'>, color: number): APIEmbed[] {
+  return splitText(text || '(empty)', LIMIT.description).map((part, i) => ({
+    ...(i === 0 ? first : { author: first.author ?? { name: `${first.title ?? ''} (continued)` } }),
+    color,
+    description: part,
+  }));
+}
+
+/** Quote lines as embed field values (each within 1,024 characters). */
+function quoteFields(quotes: Entry['quotes'], summary: string): APIEmbed['fields'] {
+  if (quotes.length === 0) return [];
+  const lines = quotes.map((q) => `${q.mark} “${clip(q.text, 160)}” — ${q.label}`);
+  const values: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (current && current.length + line.length + 1 > LIMIT.fieldValue) {
+      values.push(current);
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current) values.push(current);
+  return values
+    .slice(0, 5)
+    .map((value, i) => ({ name: i === 0 ? `Quotes: ${summary}` : 'Quotes (more)', value }));
+}
+
+function introEmbeds(p: Presentation): APIEmbed[] {
+  const { intro } = p;
+  const answers = intro.answers
+    .map((a) => `**${a.letter}.** ${a.text}${a.defendedBy.length ? ` — *${a.defendedBy.join(', ')}*` : ''}`)
+    .join('\n');
+  const embeds: APIEmbed[] = [
+    {
+      title: clip(intro.title, LIMIT.title),
+      color: COLOR.intro,
+      description: clip(`**${intro.question}**\n\n${answers}`, LIMIT.description),
+      fields: [
+        { name: 'Your part', value: clip(intro.roleLine, LIMIT.fieldValue) },
+        { name: 'Rules', value: clip(intro.rules, LIMIT.fieldValue) },
+      ],
+    },
+  ];
+  if (intro.source)
+    embeds.push(
+      ...textEmbeds(
+        intro.source,
+        { title: clip(`The story: ${intro.storyTitle || 'source text'}`, LIMIT.title) },
+        COLOR.intro,
+      ),
+    );
+  return embeds;
+}
+
+const KIND_LABEL: Record<Entry['kind'], string> = {
+  argument: '',
+  interjection: ' asks',
+  belief: "'s credence",
+};
+
+function entryEmbeds(entry: Entry, myRole: string): APIEmbed[] {
+  const speaker = entry.speaker === myRole ? `${entry.speaker} (you)` : entry.speaker;
+  const head = `${speaker}${KIND_LABEL[entry.kind]} · round ${entry.round}`;
+  const color = (COLOR as Record<string, number>)[entry.speaker] ?? COLOR.judge;
+  if (entry.kind === 'belief')
+    return [{ author: { name: head }, color, description: entry.belief ?? entry.text }];
+  const embeds = textEmbeds(entry.text, { author: { name: head } }, color);
+  const fields = [
+    ...(quoteFields(entry.quotes, entry.quoteSummary) ?? []),
+    ...(entry.belief ? [{ name: 'Credence', value: entry.belief }] : []),
+  ];
+  if (fields.length) embeds[embeds.length - 1]!.fields = fields;
+  return embeds;
+}
+
+function outcomeEmbed(p: Presentation, surveyQuestions: string[]): APIEmbed {
+  const o = p.outcome!;
+  const fields = [
+    { name: 'Correct answer', value: `**${o.correct}**`, inline: true },
+    { name: 'Final credence', value: o.credence, inline: true },
+    ...(o.reward === null ? [] : [{ name: 'Your reward', value: o.reward.toFixed(3), inline: true }]),
+    ...(o.lines.length
+      ? [{ name: 'Who defended what', value: clip(o.lines.join('\n'), LIMIT.fieldValue) }]
+      : []),
+    ...(surveyQuestions.length
+      ? [
+          {
+            name: 'A short survey',
+            value: clip(surveyQuestions.map((q, i) => `${i + 1}. ${q}`).join('\n'), LIMIT.fieldValue),
+          },
+        ]
+      : []),
+  ];
+  return { title: 'The verdict is in', color: COLOR.outcome, fields };
+}
+
+const button = (
+  label: string,
+  action: ChatAction,
+  style: ButtonStyle = ButtonStyle.Secondary,
+): APIButtonComponent => ({
+  type: ComponentType.Button,
+  style: style as ButtonStyle.Secondary,
+  label: clip(label, LIMIT.buttonLabel),
+  custom_id: encodeAction(action),
+});
+
+function rows(buttons: APIButtonComponent[]): Row[] {
+  const out: Row[] = [];
+  for (let i = 0; i < buttons.length; i += 5)
+    out.push({ type: ComponentType.ActionRow, components: buttons.slice(i, i + 5) });
+  return out;
+}
+
+/** The controls of a person's turn: the credence select and buttons for a judge, a speech button for an arguer. */
+export function turnComponents(p: Presentation, ref: string): Row[] {
+  const turn = p.turn;
+  if (!turn) return [];
+  const at = (kind: ChatAction['kind']): ChatAction => ({ kind, ref, position: turn.position });
+  const show = button('Show the trial', at('show'));
+  if (turn.speech)
+    return rows([
+      button(
+        turn.speech.kind === 'message' ? 'Write your reply…' : 'Write your speech…',
+        at('speak'),
+        ButtonStyle.Primary,
+      ),
+      show,
+    ]);
+  const judge = turn.judge!;
+  const out: Row[] = [];
+  const buttons: APIButtonComponent[] = [];
+  if (judge.credenceInput === 'select') {
+    const [a, b] = p.intro.answers;
+    out.push({
+      type: ComponentType.ActionRow,
+      components: [
+        {
+          type: ComponentType.StringSelect,
+          custom_id: encodeAction(at('credence')),
+          placeholder: judge.final
+            ? 'Your verdict: how likely is each answer?'
+            : 'How likely is each answer now?',
+          options: CREDENCE_STEPS.slice(0, LIMIT.selectOptions).map((pct) => ({
+            label: `${a?.letter ?? 'A'} ${pct}% · ${b?.letter ?? 'B'} ${100 - pct}%`,
+            value: String(pct),
+          })),
+        },
+      ],
+    });
+    buttons.push(button('Exact numbers…', at('numbers')));
+  } else buttons.push(button('Your credence…', at('numbers'), ButtonStyle.Primary));
+  if (judge.mustComment && !judge.final)
+    buttons.unshift(button('Message the assistant…', at('comment'), ButtonStyle.Primary));
+  else if (judge.mayComment && !judge.final && !judge.beliefsRequired)
+    buttons.push(button('Ask or comment…', at('comment')));
+  buttons.push(show);
+  out.push(...rows(buttons));
+  return out.slice(0, 5);
+}
+
+export interface ThreadRenderOptions {
+  /** The thread has nothing yet: begin with the intro. */
+  first: boolean;
+  ref: string;
+  /** The Discord user the thread is for (mentioned on their turn). */
+  userId: string | null;
+  surveyQuestions: string[];
+  /** Whether the turn and the outcome are new to the thread (not posted before); both when unknown. */
+  fresh?: { turn: boolean; outcome: boolean };
+}
+
+/** What to post in a thread for a presentation (everything, or what is new since the last post). */
+export function threadMessages(p: Presentation, options: ThreadRenderOptions): Message[] {
+  const embeds = [
+    ...(options.first ? introEmbeds(p) : []),
+    ...p.entries.flatMap((e) => entryEmbeds(e, ROLE_NAMES[p.intro.role])),
+    ...(p.outcome && options.fresh?.outcome !== false ? [outcomeEmbed(p, options.surveyQuestions)] : []),
+  ];
+  const freshTurn = options.fresh?.turn !== false;
+  const freshOutcome = options.fresh?.outcome !== false;
+  const messages = packEmbeds(embeds);
+  let tail: Message | null = null;
+  if (p.turn && freshTurn) {
+    const mention = options.userId ? `<@${options.userId}> ` : '';
+    tail = {
+      content: clip(`${mention}**${p.turn.heading}**`, LIMIT.content),
+      components: turnComponents(p, options.ref),
+      allowed_mentions: { users: options.userId ? [options.userId] : [] },
+    };
+  } else if (p.outcome && freshOutcome && options.surveyQuestions.length) {
+    tail = {
+      components: rows([
+        button('Answer the survey…', { kind: 'survey', ref: options.ref, position: 0 }, ButtonStyle.Primary),
+      ]),
+    };
+  } else if (p.waiting && !p.outcome && embeds.length > 0) {
+    tail = { content: `*${p.waiting}…*`, allowed_mentions: { parse: [] } };
+  }
+  if (tail) {
+    const last = messages.at(-1);
+    // The turn's controls go under the last embed when it fits, so the screen ends with what to do.
+    if (last && !last.components && !last.content) Object.assign(last, tail);
+    else messages.push(tail);
+  }
+  return messages;
+}
+
+// ---- interaction replies ----
+
+export interface ReplyMessage {
+  content?: string;
+  embeds?: APIEmbed[];
+  components?: Row[];
+  flags?: number;
+}
+
+export type Reply =
+  | { kind: 'message'; message: ReplyMessage }
+  | { kind: 'modal'; modal: APIModalInteractionResponseCallbackData };
+
+export const ephemeral = (content: string, extra: Omit<ReplyMessage, 'content' | 'flags'> = {}): Reply => ({
+  kind: 'message',
+  message: {
+    content: clip(content, LIMIT.content),
+    flags: MessageFlags.Ephemeral,
+    components: [],
+    embeds: [],
+    ...extra,
+  },
+});
+
+function previewEmbed(preview: SpeechPreview): APIEmbed {
+  const fields = [
+    { name: 'Length', value: preview.counts },
+    ...(quoteFields(preview.quotes, preview.summary) ?? []),
+    ...(preview.problems.length
+      ? [
+          {
+            name: 'Fix before sending',
+            value: clip(preview.problems.map((x) => `• ${x}`).join('\n'), LIMIT.fieldValue),
+          },
+        ]
+      : []),
+  ];
+  return {
+    title: clip(`Preview: ${preview.summary}`, LIMIT.title),
+    color: COLOR.preview,
+    // The speech exactly as typed: Send reads it back from here (the bot keeps nothing in memory).
+    description: clip(preview.text || '(empty)', LIMIT.description),
+    fields,
+    footer: {
+      text: preview.problems.length ? 'Not sendable yet: edit it.' : 'Only you can see this preview.',
+    },
+  };
+}
+
+/** The reply to a click, a select or a modal, from the chat layer's answer. */
+export function actReply(result: ActResult, action: ChatAction, options: { editText?: string } = {}): Reply {
+  const ref = action.ref;
+  switch (result.status) {
+    case 'modal':
+      return { kind: 'modal', modal: modalPayload(result.modal, options.editText) };
+    case 'choose': {
+      const style = (a: ChatAction) =>
+        a.kind === 'verdict'
+          ? ButtonStyle.Success
+          : a.kind === 'continue'
+            ? ButtonStyle.Primary
+            : ButtonStyle.Secondary;
+      return ephemeral(
+        [result.message, result.warning ? `⚠️ ${result.warning}` : ''].filter(Boolean).join('\n'),
+        {
+          components: rows(result.actions.map((a) => button(a.label, a.action, style(a.action)))),
+        },
+      );
+    }
+    case 'preview': {
+      const buttons = [
+        ...(result.send ? [button('Send', result.send, ButtonStyle.Success)] : []),
+        button('Edit…', { kind: 'speak', ref, position: action.position }),
+      ];
+      return ephemeral(result.send ? 'Check your quotes, then send.' : 'This cannot be sent yet.', {
+        embeds: [previewEmbed(result.preview)],
+        components: rows(buttons),
+      });
+    }
+    case 'accepted':
+      return ephemeral(result.message || 'Here is the trial as it stands.', {
+        components: result.presentation.turn ? turnComponents(result.presentation, ref) : [],
+      });
+    case 'refused': {
+      const p = result.presentation;
+      return ephemeral(result.message, { components: p?.turn ? turnComponents(p, ref) : [] });
+    }
+  }
+}
+
+/** A modal for the chat layer's spec; its custom id is the action, so a submission says what it answers. */
+export function modalPayload(spec: ModalSpec, editText?: string): APIModalInteractionResponseCallbackData {
+  const input = (
+    custom_id: string,
+    label: string,
+    options: {
+      paragraph?: boolean;
+      required?: boolean;
+      max?: number;
+      placeholder?: string;
+      value?: string;
+    } = {},
+  ) => ({
+    type: ComponentType.ActionRow as const,
+    components: [
+      {
+        type: ComponentType.TextInput as const,
+        custom_id,
+        label: clip(label, LIMIT.inputLabel),
+        style: options.paragraph ? TextInputStyle.Paragraph : TextInputStyle.Short,
+        required: options.required ?? true,
+        ...(options.max ? { max_length: Math.min(4000, options.max) } : {}),
+        ...(options.placeholder ? { placeholder: clip(options.placeholder, LIMIT.placeholder) } : {}),
+        ...(options.value ? { value: options.value.slice(0, Math.min(4000, options.max ?? 4000)) } : {}),
+      },
+    ],
+  });
+  const base = { custom_id: encodeAction(spec.action), title: clip(spec.title, LIMIT.modalTitle) };
+  switch (spec.kind) {
+    case 'numbers':
+      return {
+        ...base,
+        components: spec.answers
+          .slice(0, 5)
+          .map((answer, i) =>
+            input(`credence-${i}`, `${LETTERS[i]}: percent`, { max: 6, placeholder: answer }),
+          ),
+      };
+    case 'comment':
+      return { ...base, components: [input('comment', spec.label, { paragraph: true, max: 1500 })] };
+    case 'speech':
+      return {
+        ...base,
+        components: [
+          input('speech', 'Your text', {
+            paragraph: true,
+            max: spec.maxLength,
+            placeholder: spec.label,
+            ...(editText ? { value: editText } : {}),
+          }),
+        ],
+      };
+    case 'survey':
+      return {
+        ...base,
+        components: spec.questions.slice(0, 5).map((q) =>
+          input(q.id, q.question, {
+            paragraph: q.kind === 'text',
+            required: q.kind !== 'text',
+            max: q.kind === 'scale' ? 1 : q.kind === 'choice' ? 100 : 2000,
+            placeholder:
+              q.kind === 'scale'
+                ? '1 (not at all) to 5 (very much)'
+                : q.kind === 'choice'
+                  ? `One of: ${q.options!.join(', ')}`
+                  : q.question,
+          }),
+        ),
+      };
+  }
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Whole trials through the fake Discord and the fake OpenAI server, with real databases.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['../../packages/db/test/setup.ts'],
+    testTimeout: 90_000,
+    hookTimeout: 60_000,
+  },
+});
