@@ -7,54 +7,9 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
-/**
- * Help for options declared without it, by command. Prefer a `description` on the option itself;
- * this covers commands whose files declare bare parseArgs options. A test checks that every option
- * of every command is described somewhere.
- */
-const DESCRIBED_HERE: Record<string, Record<string, Partial<OptionDefinition>>> = {
-  serve: {
-    concurrency: {
-      valueName: 'N',
-      description: 'trials driven at once',
-      defaultText: 'each config\'s "concurrency"',
-    },
-    'lease-seconds': {
-      valueName: 'S',
-      description: "how long a claimed trial stays this process's before another may take it over",
-      defaultText: '30',
-    },
-    'until-idle': {
-      description: "stop once nothing is left to drive, instead of waiting for people's moves",
-    },
-  },
-  judge: {
-    as: { valueName: 'ID', description: 'your participant id in the experiment (the judge or arguer id)' },
-  },
-  analyze: {
-    out: {
-      valueName: 'DIR',
-      description: 'folder to write report.html and report.json into',
-      output: 'folder',
-    },
-    seed: {
-      valueName: 'SEED',
-      description: 'seed of the bootstrap resampling',
-      defaultText: "the (first) experiment's seed",
-    },
-  },
-  export: {
-    format: {
-      valueName: 'csv|jsonl',
-      description: 'csv: one row per judgment; jsonl: each row with its event log',
-    },
-    out: { valueName: 'FILE', description: 'file to write', defaultText: 'standard output', output: 'file' },
-  },
-};
-
 export function describedOption(command: Command, name: string): OptionDefinition {
   const declared = command.options[name] ?? GLOBAL_OPTIONS[name]!;
-  return { ...DESCRIBED_HERE[command.name]?.[name], ...declared } as OptionDefinition;
+  return declared as OptionDefinition;
 }
 
 function defaultOf(command: Command, name: string, option: OptionDefinition): string | undefined {

@@ -161,6 +161,9 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     let failure = null as { error: unknown } | null;
     try {
       for (;;) {
+        // Let the event loop turn: with simulated participants on the embedded database every step
+        // resolves at once, and a signal (Ctrl-C) would not be seen until the last trial.
+        await new Promise((resolve) => setImmediate(resolve));
         if (options.signal?.aborted || failure) break;
         woken = false;
         const room = concurrency - inFlight.size;

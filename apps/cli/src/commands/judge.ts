@@ -157,7 +157,14 @@ export const judgeCommand: Command = {
   name: 'judge',
   usage: 'judge <experiment> --as <name>',
   summary: 'take your turns (as judge, or as a human arguer) in the trials waiting for you, at the terminal',
-  options: { ...DATA_DIR_OPTION, as: { type: 'string' } },
+  options: {
+    ...DATA_DIR_OPTION,
+    as: {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'your name at the terminal (you join the experiment under a pseudonym on first use)',
+    },
+  },
   async run(input) {
     const [experimentId] = input.positionals;
     const me = stringOption(input, 'as');

@@ -50,24 +50,6 @@ function storedQuestions(dataDir: string | undefined, name: string) {
   });
 }
 
-/**
- * The database as the trial loop uses it, letting the event loop turn before each claim of trials.
- * With simulated participants on the embedded database every step resolves at once, so the loop
- * would otherwise run as one long chain of promises in which Ctrl-C is never seen.
- */
-function yieldingToSignals(db: Database): Database {
-  return {
-    ...db,
-    trials: {
-      ...db.trials,
-      claim: async (...args) => {
-        await new Promise((resolve) => setImmediate(resolve));
-        return db.trials.claim(...args);
-      },
-    },
-  };
-}
-
 /** Stores the plan (idempotently) and drives its trials; shared by `run` and `demo`. */
 export async function runPrepared(
   db: Database,
@@ -84,7 +66,7 @@ export async function runPrepared(
   const progress = startProgress(plan.experimentId, total, { done: total - remaining });
   const interrupt = catchInterrupt(`run  ${options.resumeCommand}  to go on from there`);
   try {
-    await runTrials(yieldingToSignals(db), plan, {
+    await runTrials(db, plan, {
       factories: participantFactories(db, plan.experimentId, plan.config, path.dirname(loaded.file)),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       onTrial: () => progress.tick(),

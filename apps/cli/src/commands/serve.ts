@@ -24,9 +24,23 @@ export const serveCommand: Command = {
     'drive the model and simulated turns of these experiments as people move (several may share a server)',
   options: {
     ...DATA_DIR_OPTION,
-    concurrency: { type: 'string' },
-    'lease-seconds': { type: 'string' },
-    'until-idle': { type: 'boolean' },
+    concurrency: {
+      type: 'string',
+      valueName: 'N',
+      description: 'trials this process drives at once',
+      defaultText: '32',
+    },
+    'lease-seconds': {
+      type: 'string',
+      valueName: 'S',
+      description:
+        "how long a claimed trial stays this process's, unrenewed, before another may take it over",
+      defaultText: '30',
+    },
+    'until-idle': {
+      type: 'boolean',
+      description: "stop once nothing is left to drive, instead of waiting for people's moves",
+    },
   },
   async run(input) {
     const experimentIds = input.positionals;
