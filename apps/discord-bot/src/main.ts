@@ -48,6 +48,7 @@ async function main(): Promise<number> {
     service = serve(db, {
       experimentIds,
       signal: controller.signal,
+      leaseMs: env.OVERSIGHT_LEASE_SECONDS * 1000,
       factories: (experimentId: string, config: ExperimentConfig) => ({
         llm: llmParticipantFactory({ store: databaseLlmStore(db), config: config.llm, experimentId }),
       }),

@@ -245,10 +245,14 @@ export function turnComponents(p: Presentation, ref: string): Row[] {
     });
     buttons.push(button('Exact numbers…', at('numbers')));
   } else buttons.push(button('Your credence…', at('numbers'), ButtonStyle.Primary));
-  if (judge.mustComment && !judge.final)
-    buttons.unshift(button('Message the assistant…', at('comment'), ButtonStyle.Primary));
-  else if (judge.mayComment && !judge.final && !judge.beliefsRequired)
-    buttons.push(button('Ask or comment…', at('comment')));
+  // A message without a credence only where the turn takes one; else the credence comes first and
+  // the choice after it offers the message.
+  if (judge.mayComment && !judge.final && !judge.beliefsRequired)
+    buttons.unshift(
+      judge.mustComment
+        ? button('Message the assistant…', at('comment'), ButtonStyle.Primary)
+        : button('Ask or comment…', at('comment')),
+    );
   buttons.push(show);
   out.push(...rows(buttons));
   return out.slice(0, 5);

@@ -152,6 +152,9 @@ describe('a debate judged in Discord', () => {
     expect(board).toContain(`1. ${label}`);
     expect(board).not.toContain(alice.id);
 
+    // She was at the trial for each of her turns: no DM interrupted her.
+    expect(fake.dms(alice.id)).toEqual([]);
+
     // Every acknowledgement came in time, and nothing the bot sent was refused except the duplicate.
     const acks = [...fake.interactions.all.values()].map((i) => i.ack?.ms ?? Number.POSITIVE_INFINITY);
     expect(Math.max(...acks)).toBeLessThan(3000);

@@ -61,7 +61,7 @@ export class FakeDiscord {
   port = 0;
 
   constructor(options: FakeDiscordOptions = {}) {
-    this.token = options.token ?? 'fake-discord-token';
+    this.token = options.token ?? 'fake-discord-bot-token.for-loopback-tests';
     this.state = new FakeState(options.applicationId ?? snowflake(), options.botName ?? 'Oversight');
     this.gateway = new FakeGateway(this.state, {
       token: this.token,

@@ -1,0 +1,160 @@
+// The other ways people take part: an interactive debate where the judge asks a question, a human
+// consultant whose speech is previewed with its quote checks before sending, a sandwiching chat with
+// an AI assistant; and the "your turn" DMs and an admin's reminder.
+import { controlsOf, messageText } from '@oversight/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { llm, person, startWorld, until, type World } from './harness.ts';
+
+let world: World;
+const interactive = {
+  name: 'discord-interactive',
+  judges: [{ name: 'people', participant: person }],
+  arms: [
+    {
+      name: 'interactive',
+      protocol: 'interactive-debate',
+      rounds: 2,
+      trialsPerQuestion: 1,
+      arguer: llm('arguer'),
+    },
+  ],
+};
+const consultancy = {
+  name: 'discord-consultancy',
+  judges: [{ name: 'ai-judges', count: 6, participant: llm('judge') }],
+  arms: [
+    {
+      name: 'consultancy',
+      protocol: 'consultancy',
+      rounds: 1,
+      trialsPerQuestion: 1,
+      charLimit: 300,
+      quoteLimit: 120,
+      arguer: person,
+    },
+  ],
+};
+const sandwiching = {
+  name: 'discord-sandwiching',
+  judges: [{ name: 'people', participant: person }],
+  chat: { admins: { discordRoles: ['Researcher'] } },
+  arms: [
+    { name: 'sandwich', protocol: 'sandwiching', rounds: 2, trialsPerQuestion: 1, arguer: llm('assistant') },
+  ],
+};
+
+beforeAll(async () => {
+  // activeMs 0: every "your turn" is DMed, even to someone who just moved (to see the DMs here).
+  world = await startWorld([interactive, consultancy, sandwiching], { activeMs: 0 });
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+describe('people in every protocol', () => {
+  it('asks the debaters a question in an interactive debate, and is told by DM when it is their turn', async () => {
+    const judge = world.person('300000000000000001');
+    await (await judge.run('join', { experiment: interactive.name })).reply();
+    await (await judge.run('next', { experiment: interactive.name })).reply();
+    const [thread] = judge.threads();
+    const turn1 = await judge.waitTurn(thread!, /after round 1/);
+    const choice = await (await judge.select(turn1, '55')).reply();
+    const ask = await judge.click(choice, 'Ask or comment…');
+    expect(ask.modal).toMatchObject({ title: 'A question or comment' });
+    const question = 'Which chapter shows the pilot at the reef?';
+    const sent = await judge.submit(ask, { comment: question });
+    expect(await sent.text()).toBe('Sent to the arguers.');
+    await judge.waitTurn(thread!, /Your verdict/, turn1);
+    const screen = judge.text(thread!);
+    expect(screen).toContain(`Judge (you) asks · round 1\n${question}`);
+    expect(screen.indexOf(question)).toBeLessThan(screen.indexOf('Debater A · round 2'));
+    // Both debaters were shown the question (the model requests carry it).
+    const prompts = world.openai.requests.map((r) => JSON.stringify(r.body));
+    expect(prompts.filter((p) => p.includes(question)).length).toBeGreaterThanOrEqual(2);
+    // The turn after the debaters' round 2 came by DM, linking the thread.
+    const dm = await until(() => world.fake.dms(judge.id).at(-1), 'a DM');
+    expect(dm.content).toMatch(/\*\*Your verdict\*\* in \*Interactive debate: Tale \d\*/);
+    expect(controlsOf(dm)[0]?.url).toBe(`https://discord.com/channels/${world.fake.guildId}/${thread!.id}`);
+  });
+
+  it('previews a human consultant’s speech with its quote checks and budgets before sending it', async () => {
+    const consultant = world.person('300000000000000002');
+    await (await consultant.run('join', { experiment: consultancy.name })).reply();
+    await (await consultant.run('next', { experiment: consultancy.name })).reply();
+    const [thread] = consultant.threads();
+    const turn = await consultant.waitTurn(thread!, /Your speech, round 1/);
+    const screen = consultant.text(thread!);
+    expect(screen).toMatch(/You are Consultant: you defend [AB] \((the correct answer|a wrong answer)\)/);
+    expect(screen).toMatch(/The story: Tale \d/);
+    const tale = /The story: Tale (\d)/.exec(screen)![1];
+
+    const open = await consultant.click(turn, 'Write your speech…');
+    expect(open.modal).toMatchObject({ title: 'Your speech, round 1' });
+    const text = `As the story says, <quote>In chapter 0 of tale ${tale}, the pilot mapped the reef</quote> and <quote>the pilot sailed to Lisbon</quote>.`;
+    const preview = await (await consultant.submit(open, { speech: text })).reply();
+    expect(messageText(preview)).toContain('Preview: 1 verified, 1 not found');
+    expect(messageText(preview)).toMatch(
+      /✓ “In chapter 0.*verified\n✗ “the pilot sailed to Lisbon” — not found/,
+    );
+    expect(messageText(preview)).toMatch(/\d+ of 300 characters, \d+ of 120 quoted/);
+    // Edit reopens the modal with the text; too long, and there is no Send.
+    const edit = await consultant.click(preview, 'Edit…');
+    const prefilled = (edit.modal!.components as Array<{ components: Array<{ value?: string }> }>)[0]!
+      .components[0]!;
+    expect(prefilled.value).toBe(text);
+    const long = await (
+      await consultant.submit(edit, { speech: `${text} ${'More words here. '.repeat(20)}` })
+    ).reply();
+    expect(messageText(long)).toMatch(/characters; the limit is 300/);
+    expect(controlsOf(long).map((c) => c.label)).toEqual(['Edit…']);
+    const edit2 = await consultant.click(long, 'Edit…');
+    const good = await (await consultant.submit(edit2, { speech: text })).reply();
+    const sent = await consultant.click(good, 'Send');
+    expect(await sent.text()).toBe('Your speech is in.');
+    // The AI judge decides; the consultant sees the outcome (no reward line: that is the judge's).
+    const outcome = await until(
+      () => consultant.messages(thread!).find((m) => messageText(m).includes('The verdict is in')),
+      'the verdict',
+    );
+    expect(messageText(outcome)).not.toContain('Your reward');
+    const trial = (await world.db.trials.list(consultancy.name)).find((t) => t.status === 'finished')!;
+    const speech = (await world.events(trial.id)).find((e) => e.type === 'ArgumentSubmitted');
+    expect(speech).toMatchObject({ text });
+  });
+
+  it('chats with the assistant in sandwiching, then answers; an admin’s reminder comes by DM', async () => {
+    const person = world.person('300000000000000003');
+    const admin = world.person('300000000000000004', { roles: ['Researcher'] });
+    await (await person.run('join', { experiment: sandwiching.name })).reply();
+    await (await person.run('next', { experiment: sandwiching.name })).reply();
+    const [thread] = person.threads();
+    const turn1 = await person.waitTurn(thread!, /Your turn \(message 1 of up to 2\)/);
+    expect(person.text(thread!)).toContain('You cannot see the story; the assistant can.');
+    const reminded = await (await admin.run('remind', { experiment: sandwiching.name }, 'admin')).text();
+    expect(reminded).toBe('Reminding 1 person by DM.');
+    const reminder = await until(
+      () => world.fake.dms(person.id).find((m) => m.content.startsWith('**Reminder')),
+      'the reminder',
+    );
+    expect(reminder.content).toMatch(/Reminder: your turn \(message 1 of up to 2\)/);
+
+    // Each message carries the person's current credence (beliefs each round), then the text.
+    const first = await (await person.select(turn1, '60')).reply();
+    expect(controlsOf(first).map((c) => c.label)).toEqual(['Ask or comment…', 'End with this verdict']);
+    const write = await person.click(first, 'Ask or comment…');
+    expect(write.modal).toMatchObject({ title: 'Your message' });
+    const sent = await person.submit(write, { comment: 'Where does the pilot go first?' });
+    expect(sent.ack?.type).toBe(7);
+    expect(await sent.text()).toMatch(/^Sent/);
+    const turn2 = await person.waitTurn(thread!, /message 2/, turn1);
+    expect(person.text(thread!)).toMatch(/Assistant · round 1/);
+    const choice = await (await person.select(turn2, '75')).reply();
+    expect(controlsOf(choice).map((c) => c.label)).toEqual(['Ask or comment…', 'End with this verdict']);
+    const done = await person.click(choice, 'End with this verdict');
+    expect(await done.text()).toContain('Verdict recorded: A 75%, B 25%.');
+    await until(
+      () => person.messages(thread!).some((m) => messageText(m).includes('The verdict is in')),
+      'the verdict',
+    );
+  });
+});
