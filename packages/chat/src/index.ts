@@ -5,3 +5,4 @@ export * from './service.ts';
 export * from './speech.ts';
 export * from './split.ts';
 export * from './sync.ts';
+export * from './turn-notices.ts';

@@ -16,6 +16,11 @@ export interface ThreadUpdate {
   presentation: Presentation;
   /** Record this with `posted` once the update is out. */
   upToSeq: number;
+  /**
+   * What the thread has not shown before: the person's current turn (a turn already posted is not
+   * new when unrelated events follow) and the outcome (not new again after a survey answer).
+   */
+  fresh?: { turn: boolean; outcome: boolean };
 }
 
 export class ThreadSync {
@@ -39,13 +44,27 @@ export class ThreadSync {
       const events = (await this.chat.db.events.load(thread.trialId)).map((e) => e.payload as TrialEvent);
       const state = foldEvents(events);
       const posted = thread.postedSeq > 0 ? foldEvents(events.slice(0, thread.postedSeq)) : undefined;
+      const role = thread.role as Role;
+      const presentation = await this.chat.presentation(handle, state, role, posted);
+      const before = posted ? await this.chat.presentation(handle, posted, role) : null;
       updates.push({
         thread,
-        presentation: await this.chat.presentation(handle, state, thread.role as Role, posted),
+        presentation,
         upToSeq: events.length,
+        fresh: {
+          turn: presentation.turn !== null && presentation.turn.position !== before?.turn?.position,
+          outcome: presentation.outcome !== null && !before?.outcome,
+        },
       });
     }
     return updates;
+  }
+
+  /** The thread at a place in the chat app (a message in it names its channel and thread), if any. */
+  async threadAt(workspace: string, channel: string, thread: string): Promise<ChatThreadRow | null> {
+    return this.chat.db.prisma.chatThread.findFirst({
+      where: { platform: this.chat.platform, workspace, channel, thread },
+    });
   }
 
   async posted(update: ThreadUpdate): Promise<void> {

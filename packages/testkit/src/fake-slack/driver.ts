@@ -251,7 +251,7 @@ export class SlackDriver {
    * Submits a modal with values per input (by action id, by label, or by the block's position among
    * inputs as "#0", "#1"...); a select input takes an option value.
    */
-  submit(person: SlackPerson, view: FakeView, values: Record<string, string>) {
+  async submit(person: SlackPerson, view: FakeView, values: Record<string, string>) {
     const state: Record<string, Record<string, unknown>> = {};
     const inputs = ((view.view.blocks as Block[]) ?? []).filter((b) => b.type === 'input');
     inputs.forEach((b, i) => {
@@ -266,7 +266,7 @@ export class SlackDriver {
         state[blockId] = { [String(e.action_id)]: { type: e.type, value: value ?? null } };
       }
     });
-    return this.transport.send('interactive', {
+    const delivery = await this.transport.send('interactive', {
       type: 'view_submission',
       team: this.teamOf(person),
       user: this.userOf(person),
@@ -286,6 +286,8 @@ export class SlackDriver {
       is_enterprise_install: false,
       enterprise: null,
     });
+    if (delivery.status === 200) this.fake.applySubmission(view.id, delivery.body);
+    return delivery;
   }
 
   /** An Events API event for a workspace. Same `eventId` again: a duplicate delivery, as Slack retries. */

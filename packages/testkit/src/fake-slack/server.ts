@@ -52,6 +52,11 @@ export interface FakeSlack {
   responseUrl(): string;
   /** An OAuth code that oauth.v2.access exchanges for an installation of `team`. */
   oauthCode(team: FakeTeam, installer: string): string;
+  /**
+   * What Slack does with an app's answer to a modal submission: `update` replaces the view, `errors`
+   * leaves it open, `push` stacks a new one, anything else closes the stack.
+   */
+  applySubmission(viewId: string, answer: unknown): void;
   /** The DM channel id between the app and a user (what conversations.open answers). */
   dm(user: string): string;
   socket: FakeSocket;
@@ -601,6 +606,35 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const code = `code-${randomUUID()}`;
       codes.set(code, { team, installer });
       return code;
+    },
+    applySubmission(viewId, answer) {
+      const v = views.get(viewId);
+      if (!v) return;
+      const a = (answer && typeof answer === 'object' ? answer : {}) as Args;
+      if (a.response_action === 'errors') return;
+      if (a.response_action === 'update' && a.view) {
+        checkedView(a.view);
+        v.view = a.view as Args;
+        v.hash = nextId('h');
+        return;
+      }
+      if (a.response_action === 'push' && a.view) {
+        checkedView(a.view);
+        const depth = [...views.values()].filter((x) => x.rootId === v.rootId && !x.closed).length;
+        if (depth >= LIMITS.viewStack) throw new SlackApiError('push_limit_reached');
+        const id = nextId('V');
+        views.set(id, {
+          id,
+          hash: nextId('h'),
+          team: v.team,
+          user: v.user,
+          view: a.view as Args,
+          rootId: v.rootId,
+          closed: false,
+        });
+        return;
+      }
+      for (const x of views.values()) if (x.rootId === v.rootId) x.closed = true;
     },
     dm,
     socket,

@@ -1,0 +1,536 @@
+import {
+  ChatError,
+  ChatService,
+  type NextResult,
+  type Presentation,
+  ThreadSync,
+  type ThreadUpdate,
+  TurnNotices,
+} from '@oversight/chat';
+import type { ExperimentConfig, Role } from '@oversight/core';
+import { type ChatThreadRow, type Database, NOTIFY_CHANNEL } from '@oversight/db';
+import type { Identity } from '@oversight/runner';
+import type { Logger } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Clients } from './clients.ts';
+import type { Block, SlackMessage } from './limits.ts';
+import { type HomeExperiment, homeView } from './render/home.ts';
+import {
+  answeredMessage,
+  entryMessages,
+  introMessage,
+  noteMessage,
+  outcomeMessage,
+  storyMessages,
+  turnMessage,
+} from './render/trial.ts';
+
+/**
+ * What the Slack app does around the shared chat layer: where a trial's thread lives and keeping it
+ * posted, DMs and ephemeral notes, the Home tab, "your turn" DMs with one scheduled reminder per turn.
+ * No state of its own: threads, notices and reminders are rows in the database or messages in Slack;
+ * the maps below are caches that a restart may lose at no cost.
+ */
+
+export const PLATFORM = 'slack';
+const DEFAULT_REMINDER_MINUTES = 60;
+/** Slack errors that mean "post somewhere else" rather than "try again". */
+const WRONG_PLACE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
+
+export interface Where {
+  team: string;
+  channel: string;
+}
+
+export function slackError(error: unknown): string | null {
+  return (error as { data?: { error?: string } })?.data?.error ?? null;
+}
+
+/** Waits `ms`, or until the signal, or until the function handed to `onWake` is called. */
+function pause(ms: number, signal: AbortSignal, onWake: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+    onWake(done);
+  });
+}
+
+export class SlackBot {
+  readonly chat: ChatService;
+  readonly sync: ThreadSync;
+  readonly notices: TurnNotices;
+  private readonly dms = new Map<string, string>();
+  private readonly admins = new Map<string, { at: number; members: Set<string> }>();
+  private wakeSync: (() => void) | null = null;
+  private syncPending = false;
+  /** Called after a person's move, so `serve` in this process drives what follows at once. */
+  onMove: () => void = () => {};
+
+  constructor(
+    readonly db: Database,
+    readonly clients: Clients,
+    readonly experimentIds: string[],
+    readonly log: Logger,
+  ) {
+    this.chat = new ChatService(db, PLATFORM);
+    this.sync = new ThreadSync(this.chat);
+    this.notices = new TurnNotices(this.chat);
+  }
+
+  identity(team: string, user: string): Identity {
+    return { platform: PLATFORM, team, user };
+  }
+
+  async config(experimentId: string): Promise<ExperimentConfig> {
+    return (await this.chat.experiment(experimentId)).config;
+  }
+
+  /** The experiment a command names, or the only one served; a ChatError saying which exist otherwise. */
+  resolveExperiment(name: string | undefined): string {
+    if (name) {
+      if (this.experimentIds.includes(name)) return name;
+      throw new ChatError(
+        `There is no experiment "${name}" here. Experiments: ${this.experimentIds.join(', ') || 'none'}.`,
+      );
+    }
+    if (this.experimentIds.length === 1) return this.experimentIds[0]!;
+    throw new ChatError(
+      this.experimentIds.length === 0
+        ? 'No experiment is open here yet.'
+        : `Name the experiment: ${this.experimentIds.join(', ')}.`,
+    );
+  }
+
+  async isAdmin(experimentId: string, team: string, user: string): Promise<boolean> {
+    const admins = (await this.config(experimentId)).chat?.admins;
+    if (!admins) return false;
+    if (admins.slackUsers?.some((u) => u === user || u === `${team}/${user}`)) return true;
+    for (const group of admins.slackUserGroups ?? []) {
+      const key = `${team}/${group}`;
+      let cached = this.admins.get(key);
+      if (!cached || Date.now() - cached.at > 60_000) {
+        try {
+          const client = await this.clients.forTeam(team);
+          const res = await client.usergroups.users.list({ usergroup: group });
+          cached = { at: Date.now(), members: new Set(res.users ?? []) };
+        } catch (error) {
+          this.log.warn(
+            `cannot read user group ${group} in ${team}: ${slackError(error) ?? (error as Error).message}`,
+          );
+          cached = { at: Date.now(), members: new Set() };
+        }
+        this.admins.set(key, cached);
+      }
+      if (cached.members.has(user)) return true;
+    }
+    return false;
+  }
+
+  async dmChannel(team: string, user: string): Promise<string> {
+    const key = `${team}/${user}`;
+    const known = this.dms.get(key);
+    if (known) return known;
+    const client = await this.clients.forTeam(team);
+    const res = await client.conversations.open({ users: user });
+    const id = res.channel?.id;
+    if (!id) throw new Error(`conversations.open gave no channel for ${user}`);
+    this.dms.set(key, id);
+    return id;
+  }
+
+  async post(team: string, channel: string, message: SlackMessage, threadTs?: string) {
+    const client = await this.clients.forTeam(team);
+    const res = await client.chat.postMessage({
+      channel,
+      text: message.text,
+      blocks: message.blocks as never,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return res.ts!;
+  }
+
+  async dm(team: string, user: string, message: SlackMessage) {
+    return this.post(team, await this.dmChannel(team, user), message);
+  }
+
+  /** A note only this person sees, where they clicked (their DM when the click was on the Home tab). */
+  async ephemeral(
+    team: string,
+    user: string,
+    channel: string | null,
+    text: string,
+    p?: Presentation | null,
+    extra: Block[] = [],
+  ) {
+    const client = await this.clients.forTeam(team);
+    const message = noteMessage(text, p);
+    await client.chat.postEphemeral({
+      channel: channel ?? (await this.dmChannel(team, user)),
+      user,
+      text: message.text,
+      blocks: [...message.blocks, ...extra] as never,
+    });
+  }
+
+  /** Replaces a turn's buttons with what was recorded (best effort: the move is in either way). */
+  async markAnswered(team: string, channel: string | undefined, ts: string | undefined, text: string) {
+    if (!channel || !ts) return;
+    try {
+      const client = await this.clients.forTeam(team);
+      const message = answeredMessage(text);
+      await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+    } catch (error) {
+      this.log.debug(
+        `could not mark the turn message answered: ${slackError(error) ?? (error as Error).message}`,
+      );
+    }
+  }
+
+  async permalink(team: string, channel: string, ts: string): Promise<string | null> {
+    try {
+      const client = await this.clients.forTeam(team);
+      return (await client.chat.getPermalink({ channel, message_ts: ts })).permalink ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- threads ----
+
+  /**
+   * The thread a person follows a trial in, opened when there is none: the parent message (question
+   * and answers) in the configured channel, or in their DM with the app. Human arguers always get a DM
+   * thread: it shows them the story and which side is theirs.
+   */
+  threadFor(team: string, user: string, trialId: string, participantId: string, role: Role, p: Presentation) {
+    // One opening at a time per seat in this process: `next` and a "your turn" notice may ask at once.
+    const key = `${trialId}/${participantId}`;
+    let opening = this.opening.get(key);
+    if (!opening) {
+      opening = this.openThread(team, user, trialId, participantId, role, p).finally(() =>
+        this.opening.delete(key),
+      );
+      this.opening.set(key, opening);
+    }
+    return opening;
+  }
+
+  private readonly opening = new Map<string, Promise<ChatThreadRow>>();
+
+  private async openThread(
+    team: string,
+    user: string,
+    trialId: string,
+    participantId: string,
+    role: Role,
+    p: Presentation,
+  ) {
+    const existing = await this.db.chat.thread(trialId, participantId, PLATFORM);
+    if (existing) return existing;
+    const trial = await this.db.trials.get(trialId);
+    const config = await this.config(trial!.experimentId);
+    const channelId = role === 'judge' && p.intro.source === null ? config.chat?.slackChannel : undefined;
+    const intro = introMessage(p);
+    let channel = channelId ?? (await this.dmChannel(team, user));
+    let ts: string;
+    try {
+      ts = await this.post(team, channel, intro);
+    } catch (error) {
+      if (!channelId || !WRONG_PLACE.has(slackError(error) ?? '')) throw error;
+      this.log.warn(
+        `cannot post in channel ${channelId} (${slackError(error)}): trial threads go to DMs; invite the app to the channel`,
+      );
+      channel = await this.dmChannel(team, user);
+      ts = await this.post(team, channel, intro);
+    }
+    for (const m of storyMessages(p)) await this.post(team, channel, m, ts);
+    const row = await this.sync.follow({
+      trialId,
+      participantId,
+      role,
+      workspace: team,
+      channel,
+      thread: ts,
+    });
+    this.requestSync();
+    return row;
+  }
+
+  /** Gives a person their next trial: its thread (opened if new), posted up to now. */
+  async next(team: string, user: string, experimentId: string, origin: string) {
+    const identity = this.identity(team, user);
+    const result: NextResult = await this.chat.next(experimentId, identity, { id: origin });
+    if (result.status === 'none') return { status: 'none' as const, reason: result.reason };
+    const person = (await this.chat.person(experimentId, identity))!;
+    const thread = await this.threadFor(
+      team,
+      user,
+      result.trial.id,
+      person.id,
+      result.role,
+      result.presentation,
+    );
+    await this.syncThreads([thread.trialId]);
+    return {
+      status: 'trial' as const,
+      assigned: result.assigned,
+      thread,
+      link: await this.permalink(team, thread.channel, thread.thread),
+    };
+  }
+
+  requestSync() {
+    this.syncPending = true;
+    this.wakeSync?.();
+  }
+
+  /**
+   * Posts what is new in threads behind their trials (those of `trialIds` only, when given). Passes
+   * run one after another in this process, so two never post the same update.
+   */
+  syncThreads(trialIds?: readonly string[]): Promise<number> {
+    const run = this.syncChain.then(() => this.syncPass(trialIds));
+    this.syncChain = run.catch(() => 0);
+    return run;
+  }
+
+  private syncChain: Promise<number> = Promise.resolve(0);
+
+  private async syncPass(trialIds?: readonly string[]): Promise<number> {
+    let updates = await this.sync.pending({ experimentIds: this.experimentIds, limit: 200 });
+    if (trialIds) updates = updates.filter((u) => trialIds.includes(u.thread.trialId));
+    const limit = 8;
+    let posted = 0;
+    let index = 0;
+    const worker = async () => {
+      while (index < updates.length) {
+        const update = updates[index++]!;
+        try {
+          await this.postUpdate(update);
+          posted += 1;
+        } catch (error) {
+          this.log.warn(
+            `thread of trial ${update.thread.trialId} not updated yet: ${slackError(error) ?? (error as Error).message}`,
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, updates.length) }, worker));
+    return posted;
+  }
+
+  /**
+   * One thread's update: new entries as replies, the turn if it is new, the outcome if new. How far
+   * it got is recorded after each entry but the last, and fully at the end: a crash reposts at most
+   * the last part, and never loses one.
+   */
+  private async postUpdate(update: ThreadUpdate) {
+    const { thread, presentation: p } = update;
+    const { workspace: team, channel, thread: ts } = thread;
+    const ref = (await this.db.trials.get(thread.trialId))?.ref ?? thread.trialId;
+    const messages = entryMessages(p.entries);
+    for (const [i, m] of messages.entries()) {
+      await this.post(team, channel, m, ts);
+      if (i < messages.length - 1 && messages[i + 1]!.lastSeq !== m.lastSeq)
+        await this.db.chat.markPosted(thread.trialId, thread.participantId, PLATFORM, m.lastSeq + 1);
+    }
+    const fresh = update.fresh ?? { turn: true, outcome: true };
+    const turn = fresh.turn ? turnMessage(p, ref) : null;
+    if (turn) await this.post(team, channel, turn, ts);
+    if (p.outcome && fresh.outcome) {
+      const trial = await this.db.trials.get(thread.trialId);
+      const survey = (await this.config(trial!.experimentId)).survey ?? [];
+      await this.post(team, channel, outcomeMessage(p, ref, survey.length), ts);
+    }
+    await this.sync.posted(update);
+  }
+
+  /** Keeps threads posted until the signal: woken by moves in this process, else every `pollMs`. */
+  async runSync(signal: AbortSignal, pollMs = 500) {
+    while (!signal.aborted) {
+      this.syncPending = false;
+      try {
+        await this.syncThreads();
+      } catch (error) {
+        this.log.warn(`thread sync: ${(error as Error).message}`);
+      }
+      if (this.syncPending) continue;
+      await pause(pollMs, signal, (wake) => {
+        this.wakeSync = wake;
+      });
+      this.wakeSync = null;
+    }
+  }
+
+  /** After a person's move: serve drives on, the thread catches up, their reminders for it go. */
+  async afterMove(team: string, user: string, ref: string, position: number) {
+    this.onMove();
+    this.requestSync();
+    await this.cancelReminders(team, user, ref, position).catch((error) =>
+      this.log.debug(`reminders not cancelled: ${slackError(error) ?? (error as Error).message}`),
+    );
+  }
+
+  // ---- your turn, reminders ----
+
+  /** The marker a reminder's text carries, so it can be found and cancelled without storing its id. */
+  static reminderMarker(ref: string, position: number) {
+    return `(trial ${ref}, step ${position})`;
+  }
+
+  /** Delivers pending "your turn" DMs (at least once) and schedules each turn's one reminder. */
+  async deliverNotices(): Promise<number> {
+    return this.notices.deliver(
+      this.experimentIds,
+      async ({ notice, identity, ref, taking }) => {
+        const team = identity.team!;
+        const trial = await this.db.trials.get(notice.trialId);
+        const handle = await this.chat.experiment(notice.experimentId);
+        const shown = await this.chat.show(identity, ref);
+        if (shown.status !== 'accepted' || !trial) return;
+        const p = shown.presentation;
+        // A turn needs a thread to be taken in (a seat given by an admin, or on another platform).
+        const thread = await this.threadFor(
+          team,
+          identity.user,
+          trial.id,
+          notice.participantId,
+          notice.role as Role,
+          p,
+        );
+        const link = await this.permalink(team, thread.channel, thread.thread);
+        const where = link ? `<${link}|Open the trial's thread>` : 'Open the trial in your DM with the app.';
+        const heading = p.turn?.heading ?? 'A trial is waiting for you';
+        if (!taking)
+          await this.dm(team, identity.user, {
+            text: `Your turn: ${heading}`,
+            blocks: [
+              {
+                type: 'section',
+                text: {
+                  type: 'mrkdwn',
+                  text: `*Your turn* in ${p.intro.title.replace(/[<>&]/g, '')}: ${heading}.\n${where}`,
+                },
+              },
+            ],
+          });
+        await this.scheduleReminder(notice, team, identity.user, ref, heading, where, handle.config);
+      },
+      (notice, error) =>
+        this.log.warn(
+          `"your turn" for trial ${notice.trialId} not delivered yet: ${slackError(error) ?? (error as Error).message}`,
+        ),
+    );
+  }
+
+  private async scheduleReminder(
+    notice: { experimentId: string; trialId: string; participantId: string; role: string; sinceSeq: number },
+    team: string,
+    user: string,
+    ref: string,
+    heading: string,
+    where: string,
+    config: ExperimentConfig,
+  ) {
+    if (!(await this.notices.claimReminder(notice))) return;
+    const minutes = config.chat?.reminderMinutes ?? DEFAULT_REMINDER_MINUTES;
+    const postAt = Math.floor(Date.now() / 1000) + minutes * 60;
+    try {
+      const client = await this.clients.forTeam(team);
+      await client.chat.scheduleMessage({
+        channel: await this.dmChannel(team, user),
+        post_at: postAt,
+        text: `Reminder: a trial is still waiting for you: ${heading}. ${where} ${SlackBot.reminderMarker(ref, notice.sinceSeq)}`,
+      });
+    } catch (error) {
+      await this.notices.releaseReminder(notice);
+      throw error;
+    }
+  }
+
+  /** Cancels this person's scheduled reminders for turns of the trial up to `position` (taken now). */
+  async cancelReminders(team: string, user: string, ref: string, position: number) {
+    const client = await this.clients.forTeam(team);
+    const channel = await this.dmChannel(team, user);
+    const list = await client.chat.scheduledMessages.list({ channel });
+    for (const m of list.scheduled_messages ?? []) {
+      const found = new RegExp(`\\(trial ${ref.replace(/[-_]/g, '\\$&')}, step (\\d+)\\)`).exec(m.text ?? '');
+      if (found && Number(found[1]) <= position)
+        await client.chat.deleteScheduledMessage({ channel, scheduled_message_id: m.id! });
+    }
+  }
+
+  async runNotices(signal: AbortSignal, pollMs = 1000) {
+    const stop = await this.db.listen(NOTIFY_CHANNEL, () => wake?.());
+    let wake: (() => void) | null = null;
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.deliverNotices();
+        } catch (error) {
+          this.log.warn(`notices: ${(error as Error).message}`);
+        }
+        await pause(pollMs, signal, (w) => {
+          wake = w;
+        });
+        wake = null;
+      }
+    } finally {
+      await stop();
+    }
+  }
+
+  // ---- App Home ----
+
+  async homeData(team: string, user: string): Promise<HomeExperiment[]> {
+    const identity = this.identity(team, user);
+    const out: HomeExperiment[] = [];
+    for (const id of this.experimentIds) {
+      const status = await this.chat.status(id, identity);
+      const person = status?.participant ?? null;
+      const owed = [];
+      for (const o of status?.owed ?? []) {
+        const trial = await this.db.trials.get(o.trialId);
+        owed.push({ ref: trial?.ref ?? o.trialId, role: o.role, since: o.since });
+      }
+      const admin = await this.isAdmin(id, team, user);
+      out.push({
+        id,
+        joined:
+          status && person && !person.leftAt
+            ? {
+                label: person.label,
+                seats: status.seats,
+                judged: status.judged,
+                correct: status.correct,
+                meanReward: status.meanReward,
+                owed,
+              }
+            : null,
+        left: Boolean(person?.leftAt),
+        progress: admin ? await this.chat.progress(id) : null,
+      });
+    }
+    return out;
+  }
+
+  async publishHome(team: string, user: string, client?: WebClient) {
+    try {
+      const c = client ?? (await this.clients.forTeam(team));
+      await c.views.publish({ user_id: user, view: homeView(await this.homeData(team, user)) as never });
+    } catch (error) {
+      this.log.warn(`Home tab of ${user} not updated: ${slackError(error) ?? (error as Error).message}`);
+    }
+  }
+
+  async threadOf(trialId: string, participantId: string): Promise<ChatThreadRow | null> {
+    return this.db.chat.thread(trialId, participantId, PLATFORM);
+  }
+}

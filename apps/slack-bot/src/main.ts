@@ -1,0 +1,51 @@
+// `pnpm slack`: the Slack app, with `serve` in this process (OVERSIGHT_SERVE=off to run it beside).
+import { openDatabase } from '@oversight/db';
+import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
+import { startSlackApp } from './app.ts';
+import { describeEnv, EnvError, readEnv } from './env.ts';
+import { createLogger } from './log.ts';
+
+async function main(): Promise<number> {
+  let env: ReturnType<typeof readEnv>;
+  try {
+    env = readEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger(env.LOG_LEVEL);
+  const db = await openDatabase();
+  const store = databaseLlmStore(db);
+  const running = await startSlackApp({
+    env,
+    db,
+    logger,
+    factories: (experimentId, config) => ({
+      llm: llmParticipantFactory({ store, config: config.llm, experimentId }),
+    }),
+  });
+  const served = running.bot.experimentIds;
+  logger.info(
+    `Slack app running: ${describeEnv(env)}${running.port !== null ? ` (port ${running.port})` : ''}; experiments: ${served.join(', ') || 'none (set OVERSIGHT_EXPERIMENTS or add a pool of Slack people)'}; database: ${db.location}`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  logger.info('stopping: requests in progress finish first');
+  await running.stop();
+  await db.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`The Slack app stopped: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
