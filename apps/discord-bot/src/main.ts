@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ExperimentConfig } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
@@ -25,7 +26,10 @@ async function main(): Promise<number> {
   }
   let db: Database;
   try {
-    db = await openDatabase();
+    // pnpm runs the script in this app's folder; paths are the user's, from where they typed it.
+    const from = process.env.INIT_CWD ?? process.cwd();
+    const dataDir = path.resolve(from, process.env.OVERSIGHT_DATA_DIR || '.oversight');
+    db = await openDatabase({ dataDir });
   } catch (error) {
     console.error(`The Discord bot cannot open the database: ${(error as Error).message}`);
     return 3;
@@ -37,7 +41,7 @@ async function main(): Promise<number> {
     console.error(
       missing.length
         ? `No experiment ${missing.join(', ')} in ${db.location}. There are: ${known.join(', ') || 'none'}.`
-        : `No experiment in ${db.location} yet. Plan one first (oversight run --plan-only, or oversight serve).`,
+        : `No experiment in ${db.location} yet. Plan one first: pnpm oversight run <config.json> (trials that wait for people stay waiting).`,
     );
     await db.close();
     return 2;

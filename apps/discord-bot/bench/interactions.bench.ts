@@ -1,0 +1,139 @@
+// Acknowledgement latency under load, through the fake Discord and the real discord.js client: 500
+// people each join, open a trial (500 live trials, each in its own private thread) and judge a 3-round
+// debate to a verdict against simulated debaters driven by `serve` in the same process, with extra
+// "show" clicks and clicks on outdated screens, 5,000 interactions in all, 50 people acting at once.
+// Latency is the fake's: from sending INTERACTION_CREATE to receiving the callback. Run on the embedded
+// database and on a PostgreSQL server.
+//   pnpm --filter @oversight/discord-bot bench     (BENCH_DISCORD_TRIALS, BENCH_DISCORD_AT_ONCE, BENCH_DISCORD_DB=embedded|postgres)
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Question } from '@oversight/core';
+import { type Database, openDatabase } from '@oversight/db';
+import { startPostgres } from '@oversight/db/testing/pg-server';
+import { serve } from '@oversight/runner';
+import { type FakeDiscord, startFakeDiscord } from '@oversight/testkit';
+import { startBot } from '../src/bot.ts';
+import { Person, person, planInto, tempDir } from '../test/harness.ts';
+
+const TRIALS = Number(process.env.BENCH_DISCORD_TRIALS ?? 500);
+const AT_ONCE = Number(process.env.BENCH_DISCORD_AT_ONCE ?? 50);
+const BACKENDS = (process.env.BENCH_DISCORD_DB ?? 'embedded,postgres').split(',');
+/** Per person: join, next, 3 × (select + continue/verdict), a show and a stale click = 10. */
+const PER_PERSON = 10;
+
+const source = Array.from(
+  { length: 30 },
+  (_, k) => `In part ${k} the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'}.`,
+).join(' ');
+const questions: Question[] = Array.from({ length: TRIALS / 4 }, (_, i) => ({
+  id: `q${i}`,
+  storyId: `s${i}`,
+  storyTitle: `Tale ${i}`,
+  question: `What did the pilot do in part ${i}?`,
+  answers: ['repaired the beacon', 'mapped the reef'],
+  correctIndex: i % 2,
+  source,
+  metadata: {},
+}));
+
+async function judgeOneTrial(p: Person): Promise<void> {
+  await (await p.run('join')).reply();
+  await (await p.run('next')).reply(20_000);
+  const [thread] = p.threads();
+  let turn = await p.waitTurn(thread!, /after round 1/);
+  const first = turn;
+  for (const [round, pct] of [
+    [1, '60'],
+    [2, '70'],
+  ] as const) {
+    const choice = await (await p.select(turn, pct)).reply();
+    await (await p.click(choice, 'Continue')).reply();
+    // A look at the trial as it stands.
+    if (round === 1) await (await p.click(turn, 'Show the trial')).reply();
+    turn = await p.waitTurn(thread!, round === 1 ? /after round 2/ : /Your verdict/, turn);
+  }
+  const final = await (await p.select(turn, '80')).reply();
+  await (await p.click(final, 'Submit verdict')).reply();
+  // A click on a screen answered long ago: refused as out of date, nothing recorded.
+  await (await p.select(first, '55')).reply();
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function run(backend: string): Promise<void> {
+  const dir = tempDir(`bench-${backend}`);
+  const pg = backend === 'postgres' ? await startPostgres() : null;
+  const db: Database = pg
+    ? await openDatabase({ databaseUrl: await pg.createDatabase('discord_bench') })
+    : await openDatabase({ dataDir: dir });
+  const fake: FakeDiscord = await startFakeDiscord();
+  const name = 'discord-bench';
+  await planInto(
+    db,
+    {
+      name,
+      judges: [{ name: 'people', count: TRIALS, participant: person }],
+      arms: [{ name: 'debate', protocol: 'debate', rounds: 3, trialsPerQuestion: 4 }],
+    },
+    'http://127.0.0.1:9/unused',
+    questions,
+  );
+  const controller = new AbortController();
+  const service = serve(db, { experimentIds: [name], signal: controller.signal, pollMs: 100 });
+  const bot = await startBot({
+    db,
+    token: fake.token,
+    applicationId: fake.applicationId,
+    guildId: fake.guildId,
+    experimentIds: [name],
+    apiUrl: fake.api,
+    onMove: () => service.wake(),
+    log: () => undefined,
+  });
+  const people = Array.from(
+    { length: TRIALS },
+    (_, i) => new Person(fake, `5${String(i).padStart(17, '0')}`, {}),
+  );
+  const started = performance.now();
+  let next = 0;
+  let failures = 0;
+  const worker = async () => {
+    for (let i = next++; i < people.length; i = next++)
+      await judgeOneTrial(people[i]!).catch((error) => {
+        failures += 1;
+        if (failures <= 3) console.error(`  person ${i}: ${(error as Error).message}`);
+      });
+  };
+  await Promise.all(Array.from({ length: AT_ONCE }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  const all = [...fake.interactions.all.values()];
+  const acked = all
+    .filter((i) => i.ack)
+    .map((i) => i.ack!.ms)
+    .sort((a, b) => a - b);
+  const deferred = all.filter((i) => i.ack && (i.ack.type === 5 || i.ack.type === 6)).length;
+  const finished = (await db.trials.countByStatus(name)).finished ?? 0;
+  console.log(
+    `${backend.padEnd(9)} ${all.length} interactions (${all.length - acked.length} unacknowledged, ${deferred} deferred), ` +
+      `${finished}/${TRIALS} trials to a verdict, ${failures} people failed, in ${seconds.toFixed(1)} s`,
+  );
+  console.log(
+    `          ack latency p50 ${percentile(acked, 0.5).toFixed(1)} ms, p99 ${percentile(acked, 0.99).toFixed(1)} ms, ` +
+      `max ${acked.at(-1)!.toFixed(1)} ms; ${(all.length / seconds).toFixed(0)} interactions/s; ` +
+      `${fake.calls.length} REST calls to the fake`,
+  );
+  controller.abort();
+  await bot.stop();
+  await service.done.catch(() => undefined);
+  await db.close();
+  await fake.close();
+  await pg?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(
+  `Discord bot: ${TRIALS} live trials, ${TRIALS * PER_PERSON} interactions, ${AT_ONCE} people acting at once (Node ${process.version})`,
+);
+for (const backend of BACKENDS) await run(backend);
