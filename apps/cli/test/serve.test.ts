@@ -136,7 +136,7 @@ describe('serve on a PostgreSQL server', () => {
         where: { experimentId: 'killed', leaseOwner: { contains: `:${victim.pid}:` } },
       });
       const moved = await db.prisma.trialEvent.count({
-        where: { trial: { experimentId: 'killed' }, seq: { gt: 0 } },
+        where: { trialId: { startsWith: 'killed.' }, seq: { gt: 0 } },
       });
       if (held > 0 && moved > 3) break;
       await new Promise((r) => setTimeout(r, 50));

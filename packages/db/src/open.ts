@@ -13,6 +13,7 @@ import { PrismaClient } from './generated/prisma/client.ts';
 import { acquireLock } from './lock.ts';
 import { applyMigrations } from './migrate/apply.ts';
 import { withWholeScriptExecution } from './migrate/script-fix.ts';
+import { pgliteQuery, poolQuery, type RawQuery } from './raw.ts';
 import { type AppendBatching, createRepositories, type Repositories } from './repositories/index.ts';
 
 export interface OpenDatabaseOptions {
@@ -113,6 +114,7 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
           lock.release();
         }
       },
+      pgliteQuery(db),
       { maxInFlight: 1, ...options.appendBatching },
     );
   } catch (error) {
@@ -151,6 +153,7 @@ async function openThrough(
     holder.pid,
     listen,
     () => pool.end(),
+    poolQuery(pool),
     { maxInFlight: 2, ...options.appendBatching },
   );
 }
@@ -191,6 +194,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
         await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
         await pool.end();
       },
+      poolQuery(pool),
       { maxInFlight: 2, ...options.appendBatching },
     );
   } catch (error) {
@@ -219,6 +223,7 @@ function finish(
   through: number | null,
   listen: Database['listen'],
   shutdown: () => Promise<void>,
+  raw: RawQuery,
   batching: AppendBatching,
 ): Database {
   let closing: Promise<void> | undefined;
@@ -228,7 +233,7 @@ function finish(
     location,
     through,
     listen,
-    ...createRepositories(prisma, batching),
+    ...createRepositories(prisma, raw, batching),
     close() {
       closing ??= (async () => {
         try {

@@ -7,8 +7,8 @@ import {
   type Database,
   DuplicateMoveError,
   NOTIFY_CHANNEL,
-  type PrismaClient,
 } from '../src/index.ts';
+import type { RawQuery } from '../src/raw.ts';
 import { eventsRepository } from '../src/repositories/events.ts';
 import { backends, type Harness, suiteName, uid } from './backends.ts';
 
@@ -141,17 +141,11 @@ for (const backend of backends) {
     it('groups appends made at the same time into one statement, each settled on its own', async () => {
       const { trialIds } = await seed(db, 120);
       let statements = 0;
-      const counting = new Proxy(db.prisma, {
-        get(target, prop, receiver) {
-          if (prop === '$queryRaw')
-            return (...args: unknown[]) => {
-              statements += 1;
-              return (target.$queryRaw as (...a: unknown[]) => unknown)(...args);
-            };
-          return Reflect.get(target, prop, receiver);
-        },
-      }) as PrismaClient;
-      const events = eventsRepository(counting, { maxTrials: 50 });
+      const counting: RawQuery = (query) => {
+        statements += 1;
+        return db.prisma.$queryRawUnsafe(query.text, ...query.values);
+      };
+      const events = eventsRepository(db.prisma, counting, { maxTrials: 50 });
       const results = await Promise.allSettled([
         ...trialIds.map((id) => events.append(step(id))),
         events.append(step(trialIds[7]!)), // the same step again: waits for the first, then loses

@@ -40,6 +40,8 @@ export interface StartOptions {
    * for tests; benchmarks pass false to measure what a real server would do.
    */
   fast?: boolean;
+  /** More server settings (`-c name=value`), e.g. for a benchmark. */
+  settings?: Record<string, string>;
 }
 
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
@@ -69,6 +71,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     ...(options.fast === false
       ? []
       : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
+    ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
   run('pg_ctl', [
     '-D',

@@ -1,5 +1,6 @@
 import { AppendConflictError, DuplicateMoveError } from '../errors.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { RawQuery } from '../raw.ts';
 import { isTransientDatabaseError } from '../transient.ts';
 import type {
   AppendInput,
@@ -53,14 +54,17 @@ const toEvent = (r: EventRow): StoredEvent => ({
   recordedAt: r.recordedAt,
 });
 
-export function eventsRepository(prisma: PrismaClient, batching: AppendBatching = {}): EventsRepository {
+export function eventsRepository(
+  prisma: PrismaClient,
+  raw: RawQuery,
+  batching: AppendBatching = {},
+): EventsRepository {
   async function loadMany(trialIds: readonly string[]) {
     const out = new Map<string, StoredEvent[]>(trialIds.map((id) => [id, []]));
     for (const ids of chunks([...new Set(trialIds)], 5_000)) {
-      const rows = await prisma.trialEvent.findMany({
-        where: { trialId: { in: ids } },
-        orderBy: [{ trialId: 'asc' }, { seq: 'asc' }],
-      });
+      const rows = await raw<EventRow>(Prisma.sql`
+        SELECT "trialId", "seq", "payload", "recordedAt" AT TIME ZONE 'UTC' AS "recordedAt" FROM "TrialEvent"
+        WHERE "trialId" = ANY(${ids}::text[]) ORDER BY "trialId", "seq"`);
       for (const r of rows) out.get(r.trialId)?.push(toEvent(r));
     }
     return out;
@@ -109,7 +113,7 @@ export function eventsRepository(prisma: PrismaClient, batching: AppendBatching 
     const recordedAt = new Date();
     let won: number[];
     try {
-      const [row] = await prisma.$queryRaw<Array<{ won: number[] }>>(appendStatement(inputs, recordedAt));
+      const [row] = await raw<{ won: number[] }>(appendStatement(inputs, recordedAt));
       won = row?.won ?? [];
     } catch (error) {
       if (inputs.length === 1) return report(0, { ok: false, error: await explain(inputs[0]!, error) });
@@ -376,6 +380,12 @@ async function conflict(
  * adapter's error mapping; the PostgreSQL code 23505 and the constraint name are in the metadata or message.
  */
 export function uniqueViolation(error: unknown): string | null {
+  // Straight from the driver (pg, PGlite): the SQLSTATE and the constraint are fields of the error.
+  const direct = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (direct?.code === '23505')
+    return typeof direct.constraint === 'string'
+      ? direct.constraint
+      : (/"?(\w+_pkey|\w+_key)"?/.exec(String(direct.message))?.[1] ?? 'unknown');
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return null;
   const text = `${JSON.stringify(error.meta)} ${error.message}`;
   if (error.code !== 'P2002' && !(error.code === 'P2010' && /23505|unique constraint/i.test(text)))

@@ -49,11 +49,10 @@ export function experimentsRepository(prisma: PrismaClient): ExperimentsReposito
     },
 
     async delete(id) {
-      const trialOf = { trial: { experimentId: id } };
       // Children first (foreign keys), all in one transaction so a crash leaves the experiment whole.
       const results = await prisma.$transaction([
         prisma.judgment.deleteMany({ where: { experimentId: id } }),
-        prisma.trialEvent.deleteMany({ where: trialOf }),
+        prisma.$executeRaw`DELETE FROM "TrialEvent" WHERE "trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${id})`,
         // LlmCall has no foreign keys (calls are logged even outside trials): match by either column.
         prisma.$executeRaw`DELETE FROM "LlmCall" WHERE "experimentId" = ${id}
           OR "trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${id})`,

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { RawQuery } from '../raw.ts';
 import { type ChatRepository, chatRepository } from './chat.ts';
 import { type AppendBatching, type EventsRepository, eventsRepository } from './events.ts';
 import { type ExperimentsRepository, experimentsRepository } from './experiments.ts';
@@ -21,13 +22,17 @@ export interface Repositories {
   chat: ChatRepository;
 }
 
-export function createRepositories(prisma: PrismaClient, batching: AppendBatching = {}): Repositories {
+export function createRepositories(
+  prisma: PrismaClient,
+  raw: RawQuery,
+  batching: AppendBatching = {},
+): Repositories {
   return {
     experiments: experimentsRepository(prisma),
     questions: questionsRepository(prisma),
     participants: participantsRepository(prisma),
-    trials: trialsRepository(prisma),
-    events: eventsRepository(prisma, batching),
+    trials: trialsRepository(prisma, raw),
+    events: eventsRepository(prisma, raw, batching),
     judgments: judgmentsRepository(prisma),
     llm: llmRepository(prisma),
     outbox: outboxRepository(prisma),

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import type { RawQuery } from '../raw.ts';
 import type { OwedMoveRow, SeatRow, TrialInput, TrialRow } from '../types.ts';
-import { BATCH, chunks, json } from './json.ts';
+import { groupCommit } from './group-commit.ts';
+import { chunks } from './json.ts';
+
+/** Trials per planning statement: a few megabytes of JSON, one commit. */
+const PLAN_BATCH = 1000;
 
 export interface TrialListOptions {
   status?: readonly string[];
@@ -64,52 +69,70 @@ export interface TrialsRepository {
 const owedColumns = Prisma.sql`o."trialId", o."role", o."participantId", o."experimentId", o."arm", o."storyId",
   o."ordinal", o."sinceSeq", o."since", o."human"`;
 
-export function trialsRepository(prisma: PrismaClient): TrialsRepository {
+export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRepository {
+  // A service lets go of trials one by one as they finish; those let go of at the same time share a statement.
+  const releaseQueued = groupCommit<{ owner: string; ids: readonly string[] }, void>(
+    async (items) => {
+      const byOwner = new Map<string, string[]>();
+      for (const { owner, ids } of items) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...ids]);
+      for (const [owner, ids] of byOwner)
+        await prisma.$executeRaw`
+          UPDATE "Trial" SET "leaseOwner" = NULL, "leaseUntil" = NULL
+          WHERE "id" = ANY(${ids}::text[]) AND "leaseOwner" = ${owner}`;
+      return items.map(() => undefined);
+    },
+    { maxItems: 5_000, maxInFlight: 1 },
+  );
   return {
     async createMany(rows) {
       let created = 0;
       // recordedAt is set here, not by the column default: CURRENT_TIMESTAMP on a `timestamp` column
       // follows the session time zone, whereas Prisma reads and writes these columns as UTC.
-      const recordedAt = new Date();
-      for (const batch of chunks(rows, BATCH)) {
+      const at = Prisma.sql`${new Date()}::timestamp(3)`;
+      for (const batch of chunks(rows, PLAN_BATCH)) {
+        const trials = batch.map(({ owed: _owed, seats: _seats, ...trial }) => ({
+          ...trial,
+          ref: trialRef(trial.id),
+        }));
         const owed = batch.flatMap((t) => t.owed.map((o) => ({ trialId: t.id, ...o })));
         const seats = batch.flatMap((t) => t.seats.map((s) => ({ trialId: t.id, ...s })));
-        // The event insert skips (trialId, 0) rows that exist, i.e. exactly the trials skipped above it;
-        // owed moves and seats are written only for trials nothing has been appended to yet.
-        const [trials] = await prisma.$transaction([
-          prisma.trial.createMany({
-            data: batch.map(({ created: _event, owed: _owed, seats: _seats, ...trial }) => ({
-              ...trial,
-              ref: trialRef(trial.id),
-              nextSeq: 1,
-            })),
-            skipDuplicates: true,
-          }),
-          prisma.trialEvent.createMany({
-            data: batch.map((t) => ({
-              trialId: t.id,
-              seq: 0,
-              type: t.created.type,
-              payload: json(t.created),
-              recordedAt,
-            })),
-            skipDuplicates: true,
-          }),
-          prisma.$executeRaw`
+        // One statement: the trials not stored yet, and only for those their seq-0 event, the moves due
+        // and the seats, so a trial planned again after a crash keeps what was appended to it since.
+        const [row] = await raw<{ created: number }>(Prisma.sql`
+          WITH x AS (
+            SELECT * FROM jsonb_to_recordset(${JSON.stringify(trials)}::jsonb) AS x("id" text, "experimentId" text,
+              "arm" text, "protocol" text, "dataset" text, "questionId" text, "storyId" text, "judgeId" text,
+              "ordinal" int, "status" text, "ref" text, "created" jsonb)
+          ), tr AS (
+            INSERT INTO "Trial" ("id", "experimentId", "arm", "protocol", "dataset", "questionId", "storyId", "judgeId",
+              "ordinal", "status", "ref", "nextSeq", "updatedAt")
+            SELECT x."id", x."experimentId", x."arm", x."protocol", x."dataset", x."questionId", x."storyId", x."judgeId",
+              x."ordinal", x."status", x."ref", 1, ${at}
+            FROM x ORDER BY x."id"
+            ON CONFLICT ("id") DO NOTHING
+            RETURNING "id", "experimentId", "arm", "storyId", "ordinal"
+          ), ev AS (
+            INSERT INTO "TrialEvent" ("trialId", "seq", "type", "payload", "recordedAt")
+            SELECT x."id", 0, x."created"->>'type', x."created", ${at} FROM x JOIN tr ON tr."id" = x."id"
+            RETURNING 1
+          ), ow AS (
             INSERT INTO "OwedMove" ("trialId", "role", "participantId", "experimentId", "arm", "storyId", "ordinal", "sinceSeq", "since", "human")
-            SELECT t."id", x."role", x."participantId", t."experimentId", t."arm", t."storyId", t."ordinal", x."sinceSeq", ${recordedAt}::timestamp(3), x."human"
+            SELECT tr."id", o."role", o."participantId", tr."experimentId", tr."arm", tr."storyId", tr."ordinal", o."sinceSeq", ${at}, o."human"
             FROM jsonb_to_recordset(${JSON.stringify(owed)}::jsonb)
-              AS x("trialId" text, "role" text, "participantId" text, "sinceSeq" int, "human" boolean)
-            JOIN "Trial" t ON t."id" = x."trialId" AND t."nextSeq" = 1
-            ON CONFLICT DO NOTHING`,
-          prisma.$executeRaw`
+              AS o("trialId" text, "role" text, "participantId" text, "sinceSeq" int, "human" boolean)
+            JOIN tr ON tr."id" = o."trialId"
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+          ), se AS (
             INSERT INTO "Seat" ("trialId", "role", "participantId", "experimentId", "arm", "storyId", "assignedAt")
-            SELECT t."id", x."role", x."participantId", t."experimentId", t."arm", t."storyId", ${recordedAt}::timestamp(3)
-            FROM jsonb_to_recordset(${JSON.stringify(seats)}::jsonb) AS x("trialId" text, "role" text, "participantId" text)
-            JOIN "Trial" t ON t."id" = x."trialId"
-            ON CONFLICT DO NOTHING`,
-        ]);
-        created += trials.count;
+            SELECT tr."id", s."role", s."participantId", tr."experimentId", tr."arm", tr."storyId", ${at}
+            FROM jsonb_to_recordset(${JSON.stringify(seats)}::jsonb) AS s("trialId" text, "role" text, "participantId" text)
+            JOIN tr ON tr."id" = s."trialId"
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+          )
+          SELECT (SELECT count(*) FROM tr)::int AS "created"`);
+        created += row?.created ?? 0;
       }
       return created;
     },
@@ -206,15 +229,22 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
 
     async claim(experimentIds, owner, limit, leaseMs) {
       if (experimentIds.length === 0 || limit <= 0) return [];
+      // Per experiment, the earliest active trials in plan order that nobody holds: a range of the
+      // (status, experimentId, ordinal) index, not a sort of every active trial, however many there are.
       return prisma.$queryRaw<Array<{ id: string; experimentId: string }>>`
         UPDATE "Trial" t SET "leaseOwner" = ${owner}, "leaseUntil" = (now() AT TIME ZONE 'UTC') + ${leaseMs} * interval '1 millisecond'
         WHERE t."id" IN (
-          SELECT c."id" FROM "Trial" c
-          WHERE c."status" = 'active' AND c."experimentId" = ANY(${[...experimentIds]}::text[])
-            AND (c."leaseUntil" IS NULL OR c."leaseUntil" < (now() AT TIME ZONE 'UTC'))
+          SELECT c."id" FROM unnest(${[...experimentIds]}::text[]) AS e("id")
+          CROSS JOIN LATERAL (
+            SELECT c."id", c."ordinal" FROM "Trial" c
+            WHERE c."status" = 'active' AND c."experimentId" = e."id"
+              AND (c."leaseUntil" IS NULL OR c."leaseUntil" < (now() AT TIME ZONE 'UTC'))
+            ORDER BY c."ordinal"
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED
+          ) c
           ORDER BY c."ordinal"
           LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED
         )
         RETURNING t."id", t."experimentId"`;
     },
@@ -237,11 +267,8 @@ export function trialsRepository(prisma: PrismaClient): TrialsRepository {
       return rows.map((r) => r.id);
     },
 
-    async release(owner, ids) {
-      if (ids.length === 0) return;
-      await prisma.$executeRaw`
-        UPDATE "Trial" SET "leaseOwner" = NULL, "leaseUntil" = NULL
-        WHERE "id" = ANY(${[...ids]}::text[]) AND "leaseOwner" = ${owner}`;
+    release(owner, ids) {
+      return ids.length === 0 ? Promise.resolve() : releaseQueued({ owner, ids });
     },
   };
 }
