@@ -1,19 +1,22 @@
 // Acknowledgement latency under load, through the fake Discord and the real discord.js client: 500
 // people each join, open a trial (500 live trials, each in its own private thread) and judge a 3-round
-// debate to a verdict against simulated debaters driven by `serve` in the same process, with extra
-// "show" clicks and clicks on outdated screens, 5,000 interactions in all, 50 people acting at once.
-// Latency is the fake's: from sending INTERACTION_CREATE to receiving the callback. Run on the embedded
-// database and on a PostgreSQL server.
+// debate to a verdict against simulated debaters, with a "show" click and a click on an outdated
+// screen each: 5,000 interactions, 50 people acting at once. The bot runs as deployed (`src/main.ts`,
+// `serve` inside) in its own process; this one is Discord and the people. Latency is the fake's: from
+// sending INTERACTION_CREATE to receiving the callback. On the embedded database and a PostgreSQL server.
 //   pnpm --filter @oversight/discord-bot bench     (BENCH_DISCORD_TRIALS, BENCH_DISCORD_AT_ONCE, BENCH_DISCORD_DB=embedded|postgres)
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type { Question } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
-import { serve } from '@oversight/runner';
 import { type FakeDiscord, startFakeDiscord } from '@oversight/testkit';
-import { startBot } from '../src/bot.ts';
-import { Person, person, planInto, tempDir } from '../test/harness.ts';
+import { Person, person, planInto, tempDir, until } from '../test/harness.ts';
+
+const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const TRIALS = Number(process.env.BENCH_DISCORD_TRIALS ?? 500);
 const AT_ONCE = Number(process.env.BENCH_DISCORD_AT_ONCE ?? 50);
@@ -65,9 +68,9 @@ function percentile(sorted: number[], q: number): number {
 async function run(backend: string): Promise<void> {
   const dir = tempDir(`bench-${backend}`);
   const pg = backend === 'postgres' ? await startPostgres() : null;
-  const db: Database = pg
-    ? await openDatabase({ databaseUrl: await pg.createDatabase('discord_bench') })
-    : await openDatabase({ dataDir: dir });
+  const databaseUrl = pg ? await pg.createDatabase('discord_bench') : null;
+  const open = () => (databaseUrl ? openDatabase({ databaseUrl }) : openDatabase({ dataDir: dir }));
+  let db: Database = await open();
   const fake: FakeDiscord = await startFakeDiscord();
   const name = 'discord-bench';
   await planInto(
@@ -80,18 +83,21 @@ async function run(backend: string): Promise<void> {
     'http://127.0.0.1:9/unused',
     questions,
   );
-  const controller = new AbortController();
-  const service = serve(db, { experimentIds: [name], signal: controller.signal, pollMs: 100 });
-  const bot = await startBot({
-    db,
-    token: fake.token,
-    applicationId: fake.applicationId,
-    guildId: fake.guildId,
-    experimentIds: [name],
-    apiUrl: fake.api,
-    onMove: () => service.wake(),
-    log: () => undefined,
+  await db.close();
+  const bot: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: app,
+    env: {
+      PATH: process.env.PATH,
+      DISCORD_TOKEN: fake.token,
+      DISCORD_APPLICATION_ID: fake.applicationId,
+      DISCORD_GUILD_ID: fake.guildId,
+      DISCORD_API_URL: fake.api,
+      OVERSIGHT_EXPERIMENTS: name,
+      ...(pg ? { DATABASE_URL: databaseUrl! } : { OVERSIGHT_DATA_DIR: dir }),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
+  await until(() => fake.gateway.ready, 'the bot to connect', 60_000);
   const people = Array.from(
     { length: TRIALS },
     (_, i) => new Person(fake, `5${String(i).padStart(17, '0')}`, {}),
@@ -113,7 +119,19 @@ async function run(backend: string): Promise<void> {
     .filter((i) => i.ack)
     .map((i) => i.ack!.ms)
     .sort((a, b) => a - b);
+  if (process.env.BENCH_DISCORD_SLOWEST)
+    for (const i of [...all].sort((a, b) => (b.ack?.ms ?? 1e9) - (a.ack?.ms ?? 1e9)).slice(0, 12))
+      console.log(
+        '   slow',
+        Math.round(i.ack?.ms ?? -1),
+        i.ack?.type,
+        JSON.stringify(i.payload.data).slice(0, 90),
+      );
   const deferred = all.filter((i) => i.ack && (i.ack.type === 5 || i.ack.type === 6)).length;
+  const exited = new Promise((resolve) => bot.once('exit', resolve));
+  bot.kill('SIGTERM');
+  await exited;
+  db = await open();
   const finished = (await db.trials.countByStatus(name)).finished ?? 0;
   console.log(
     `${backend.padEnd(9)} ${all.length} interactions (${all.length - acked.length} unacknowledged, ${deferred} deferred), ` +
@@ -124,9 +142,6 @@ async function run(backend: string): Promise<void> {
       `max ${acked.at(-1)!.toFixed(1)} ms; ${(all.length / seconds).toFixed(0)} interactions/s; ` +
       `${fake.calls.length} REST calls to the fake`,
   );
-  controller.abort();
-  await bot.stop();
-  await service.done.catch(() => undefined);
   await db.close();
   await fake.close();
   await pg?.stop();

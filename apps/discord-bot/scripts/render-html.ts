@@ -5,19 +5,19 @@ import type { FakeDiscordMessage as FakeMessage } from '@oversight/testkit';
 
 type Json = Record<string, unknown>;
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The markdown Discord shows (bold, italics, mentions), after escaping. */
 function markdown(text: string, names: Record<string, string>): string {
-  return escape(text)
+  return escapeHtml(text)
     .replace(
       /&lt;@(\d+)&gt;/g,
-      (_, id: string) => `<span class="mention">@${escape(names[id] ?? 'someone')}</span>`,
+      (_, id: string) => `<span class="mention">@${escapeHtml(names[id] ?? 'someone')}</span>`,
     )
     .replace(
       /&lt;#(\d+)&gt;/g,
-      (_, id: string) => `<span class="mention">#${escape(names[id] ?? 'thread')}</span>`,
+      (_, id: string) => `<span class="mention">#${escapeHtml(names[id] ?? 'thread')}</span>`,
     )
     .replace(/\*\*(.+?)\*\*/g, '<b>$1</b>')
     .replace(/\*(.+?)\*/g, '<i>$1</i>')
@@ -27,7 +27,7 @@ function markdown(text: string, names: Record<string, string>): string {
 
 function embed(e: Json, names: Record<string, string>): string {
   const color = typeof e.color === 'number' ? `#${e.color.toString(16).padStart(6, '0')}` : '#1e1f22';
-  const author = e.author ? `<div class="author">${escape(String((e.author as Json).name))}</div>` : '';
+  const author = e.author ? `<div class="author">${escapeHtml(String((e.author as Json).name))}</div>` : '';
   const title = e.title ? `<div class="title">${markdown(String(e.title), names)}</div>` : '';
   const description = e.description
     ? `<div class="desc">${markdown(String(e.description), names)}</div>`
@@ -38,7 +38,7 @@ function embed(e: Json, names: Record<string, string>): string {
         `<div class="field${f.inline ? ' inline' : ''}"><div class="fname">${markdown(String(f.name), names)}</div><div class="fvalue">${markdown(String(f.value), names)}</div></div>`,
     )
     .join('');
-  const footer = e.footer ? `<div class="footer">${escape(String((e.footer as Json).text))}</div>` : '';
+  const footer = e.footer ? `<div class="footer">${escapeHtml(String((e.footer as Json).text))}</div>` : '';
   return `<div class="embed" style="border-left-color:${color}">${author}${title}${description}<div class="fields">${fields}</div>${footer}</div>`;
 }
 
@@ -50,8 +50,8 @@ function components(rows: Json[]): string {
       const inner = ((row.components as Json[]) ?? [])
         .map((c) =>
           c.type === 3
-            ? `<div class="select">${escape(String(c.placeholder ?? 'Choose'))}<span>⌄</span></div>`
-            : `<div class="button ${STYLE[Number(c.style)] ?? 'secondary'}">${escape(String(c.label ?? ''))}${c.style === 5 ? ' ↗' : ''}</div>`,
+            ? `<div class="select">${escapeHtml(String(c.placeholder ?? 'Choose'))}<span>⌄</span></div>`
+            : `<div class="button ${STYLE[Number(c.style)] ?? 'secondary'}">${escapeHtml(String(c.label ?? ''))}${c.style === 5 ? ' ↗' : ''}</div>`,
         )
         .join('');
       return `<div class="row">${inner}</div>`;
@@ -70,11 +70,11 @@ export function renderThread(
       return `<div class="message${ephemeral ? ' ephemeral' : ''}">
   <div class="avatar">⚖</div>
   <div class="main">
-    <div class="head"><span class="name">${escape(options.botName)}</span><span class="app">APP</span></div>
+    <div class="head"><span class="name">${escapeHtml(options.botName)}</span><span class="app">APP</span></div>
     ${m.content ? `<div class="content">${markdown(m.content, options.names)}</div>` : ''}
     ${m.embeds.map((e) => embed(e, options.names)).join('')}
     ${components(m.components)}
-    ${ephemeral ? '<div class="only">👁 Only you can see this</div>' : ''}
+    ${ephemeral ? '<div class="only">Only you can see this</div>' : ''}
   </div>
 </div>`;
     })
@@ -106,5 +106,5 @@ body { margin:0; background:#313338; color:#dbdee1; font:15px/1.4 "gg sans","Not
 .select { background:#1e1f22; border:1px solid #1e1f22; border-radius:4px; padding:8px 12px; width:420px; color:#949ba4; display:flex; justify-content:space-between; }
 code { background:#1e1f22; padding:0 3px; border-radius:3px; }
 .only { font-size:12px; color:#949ba4; margin-top:2px; }
-</style></head><body><div class="top"># ${escape(title)}<small>private thread</small></div>${body}</body></html>`;
+</style></head><body><div class="top"># ${escapeHtml(title)}<small>private thread</small></div>${body}</body></html>`;
 }

@@ -68,6 +68,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   client.on(Events.Error, (error) => log(`discord: ${error.message}`));
   client.on(Events.ShardDisconnect, (event) => log(`gateway: disconnected (${event.code}); reconnecting`));
 
+  // Configs loaded before the first click, so no early interaction waits for them.
+  for (const id of options.experimentIds) await chat.experiment(id);
   client.rest.setToken(options.token);
   // Commands first: a person who sees /oversight can use it as soon as the gateway is up.
   const route = options.guildId

@@ -154,8 +154,11 @@ const KIND_LABEL: Record<Entry['kind'], string> = {
 };
 
 function entryEmbeds(entry: Entry, myRole: string): APIEmbed[] {
-  const speaker = entry.speaker === myRole ? `${entry.speaker} (you)` : entry.speaker;
-  const head = `${speaker}${KIND_LABEL[entry.kind]} · round ${entry.round}`;
+  const mine = entry.speaker === myRole;
+  const head =
+    mine && entry.kind === 'belief'
+      ? `Your credence · round ${entry.round}`
+      : `${mine ? `${entry.speaker} (you)` : entry.speaker}${KIND_LABEL[entry.kind]} · round ${entry.round}`;
   const color = (COLOR as Record<string, number>)[entry.speaker] ?? COLOR.judge;
   if (entry.kind === 'belief')
     return [{ author: { name: head }, color, description: entry.belief ?? entry.text }];
