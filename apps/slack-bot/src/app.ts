@@ -407,6 +407,15 @@ export async function onThreadMessage(
   const shown = await bot.chat.show(identity, ref);
   if (shown.status !== 'accepted') return;
   const p = shown.presentation;
+  if (p.turn?.judge?.beliefsRequired && p.turn.judge.mustComment) {
+    await bot.ephemeral(
+      m.team,
+      m.user,
+      m.channel,
+      'This study asks for your credence with every message: use the “Write with my credence” button. Your message was not sent.',
+    );
+    return;
+  }
   if (trial.protocol !== 'sandwiching') {
     await bot.ephemeral(
       m.team,

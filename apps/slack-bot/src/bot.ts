@@ -410,7 +410,7 @@ export class SlackBot {
         const heading = p.turn?.heading ?? 'A trial is waiting for you';
         if (!taking)
           await this.dm(team, identity.user, {
-            text: `Your turn: ${heading}`,
+            text: `A trial is waiting for you: ${heading}`,
             blocks: [
               {
                 type: 'section',

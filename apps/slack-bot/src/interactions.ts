@@ -263,12 +263,20 @@ async function judge(bot: SlackBot, s: Submission): Promise<Submitted> {
       };
     }
   }
-  if (chosen === 'verdict' && comment)
+  if (chosen === 'verdict' && comment && s.values[FIELD.next] !== undefined)
     return errors(
       FIELD.comment,
       'A comment goes with Continue: a verdict ends the trial. Clear the comment or choose Continue.',
     );
-  const kind = chosen === 'continue' && comment ? 'comment' : chosen;
+  // A message to the assistant (sandwiching) or a question with Continue goes as a comment.
+  const kind =
+    comment &&
+    (chosen === 'continue' || first.actions.every((a) => a.action.kind !== 'continue')) &&
+    s.values[FIELD.next] === undefined
+      ? 'comment'
+      : chosen === 'continue' && comment
+        ? 'comment'
+        : chosen;
   const option = first.actions.find((a) => a.action.kind === kind);
   if (!option)
     return errors(

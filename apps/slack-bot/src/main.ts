@@ -1,4 +1,5 @@
 // `pnpm slack`: the Slack app, with `serve` in this process (OVERSIGHT_SERVE=off to run it beside).
+import path from 'node:path';
 import { openDatabase } from '@oversight/db';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { startSlackApp } from './app.ts';
@@ -17,7 +18,10 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger(env.LOG_LEVEL);
-  const db = await openDatabase();
+  // `pnpm slack` runs in this package's folder: the data folder is where the command was typed.
+  const db = await openDatabase({
+    dataDir: process.env.OVERSIGHT_DATA_DIR || path.join(process.env.INIT_CWD ?? process.cwd(), '.oversight'),
+  });
   const store = databaseLlmStore(db);
   const running = await startSlackApp({
     env,

@@ -207,3 +207,20 @@ export function lastModal(slack: FakeSlack, callback?: RegExp) {
     .filter((v) => v.view.type === 'modal' && (!callback || callback.test(String(v.view.callback_id))));
   return views.at(-1);
 }
+
+/** Clicks, then waits for the modal the click opens (not one opened before). */
+export async function clickForModal(
+  w: World,
+  person: SlackPerson,
+  message: FakeMessage,
+  label: string | RegExp,
+  callback: RegExp,
+) {
+  const seen = new Set(w.slack.views().map((v) => v.id));
+  await w.driver.clickMessage(person, message, label);
+  return waitFor(`a modal ${callback}`, () =>
+    w.slack
+      .views()
+      .find((v) => !seen.has(v.id) && v.view.type === 'modal' && callback.test(String(v.view.callback_id))),
+  );
+}

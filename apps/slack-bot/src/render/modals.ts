@@ -135,6 +135,15 @@ export function judgeModal(
       },
     });
   }
+  if (judge.mustComment && judge.beliefsRequired)
+    blocks.push(
+      textInput(FIELD.comment, 'Your message to the assistant (leave it empty to submit your answer)', {
+        multiline: true,
+        optional: true,
+        max: 2000,
+        ...(options.comment ? { initial: options.comment } : {}),
+      }),
+    );
   if (judge.mayComment && !judge.final && !judge.mustComment)
     blocks.push(
       textInput(FIELD.comment, 'A question or comment for the arguers (optional)', {

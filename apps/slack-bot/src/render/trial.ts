@@ -118,6 +118,16 @@ export function turnMessage(p: Presentation, ref: string): SlackMessage | null {
   const at = (kind: ChatAction['kind']): ChatAction => ({ kind, ref, position: turn.position });
   if (turn.judge) {
     const j = turn.judge;
+    if (j.mustComment && j.beliefsRequired) {
+      // This study wants a credence with every message: the message goes in the modal beside it.
+      const blocks: Block[] = [
+        ...sections(
+          `*${esc(turn.heading)}*\nThis study asks for your credence with every message to the assistant.`,
+        ),
+        actions(button('Write with my credence', at('numbers'), 'primary')),
+      ];
+      return { text: `${turn.heading}: write to the assistant`, blocks };
+    }
     if (j.mustComment) {
       const blocks: Block[] = [
         ...sections(`*${esc(turn.heading)}*\nWrite to the assistant *in this thread*; it answers here.`),
