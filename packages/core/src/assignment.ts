@@ -147,7 +147,12 @@ function distractorFor(question: Question, rng: Rng): number {
   return wrong[rng.int(wrong.length)]!;
 }
 
-/** Plans every trial of an experiment, deterministically from its config and seed. */
+/** How many trials planTrials makes: every arm's trials per question for every question. */
+export function countPlannedTrials(config: ExperimentConfig, questions: readonly Question[]): number {
+  return config.arms.reduce((n, arm) => n + questions.length * arm.trialsPerQuestion, 0);
+}
+
+/** Plans every trial of an experiment, deterministically from its config and seed, in plan order. */
 export function planTrials(
   experimentId: string,
   config: ExperimentConfig,
@@ -155,130 +160,140 @@ export function planTrials(
   participants: ExperimentParticipants = experimentParticipants(config),
   dataset?: string,
 ): PlannedTrial[] {
-  const root = createRng(config.seed);
-  const sorted = [...questions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const drafts: Array<Omit<TrialCreated, 'judgeId'> & { pools: string[] | null }> = [];
-  for (const arm of config.arms) {
-    const def = protocolFor(arm.protocol);
-    const { honest, dishonest } = participants.arguers[arm.name]!;
-    // People take the judge seat when they ask for work; automatic judges are assigned now.
-    const pools = isPeopleJudged(config, arm) ? null : judgePoolsOf(config, arm).map((p) => p.name);
-    for (const question of sorted) {
-      const rng = root.fork(`assign/${arm.name}/${question.id}`);
-      const orderCoin = rng.int(2);
-      const honestyCoin = rng.int(2);
-      const distractor = distractorFor(question, rng);
-      for (let k = 0; k < arm.trialsPerQuestion; k++) {
-        const single = def.arguerRoles.length === 1;
-        // With one arguer, honesty alternates fastest and answer order every second trial, so
-        // any even count balances honesty and every multiple of four balances both.
-        const correctFirst = ((single ? Math.floor(k / 2) : k) + orderCoin) % 2 === 0;
-        const correctDisplayed = correctFirst ? 0 : 1;
-        const displayed = correctFirst
-          ? [question.correctIndex, distractor]
-          : [distractor, question.correctIndex];
-        const singleHonest = (k + honestyCoin) % 2 === 0;
-        const arguers: ArguerAssignment[] = def.arguerRoles.map((role, i) => {
-          const answer = single ? (singleHonest ? correctDisplayed : 1 - correctDisplayed) : i;
-          const isHonest = answer === correctDisplayed;
-          return {
-            role,
-            participantId: (isHonest ? honest : dishonest)?.id ?? null,
-            answer,
-            honest: isHonest,
-          };
-        });
-        const trialId = `${experimentId}.${arm.name}.${question.id}.${k}`;
-        drafts.push({
-          type: 'TrialCreated',
-          trialId,
-          experimentId,
-          arm: arm.name,
-          ...(dataset === undefined ? {} : { dataset }),
-          rules: {
-            protocol: arm.protocol,
-            rounds: arm.rounds,
-            speeches: arm.speeches,
-            charLimit: arm.charLimit,
-            quoteLimit: arm.quoteLimit,
-            judgeMayEndEarly: arm.judgeMayEndEarly,
-            beliefsEachRound: arm.beliefsEachRound,
-          },
-          questionId: question.id,
-          storyId: question.storyId,
-          displayed,
-          correctDisplayed,
-          arguers,
-          induction: inductionOf(arm),
-          seed: `${config.seed}/${trialId}`,
-          pools,
-        });
-      }
-    }
-  }
-  const judgeIds = assignJudges(drafts, participants, root.fork('judges'));
-  return drafts.map(({ pools: _pools, ...draft }, ordinal) => ({
-    ordinal,
-    created: { ...draft, judgeId: judgeIds[ordinal] ?? null },
-  }));
+  return [...streamTrials(experimentId, config, questions, participants, dataset)].sort(
+    (a, b) => a.ordinal - b.ordinal,
+  );
 }
 
 /**
- * Round-robin over a seeded shuffle of each pool set's judges, skipping judges who have seen the
- * story. Trials are visited story by story, so loads stay within one or two of each other and the
- * cost is linear in trials, which matters at millions of judgments.
+ * The same trials as planTrials, made story by story (stories in id order; within a story, in plan
+ * order), so a million trials need the memory of one story's: what the judge rule (no judge sees a
+ * story twice) needs to remember is per story. Judges are dealt round-robin from a seeded shuffle of
+ * each pool set's judges, skipping those who have seen the story, so loads stay within one or two of
+ * each other. Throws AssignmentError, at the story concerned, when a story has more trials than judges.
  */
-function assignJudges(
-  drafts: ReadonlyArray<{ storyId: string; pools: string[] | null; trialId: string }>,
-  participants: ExperimentParticipants,
-  rng: Rng,
-): Array<string | undefined> {
-  const order = drafts
-    .map((_, i) => i)
-    .filter((i) => drafts[i]!.pools !== null)
-    .sort((a, b) => {
-      const x = drafts[a]!;
-      const y = drafts[b]!;
-      return x.storyId < y.storyId ? -1 : x.storyId > y.storyId ? 1 : a - b;
-    });
+export function* streamTrials(
+  experimentId: string,
+  config: ExperimentConfig,
+  questions: readonly Question[],
+  participants: ExperimentParticipants = experimentParticipants(config),
+  dataset?: string,
+): Generator<PlannedTrial, void, undefined> {
+  const root = createRng(config.seed);
+  const judgesRng = root.fork('judges');
+  const sorted = [...questions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byStory = new Map<string, Array<{ question: Question; index: number }>>();
+  sorted.forEach((question, index) => {
+    const list = byStory.get(question.storyId) ?? [];
+    list.push({ question, index });
+    byStory.set(question.storyId, list);
+  });
+  const stories = [...byStory.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // An arm's trials come after every earlier arm's in plan order: questions in id order, k within.
+  let offset = 0;
+  const arms = config.arms.map((arm) => {
+    const plan = {
+      arm,
+      def: protocolFor(arm.protocol),
+      ...participants.arguers[arm.name]!,
+      // People take the judge seat when they ask for work; automatic judges are assigned now.
+      pools: isPeopleJudged(config, arm) ? null : judgePoolsOf(config, arm).map((p) => p.name),
+      offset,
+    };
+    offset += sorted.length * arm.trialsPerQuestion;
+    return plan;
+  });
   const rings = new Map<string, { judges: string[]; cursor: number }>();
-  const seen = new Map<string, Set<string>>();
-  const result: Array<string | undefined> = new Array(drafts.length);
-  for (const index of order) {
-    const draft = drafts[index]! as { storyId: string; pools: string[]; trialId: string };
-    const key = draft.pools.join('|');
+  const ringOf = (pools: string[]) => {
+    const key = pools.join('|');
     let ring = rings.get(key);
     if (!ring) {
-      const pools = new Set(draft.pools);
-      ring = {
-        judges: rng.fork(key).shuffle(participants.judges.filter((j) => pools.has(j.pool)).map((j) => j.id)),
-        cursor: 0,
-      };
+      const names = new Set(pools);
+      const ids = participants.judges.filter((j) => names.has(j.pool)).map((j) => j.id);
+      ring = { judges: judgesRng.fork(key).shuffle(ids), cursor: 0 };
       rings.set(key, ring);
     }
-    if (ring.judges.length === 0) throw new AssignmentError(`no judges in pools ${draft.pools.join(', ')}`);
-    let storySeen = seen.get(draft.storyId);
-    if (!storySeen) {
-      storySeen = new Set();
-      seen.set(draft.storyId, storySeen);
-    }
-    let chosen: string | undefined;
-    for (let step = 0; step < ring.judges.length; step++) {
-      const candidate = ring.judges[(ring.cursor + step) % ring.judges.length]!;
-      if (!storySeen.has(candidate)) {
-        chosen = candidate;
-        ring.cursor = (ring.cursor + step + 1) % ring.judges.length;
-        break;
+    if (ring.judges.length === 0) throw new AssignmentError(`no judges in pools ${pools.join(', ')}`);
+    return ring;
+  };
+
+  for (const storyId of stories) {
+    const storyQuestions = byStory.get(storyId)!;
+    const seen = new Set<string>();
+    for (const { arm, def, honest, dishonest, pools, offset } of arms) {
+      for (const { question, index } of storyQuestions) {
+        const rng = root.fork(`assign/${arm.name}/${question.id}`);
+        const orderCoin = rng.int(2);
+        const honestyCoin = rng.int(2);
+        const distractor = distractorFor(question, rng);
+        for (let k = 0; k < arm.trialsPerQuestion; k++) {
+          const single = def.arguerRoles.length === 1;
+          // With one arguer, honesty alternates fastest and answer order every second trial, so
+          // any even count balances honesty and every multiple of four balances both.
+          const correctFirst = ((single ? Math.floor(k / 2) : k) + orderCoin) % 2 === 0;
+          const correctDisplayed = correctFirst ? 0 : 1;
+          const displayed = correctFirst
+            ? [question.correctIndex, distractor]
+            : [distractor, question.correctIndex];
+          const singleHonest = (k + honestyCoin) % 2 === 0;
+          const arguers: ArguerAssignment[] = def.arguerRoles.map((role, i) => {
+            const answer = single ? (singleHonest ? correctDisplayed : 1 - correctDisplayed) : i;
+            const isHonest = answer === correctDisplayed;
+            return {
+              role,
+              participantId: (isHonest ? honest : dishonest)?.id ?? null,
+              answer,
+              honest: isHonest,
+            };
+          });
+          const trialId = `${experimentId}.${arm.name}.${question.id}.${k}`;
+          let judgeId: string | null = null;
+          if (pools) {
+            const ring = ringOf(pools);
+            for (let step = 0; step < ring.judges.length && judgeId === null; step++) {
+              const candidate = ring.judges[(ring.cursor + step) % ring.judges.length]!;
+              if (!seen.has(candidate)) {
+                judgeId = candidate;
+                ring.cursor = (ring.cursor + step + 1) % ring.judges.length;
+              }
+            }
+            if (judgeId === null) {
+              const needed = arms.reduce((n, a) => n + storyQuestions.length * a.arm.trialsPerQuestion, 0);
+              throw new AssignmentError(
+                `not enough judges: story "${storyId}" has ${needed} trials and each judge may see a story once, but pools ${pools.join(', ')} have ${ring.judges.length} judges; add judges (judges[].count) or lower trialsPerQuestion or questions.limit`,
+              );
+            }
+            seen.add(judgeId);
+          }
+          yield {
+            ordinal: offset + index * arm.trialsPerQuestion + k,
+            created: {
+              type: 'TrialCreated',
+              trialId,
+              experimentId,
+              arm: arm.name,
+              ...(dataset === undefined ? {} : { dataset }),
+              rules: {
+                protocol: arm.protocol,
+                rounds: arm.rounds,
+                speeches: arm.speeches,
+                charLimit: arm.charLimit,
+                quoteLimit: arm.quoteLimit,
+                judgeMayEndEarly: arm.judgeMayEndEarly,
+                beliefsEachRound: arm.beliefsEachRound,
+              },
+              questionId: question.id,
+              storyId: question.storyId,
+              displayed,
+              correctDisplayed,
+              arguers,
+              induction: inductionOf(arm),
+              seed: `${config.seed}/${trialId}`,
+              judgeId,
+            },
+          };
+        }
       }
     }
-    if (!chosen) {
-      const needed = drafts.filter((d) => d.storyId === draft.storyId).length;
-      throw new AssignmentError(
-        `not enough judges: story "${draft.storyId}" has ${needed} trials and each judge may see a story once, but pools ${draft.pools.join(', ')} have ${ring.judges.length} judges; add judges (judges[].count) or lower trialsPerQuestion or questions.limit`,
-      );
-    }
-    storySeen.add(chosen);
-    result[index] = chosen;
   }
-  return result;
 }
