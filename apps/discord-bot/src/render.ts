@@ -167,7 +167,13 @@ function entryEmbeds(entry: Entry, myRole: string): APIEmbed[] {
     ...(quoteFields(entry.quotes, entry.quoteSummary) ?? []),
     ...(entry.belief ? [{ name: 'Credence', value: entry.belief }] : []),
   ];
-  if (fields.length) embeds[embeds.length - 1]!.fields = fields;
+  if (fields.length) {
+    const last = embeds[embeds.length - 1]!;
+    const size = embedChars(last) + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    // One embed may hold 6,000 characters in all: quotes that do not fit go in an embed of their own.
+    if (size <= LIMIT.messageChars) last.fields = fields;
+    else embeds.push({ author: { name: `${head}: quotes` }, color, fields });
+  }
   return embeds;
 }
 

@@ -152,6 +152,12 @@ describe('a debate judged in Discord', () => {
     expect(board).toContain(`1. ${label}`);
     expect(board).not.toContain(alice.id);
 
+    // Leaving stops new trials.
+    expect(await (await alice.run('leave', { experiment: experiment.name })).text()).toMatch(/no new trials/);
+    expect(await (await alice.run('next', { experiment: experiment.name })).text()).not.toMatch(
+      /A new trial/,
+    );
+
     // She was at the trial for each of her turns: no DM interrupted her.
     expect(fake.dms(alice.id)).toEqual([]);
 
