@@ -104,7 +104,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
   const installations = env.oauth ? databaseInstallationStore(db) : undefined;
   const clients = new Clients({
     clientOptions,
-    ...(env.SLACK_BOT_TOKEN ? { botToken: env.SLACK_BOT_TOKEN } : {}),
+    ...(env.SLACK_BOT_TOKEN && !env.oauth ? { botToken: env.SLACK_BOT_TOKEN } : {}),
     ...(installations ? { installations } : {}),
   });
   const experimentIds = options.experimentIds ?? env.OVERSIGHT_EXPERIMENTS ?? (await slackExperiments(db));
