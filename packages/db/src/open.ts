@@ -168,21 +168,43 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   try {
     if (options.migrate !== false) await migratePostgres(url);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    const listeners = new Set<pg.Client>();
+    const listeners = new Set<() => Promise<void>>();
     // LISTEN needs a connection of its own for as long as it listens (a pooled one would be recycled).
+    // When the server restarts, the connection ends: it is made again, backing off, until it is stopped.
     const listen: Database['listen'] = async (channel, onNotify) => {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => {});
-      client.on('notification', (n) => {
-        if (n.channel === channel) onNotify(n.payload ?? '');
-      });
-      await client.connect();
-      await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
-      listeners.add(client);
-      return async () => {
-        listeners.delete(client);
-        await client.end().catch(() => {});
+      let client: pg.Client | null = null;
+      let stopped = false;
+      let retry: NodeJS.Timeout | undefined;
+      const connect = async () => {
+        const c = new pg.Client({ connectionString: url });
+        c.on('error', () => {});
+        c.on('notification', (n) => {
+          if (n.channel === channel) onNotify(n.payload ?? '');
+        });
+        c.on('end', () => {
+          if (!stopped && client === c) again(200);
+        });
+        await c.connect();
+        await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+        client = c;
       };
+      const again = (delay: number) => {
+        client = null;
+        retry = setTimeout(() => {
+          if (stopped) return;
+          connect().catch(() => again(Math.min(delay * 2, 5_000)));
+        }, delay);
+        retry.unref();
+      };
+      await connect();
+      const stop = async () => {
+        stopped = true;
+        clearTimeout(retry);
+        listeners.delete(stop);
+        await client?.end().catch(() => {});
+      };
+      listeners.add(stop);
+      return stop;
     };
     return finish(
       prisma,
@@ -191,7 +213,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       null,
       listen,
       async () => {
-        await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+        await Promise.all([...listeners].map((stop) => stop()));
         await pool.end();
       },
       poolQuery(pool),

@@ -27,6 +27,8 @@ export interface ExperimentInput {
 
 export interface ExperimentRow extends ExperimentInput {
   createdAt: Date;
+  /** How many trials the plan has, once every one is stored (null while planning is unfinished). */
+  plannedTrials: number | null;
 }
 
 /** A question with its story, in the shape of @oversight/core's Question. */

@@ -33,6 +33,19 @@ export interface DriveContext {
   practiceArm?: string | undefined;
   /** How often a participant may answer with an illegal move before the trial is stopped. */
   maxAttempts?: number;
+  /**
+   * Once aborted, a trial stops before its next move (what it has made so far is appended first)
+   * and driveTrial throws DriveInterrupted: how a service stops within seconds, not trials later.
+   */
+  signal?: AbortSignal;
+}
+
+/** driveTrial stopped between two moves because its context's signal was aborted; nothing is lost. */
+export class DriveInterrupted extends Error {
+  override name = 'DriveInterrupted';
+  constructor(readonly trialId: string) {
+    super(`trial ${trialId}: stopped between two moves (every move made so far is stored)`);
+  }
 }
 
 export type DriveOutcome = 'finished' | 'aborted' | 'waiting';
@@ -180,6 +193,10 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
     if (due.length === 0) {
       if (!(await flush())) continue;
       return 'waiting';
+    }
+    if (context.signal?.aborted) {
+      if (!(await flush())) continue;
+      throw new DriveInterrupted(trialId);
     }
     const instant =
       due.length === rolesToMove(state).length &&

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  countPlannedTrials,
   createRng,
   type ExperimentConfig,
   ExperimentConfigSchema,
@@ -11,6 +12,7 @@ import {
   planTrials,
   type Question,
   type Role,
+  streamTrials,
   type TrialCreated,
 } from '@oversight/core';
 import { type Database, ExperimentConfigChangedError, type TrialInput } from '@oversight/db';
@@ -71,16 +73,52 @@ export function planExperiment(
   dataset: readonly Question[],
   datasetName?: string,
 ): ExperimentPlan {
+  const { people, ...scope } = planScope(config, dataset);
+  const trials = planTrials(config.name, config, scope.questions, people, datasetName);
+  return { ...scope, trials };
+}
+
+/**
+ * A plan whose trials are made as they are written (story by story, see core's streamTrials), so
+ * planning a million trials takes the memory of one story's; what `oversight run` uses.
+ */
+export interface StreamedPlan extends Omit<ExperimentPlan, 'trials'> {
+  datasetName: string | undefined;
+  trialCount: number;
+  /** The trials, made anew on each call. */
+  trials(): Iterable<PlannedTrial>;
+  /** Makes every trial once without keeping any: throws what planning would (e.g. too few judges). */
+  check(): void;
+}
+
+export function streamExperiment(
+  config: ExperimentConfig,
+  dataset: readonly Question[],
+  datasetName?: string,
+): StreamedPlan {
+  const { people, ...scope } = planScope(config, dataset);
+  const trials = () => streamTrials(config.name, config, scope.questions, people, datasetName);
+  return {
+    ...scope,
+    datasetName,
+    trialCount: countPlannedTrials(config, scope.questions),
+    trials,
+    check() {
+      for (const _ of trials());
+    },
+  };
+}
+
+function planScope(config: ExperimentConfig, dataset: readonly Question[]) {
   const questions = selectQuestions(config, dataset);
   if (questions.length === 0) throw new Error('the experiment selects no questions from its dataset');
   const people = experimentParticipants(config);
-  const trials = planTrials(config.name, config, questions, people, datasetName);
   return {
     experimentId: config.name,
     config,
     questions,
     participants: participantRecords(config, people),
-    trials,
+    people,
   };
 }
 
@@ -134,18 +172,24 @@ export function participantDirectory(
 
 /**
  * Writes the plan: questions, the experiment, participants and every trial with its TrialCreated
- * event. Idempotent, so `oversight run` after a crash re-plans and finds everything in place.
+ * event, in batches, then records that the plan is complete. Idempotent, so `oversight run` after a
+ * crash plans again and finds everything in place; once the plan is complete it writes nothing.
  * `source` names where the questions came from, for the message when a dataset name clashes.
  */
-export async function persistPlan(db: Database, plan: ExperimentPlan, datasetName: string, source?: string) {
+export async function persistPlan(
+  db: Database,
+  plan: ExperimentPlan | StreamedPlan,
+  datasetName: string,
+  source?: string,
+) {
   const { config } = plan;
-  const mismatch = plan.trials.find(
-    (t) => t.created.dataset !== undefined && t.created.dataset !== datasetName,
-  );
-  if (mismatch)
-    throw new Error(
-      `persistPlan: trials were planned for dataset ${mismatch.created.dataset}, not ${datasetName}`,
-    );
+  const streamed = typeof plan.trials === 'function';
+  const planned = streamed
+    ? (plan as StreamedPlan).datasetName
+    : (plan as ExperimentPlan).trials.find((t) => t.created.dataset !== undefined)?.created.dataset;
+  if (planned !== undefined && planned !== datasetName)
+    throw new Error(`persistPlan: trials were planned for dataset ${planned}, not ${datasetName}`);
+  const count = streamed ? (plan as StreamedPlan).trialCount : (plan as ExperimentPlan).trials.length;
   // Everything that can be refused is checked before the first write: a changed config for this
   // experiment id, and questions that differ from ones stored under the same dataset and id.
   const hash = configHash(config);
@@ -162,7 +206,10 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
   await db.questions.check(datasetName, plan.questions, source);
   if (stored && stored.configHash !== hash)
     await db.experiments.updateConfig(plan.experimentId, config as unknown as Record<string, unknown>, hash);
-  else
+  // The same design, every trial stored: nothing to plan.
+  if (stored?.plannedTrials === count) return;
+  if (streamed) (plan as StreamedPlan).check();
+  if (!stored || stored.configHash === hash)
     await db.experiments.ensure({
       id: plan.experimentId,
       name: config.name,
@@ -183,15 +230,21 @@ export async function persistPlan(db: Database, plan: ExperimentPlan, datasetNam
   // Statuses only need to know who is a person, so no model client is built here.
   const automatic = new Set(plan.participants.filter((p) => p.spec.kind !== 'human').map((p) => p.id));
   const isPerson = (id: string | null) => id === null || !automatic.has(id);
-  const batch = 1000;
-  for (let i = 0; i < plan.trials.length; i += batch) {
-    await db.trials.createMany(
-      plan.trials
-        .slice(i, i + batch)
-        .map(({ created, ordinal }) => trialInput(created, ordinal, datasetName, isPerson)),
-    );
+  let batch: TrialInput[] = [];
+  for (const { created, ordinal } of streamed
+    ? (plan as StreamedPlan).trials()
+    : (plan as ExperimentPlan).trials) {
+    batch.push(trialInput(created, ordinal, datasetName, isPerson));
+    if (batch.length === PLAN_BATCH) {
+      await db.trials.createMany(batch);
+      batch = [];
+    }
   }
+  if (batch.length > 0) await db.trials.createMany(batch);
+  await db.experiments.markPlanned(plan.experimentId, count);
 }
+
+const PLAN_BATCH = 1000;
 
 /** A planned trial as the database stores it: the row, its first event, who owes the first moves, its seats. */
 export function trialInput(

@@ -1,3 +1,4 @@
+import { type ExperimentConfig, isSimulated, type ParticipantSpec } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { databaseQuestions, databaseTrialStore } from './db-store.ts';
 import type { DriveContext, DriveOutcome } from './drive.ts';
@@ -16,6 +17,29 @@ export interface RunOptions {
 export interface RunSummary {
   driven: number;
   outcomes: Record<DriveOutcome, number>;
+}
+
+/**
+ * Trials driven at once. Simulated participants cost no call to anyone, only the CPU and the
+ * database's time, so an experiment of simulated participants only runs at least SIMULATED_CONCURRENCY
+ * trials at once: their appends then share statements (group commit) and the database is kept busy.
+ */
+export function runConcurrency(config: ExperimentConfig): number {
+  return allSimulated(config) ? Math.max(config.concurrency, SIMULATED_CONCURRENCY) : config.concurrency;
+}
+
+export const SIMULATED_CONCURRENCY = 1024;
+
+/** Every participant spec the config names: its judge pools' and its arms' arguers. */
+export function configuredSpecs(config: ExperimentConfig): ParticipantSpec[] {
+  return [
+    ...config.judges.map((p) => p.participant),
+    ...config.arms.flatMap((a) => (a.dishonestArguer ? [a.arguer, a.dishonestArguer] : [a.arguer])),
+  ];
+}
+
+export function allSimulated(config: ExperimentConfig): boolean {
+  return configuredSpecs(config).every(isSimulated);
 }
 
 /**
@@ -43,14 +67,14 @@ export function driveContext(
  */
 export async function runTrials(
   db: Database,
-  plan: ExperimentPlan,
+  plan: Pick<ExperimentPlan, 'experimentId' | 'config'>,
   options: RunOptions = {},
 ): Promise<RunSummary> {
   const factories = options.factories ?? {};
   const served = await serve(db, {
     experimentIds: [plan.experimentId],
     factories: () => factories,
-    concurrency: options.concurrency ?? plan.config.concurrency,
+    concurrency: options.concurrency ?? runConcurrency(plan.config),
     untilIdle: true,
     failFast: true,
     pollMs: 200,

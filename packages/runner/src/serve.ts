@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type ExperimentConfig, ExperimentConfigSchema, foldEvents } from '@oversight/core';
-import { type Database, NOTIFY_CHANNEL } from '@oversight/db';
-import { type DriveContext, type DriveOutcome, driveTrial, personTest } from './drive.ts';
+import { type Database, isTransientDatabaseError, NOTIFY_CHANNEL } from '@oversight/db';
+import { type DriveContext, DriveInterrupted, type DriveOutcome, driveTrial, personTest } from './drive.ts';
 import { participantRecords } from './experiment.ts';
 import type { ParticipantFactories } from './participant.ts';
 import { trialRecord } from './record.ts';
@@ -46,6 +46,8 @@ export interface ServeSummary {
   owner: string;
   driven: number;
   outcomes: Record<DriveOutcome, number>;
+  /** Trials left between two moves because the service was told to stop (they resume where they are). */
+  interrupted?: number;
 }
 
 export interface ServeHandle {
@@ -126,6 +128,8 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1_000;
   const summary: ServeSummary = { owner, driven: 0, outcomes: { finished: 0, aborted: 0, waiting: 0 } };
+  // Trials in flight stop at their next move once the service is told to stop (their moves so far stored).
+  const stopping = options.signal ?? new AbortController().signal;
   let wakeUp: (() => void) | null = null;
   let woken = false;
   const wake = () => {
@@ -159,6 +163,10 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     const onAbort = () => wake();
     options.signal?.addEventListener('abort', onAbort);
     let failure = null as { error: unknown } | null;
+    // Trials whose driving the database cut short (it went away): still leased to us, let go of once
+    // it answers again, so that they are claimed afresh.
+    const stranded = new Set<string>();
+    const outage = backoff(options.onWarning);
     try {
       for (;;) {
         // Let the event loop turn: with simulated participants on the embedded database every step
@@ -167,18 +175,38 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
         if (options.signal?.aborted || failure) break;
         woken = false;
         const room = concurrency - inFlight.size;
-        const claimed = room > 0 ? await db.trials.claim([...contexts.keys()], owner, room, leaseMs) : [];
+        let claimed: Array<{ id: string; experimentId: string }>;
+        let active = 1;
+        try {
+          if (stranded.size > 0) {
+            const ids = [...stranded];
+            await db.trials.release(owner, ids);
+            for (const id of ids) stranded.delete(id);
+          }
+          claimed = room > 0 ? await db.trials.claim([...contexts.keys()], owner, room, leaseMs) : [];
+          if (options.untilIdle && inFlight.size === 0 && claimed.length === 0)
+            active = await countActive(db, [...contexts.keys()]);
+          outage.recovered();
+        } catch (error) {
+          if (!isTransientDatabaseError(error)) throw error;
+          await outage.wait(error, options.signal);
+          continue;
+        }
         for (const { id: trialId, experimentId } of claimed) {
           const entry = contexts.get(experimentId)!;
           const run = (async () => {
             let release = true;
             try {
-              const outcome = await driveTrial(trialId, entry.context);
+              const outcome = await driveTrial(trialId, { ...entry.context, signal: stopping });
               summary.driven += 1;
               summary.outcomes[outcome] += 1;
               options.onTrial?.(trialId, outcome);
             } catch (error) {
-              if (options.failFast) failure ??= { error };
+              if (error instanceof DriveInterrupted) summary.interrupted = (summary.interrupted ?? 0) + 1;
+              else if (isTransientDatabaseError(error)) {
+                stranded.add(trialId);
+                release = false;
+              } else if (options.failFast) failure ??= { error };
               else {
                 options.onWarning?.(
                   `trial ${trialId}: ${(error as Error).message} (tried again after ${leaseMs} ms)`,
@@ -194,8 +222,7 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
           inFlight.set(trialId, run);
         }
         if (claimed.length > 0 && inFlight.size < concurrency) continue;
-        if (options.untilIdle && inFlight.size === 0 && claimed.length === 0) {
-          const active = await countActive(db, [...contexts.keys()]);
+        if (options.untilIdle && inFlight.size === 0 && claimed.length === 0 && stranded.size === 0) {
           if (active === 0) break;
         }
         if (!woken)
@@ -218,6 +245,37 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     return summary;
   })();
   return { wake, done };
+}
+
+/**
+ * Waiting out a database that went away (a server restarting, a connection cut): exponential back-off
+ * from 100 ms to 5 s with jitter, saying so once when it starts and once when the database is back.
+ */
+function backoff(onWarning: ServeOptions['onWarning']) {
+  let attempt = 0;
+  let since = 0;
+  return {
+    async wait(error: unknown, signal: AbortSignal | undefined) {
+      if (attempt === 0) {
+        since = Date.now();
+        onWarning?.(`the database is unreachable (${(error as Error).message.split('\n')[0]}); retrying`);
+      }
+      const ms = Math.min(5_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    recovered() {
+      if (attempt === 0) return;
+      onWarning?.(`the database answers again after ${((Date.now() - since) / 1000).toFixed(1)} s`);
+      attempt = 0;
+    },
+  };
 }
 
 async function countActive(db: Database, experimentIds: readonly string[]): Promise<number> {

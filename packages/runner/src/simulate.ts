@@ -9,6 +9,7 @@ import {
 import { driveTrial } from './drive.ts';
 import { participantDirectory, planExperiment } from './experiment.ts';
 import { runPool } from './pool.ts';
+import { configuredSpecs } from './run.ts';
 import { MemoryTrialStore } from './store.ts';
 
 /**
@@ -21,10 +22,7 @@ export async function simulateExperiment(
   dataset: readonly Question[],
   seed: string,
 ): Promise<JudgmentRecord[]> {
-  const notSimulated = [
-    ...config.judges.map((p) => p.participant),
-    ...config.arms.flatMap((a) => (a.dishonestArguer ? [a.arguer, a.dishonestArguer] : [a.arguer])),
-  ].filter((spec) => !isSimulated(spec));
+  const notSimulated = configuredSpecs(config).filter((spec) => !isSimulated(spec));
   if (notSimulated.length > 0) {
     const kinds = [...new Set(notSimulated.map((s) => s.kind))].join(', ');
     throw new Error(

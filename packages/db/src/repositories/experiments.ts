@@ -9,12 +9,22 @@ export interface ExperimentsRepository {
   get(id: string): Promise<ExperimentRow | null>;
   /** Stores a config whose design is unchanged (how the experiment runs changed), with its hash. */
   updateConfig(id: string, config: Record<string, unknown>, configHash: string): Promise<void>;
+  /** Records that every one of the plan's `trials` is stored: a resume can skip planning. */
+  markPlanned(id: string, trials: number): Promise<void>;
   list(): Promise<ExperimentRow[]>;
   /** Deletes the experiment with its trials, events, judgments, participants and LLM calls. */
   delete(id: string): Promise<boolean>;
 }
 
-type Row = { id: string; name: string; seed: string; config: unknown; configHash: string; createdAt: Date };
+type Row = {
+  id: string;
+  name: string;
+  seed: string;
+  config: unknown;
+  configHash: string;
+  createdAt: Date;
+  plannedTrials: number | null;
+};
 const toRow = (r: Row): ExperimentRow => ({ ...r, config: r.config as JsonObject });
 
 export function experimentsRepository(prisma: PrismaClient): ExperimentsRepository {
@@ -35,6 +45,10 @@ export function experimentsRepository(prisma: PrismaClient): ExperimentsReposito
 
     async updateConfig(id, config, configHash) {
       await prisma.experiment.update({ where: { id }, data: { config: json(config), configHash } });
+    },
+
+    async markPlanned(id, trials) {
+      await prisma.experiment.update({ where: { id }, data: { plannedTrials: trials } });
     },
 
     async get(id) {

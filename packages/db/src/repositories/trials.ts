@@ -90,6 +90,11 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
       // follows the session time zone, whereas Prisma reads and writes these columns as UTC.
       const at = Prisma.sql`${new Date()}::timestamp(3)`;
       for (const batch of chunks(rows, PLAN_BATCH)) {
+        // A resumed plan meets the trials it stored before the crash: an index probe skips them unwritten.
+        const [present] = await raw<{ n: number }>(
+          Prisma.sql`SELECT count(*)::int AS "n" FROM "Trial" WHERE "id" = ANY(${batch.map((t) => t.id)}::text[])`,
+        );
+        if (present?.n === batch.length) continue;
         const trials = batch.map(({ owed: _owed, seats: _seats, ...trial }) => ({
           ...trial,
           ref: trialRef(trial.id),
