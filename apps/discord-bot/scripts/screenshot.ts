@@ -66,6 +66,7 @@ try {
 
   // A human consultant previewing a speech: one quote verified, one not found.
   const consultant = world.person('600000000000000002', { name: 'consultant' });
+  names[consultant.id] = 'Quiet Heron';
   await (await consultant.run('join', { experiment: 'consultancy-demo' })).reply();
   await (await consultant.run('next', { experiment: 'consultancy-demo' })).reply();
   const [cthread] = consultant.threads();
