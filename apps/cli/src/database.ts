@@ -1,37 +1,13 @@
 import { existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from '@oversight/db';
+import { type DataFolder, resolveDataFolder as resolveFolder } from '@oversight/db/data-folder';
 import { env, userCwd } from './env.ts';
 import { DataFolderError, UsageError } from './exit-codes.ts';
 
-/** The repository around `from`: the nearest folder upwards holding pnpm-workspace.yaml. */
-export function workspaceRoot(from: string): string | null {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
-    if (path.dirname(dir) === dir) return null;
-  }
-}
-
-export interface DataFolder {
-  dir: string;
-  /** Where the choice came from, for messages. */
-  source: '--data-dir' | 'OVERSIGHT_DATA_DIR' | 'the repository default' | 'the default';
-}
-
-/**
- * The embedded database's folder, decided in one place: `--data-dir`, else OVERSIGHT_DATA_DIR (both
- * relative to where the command was typed), else `.oversight/` at the root of the repository the
- * command was typed in, so that every folder of the repository uses the same database; outside a
- * repository, `.oversight/` where the command was typed.
- */
+/** The embedded database's folder: the project's one rule (packages/db/src/data-folder.ts), from where the command was typed. */
 export function resolveDataFolder(option: string | undefined, from: string = userCwd): DataFolder {
-  if (option) return { dir: path.resolve(from, option), source: '--data-dir' };
-  if (env.OVERSIGHT_DATA_DIR)
-    return { dir: path.resolve(from, env.OVERSIGHT_DATA_DIR), source: 'OVERSIGHT_DATA_DIR' };
-  const root = workspaceRoot(from);
-  return root
-    ? { dir: path.join(root, '.oversight'), source: 'the repository default' }
-    : { dir: path.resolve(from, '.oversight'), source: 'the default' };
+  return resolveFolder(option, from, env);
 }
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { ExperimentConfig } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
+import { resolveDataFolder } from '@oversight/db/data-folder';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { type ServeHandle, serve } from '@oversight/runner';
 import { startBot } from './bot.ts';
@@ -26,10 +26,8 @@ async function main(): Promise<number> {
   }
   let db: Database;
   try {
-    // pnpm runs the script in this app's folder; paths are the user's, from where they typed it.
-    const from = process.env.INIT_CWD ?? process.cwd();
-    const dataDir = path.resolve(from, process.env.OVERSIGHT_DATA_DIR || '.oversight');
-    db = await openDatabase({ dataDir });
+    // The same folder the CLI uses wherever it is typed (pnpm runs the script in this app's folder).
+    db = await openDatabase({ dataDir: resolveDataFolder(undefined).dir });
   } catch (error) {
     console.error(`The Discord bot cannot open the database: ${(error as Error).message}`);
     return 3;

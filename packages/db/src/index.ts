@@ -1,3 +1,4 @@
+export { type DataFolder, resolveDataFolder, workspaceRoot } from './data-folder.ts';
 export {
   AppendConflictError,
   DatabaseLockedError,

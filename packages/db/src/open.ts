@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { resolveDataFolder } from './data-folder.ts';
 import { type SharedEmbedded, shareEmbedded } from './embedded-share.ts';
 import { DatabaseLockedError, DatabaseUnreachableError, type LockHolder } from './errors.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
@@ -55,7 +56,7 @@ export interface Database extends Repositories {
 }
 
 export function resolveDataDir(dataDir?: string): string {
-  return path.resolve(dataDir ?? (process.env.OVERSIGHT_DATA_DIR || path.join(process.cwd(), '.oversight')));
+  return dataDir ? path.resolve(dataDir) : resolveDataFolder(undefined).dir;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
