@@ -4,6 +4,8 @@ import { stopAllProgress } from './progress.ts';
 export interface Interrupt {
   /** Aborted at the first Ctrl-C. */
   signal: AbortSignal;
+  /** The signal that stopped it: a SIGTERM (a service manager stopping it) ends with exit 0. */
+  readonly by: 'SIGINT' | 'SIGTERM' | null;
   dispose(): void;
 }
 
@@ -14,9 +16,11 @@ export interface Interrupt {
  */
 export function catchInterrupt(resumeHint: string): Interrupt {
   const controller = new AbortController();
-  const onSignal = () => {
+  let by: Interrupt['by'] = null;
+  const onSignal = (name: NodeJS.Signals) => {
     stopAllProgress();
     if (!controller.signal.aborted) {
+      by = name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
       process.stderr.write(
         '\nstopping: letting the trials in progress store their current move (Ctrl-C again to stop now)\n',
       );
@@ -30,6 +34,9 @@ export function catchInterrupt(resumeHint: string): Interrupt {
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
+    get by() {
+      return by;
+    },
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

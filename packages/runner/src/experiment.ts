@@ -176,12 +176,21 @@ export function participantDirectory(
  * crash plans again and finds everything in place; once the plan is complete it writes nothing.
  * `source` names where the questions came from, for the message when a dataset name clashes.
  */
+export interface PersistOptions {
+  /** Told how many trials are stored after each batch. */
+  onProgress?: (stored: number, total: number) => void;
+  /** Stops between two batches (each is whole): persistPlan then returns false, the plan incomplete. */
+  signal?: AbortSignal;
+}
+
+/** Returns true once the whole plan is stored (false only when stopped by `options.signal`). */
 export async function persistPlan(
   db: Database,
   plan: ExperimentPlan | StreamedPlan,
   datasetName: string,
   source?: string,
-) {
+  options: PersistOptions = {},
+): Promise<boolean> {
   const { config } = plan;
   const streamed = typeof plan.trials === 'function';
   const planned = streamed
@@ -207,7 +216,7 @@ export async function persistPlan(
   if (stored && stored.configHash !== hash)
     await db.experiments.updateConfig(plan.experimentId, config as unknown as Record<string, unknown>, hash);
   // The same design, every trial stored: nothing to plan.
-  if (stored?.plannedTrials === count) return;
+  if (stored?.plannedTrials === count) return true;
   if (streamed) (plan as StreamedPlan).check();
   if (!stored || stored.configHash === hash)
     await db.experiments.ensure({
@@ -230,18 +239,25 @@ export async function persistPlan(
   // Statuses only need to know who is a person, so no model client is built here.
   const automatic = new Set(plan.participants.filter((p) => p.spec.kind !== 'human').map((p) => p.id));
   const isPerson = (id: string | null) => id === null || !automatic.has(id);
+  const trials = streamed ? (plan as StreamedPlan).trials() : (plan as ExperimentPlan).trials;
   let batch: TrialInput[] = [];
-  for (const { created, ordinal } of streamed
-    ? (plan as StreamedPlan).trials()
-    : (plan as ExperimentPlan).trials) {
+  let written = 0;
+  const write = async () => {
+    await db.trials.createMany(batch);
+    written += batch.length;
+    batch = [];
+    options.onProgress?.(written, count);
+  };
+  for (const { created, ordinal } of trials) {
     batch.push(trialInput(created, ordinal, datasetName, isPerson));
     if (batch.length === PLAN_BATCH) {
-      await db.trials.createMany(batch);
-      batch = [];
+      await write();
+      if (options.signal?.aborted) return false;
     }
   }
-  if (batch.length > 0) await db.trials.createMany(batch);
+  if (batch.length > 0) await write();
   await db.experiments.markPlanned(plan.experimentId, count);
+  return true;
 }
 
 const PLAN_BATCH = 1000;

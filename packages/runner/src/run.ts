@@ -67,7 +67,9 @@ export function driveContext(
  */
 export async function runTrials(
   db: Database,
-  plan: Pick<ExperimentPlan, 'experimentId' | 'config'>,
+  // Only these two are read: a streamed plan or a plan of retries does as well as a planned one.
+  plan: Pick<ExperimentPlan, 'experimentId' | 'config'> &
+    Partial<Omit<ExperimentPlan, 'trials'>> & { trials?: unknown },
   options: RunOptions = {},
 ): Promise<RunSummary> {
   const factories = options.factories ?? {};

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { InputError } from '@oversight/core';
 import type { Database } from '@oversight/db';
-import { type ExperimentPlan, persistPlan, planExperiment, runTrials } from '@oversight/runner';
+import { persistPlan, runTrials, type StreamedPlan, streamExperiment } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
@@ -16,11 +16,14 @@ export interface RunResult {
   counts: Record<string, number>;
   /** Stopped with Ctrl-C before every trial that could run had run. */
   interrupted: boolean;
+  /** What stopped it: SIGTERM (a service manager) ends with exit 0, Ctrl-C with 130. */
+  stoppedBy?: 'SIGINT' | 'SIGTERM' | null;
 }
 
 export interface PreparedRun {
   loaded: LoadedConfig;
-  plan: ExperimentPlan;
+  /** Made as it is written, so a million trials are never all in memory. */
+  plan: StreamedPlan;
 }
 
 /** Everything that can be wrong with the input, found before anything is written. */
@@ -28,7 +31,9 @@ export async function prepareRun(configPath: string, dataDir?: string): Promise<
   const loaded = await loadExperimentConfig(configPath, (name) => storedQuestions(dataDir, name));
   preflight(loaded);
   printDesignWarnings(loaded);
-  return { loaded, plan: planExperiment(loaded.config, loaded.questions, loaded.datasetName) };
+  const plan = streamExperiment(loaded.config, loaded.questions, loaded.datasetName);
+  plan.check();
+  return { loaded, plan };
 }
 
 /** The questions stored under a dataset name (imported before), or an InputError naming those there are. */
@@ -56,15 +61,31 @@ export async function runPrepared(
   { loaded, plan }: PreparedRun,
   options: { concurrency?: number; resumeCommand: string },
 ): Promise<RunResult> {
-  await persistPlan(db, plan, loaded.datasetName, loaded.datasetSource);
+  const interrupt = catchInterrupt(`run  ${options.resumeCommand}  to go on from there`);
+  const total = plan.trialCount;
+  let said = Date.now();
+  const planned = await persistPlan(db, plan, loaded.datasetName, loaded.datasetSource, {
+    signal: interrupt.signal,
+    onProgress: (stored) => {
+      if (Date.now() - said < 5_000 || stored === total) return;
+      said = Date.now();
+      console.error(`${plan.experimentId}: planning, ${stored} of ${total} trials stored`);
+    },
+  }).catch((error: unknown) => {
+    interrupt.dispose();
+    throw error;
+  });
+  if (!planned) {
+    interrupt.dispose();
+    const counts = await db.trials.countByStatus(plan.experimentId);
+    return { experimentId: plan.experimentId, counts, interrupted: true, stoppedBy: interrupt.by };
+  }
   const before = await db.trials.countByStatus(plan.experimentId);
-  const total = plan.trials.length;
   const remaining = before.active ?? 0;
   console.error(
     `${plan.experimentId}: ${total} trials in ${plan.config.arms.length} arms; ${remaining} to run`,
   );
   const progress = startProgress(plan.experimentId, total, { done: total - remaining });
-  const interrupt = catchInterrupt(`run  ${options.resumeCommand}  to go on from there`);
   try {
     await runTrials(db, plan, {
       factories: participantFactories(db, plan.experimentId, plan.config, path.dirname(loaded.file)),
@@ -79,7 +100,7 @@ export async function runPrepared(
   const counts = await db.trials.countByStatus(plan.experimentId);
   // A Ctrl-C that came as the last trial finished stopped nothing.
   const interrupted = interrupt.signal.aborted && (counts.active ?? 0) > 0;
-  return { experimentId: plan.experimentId, counts, interrupted };
+  return { experimentId: plan.experimentId, counts, interrupted, stoppedBy: interrupt.by };
 }
 
 export function describeCounts(counts: Record<string, number>): string {
@@ -94,8 +115,9 @@ export function describeCounts(counts: Record<string, number>): string {
 export function interruptedMessage(result: RunResult, resumeCommand: string): string {
   const total = Object.values(result.counts).reduce((a, b) => a + b, 0);
   const left = result.counts.active ?? 0;
+  const how = result.stoppedBy === 'SIGTERM' ? 'stopped by SIGTERM' : 'stopped with Ctrl-C';
   return (
-    `stopped with Ctrl-C: ${describeCounts(result.counts).replace(/(\d+) active/, '$1 still to run')} of ${total} trials. ` +
+    `${how}: ${describeCounts(result.counts).replace(/(\d+) active/, '$1 still to run')} of ${total} trials. ` +
     `Every finished trial and every move made so far is stored; run  ${resumeCommand}  to go on with the ${left} left.`
   );
 }
@@ -136,7 +158,7 @@ export const runCommand: Command = {
     );
     if (result.interrupted) {
       console.error(interruptedMessage(result, resumeCommand));
-      return EXIT.interrupted;
+      return result.stoppedBy === 'SIGTERM' ? EXIT.ok : EXIT.interrupted;
     }
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}`);
     if (result.counts.waiting) {

@@ -72,7 +72,10 @@ export const serveCommand: Command = {
         const summary = await service.done;
         const seconds = (Date.now() - started) / 1000;
         console.log(
-          `served ${summary.driven} trial runs in ${seconds.toFixed(1)} s: ${summary.outcomes.finished} finished, ${summary.outcomes.waiting} now waiting on people, ${summary.outcomes.aborted} aborted`,
+          `served ${summary.driven} trial runs in ${seconds.toFixed(1)} s: ${summary.outcomes.finished} finished, ${summary.outcomes.waiting} now waiting on people, ${summary.outcomes.aborted} aborted` +
+            (summary.interrupted
+              ? `; ${summary.interrupted} stopped between two moves (stored so far; serve again to go on)`
+              : ''),
         );
         return 0;
       } finally {

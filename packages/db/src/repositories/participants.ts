@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { JsonObject, ParticipantInput, ParticipantRow, PersonInput } from '../types.ts';
 import { uniqueViolation } from './events.ts';
-import { json } from './json.ts';
+import { chunks, json } from './json.ts';
 
 export interface ParticipantsRepository {
   /** Inserts or updates (kind, label, spec) the experiment's participants. */
@@ -34,17 +34,14 @@ const toRow = (r: Omit<ParticipantRow, 'spec'> & { spec: unknown }): Participant
 export function participantsRepository(prisma: PrismaClient): ParticipantsRepository {
   return {
     async upsertMany(experimentId, rows) {
-      if (rows.length === 0) return;
-      await prisma.$transaction(
-        rows.map((r) => {
-          const data = { kind: r.kind, label: r.label, spec: json(r.spec) };
-          return prisma.participant.upsert({
-            where: { experimentId_id: { experimentId, id: r.id } },
-            create: { id: r.id, experimentId, ...data },
-            update: data,
-          });
-        }),
-      );
+      // One statement per few thousand (an experiment may have thousands of simulated judges).
+      for (const batch of chunks(rows, 5_000))
+        await prisma.$executeRaw`
+          INSERT INTO "Participant" ("id", "experimentId", "kind", "label", "spec")
+          SELECT x."id", ${experimentId}, x."kind", x."label", x."spec"
+          FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS x("id" text, "kind" text, "label" text, "spec" jsonb)
+          ON CONFLICT ("experimentId", "id") DO UPDATE
+            SET "kind" = EXCLUDED."kind", "label" = EXCLUDED."label", "spec" = EXCLUDED."spec"`;
     },
 
     async list(experimentId) {
