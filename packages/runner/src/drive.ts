@@ -194,9 +194,14 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       if (!(await flush())) continue;
       return 'waiting';
     }
-    if (context.signal?.aborted) {
-      if (!(await flush())) continue;
-      throw new DriveInterrupted(trialId);
+    if (context.signal) {
+      // Simulated moves take no I/O, so a thousand trials would play out without the event loop ever
+      // turning and a stop signal would be seen only when all had finished: let it turn before each move.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (context.signal.aborted) {
+        if (!(await flush())) continue;
+        throw new DriveInterrupted(trialId);
+      }
     }
     const instant =
       due.length === rolesToMove(state).length &&
