@@ -1,10 +1,12 @@
-// The repository suites run against both backends: embedded PGlite in a temporary folder and a throwaway
-// PostgreSQL server (skipped, with the reason in the suite name, when the server binaries are absent).
+// The repository suites run against both backends: embedded PGlite in a temporary folder and a PostgreSQL
+// server: CI's (OVERSIGHT_TEST_DATABASE_URL, started by .ci/run) or a throwaway one from the machine's
+// binaries. Without either the server suites are skipped, saying so in their names; in CI (CI=true) they
+// run and fail instead, so a run that tested one backend cannot pass for one that tested both.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Database, openDatabase } from '../src/index.ts';
-import { findPostgresBin, startPostgres } from './pg-server.ts';
+import { findPostgresBin, sharedServerUrl, startPostgres } from './pg-server.ts';
 
 export interface Harness {
   /** Closed by teardown (replace it if a test reopens the database). */
@@ -25,7 +27,8 @@ export function tempDir(prefix = 'oversight-db-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-const pgBin = findPostgresBin();
+const serverAvailable = sharedServerUrl() !== null || findPostgresBin() !== null;
+const inCI = /^(1|true)$/i.test(process.env.CI ?? '');
 
 export const backends: Backend[] = [
   {
@@ -47,9 +50,10 @@ export const backends: Backend[] = [
   },
   {
     name: 'PostgreSQL server',
-    skip: pgBin
-      ? null
-      : 'SKIPPED: PostgreSQL server binaries not found ($PG_BIN or /usr/lib/postgresql/*/bin/initdb)',
+    skip:
+      serverAvailable || inCI
+        ? null
+        : 'SKIPPED: no PostgreSQL server (set OVERSIGHT_TEST_DATABASE_URL, or install the server binaries: $PG_BIN or /usr/lib/postgresql/*/bin)',
     async setup() {
       const server = await startPostgres();
       try {

@@ -1,6 +1,7 @@
-// Starts a throwaway PostgreSQL server for tests and benchmarks: initdb on a temporary folder, pg_ctl
-// start on a free loopback port, trust authentication, no fsync. Runs the binaries as the `postgres`
-// user when we are root (initdb refuses to run as root), as ourselves otherwise.
+// A PostgreSQL server for tests and benchmarks. With OVERSIGHT_TEST_DATABASE_URL set (CI's .ci/run starts
+// one on loopback and sets it), tests share that server, each in databases of its own; otherwise a
+// throwaway server is started: initdb on a temporary folder, pg_ctl start on a free loopback port, trust
+// authentication. The binaries run as the `postgres` user when we are root (initdb refuses root).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,8 +12,20 @@ export interface PostgresServer {
   /** postgresql://postgres@127.0.0.1:PORT/postgres */
   url: string;
   port: number;
-  /** Creates an empty database and returns its URL (one per test keeps tests independent). */
+  /**
+   * Creates an empty database and returns its URL (one per test keeps tests independent). On a shared
+   * server the name gets a suffix unique to this process, so test files running at once never meet.
+   */
   createDatabase(name: string): Promise<string>;
+  /**
+   * Runs a client tool of the server's version (psql, pgbench) against it, connected through libpq's
+   * environment (PGHOST, PGPORT, PGUSER, PGDATABASE: the database of `databaseUrl`); returns its stdout.
+   */
+  tool(name: string, args: readonly string[], options?: { databaseUrl?: string; input?: string }): string;
+  /** Stops the server (fast shutdown: connections cut), waits `downMs`, starts it again on the same port. */
+  restart(downMs?: number): Promise<void>;
+  /** The data folder of a server this process started (null for a shared one). */
+  dataDir: string | null;
   stop(): Promise<void>;
 }
 
@@ -34,31 +47,58 @@ export function findPostgresBin(): string | null {
   );
 }
 
+/** The server CI started for the tests (see .ci/run), if any. */
+export const sharedServerUrl = (): string | null => process.env.OVERSIGHT_TEST_DATABASE_URL || null;
+
 export interface StartOptions {
   /**
    * Trade durability for speed (fsync, synchronous_commit and full_page_writes off). Default true: right
-   * for tests; benchmarks pass false to measure what a real server would do.
+   * for tests; benchmarks pass false to measure what a real server would do, and get a server of their own.
    */
   fast?: boolean;
   /** More server settings (`-c name=value`), e.g. for a benchmark. */
   settings?: Record<string, string>;
+  /** A server of this process's own even when a shared one is there (to restart it, say). */
+  own?: boolean;
 }
 
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
+  const shared = sharedServerUrl();
+  const wantsOwn = options.own || options.fast === false || options.settings !== undefined;
+  if (shared && !wantsOwn) return sharedServer(shared);
   const bin = findPostgresBin();
   if (!bin)
-    throw new Error('PostgreSQL server binaries not found (looked in $PG_BIN and /usr/lib/postgresql/*/bin)');
+    throw new Error(
+      'PostgreSQL server binaries not found (looked in $PG_BIN and /usr/lib/postgresql/*/bin): install PostgreSQL (Debian: apt-get install postgresql) or set OVERSIGHT_TEST_DATABASE_URL to a server for the tests',
+    );
   const asRoot = process.getuid?.() === 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversight-pg-'));
   if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
   const dataDir = path.join(dir, 'data');
-  const run = (tool: string, args: string[]) => {
+  const run = (tool: string, args: readonly string[], input?: string, env?: Record<string, string>) => {
     const cmd = asRoot ? 'runuser' : path.join(bin, tool);
-    const argv = asRoot ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args;
-    const result = spawnSync(cmd, argv, { encoding: 'utf8', cwd: dir });
+    const argv = asRoot
+      ? [
+          '-u',
+          'postgres',
+          '--',
+          'env',
+          ...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`),
+          path.join(bin, tool),
+          ...args,
+        ]
+      : [...args];
+    const result = spawnSync(cmd, argv, {
+      encoding: 'utf8',
+      cwd: dir,
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, ...env },
+      ...(input === undefined ? {} : { input }),
+    });
     if (result.status !== 0) {
       throw new Error(`${tool} failed (${result.status}): ${result.stderr || result.stdout || result.error}`);
     }
+    return result.stdout;
   };
 
   run('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
@@ -73,18 +113,20 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
-  run('pg_ctl', [
-    '-D',
-    dataDir,
-    '-o',
-    serverOptions,
-    '-l',
-    path.join(dir, 'server.log'),
-    '-w',
-    '-t',
-    '30',
-    'start',
-  ]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      dataDir,
+      '-o',
+      serverOptions,
+      '-l',
+      path.join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]);
+  start();
 
   let stopped = false;
   const stopSync = () => {
@@ -103,22 +145,93 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   return {
     url,
     port,
-    async createDatabase(name) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid database name ${name}`);
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return `postgresql://postgres@127.0.0.1:${port}/${name}`;
+    dataDir,
+    createDatabase: (name) => createDatabase(url, name, name),
+    tool: (name, args, { databaseUrl = url, input } = {}) => run(name, args, input, libpqEnv(databaseUrl)),
+    async restart(downMs = 0) {
+      run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      start();
     },
     async stop() {
       process.removeListener('exit', stopSync);
       stopSync();
     },
+  };
+}
+
+let databases = 0;
+
+/** The server CI started: databases of this process's own on it, dropped again by stop(). */
+function sharedServer(url: string): PostgresServer {
+  const parsed = new URL(url);
+  const port = Number(parsed.port || 5432);
+  const created: string[] = [];
+  const bin = findPostgresBin();
+  return {
+    url,
+    port,
+    dataDir: null,
+    async createDatabase(name) {
+      databases += 1;
+      const unique = `${name}_${process.pid}_${databases}`;
+      created.push(unique);
+      return createDatabase(url, name, unique);
+    },
+    tool(name, args, { databaseUrl = url, input } = {}) {
+      if (!bin) throw new Error(`${name}: no PostgreSQL client binaries here`);
+      const result = spawnSync(path.join(bin, name), args, {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+        env: { ...process.env, ...libpqEnv(databaseUrl) },
+        ...(input === undefined ? {} : { input }),
+      });
+      if (result.status !== 0) throw new Error(`${name} failed (${result.status}): ${result.stderr}`);
+      return result.stdout;
+    },
+    async restart() {
+      throw new Error(
+        'a shared test server cannot be restarted: startPostgres({ own: true }) for one of your own',
+      );
+    },
+    async stop() {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        for (const name of created.splice(0))
+          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+async function createDatabase(serverUrl: string, requested: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(requested)) throw new Error(`invalid database name ${requested}`);
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** libpq's connection variables for a postgresql:// URL. */
+function libpqEnv(databaseUrl: string): Record<string, string> {
+  const u = new URL(databaseUrl);
+  return {
+    PGHOST: u.hostname || '127.0.0.1',
+    PGPORT: u.port || '5432',
+    PGUSER: decodeURIComponent(u.username) || 'postgres',
+    PGDATABASE: u.pathname.replace(/^\//, '') || 'postgres',
+    ...(u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {}),
   };
 }
 
