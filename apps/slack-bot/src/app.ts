@@ -12,6 +12,7 @@ import type { SlackEnv } from './env.ts';
 import { type Click, decodeControl, onClick, onSubmit, type Submitted } from './interactions.ts';
 import { createLogger } from './log.ts';
 import { noteMessage } from './render/trial.ts';
+import { WorkQueue } from './work.ts';
 
 /**
  * The Slack app: Bolt with the receiver the environment asks for (Socket Mode, or HTTP at
@@ -42,6 +43,8 @@ export interface SlackAppOptions {
   experimentIds?: string[];
   /** Participant implementations for `serve` in this process (models come from here). */
   factories?: ServeOptions['factories'];
+  /** Requests worked on at once after their acknowledgement (default 8). */
+  workConcurrency?: number;
   /** How often threads and notices are looked at when nothing wakes them. */
   pollMs?: number;
 }
@@ -144,7 +147,10 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
             : { token: env.SLACK_BOT_TOKEN! }),
         });
 
-  register(app, bot, logger);
+  const work = new WorkQueue(options.workConcurrency ?? 8, (error) =>
+    logger.error(`after an acknowledgement: ${slackError(error) ?? (error as Error).message}`),
+  );
+  register(app, bot, logger, work);
 
   const stop = new AbortController();
   let service: ServeHandle | null = null;
@@ -175,15 +181,16 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     port,
     serve: service,
     async stop() {
-      stop.abort();
       await app.stop().catch(() => {});
+      await work.idle();
+      stop.abort();
       await Promise.allSettled(loops);
       if (service) await service.done.catch(() => {});
     },
   };
 }
 
-function register(app: App, bot: SlackBot, logger: Logger) {
+function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
   const oops = async (team: string, user: string, channel: string | null, error: unknown) => {
     logger.error(`request failed: ${slackError(error) ?? (error as Error).message}`);
     await bot
@@ -202,35 +209,38 @@ function register(app: App, bot: SlackBot, logger: Logger) {
 
   app.command('/oversight', async ({ command, ack, respond, client }) => {
     await ack();
-    try {
-      const out = await runCommand(
-        bot,
-        {
-          team: command.team_id,
-          user: command.user_id,
-          channel: command.channel_id,
-          text: command.text ?? '',
-          trigger: command.trigger_id,
-          origin: `command:${command.trigger_id}`,
-        },
-        {
-          openView: async (trigger, view) =>
-            void (await client.views.open({ trigger_id: trigger, view: view as never })),
-        },
-      );
-      if (out)
+    const opensModal = /^\s*join\b/i.test(command.text ?? '');
+    work.run(opensModal ? 'urgent' : 'normal', async () => {
+      try {
+        const out = await runCommand(
+          bot,
+          {
+            team: command.team_id,
+            user: command.user_id,
+            channel: command.channel_id,
+            text: command.text ?? '',
+            trigger: command.trigger_id,
+            origin: `command:${command.trigger_id}`,
+          },
+          {
+            openView: async (trigger, view) =>
+              void (await client.views.open({ trigger_id: trigger, view: view as never })),
+          },
+        );
+        if (out)
+          await respond({
+            response_type: 'ephemeral',
+            text: out.text,
+            ...(out.blocks ? { blocks: out.blocks as never } : {}),
+          });
+      } catch (error) {
+        logger.error(`/oversight ${command.text}: ${slackError(error) ?? (error as Error).message}`);
         await respond({
           response_type: 'ephemeral',
-          text: out.text,
-          ...(out.blocks ? { blocks: out.blocks as never } : {}),
-        });
-    } catch (error) {
-      logger.error(`/oversight ${command.text}: ${slackError(error) ?? (error as Error).message}`);
-      await respond({
-        response_type: 'ephemeral',
-        text: 'Something went wrong on our side; nothing was recorded. Try again in a moment.',
-      }).catch(() => {});
-    }
+          text: 'Something went wrong on our side; nothing was recorded. Try again in a moment.',
+        }).catch(() => {});
+      }
+    });
   });
 
   // Link buttons send an action too; it only needs acknowledging.
@@ -263,14 +273,17 @@ function register(app: App, bot: SlackBot, logger: Logger) {
       channel,
       messageTs: channel ? (b.container?.message_ts ?? null) : null,
     };
-    try {
-      await onClick(bot, click, {
-        openView: async (trigger, view) =>
-          void (await client.views.open({ trigger_id: trigger, view: view as never })),
-      });
-    } catch (error) {
-      await oops(team, b.user.id, channel, error);
-    }
+    const urgent = ['numbers', 'speak', 'survey', 'show', 'accept'].includes(action.kind);
+    work.run(urgent ? 'urgent' : 'normal', async () => {
+      try {
+        await onClick(bot, click, {
+          openView: async (trigger, view) =>
+            void (await client.views.open({ trigger_id: trigger, view: view as never })),
+        });
+      } catch (error) {
+        await oops(team, b.user.id, channel, error);
+      }
+    });
   });
 
   app.view(/^ov1:/, async ({ ack, body, view }) => {
@@ -349,7 +362,9 @@ function register(app: App, bot: SlackBot, logger: Logger) {
 
   app.event('app_home_opened', async ({ event, body, client }) => {
     if (event.tab !== 'home') return;
-    await bot.publishHome((body as { team_id: string }).team_id, event.user, client as WebClient);
+    work.run('normal', () =>
+      bot.publishHome((body as { team_id: string }).team_id, event.user, client as WebClient),
+    );
   });
 
   app.event('message', async ({ event, body }) => {
@@ -364,18 +379,21 @@ function register(app: App, bot: SlackBot, logger: Logger) {
     };
     if (m.subtype || m.bot_id || !m.user || !m.thread_ts || m.thread_ts === m.ts) return;
     const b = body as unknown as { team_id: string; event_id: string };
-    try {
-      await onThreadMessage(bot, {
-        team: b.team_id,
-        user: m.user,
-        channel: m.channel,
-        thread: m.thread_ts,
-        text: m.text ?? '',
-        eventId: b.event_id,
-      });
-    } catch (error) {
-      await oops(b.team_id, m.user, m.channel, error);
-    }
+    const { user, thread_ts: thread } = m;
+    work.run('normal', async () => {
+      try {
+        await onThreadMessage(bot, {
+          team: b.team_id,
+          user,
+          channel: m.channel,
+          thread,
+          text: m.text ?? '',
+          eventId: b.event_id,
+        });
+      } catch (error) {
+        await oops(b.team_id, user, m.channel, error);
+      }
+    });
   });
 }
 

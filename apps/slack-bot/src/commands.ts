@@ -148,7 +148,7 @@ export async function next(
   const experimentId = bot.resolveExperiment(name);
   const result = await bot.next(input.team, input.user, experimentId, input.origin);
   void bot.publishHome(input.team, input.user);
-  if (result.status === 'none') return say(`No trial for you now: ${result.reason}.`);
+  if (result.status === 'none') return say(`No trial for you now: ${result.reason.replace(/\.$/, '')}.`);
   const where = result.link ? `<${result.link}|in this thread>` : `in <#${result.thread.channel}>`;
   return say(`${result.assigned ? 'A new trial for you' : 'A trial is waiting for you'}: it is ${where}.`);
 }

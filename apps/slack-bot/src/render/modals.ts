@@ -146,7 +146,7 @@ export function judgeModal(
     );
   if (judge.mayComment && !judge.final && !judge.mustComment)
     blocks.push(
-      textInput(FIELD.comment, 'A question or comment for the arguers (optional)', {
+      textInput(FIELD.comment, 'A question or comment for the arguers', {
         multiline: true,
         optional: true,
         max: 2000,
