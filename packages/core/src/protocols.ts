@@ -90,7 +90,22 @@ export type Turn =
 const JUDGE_FIRST = ['judge', 'speech'] as const;
 const SPEECH_FIRST = ['speech', 'judge'] as const;
 
+/**
+ * The turn last worked out per state, good while its nextSeq is unchanged (folding an event always
+ * advances it): the fold, the driver and the views ask several times per move. Frozen, since shared.
+ */
+const turns = new WeakMap<TrialState, { seq: number; turn: Turn | null }>();
+
 export function nextTurn(state: TrialState): Turn | null {
+  const known = turns.get(state);
+  if (known?.seq === state.nextSeq) return known.turn;
+  const turn = computeTurn(state);
+  if (turn?.kind === 'speech') Object.freeze(turn.roles);
+  turns.set(state, { seq: state.nextSeq, turn: turn && Object.freeze(turn) });
+  return turn;
+}
+
+function computeTurn(state: TrialState): Turn | null {
   if (state.verdict || state.aborted) return null;
   const { rules } = state.created;
   const def = protocolFor(rules.protocol);

@@ -209,7 +209,8 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
     if (!instant && !(await flush())) continue;
     // Simultaneous speeches are requested together (neither sees the other) and applied in turn.
     const answers = await Promise.all(due.map((d) => obtainMove(state, d.role, d.holder, question, context)));
-    const next = copyState(state);
+    // The state is folded into in place once it is a copy of its own (not the last state appended).
+    const next = state === committed ? copyState(state) : state;
     const events: TrialEvent[] = [];
     let waiting = false;
     for (const answer of answers) {

@@ -6,7 +6,7 @@ import { type DriveContext, DriveInterrupted, type DriveOutcome, driveTrial, per
 import { participantRecords } from './experiment.ts';
 import type { ParticipantFactories } from './participant.ts';
 import { trialRecord } from './record.ts';
-import { driveContext } from './run.ts';
+import { allSimulated, driveContext, SIMULATED_CONCURRENCY } from './run.ts';
 
 /**
  * The service that drives every trial not waiting on a person: after a person's move, the simulated
@@ -20,7 +20,7 @@ export interface ServeOptions {
   experimentIds: readonly string[];
   /** Participant implementations per experiment (models come from @oversight/llm through the CLI). */
   factories?: (experimentId: string, config: ExperimentConfig) => ParticipantFactories;
-  /** Trials driven at once by this process (default 32). */
+  /** Trials driven at once by this process (default 32; SIMULATED_CONCURRENCY when every participant is simulated). */
   concurrency?: number;
   /** How long a claimed trial stays this process's without renewal (default 30 s); renewed every third. */
   leaseMs?: number;
@@ -124,7 +124,7 @@ export async function reconcileOwedMoves(
 
 export function serve(db: Database, options: ServeOptions): ServeHandle {
   const owner = options.owner ?? serviceOwner();
-  const concurrency = options.concurrency ?? 32;
+  let concurrency = options.concurrency ?? 32;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1_000;
   const summary: ServeSummary = { owner, driven: 0, outcomes: { finished: 0, aborted: 0, waiting: 0 } };
@@ -139,6 +139,8 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
 
   const done = (async () => {
     const contexts = await experimentContexts(db, options.experimentIds, options.factories);
+    if (options.concurrency === undefined && [...contexts.values()].every((e) => allSimulated(e.config)))
+      concurrency = SIMULATED_CONCURRENCY;
     for (const [experimentId, { context }] of contexts) await reconcileOwedMoves(db, experimentId, context);
     const stopListening = await db.listen(NOTIFY_CHANNEL, (experimentId) => {
       if (contexts.has(experimentId)) wake();

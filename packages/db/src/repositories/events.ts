@@ -164,9 +164,11 @@ export function eventsRepository(
     return error as Error;
   }
 
+  const maxItems = batching.maxTrials ?? 500;
   const queued = groupCommit<AppendInput, AppendOutcome>(appendMany, {
-    maxItems: batching.maxTrials ?? 500,
+    maxItems,
     maxInFlight: batching.maxInFlight ?? 1,
+    minItemsAlongside: Math.ceil(maxItems / 5),
     key: (input) => input.trialId,
   });
   const loadQueued = groupCommit<string, StoredEvent[]>(

@@ -10,6 +10,11 @@ export interface GroupCommitOptions<I> {
   /** Calls of `run` at once (a server's pool can overlap one batch's commit with the next one's work). */
   maxInFlight: number;
   /**
+   * Items needed to start a call while another is in flight (default 1): below it they wait for that
+   * call, so a trickle does not fill every slot with statements (and commits) of a few items each.
+   */
+  minItemsAlongside?: number;
+  /**
    * Items with the same key are never in one batch nor in two batches at once: a later one waits for
    * the earlier one's batch to finish, so each sees what the other wrote, in the order they were made.
    */
@@ -53,7 +58,11 @@ export function groupCommit<I, O>(
   };
 
   const pump = () => {
-    while (inFlight < options.maxInFlight && queue.length > 0) {
+    while (
+      inFlight < options.maxInFlight &&
+      queue.length > 0 &&
+      (inFlight === 0 || queue.length >= (options.minItemsAlongside ?? 1))
+    ) {
       const batch = take();
       if (batch.length === 0) return;
       const keys = options.key ? batch.map((p) => options.key!(p.item)) : [];

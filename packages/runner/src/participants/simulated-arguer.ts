@@ -62,37 +62,39 @@ function targetWords(text: string): Set<string> {
   return words;
 }
 
-/** Per story (its sentences) and target words, how many target words each sentence shares. */
-const overlapCache = new WeakMap<readonly Sentence[], Map<string, Uint16Array>>();
+/** Per story (its sentences) and target words (the cached set), how many target words each sentence shares. */
+const overlapCache = new WeakMap<readonly Sentence[], WeakMap<Set<string>, Uint16Array>>();
 function overlaps(sentences: readonly Sentence[], target: Set<string>): Uint16Array {
   let byTarget = overlapCache.get(sentences);
   if (!byTarget) {
-    byTarget = new Map();
+    byTarget = new WeakMap();
     overlapCache.set(sentences, byTarget);
   }
-  const key = [...target].join(' ');
-  let counts = byTarget.get(key);
+  let counts = byTarget.get(target);
   if (!counts) {
     counts = new Uint16Array(sentences.length);
     for (let i = 0; i < sentences.length; i++)
       for (const word of target) if (sentences[i]!.words.has(word)) counts[i]! += 1;
-    if (byTarget.size > 1024) byTarget.clear();
-    byTarget.set(key, counts);
+    byTarget.set(target, counts);
   }
   return counts;
 }
 
+/** Scores of the sentences of the speech being composed (reused: composing is synchronous). */
+let scores = new Float64Array(512);
+
 /**
- * Indexes of the `m` best sentences by score (ties by position), best first: what sorting them all
- * would put first, without sorting hundreds of sentences for every speech.
+ * Indexes of the `m` best of the first `n` scores (ties by position), best first: what sorting them
+ * all would put first, without sorting hundreds of sentences for every speech.
  */
-function best(scores: Float64Array, m: number): number[] {
+function best(n: number, m: number): number[] {
   const top: number[] = [];
-  const better = (i: number, j: number) => scores[i]! > scores[j]! || (scores[i] === scores[j] && i < j);
-  for (let i = 0; i < scores.length; i++) {
-    if (top.length === m && !better(i, top[m - 1]!)) continue;
+  for (let i = 0; i < n; i++) {
+    const s = scores[i]!;
+    if (top.length === m && !(s > scores[top[m - 1]!]!)) continue;
     let k = top.length === m ? m - 1 : top.length;
-    while (k > 0 && better(i, top[k - 1]!)) {
+    // Ties keep the earlier sentence first, so only a strictly higher score moves up.
+    while (k > 0 && s > scores[top[k - 1]!]!) {
       top[k] = top[k - 1]!;
       k -= 1;
     }
@@ -112,8 +114,9 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
   const sentences = sentencesOf(view.source);
   const counts = overlaps(sentences, target);
   // Every sentence draws its noise, in order, so speeches stay what they were when all were sorted.
-  const scores = new Float64Array(sentences.length);
-  for (let i = 0; i < scores.length; i++) scores[i] = counts[i]! + rng.next() * 0.5;
+  const n = sentences.length;
+  if (scores.length < n) scores = new Float64Array(n * 2);
+  for (let i = 0; i < n; i++) scores[i] = counts[i]! + rng.next() * 0.5;
   const quoteCount = spec.quotesPerSpeech;
   const budget = view.quoteLimit ?? Number.POSITIVE_INFINITY;
   const perQuote = quoteCount > 0 ? Math.floor(budget / quoteCount) : 0;
@@ -128,8 +131,8 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
   };
   // Each sentence skipped is one already quoted, so the best quoteCount + used.size suffice, unless
   // two sentences clip to the same quote: then rank them all.
-  let quotes = pick(best(scores, Math.min(sentences.length, quoteCount + used.size)));
-  if (quotes.length < quoteCount && perQuote >= 15) quotes = pick(best(scores, sentences.length));
+  let quotes = pick(best(n, Math.min(n, quoteCount + used.size)));
+  if (quotes.length < quoteCount && perQuote >= 15) quotes = pick(best(n, n));
   const lastQuestion = [...view.transcript].reverse().find((e) => e.kind === 'interjection');
   const round = view.turn?.round ?? 1;
   const opening =
