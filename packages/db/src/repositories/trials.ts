@@ -43,6 +43,10 @@ export interface TrialsRepository {
   owedBy(participantId: string, experimentId?: string): Promise<OwedMoveRow[]>;
   /** Every move due in the experiment's trials that are not finished (for status and admin views). */
   owedIn(experimentId: string, options?: { limit?: number }): Promise<OwedMoveRow[]>;
+  /** How many moves are due, per holder (null: an open seat), role and whether a person owes them: one query. */
+  owedSummary(
+    experimentId: string,
+  ): Promise<Array<{ participantId: string | null; role: string; human: boolean; moves: number }>>;
   /** Due moves in open seats this participant may take (see OpenSeatQuery). */
   openSeats(query: OpenSeatQuery): Promise<OwedMoveRow[]>;
   /** Every seat the participant held in the experiment, in the order they got them. */
@@ -193,6 +197,13 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
         orderBy: [{ since: 'asc' }, { trialId: 'asc' }, { role: 'asc' }],
         ...(options.limit !== undefined ? { take: options.limit } : {}),
       });
+    },
+
+    owedSummary(experimentId) {
+      return prisma.$queryRaw`
+        SELECT "participantId", "role", "human", count(*)::int AS "moves" FROM "OwedMove"
+        WHERE "experimentId" = ${experimentId}
+        GROUP BY "participantId", "role", "human" ORDER BY "participantId" NULLS LAST, "role"`;
     },
 
     async openSeats({ experimentId, participantId, roles, arms, perArm = 50 }) {
