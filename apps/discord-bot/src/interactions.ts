@@ -23,14 +23,19 @@ import { actReply, clip, ephemeral, type Reply, type ReplyMessage } from './rend
 import type { ThreadPoster } from './threads.ts';
 
 /**
- * Every interaction the bot gets, answered within Discord's 3 seconds: the work runs at once and its
- * answer is sent if it is ready within `ACK_BUDGET_MS`; otherwise the interaction is deferred (an
- * acknowledgement with nothing in it yet) and the answer follows as an edit. Nothing is kept between
- * interactions: a control's id says what it is about (packages/chat/ids.ts).
+ * Every interaction the bot gets, answered within Discord's 3 seconds: it is acknowledged at once (a
+ * deferral: "thinking…", or the clicked message about to change) and the answer follows as an edit, so
+ * the acknowledgement never waits for the database. Only a click that opens a form cannot be deferred
+ * (Discord wants the form itself as the first answer): its work runs at once and, if it is not ready
+ * within `ACK_BUDGET_MS`, the click is deferred and the person asked to click again. Nothing is kept
+ * between interactions: a control's id says what it is about (packages/chat/ids.ts).
  */
 
-/** Long enough for a database round trip under load, short enough to leave the 3 s deadline far away. */
+/** For clicks that open a form: long enough for a database round trip under load, far from the 3 s deadline. */
 export const ACK_BUDGET_MS = 1200;
+
+/** Controls whose answer may be a form (modal). */
+const MAY_OPEN_FORM: ReadonlySet<ChatAction['kind']> = new Set(['numbers', 'comment', 'speak', 'survey']);
 
 export interface BotContext {
   chat: ChatService;
@@ -70,15 +75,22 @@ export async function handleInteraction(ctx: BotContext, interaction: Interactio
   }
 }
 
-/** Sends `work`'s answer in time: directly when ready within the budget, else after a deferral. */
+/**
+ * Sends `work`'s answer: after an immediate deferral, or (`mayOpenForm`) directly when it is ready
+ * within the budget, else after a deferral.
+ */
 async function answer(
   interaction: Repliable,
   work: Promise<Reply>,
-  options: { update?: boolean } = {},
+  options: { update?: boolean; mayOpenForm?: boolean } = {},
 ): Promise<void> {
   const update = options.update === true && !interaction.isChatInputCommand();
-  const first = await Promise.race([work, sleep(ACK_BUDGET_MS).then((): typeof TIMEOUT => TIMEOUT)]);
-  if (first !== TIMEOUT) return send(interaction, first, update);
+  // Handled below, after the deferral; until then a failure must not count as unhandled.
+  work.catch(() => {});
+  if (options.mayOpenForm) {
+    const first = await Promise.race([work, sleep(ACK_BUDGET_MS).then((): typeof TIMEOUT => TIMEOUT)]);
+    if (first !== TIMEOUT) return send(interaction, first, update);
+  }
   if (update) await (interaction as ButtonInteraction).deferUpdate();
   else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const reply = await work;
@@ -361,9 +373,12 @@ async function control(
         : Promise.resolve(ephemeral(`You have not joined **${action.ref}**. Nothing was recorded.`)),
       { update: fromEphemeral },
     );
-  // The outcome of act() decides whether to open a modal, so it must be known before answering.
+  // Only a click that may open a form needs act()'s outcome before answering.
   const work = act(ctx, interaction, action);
-  return answer(interaction, work, { update: fromEphemeral && action.kind !== 'show' });
+  return answer(interaction, work, {
+    update: fromEphemeral && action.kind !== 'show',
+    mayOpenForm: !interaction.isModalSubmit() && MAY_OPEN_FORM.has(action.kind),
+  });
 }
 
 async function act(

@@ -144,7 +144,7 @@ describe('people in every protocol', () => {
     const write = await person.click(first, 'Ask or comment…');
     expect(write.modal).toMatchObject({ title: 'Your message' });
     const sent = await person.submit(write, { comment: 'Where does the pilot go first?' });
-    expect(sent.ack?.type).toBe(7);
+    expect([6, 7]).toContain(sent.ack?.type);
     expect(await sent.text()).toMatch(/^Sent/);
     const turn2 = await person.waitTurn(thread!, /message 2/, turn1);
     expect(person.text(thread!)).toMatch(/Assistant · round 1/);

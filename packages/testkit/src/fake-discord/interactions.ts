@@ -20,6 +20,8 @@ export interface InteractionAck {
   data: Json | null;
   /** Milliseconds from dispatch to the callback's arrival. */
   ms: number;
+  /** For a deferred update: the clicked message's edit stamp at that moment (its answer is a later edit). */
+  editedBefore?: string | null;
 }
 
 export interface FakeInteraction {
@@ -169,7 +171,9 @@ export class InteractionBook {
       const message = this.state.findMessage(interaction.originalId);
       if (message) messageJson = this.rest.editMessage(message, data ?? {});
     }
-    interaction.ack = { type, data, ms };
+    const clicked =
+      type === 6 && interaction.originalId ? this.state.findMessage(interaction.originalId) : undefined;
+    interaction.ack = { type, data, ms, ...(clicked ? { editedBefore: clicked.edited_timestamp } : {}) };
     for (const wake of interaction.waiters.splice(0)) wake();
     if (query.get('with_response') === 'true')
       return {

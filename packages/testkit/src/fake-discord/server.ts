@@ -367,7 +367,11 @@ export class Acted {
     for (;;) {
       const id = this.interaction.originalId;
       const message = id ? this.fake.message(id) : undefined;
-      const pending = !message || message.flags & 128 || (this.ack.type === 6 && !message.edited_timestamp);
+      const pending =
+        !message ||
+        message.flags & 128 ||
+        (this.ack.type === 6 &&
+          (!message.edited_timestamp || message.edited_timestamp === this.ack.editedBefore));
       if (message && !pending) return message;
       if (Date.now() > deadline)
         throw new Error(`fake-discord: no reply within ${timeoutMs} ms (ack type ${this.ack.type})`);
