@@ -71,8 +71,16 @@ export async function labelledJudgments(
   db: Database,
   experimentId: string,
   rows: readonly StoredJudgment[],
+  label?: Awaited<ReturnType<typeof participantLabels>>,
 ): Promise<JudgmentRow[]> {
-  const label = await participantLabels(db, experimentId);
+  return labelRows(rows, label ?? (await participantLabels(db, experimentId)));
+}
+
+/** The rows with their participants' labels (`label` from participantLabels, read once per experiment). */
+export function labelRows(
+  rows: readonly StoredJudgment[],
+  label: Awaited<ReturnType<typeof participantLabels>>,
+): JudgmentRow[] {
   return rows.map((r) => {
     const judge = label(r.judgeId, r.arm, 'judge');
     const honest = label(r.honestArguerId, r.arm, 'honest');
@@ -89,10 +97,49 @@ export async function labelledJudgments(
   });
 }
 
+/**
+ * Every judgment of the experiment, read page by page and kept compact: the bootstrap and the models
+ * need all of them at once, but not a million copies of the same judge, arm and question names, so
+ * each repeated string is kept once (a million judgments take some 200 MB rather than a gigabyte).
+ */
 export async function loadJudgments(db: Database, experimentId: string): Promise<JudgmentRow[]> {
-  const rows: StoredJudgment[] = [];
-  for await (const batch of db.judgments.stream(experimentId, 5000)) rows.push(...batch);
-  return labelledJudgments(db, experimentId, rows);
+  const label = await participantLabels(db, experimentId);
+  const strings = new Map<string, string>();
+  const one = <T extends string | null | undefined>(s: T): T => {
+    if (typeof s !== 'string') return s;
+    const known = strings.get(s);
+    if (known !== undefined) return known as T;
+    strings.set(s, s);
+    return s;
+  };
+  const rows: JudgmentRow[] = [];
+  for await (const batch of db.judgments.stream(experimentId, 5000))
+    for (const r of labelRows(batch, label))
+      rows.push({
+        trialId: r.trialId,
+        experimentId: one(experimentId),
+        arm: one(r.arm),
+        protocol: one(r.protocol),
+        questionId: one(r.questionId),
+        storyId: one(r.storyId),
+        judgeId: one(r.judgeId),
+        arguerHonest: r.arguerHonest,
+        induction: one(r.induction),
+        honestArguerId: one(r.honestArguerId),
+        dishonestArguerId: one(r.dishonestArguerId),
+        probCorrect: r.probCorrect,
+        correct: r.correct,
+        rounds: r.rounds,
+        reward: r.reward,
+        beliefs: r.beliefs,
+        judgeKind: one(r.judgeKind ?? null),
+        judgeModel: one(r.judgeModel ?? null),
+        honestArguerKind: one(r.honestArguerKind ?? null),
+        honestArguerModel: one(r.honestArguerModel ?? null),
+        dishonestArguerKind: one(r.dishonestArguerKind ?? null),
+        dishonestArguerModel: one(r.dishonestArguerModel ?? null),
+      });
+  return rows;
 }
 
 /**

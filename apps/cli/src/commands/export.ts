@@ -8,7 +8,7 @@ import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
-import { labelledJudgments } from './analyze.ts';
+import { type labelledJudgments, labelRows, participantLabels } from './analyze.ts';
 
 /**
  * One row per judgment, ordered by trial id, in the stats package's judgment columns (so
@@ -31,8 +31,9 @@ async function withLogs(
   experimentId: string,
   batch: Parameters<typeof labelledJudgments>[2],
   times: boolean,
+  label: Awaited<ReturnType<typeof participantLabels>>,
 ) {
-  const rows = await labelledJudgments(db, experimentId, batch);
+  const rows = labelRows(batch, label);
   const events = await db.events.loadMany(rows.map((r) => r.trialId));
   return rows.map((row) => {
     const log = events.get(row.trialId) ?? [];
@@ -58,8 +59,9 @@ export async function collectJudgments(
   times = true,
 ): Promise<JudgmentRow[]> {
   const all: JudgmentRow[] = [];
+  const label = await participantLabels(db, experimentId);
   for await (const batch of db.judgments.stream(experimentId, 2000))
-    all.push(...(await withLogs(db, experimentId, batch, times)).map((p) => p.row));
+    all.push(...(await withLogs(db, experimentId, batch, times, label)).map((p) => p.row));
   return all;
 }
 
@@ -72,8 +74,10 @@ export async function exportJudgments(
   times = true,
 ): Promise<number> {
   let count = 0;
+  // Who each participant was is read once, not for every page.
+  const label = await participantLabels(db, experimentId);
   for await (const batch of db.judgments.stream(experimentId, 2000)) {
-    const page = await withLogs(db, experimentId, batch, times);
+    const page = await withLogs(db, experimentId, batch, times, label);
     if (format === 'csv')
       await write(
         out,
