@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
-import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
+import { EXIT, exitCodeFor, isDiskFull, UsageError } from './exit-codes.ts';
 import { commandHelp, describedOption, GLOBAL_OPTIONS, generalHelp } from './help.ts';
 import { checkOutputPath } from './output-path.ts';
 import { stopAllProgress } from './progress.ts';
@@ -75,7 +75,14 @@ async function dispatch(argv: string[]): Promise<number> {
 export function reportError(error: unknown, debug: boolean): number {
   stopAllProgress();
   const code = exitCodeFor(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const detail = /(could not [^`\n]*No space left on device)/.exec(String((error as Error)?.message))?.[1];
+  const message = isDiskFull(error)
+    ? `the disk holding the database is full (${detail ?? 'no space left on device'}). Nothing stored is lost: every ` +
+      'move is written whole or not at all. Free some space (or point --data-dir or DATABASE_URL elsewhere) ' +
+      'and run the same command again to go on from where it stopped.'
+    : error instanceof Error
+      ? error.message
+      : String(error);
   if (debug && error instanceof Error) console.error(error.stack);
   else if (code === EXIT.failure)
     console.error(

@@ -26,7 +26,23 @@ const BAD_INPUT_ERRORS = new Set([
 ]);
 const DATABASE_ERRORS = new Set(['DatabaseLockedError', 'DatabaseUnreachableError', 'DataFolderError']);
 
+/**
+ * The disk holding the database is full: PostgreSQL's disk_full (53100, also what the embedded database
+ * reports) or the file system's ENOSPC, anywhere in the error's causes. Matched by text, for the reason above.
+ */
+export function isDiskFull(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === '53100') return true;
+    const text = `${(e as Error).message ?? ''} ${JSON.stringify((e as { meta?: unknown }).meta ?? '')}`;
+    if (/\b53100\b|No space left on device|ENOSPC/.test(text)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function exitCodeFor(error: unknown): number {
+  if (isDiskFull(error)) return EXIT.database;
   if (error instanceof InputError || error instanceof AssignmentError || error instanceof UsageError)
     return EXIT.badInput;
   if (error instanceof Error && BAD_INPUT_ERRORS.has(error.name)) return EXIT.badInput;
