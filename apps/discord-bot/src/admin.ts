@@ -1,4 +1,4 @@
-import { ChatError, queueReminders } from '@oversight/chat';
+import { ChatError, Notices } from '@oversight/chat';
 import type { ExperimentConfig, Role } from '@oversight/core';
 import { type ChatInputCommandInteraction, GuildMember } from 'discord.js';
 import type { BotContext } from './interactions.ts';
@@ -45,7 +45,7 @@ export async function runAdmin(
     if (!isAdmin(interaction, config)) return refuse(config);
     if (sub === 'remind') {
       // Its own notice kind per request: a repeated delivery of this command reminds once.
-      const n = await queueReminders(ctx.chat, experiment, {
+      const n = await new Notices(ctx.chat).queueReminders(experiment, {
         olderThanMs: 0,
         kind: `remind:${interaction.id}`,
       });

@@ -1,16 +1,9 @@
-import {
-  type ChatService,
-  deliverNotices,
-  describeNotice,
-  queueReminders,
-  recentlyActive,
-} from '@oversight/chat';
-import { type Database, NOTIFY_CHANNEL, type NotificationRow } from '@oversight/db';
+import { type ChatService, Notices, type TurnNotice } from '@oversight/chat';
+import { type Database, NOTIFY_CHANNEL } from '@oversight/db';
 import type { REST } from 'discord.js';
 import { ButtonStyle, ComponentType, Routes } from 'discord-api-types/v10';
 import { pause } from './pause.ts';
 import { clip } from './render.ts';
-import { discordUser } from './threads.ts';
 
 /**
  * "Your turn" and reminders by DM, from the outbox: at least once (a notice is marked delivered only
@@ -30,16 +23,13 @@ export interface NoticeLoopOptions {
   reminderEveryMs?: number;
 }
 
-export async function sendNotice(options: NoticeLoopOptions, notice: NotificationRow): Promise<void> {
+export async function sendNotice(options: NoticeLoopOptions, turn: TurnNotice): Promise<void> {
   const { chat, rest } = options;
-  if (
-    notice.kind === 'your-turn' &&
-    (await recentlyActive(chat, notice.trialId, notice.participantId, options.activeMs))
-  )
-    return;
-  const text = await describeNotice(chat, notice);
-  const userId = discordUser(text?.identity ?? null);
-  if (!text || !userId) return;
+  const { notice } = turn;
+  if (turn.taking) return;
+  const text = await new Notices(chat).describe(notice);
+  const userId = turn.identity.user;
+  if (!text) return;
   const thread = await chat.db.chat.thread(notice.trialId, notice.participantId, 'discord');
   const dm = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
   const where = thread
@@ -79,19 +69,20 @@ export async function runNotices(options: NoticeLoopOptions, signal: AbortSignal
     if (experimentIds.includes(experimentId)) wake?.();
   });
   let nextReminders = 0;
+  const notices = new Notices(chat, { activeMs: options.activeMs });
   try {
     while (!signal.aborted) {
       try {
         if (Date.now() >= nextReminders) {
           nextReminders = Date.now() + (options.reminderEveryMs ?? 60_000);
-          for (const id of experimentIds) await queueReminders(chat, id);
+          for (const id of experimentIds) await notices.queueReminders(id);
         }
-        await deliverNotices(chat, {
+        await notices.deliver(
           experimentIds,
-          deliver: (notice) => sendNotice(options, notice),
-          onError: (notice, error) =>
+          (turn) => sendNotice(options, turn),
+          (notice, error) =>
             options.log(`notice ${notice.id}: not delivered (${(error as Error).message}); will retry`),
-        });
+        );
       } catch (error) {
         options.log(`notices: ${(error as Error).message}`);
       }

@@ -97,7 +97,16 @@ describe('the bot killed with SIGKILL mid-trial', () => {
     let bot = startBot();
     await connected(started);
     await (await alice.run('join')).reply();
-    await (await alice.run('next')).reply();
+    // The judge's seat opens once `serve` has had the debaters speak: ask again until it has, as a person would.
+    await until(
+      async () => {
+        await (await alice.run('next')).reply(20_000);
+        if (alice.threads().length === 0) await new Promise((resolve) => setTimeout(resolve, 300));
+        return alice.threads().length > 0;
+      },
+      'a trial for alice',
+      60_000,
+    );
     const [thread] = alice.threads();
     const turn1 = await alice.waitTurn(thread!, /after round 1 of 3/);
     const choice = await (await alice.select(turn1, '70')).reply();

@@ -1,11 +1,12 @@
 import {
   ChatError,
   ChatService,
+  DEFAULT_REMINDER_MINUTES,
   type NextResult,
+  Notices,
   type Presentation,
   ThreadSync,
   type ThreadUpdate,
-  TurnNotices,
 } from '@oversight/chat';
 import type { ExperimentConfig, Role } from '@oversight/core';
 import { type ChatThreadRow, type Database, NOTIFY_CHANNEL } from '@oversight/db';
@@ -33,7 +34,6 @@ import {
  */
 
 export const PLATFORM = 'slack';
-const DEFAULT_REMINDER_MINUTES = 60;
 /** Slack errors that mean "post somewhere else" rather than "try again". */
 const WRONG_PLACE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
@@ -63,7 +63,7 @@ function pause(ms: number, signal: AbortSignal, onWake: (wake: () => void) => vo
 export class SlackBot {
   readonly chat: ChatService;
   readonly sync: ThreadSync;
-  readonly notices: TurnNotices;
+  readonly notices: Notices;
   private readonly dms = new Map<string, string>();
   private readonly admins = new Map<string, { at: number; members: Set<string> }>();
   private wakeSync: (() => void) | null = null;
@@ -79,7 +79,7 @@ export class SlackBot {
   ) {
     this.chat = new ChatService(db, PLATFORM);
     this.sync = new ThreadSync(this.chat);
-    this.notices = new TurnNotices(this.chat);
+    this.notices = new Notices(this.chat);
   }
 
   identity(team: string, user: string): Identity {

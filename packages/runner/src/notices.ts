@@ -9,6 +9,8 @@ import { type Database, NOTIFY_CHANNEL, type NotificationRow } from '@oversight/
 
 export interface NoticeWatchOptions {
   experimentIds: readonly string[];
+  /** Only people whose identity starts so ("slack:"): a chat app delivers its own people's notices only. */
+  identityPrefix?: string;
   /** Tells the person (a DM, a message). Throwing leaves the notice pending; it is tried again. */
   deliver: (notice: NotificationRow) => Promise<void>;
   /** How often to look when nothing wakes the watcher (default 1 s; NOTIFY wakes it sooner). */
@@ -24,7 +26,11 @@ export async function deliverPendingNotices(
 ): Promise<number> {
   let delivered = 0;
   for (;;) {
-    const pending = await db.outbox.pending({ experimentIds: options.experimentIds, limit: 100 });
+    const pending = await db.outbox.pending({
+      experimentIds: options.experimentIds,
+      limit: 100,
+      ...(options.identityPrefix !== undefined ? { identityPrefix: options.identityPrefix } : {}),
+    });
     if (pending.length === 0) return delivered;
     let progressed = false;
     for (const notice of pending) {

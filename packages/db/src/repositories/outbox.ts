@@ -12,6 +12,8 @@ export interface OutboxRepository {
     experimentIds?: readonly string[];
     limit?: number;
     maxAttempts?: number;
+    /** Only people whose platform identity starts so ("discord:"): each chat app takes its own people's. */
+    identityPrefix?: string;
   }): Promise<NotificationRow[]>;
   markDelivered(ids: readonly bigint[]): Promise<void>;
   /** Counts a failed delivery attempt (the notice stays pending). */
@@ -21,6 +23,16 @@ export interface OutboxRepository {
 export function outboxRepository(prisma: PrismaClient): OutboxRepository {
   return {
     pending(options = {}) {
+      if (options.identityPrefix !== undefined) {
+        const experiments = options.experimentIds ? [...options.experimentIds] : null;
+        return prisma.$queryRaw<NotificationRow[]>`
+          SELECT n.* FROM "Notification" n
+          JOIN "Participant" p ON p."experimentId" = n."experimentId" AND p."id" = n."participantId"
+          WHERE n."deliveredAt" IS NULL AND n."attempts" < ${options.maxAttempts ?? 10}::int
+            AND (${experiments}::text[] IS NULL OR n."experimentId" = ANY(${experiments}::text[]))
+            AND p."identity" LIKE ${`${options.identityPrefix.replace(/[\\%_]/g, '\\$&')}%`}
+          ORDER BY n."id" LIMIT ${options.limit ?? 100}::int`;
+      }
       return prisma.notification.findMany({
         where: {
           deliveredAt: null,
