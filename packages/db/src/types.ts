@@ -72,8 +72,8 @@ export interface PersonInput {
   /** "discord:<user id>", "slack:<team>/<user>", "terminal:<name>". */
   identity: string;
   pool: string;
-  /** The participant id to give them (made from the pool name and a number), and what others see. */
-  id: string;
+  /** The participant id to give them; when omitted, `<pool>-<n>` with the next number of the pool. */
+  id?: string;
   label: string;
   spec: JsonObject;
   consentVersion: string | null;

@@ -201,7 +201,7 @@ for (const backend of backends) {
         created: true,
         row: { id: 'judges-1', pool: 'judges', consentVersion: '1' },
       });
-      expect(added!.row.consentedAt).toBeInstanceOf(Date);
+      expect(added !== 'full' && added?.row.consentedAt).toBeInstanceOf(Date);
       expect(await db.participants.addPerson(experimentId, { ...person, id: 'judges-2' })).toMatchObject({
         created: false,
         row: { id: 'judges-1' },
@@ -212,6 +212,23 @@ for (const backend of backends) {
       expect((await db.participants.byIdentity(experimentId, 'slack:T1/U024BE7LH'))?.id).toBe('judges-1');
       await db.participants.leave(experimentId, 'judges-1');
       expect((await db.participants.get(experimentId, 'judges-1'))?.leftAt).toBeInstanceOf(Date);
+    });
+
+    it('numbers people who join one pool at the same time one after another, up to its capacity', async () => {
+      const { experimentId } = await experiment(db, 1, () => []);
+      const join = (i: number) =>
+        db.participants.addPerson(
+          experimentId,
+          { identity: `discord:${i}`, pool: 'crowd', label: `P${i}`, spec: {}, consentVersion: null },
+          { capacity: 25 },
+        );
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => join(i)));
+      const rows = results.flatMap((r) => (r && r !== 'full' ? [r.row.id] : []));
+      expect(rows.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `crowd-${i + 1}`).sort());
+      expect(results.filter((r) => r === 'full')).toHaveLength(5);
+      // The same identity again, even racing itself, is one person.
+      const twice = await Promise.all([join(3), join(3)]);
+      expect(twice.every((r) => r !== 'full' && r?.created === false)).toBe(true);
     });
   });
 }

@@ -122,19 +122,21 @@ export async function joinExperiment(
     return { status: 'refused', reason: `choose a pool to join: ${pools.map((p) => p.name).join(', ')}` };
   }
   const chosen = pool!;
-  for (let n = (await db.participants.countInPool(experimentId, chosen.name)) + 1; ; n++) {
-    if (chosen.count !== undefined && n > chosen.count)
-      return { status: 'refused', reason: `pool "${chosen.name}" is full (${chosen.count} people)` };
-    const added = await db.participants.addPerson(experimentId, {
+  const added = await db.participants.addPerson(
+    experimentId,
+    {
       identity: key,
       pool: chosen.name,
-      id: `${chosen.name}-${n}`,
       label: pseudonymFrom(randomUUID()),
       spec: chosen.participant as unknown as Record<string, unknown>,
       consentVersion: consent?.version ?? null,
-    });
-    if (added) return { status: 'joined', participant: added.row, created: added.created };
-  }
+    },
+    chosen.count !== undefined ? { capacity: chosen.count } : {},
+  );
+  if (added === 'full')
+    return { status: 'refused', reason: `pool "${chosen.name}" is full (${chosen.count} people)` };
+  if (!added) return { status: 'refused', reason: 'you could not be added; try again' };
+  return { status: 'joined', participant: added.row, created: added.created };
 }
 
 export async function leaveExperiment(ctx: PeopleContext, participantId: string): Promise<void> {

@@ -13,13 +13,16 @@ export interface ParticipantsRepository {
   /** People in a pool (left or not). */
   countInPool(experimentId: string, pool: string): Promise<number>;
   /**
-   * Adds a person with their consent recorded now. Returns null if the id is taken (pick another) and
-   * the existing row if the identity joined already (a second join is not a second person).
+   * Adds a person with their consent recorded now, numbered `<pool>-<n>` in the order people joined
+   * the pool unless `person.id` is given. Returns the existing row if the identity joined already (a
+   * second join is not a second person), 'full' when the pool has `capacity` people, and null if a
+   * given id is taken.
    */
   addPerson(
     experimentId: string,
     person: PersonInput,
-  ): Promise<{ row: ParticipantRow; created: boolean } | null>;
+    options?: { capacity?: number },
+  ): Promise<{ row: ParticipantRow; created: boolean } | 'full' | null>;
   /** A person who left and joins again: consent recorded anew, seats open to them again. */
   rejoin(experimentId: string, id: string, consentVersion: string | null): Promise<ParticipantRow>;
   /** No new seats from now on. */
@@ -65,31 +68,44 @@ export function participantsRepository(prisma: PrismaClient): ParticipantsReposi
       return prisma.participant.count({ where: { experimentId, pool } });
     },
 
-    async addPerson(experimentId, person) {
-      const now = new Date();
-      try {
-        const row = await prisma.participant.create({
-          data: {
-            experimentId,
-            id: person.id,
-            kind: 'human',
-            label: person.label,
-            spec: json(person.spec),
-            pool: person.pool,
-            identity: person.identity,
-            joinedAt: now,
-            consentedAt: now,
-            consentVersion: person.consentVersion,
-          },
-        });
-        return { row: toRow(row), created: true };
-      } catch (error) {
-        const constraint = uniqueViolation(error);
-        if (constraint === null) throw error;
-        const existing = await prisma.participant.findUnique({
+    async addPerson(experimentId, person, options = {}) {
+      const existing = async () => {
+        const row = await prisma.participant.findUnique({
           where: { experimentId_identity: { experimentId, identity: person.identity } },
         });
-        return existing ? { row: toRow(existing), created: false } : null;
+        return row ? { row: toRow(row), created: false } : null;
+      };
+      const now = new Date();
+      try {
+        // People joining one pool at once take numbers one after another: a transaction-scoped lock per
+        // pool makes the count and the insert one step, where retrying on clashes grew with the crowd.
+        return await prisma.$transaction(async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${experimentId}/${person.pool}`}))`;
+          const joined = await tx.participant.findUnique({
+            where: { experimentId_identity: { experimentId, identity: person.identity } },
+          });
+          if (joined) return { row: toRow(joined), created: false };
+          const inPool = await tx.participant.count({ where: { experimentId, pool: person.pool } });
+          if (options.capacity !== undefined && inPool >= options.capacity) return 'full' as const;
+          const row = await tx.participant.create({
+            data: {
+              experimentId,
+              id: person.id ?? `${person.pool}-${inPool + 1}`,
+              kind: 'human',
+              label: person.label,
+              spec: json(person.spec),
+              pool: person.pool,
+              identity: person.identity,
+              joinedAt: now,
+              consentedAt: now,
+              consentVersion: person.consentVersion,
+            },
+          });
+          return { row: toRow(row), created: true };
+        });
+      } catch (error) {
+        if (uniqueViolation(error) === null) throw error;
+        return existing();
       }
     },
 
