@@ -6,7 +6,7 @@ import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
-import { catchInterrupt } from '../interrupt.ts';
+import { catchInterrupt, type Interrupt } from '../interrupt.ts';
 import { participantFactories } from '../participants.ts';
 import { preflight, printDesignWarnings } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
@@ -59,9 +59,13 @@ function storedQuestions(dataDir: string | undefined, name: string) {
 export async function runPrepared(
   db: Database,
   { loaded, plan }: PreparedRun,
-  options: { concurrency?: number; resumeCommand: string },
+  options: { concurrency?: number; resumeCommand: string; interrupt?: Interrupt },
 ): Promise<RunResult> {
-  const interrupt = catchInterrupt(`run  ${options.resumeCommand}  to go on from there`);
+  // The caller's, when it has been listening since before the database was opened.
+  const interrupt = options.interrupt ?? catchInterrupt(`run  ${options.resumeCommand}  to go on from there`);
+  const dispose = () => {
+    if (!options.interrupt) interrupt.dispose();
+  };
   const total = plan.trialCount;
   let said = Date.now();
   const planned = await persistPlan(db, plan, loaded.datasetName, loaded.datasetSource, {
@@ -72,11 +76,11 @@ export async function runPrepared(
       console.error(`${plan.experimentId}: planning, ${stored} of ${total} trials stored`);
     },
   }).catch((error: unknown) => {
-    interrupt.dispose();
+    dispose();
     throw error;
   });
   if (!planned) {
-    interrupt.dispose();
+    dispose();
     const counts = await db.trials.countByStatus(plan.experimentId);
     return { experimentId: plan.experimentId, counts, interrupted: true, stoppedBy: interrupt.by };
   }
@@ -95,7 +99,7 @@ export async function runPrepared(
     });
   } finally {
     progress.stop();
-    interrupt.dispose();
+    dispose();
   }
   const counts = await db.trials.countByStatus(plan.experimentId);
   // A Ctrl-C that came as the last trial finished stopped nothing.
@@ -150,12 +154,28 @@ export const runCommand: Command = {
       throw new UsageError(`--concurrency must be a positive whole number (got "${concurrency}")`);
     const dataDir = stringOption(input, 'data-dir');
     const resumeCommand = resumeCommandOf(config, dataDir);
-    const prepared = await prepareRun(config, dataDir);
-    const result = await withDatabase(
-      dataDir,
-      (db) => runPrepared(db, prepared, { ...(n ? { concurrency: n } : {}), resumeCommand }),
-      { create: true },
-    );
+    // Listening from the start: a SIGTERM while the config is read or the database opened stops the run
+    // before it writes anything, with exit 0, as one later does.
+    const interrupt = catchInterrupt(`run  ${resumeCommand}  to go on from there`);
+    let result: RunResult;
+    try {
+      const prepared = await prepareRun(config, dataDir);
+      result = await withDatabase(
+        dataDir,
+        async (db) =>
+          interrupt.signal.aborted
+            ? {
+                experimentId: prepared.plan.experimentId,
+                counts: await db.trials.countByStatus(prepared.plan.experimentId),
+                interrupted: true,
+                stoppedBy: interrupt.by,
+              }
+            : runPrepared(db, prepared, { ...(n ? { concurrency: n } : {}), resumeCommand, interrupt }),
+        { create: true },
+      );
+    } finally {
+      interrupt.dispose();
+    }
     if (result.interrupted) {
       console.error(interruptedMessage(result, resumeCommand));
       return result.stoppedBy === 'SIGTERM' ? EXIT.ok : EXIT.interrupted;

@@ -1,0 +1,104 @@
+// Durable judgments per second on one PostgreSQL server (fsync and synchronous_commit on), whole trials
+// of simulated participants (debate and consultancy, 3 rounds, ~9 events each), through the real CLI:
+// `oversight run` (one process) and 2 `oversight serve` processes; then, in the same run on the same
+// server, what PostgreSQL does by itself: pgbench single-row INSERT transactions (32 clients) and COPY
+// of the project's own event rows. Prints medians of BENCH_INGEST_RUNS runs and the ratios.
+//   pnpm --filter @oversight/cli bench:ingest     (BENCH_INGEST_TRIALS per run, default 24,000)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExperimentConfigSchema } from '@oversight/core';
+import { openDatabase } from '@oversight/db';
+import { startPostgres } from '@oversight/db/testing/pg-server';
+import { copyEvents, median, pgbenchInserts } from '@oversight/db/testing/references';
+import { loadBundledQuestions, persistPlan, streamExperiment } from '@oversight/runner';
+import { launcher, type Span, serveBehindGate, spanSince } from './processes.ts';
+
+const TRIALS = Number(process.env.BENCH_INGEST_TRIALS ?? 24_000);
+const RUNS = Number(process.env.BENCH_INGEST_RUNS ?? 3);
+const QUESTIONS = 300;
+const TARGET = 3_200;
+
+const config = (name: string) => ({
+  name,
+  seed: name,
+  dataset: { bundled: 'nyu-2023-quality' },
+  questions: { limit: QUESTIONS },
+  judges: [{ name: 'sim', count: 4000, participant: { kind: 'simulated-judge' } }],
+  arms: ['debate', 'consultancy'].map((protocol) => ({
+    name: protocol,
+    protocol,
+    rounds: 3,
+    judgeMayEndEarly: false,
+    trialsPerQuestion: Math.max(1, Math.round(TRIALS / QUESTIONS / 2)),
+  })),
+});
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'oversight-ingest-'));
+const server = await startPostgres({ fast: false });
+try {
+  const url = await server.createDatabase('ingest');
+  const db = await openDatabase({ databaseUrl: url });
+  const rate = (s: Span) => ({ judgments: s.trials / s.seconds, events: s.events / s.seconds });
+  const fmt = (xs: number[]) => `${Math.round(median(xs))} (runs: ${xs.map(Math.round).join(', ')})`;
+  const results: Record<string, Array<{ judgments: number; events: number }>> = { run: [], serve: [] };
+  try {
+    console.log(
+      `ingest: ${TRIALS} simulated trials per run, ${RUNS} runs each; PostgreSQL ${server.tool('psql', ['-Atc', 'SHOW server_version']).trim()} on loopback, fsync ${server.tool('psql', ['-Atc', 'SHOW fsync']).trim()}, synchronous_commit ${server.tool('psql', ['-Atc', 'SHOW synchronous_commit']).trim()}; ${os.cpus().length} CPUs shared by client and server`,
+    );
+    for (let r = 0; r < RUNS; r++) {
+      // One process: `oversight run` plans, then drives every trial (its own timing: first to last event).
+      const file = path.join(dir, `run-${r}.json`);
+      writeFileSync(file, JSON.stringify(config(`ingest-run-${r}`)));
+      const started = performance.now();
+      const run = spawnSync(process.execPath, [launcher, 'run', file], {
+        env: { ...process.env, DATABASE_URL: url },
+        encoding: 'utf8',
+      });
+      if (run.status !== 0) throw new Error(`oversight run failed (${run.status}):\n${run.stderr}`);
+      const wall = (performance.now() - started) / 1000;
+      const span = await spanSince(db, `ingest-run-${r}`);
+      results.run!.push(rate(span));
+      console.log(
+        `  run ${r + 1}: oversight run: ${span.trials} judgments, ${span.events} events in ${span.seconds.toFixed(1)} s of appending (${wall.toFixed(1)} s with planning and start-up)`,
+      );
+
+      // Two `oversight serve` processes on trials planned beforehand.
+      const parsed = ExperimentConfigSchema.parse(config(`ingest-serve-${r}`));
+      const plan = streamExperiment(parsed, await loadBundledQuestions(), 'nyu-2023-quality');
+      await persistPlan(db, plan, 'nyu-2023-quality');
+      const served = await serveBehindGate(db, url, `ingest-serve-${r}`, 2);
+      results.serve!.push(rate(served));
+      console.log(
+        `  run ${r + 1}: 2 oversight serve: ${served.trials} judgments, ${served.events} events in ${served.seconds.toFixed(1)} s`,
+      );
+    }
+    const pgbench = pgbenchInserts(server, url, { clients: 32, seconds: 10 });
+    const copy = copyEvents(server, url, 200_000);
+    console.log('\nsame server, same run:');
+    console.log(
+      `  pgbench, single-row durable INSERT transactions, 32 clients: ${Math.round(pgbench)} rows/s`,
+    );
+    console.log(
+      `  COPY (psql \\copy) of ${copy.rows} of the project's event rows: ${Math.round(copy.rate)} rows/s`,
+    );
+    console.log('\nthe project (medians):');
+    for (const [label, key] of [
+      ['oversight run, 1 process', 'run'],
+      ['oversight serve, 2 processes', 'serve'],
+    ] as const) {
+      const j = results[key]!.map((x) => x.judgments);
+      const e = results[key]!.map((x) => x.events);
+      console.log(`  ${label}: ${fmt(j)} durable judgments/s, ${fmt(e)} events/s`);
+      console.log(
+        `    ratios: events/s ÷ COPY rows/s = ${(median(e) / copy.rate).toFixed(2)} (aim ≥ 0.33); events/s ÷ pgbench rows/s = ${(median(e) / pgbench).toFixed(2)}; judgments/s ÷ ${TARGET} = ${(median(j) / TARGET).toFixed(2)}`,
+      );
+    }
+  } finally {
+    await db.close();
+  }
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

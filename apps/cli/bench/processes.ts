@@ -1,0 +1,72 @@
+// Real `oversight` processes for the benchmarks, started behind a gate: every trial of the experiment
+// is leased to a placeholder until all processes are up, so start-up (loading, migrating, connecting)
+// is not counted; the rate runs from opening the gate to the last event appended.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Database } from '@oversight/db';
+
+export const launcher = fileURLToPath(new URL('../bin/oversight.mjs', import.meta.url));
+
+export interface Span {
+  /** Trials finished, and events appended after planning (seq > 0). */
+  trials: number;
+  events: number;
+  seconds: number;
+}
+
+/** Leases every trial of the experiment to nobody for an hour: no process can start on one. */
+export async function closeGate(db: Database, experimentId: string): Promise<void> {
+  await db.prisma.trial.updateMany({
+    where: { experimentId },
+    data: { leaseOwner: 'gate', leaseUntil: new Date(Date.now() + 3_600_000) },
+  });
+}
+
+/** Starts `processes` `oversight serve <experiment> --until-idle`, opens the gate once all are up, waits for them. */
+export async function serveBehindGate(
+  db: Database,
+  databaseUrl: string,
+  experimentId: string,
+  processes: number,
+  extra: readonly string[] = [],
+): Promise<Span> {
+  await closeGate(db, experimentId);
+  const children = Array.from({ length: processes }, () => {
+    const child = spawn(process.execPath, [launcher, 'serve', experimentId, '--until-idle', ...extra], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    const up = new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        err += chunk;
+        if (err.includes('serving')) resolve();
+      });
+    });
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { up, exit, err: () => err };
+  });
+  await Promise.all(children.map((c) => c.up));
+  const opened = new Date();
+  await db.prisma.trial.updateMany({
+    where: { experimentId, leaseOwner: 'gate' },
+    data: { leaseOwner: null, leaseUntil: null },
+  });
+  const codes = await Promise.all(children.map((c) => c.exit));
+  if (codes.some((c) => c !== 0))
+    throw new Error(
+      `a serve process failed (exit ${codes.join(', ')}):\n${children.map((c) => c.err()).join('\n')}`,
+    );
+  return spanSince(db, experimentId, opened);
+}
+
+/** Finished trials and events appended since `from` (or the first event after planning), to the last one. */
+export async function spanSince(db: Database, experimentId: string, from?: Date): Promise<Span> {
+  const [row] = await db.prisma.$queryRaw<Array<{ first: Date; last: Date; events: number }>>`
+    SELECT min(e."recordedAt") AS first, max(e."recordedAt") AS last, count(*)::int AS events
+    FROM "TrialEvent" e
+    WHERE e."trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${experimentId}) AND e."seq" > 0`;
+  const trials = (await db.trials.countByStatus(experimentId)).finished ?? 0;
+  const start = from ?? row!.first;
+  return { trials, events: row!.events, seconds: (row!.last.getTime() - start.getTime()) / 1000 };
+}
