@@ -13,6 +13,7 @@ import { DatabaseLockedError, DatabaseUnreachableError, type LockHolder } from '
 import { PrismaClient } from './generated/prisma/client.ts';
 import { acquireLock } from './lock.ts';
 import { applyMigrations } from './migrate/apply.ts';
+import { repairInterruptedMigrations } from './migrate/repair.ts';
 import { withWholeScriptExecution } from './migrate/script-fix.ts';
 import { pgliteQuery, poolQuery, type RawQuery } from './raw.ts';
 import { type AppendBatching, createRepositories, type Repositories } from './repositories/index.ts';
@@ -89,6 +90,8 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     await pglite.waitReady;
     const db = pglite;
     if (options.migrate !== false) {
+      // This process holds the folder's lock: no other migrator can be running.
+      await repairInterruptedMigrations(async (sql) => (await db.query<Record<string, unknown>>(sql)).rows);
       await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
     }
     if (share) {
@@ -233,6 +236,20 @@ async function migratePostgres(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   pool.on('error', () => {});
   try {
+    // Repaired under the engine's own advisory lock (Prisma's 72707369), only when no other process holds
+    // it: one that does may be migrating right now, and its unfinished row is not a killed one.
+    const client = await pool.connect();
+    try {
+      const [{ locked }] = (await client.query('SELECT pg_try_advisory_lock(72707369) AS locked')).rows;
+      if (locked)
+        try {
+          await repairInterruptedMigrations(async (sql) => (await client.query(sql)).rows);
+        } finally {
+          await client.query('SELECT pg_advisory_unlock(72707369)');
+        }
+    } finally {
+      client.release();
+    }
     await applyMigrations(withWholeScriptExecution(new PrismaPg(pool), (script) => pool.query(script)));
   } finally {
     await pool.end();

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsDir, openDatabase } from '../src/index.ts';
+import { MARKER_TABLE, markerStatements, repairInterruptedMigrations } from '../src/migrate/repair.ts';
 import { backends, type Harness, suiteName, tempDir } from './backends.ts';
 
 interface MigrationRow {
@@ -59,6 +61,29 @@ for (const backend of backends) {
       }
       if (h.db.kind === 'embedded') h.db = await h.open();
     });
+
+    it('go on after a process was killed between its migration committing and being marked finished', async () => {
+      const last = folders.at(-1)!;
+      // Killed after the script committed, before the engine marked it finished.
+      await h.db.prisma.$executeRawUnsafe(
+        `UPDATE _prisma_migrations SET finished_at = NULL, applied_steps_count = 0 WHERE migration_name = '${last}'`,
+      );
+      const reopen = async () => {
+        if (h.db.kind === 'embedded') await h.db.close();
+        const again = await h.open();
+        if (h.db.kind === 'embedded') h.db = again;
+        else await again.close();
+      };
+      await reopen();
+      const state = () =>
+        h.db.prisma.$queryRawUnsafe<MigrationRow[]>(
+          `SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations WHERE migration_name = '${last}' ORDER BY started_at`,
+        );
+      expect((await state()).map((r) => [r.finished_at !== null, r.rolled_back_at])).toEqual([[true, null]]);
+
+      const rows = await state();
+      expect(rows.map((r) => r.applied_steps_count)).toEqual([1]);
+    });
   });
 }
 
@@ -78,5 +103,39 @@ describe('migrate: false', () => {
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('repairing a migration left started by a killed process', () => {
+  it('marks it applied when its script committed (the marker is there) and rolled back when not', async () => {
+    const db = new PGlite();
+    try {
+      await db.exec(`
+        CREATE TABLE _prisma_migrations (id text PRIMARY KEY, migration_name text, checksum text,
+          finished_at timestamptz, rolled_back_at timestamptz, applied_steps_count int NOT NULL DEFAULT 0);
+        CREATE TABLE ${MARKER_TABLE} (checksum text PRIMARY KEY);
+        INSERT INTO ${MARKER_TABLE} VALUES ('committed');
+        INSERT INTO _prisma_migrations (id, migration_name, checksum, finished_at, applied_steps_count) VALUES
+          ('1', '0001_done', 'done', now(), 1), ('2', '0002_committed', 'committed', NULL, 0), ('3', '0003_lost', 'lost', NULL, 0);`);
+      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+      expect(await repairInterruptedMigrations(query)).toEqual(['0002_committed', '0003_lost']);
+      const rows = await query(
+        'SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back FROM _prisma_migrations ORDER BY id',
+      );
+      expect(rows).toEqual([
+        { migration_name: '0001_done', finished: true, rolled_back: false },
+        { migration_name: '0002_committed', finished: true, rolled_back: false },
+        { migration_name: '0003_lost', finished: false, rolled_back: true },
+      ]);
+      expect(await repairInterruptedMigrations(query)).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('records a script as applied in the same transaction as the script', () => {
+    expect(markerStatements('CREATE TABLE x ();')).toContain(
+      createHash('sha256').update('CREATE TABLE x ();').digest('hex'),
+    );
   });
 });

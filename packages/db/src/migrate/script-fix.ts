@@ -4,12 +4,14 @@
 //  - @prisma/adapter-pg splits the script on every ';' (breaking semicolons inside strings or functions)
 //    and runs the pieces one by one, so a failure leaves the migration half-applied.
 // We send the whole script in one simple-protocol query instead: PostgreSQL runs a multi-statement
-// simple query as one implicit transaction, so a migration applies completely or not at all.
+// simple query as one implicit transaction, so a migration applies completely or not at all, and
+// records so in the same transaction (repair.ts).
 import {
   DriverAdapterError,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
+import { markerStatements } from './repair.ts';
 
 type RunScript = (script: string) => Promise<unknown>;
 
@@ -20,7 +22,8 @@ export function withWholeScriptExecution(
   const patch = (adapter: SqlDriverAdapter, exec: RunScript): SqlDriverAdapter => {
     adapter.executeScript = async (script: string) => {
       try {
-        await exec(script);
+        // The marker rides in the same transaction, so a killed migration can be told applied or not.
+        await exec(`${script}\n;${markerStatements(script)}`);
       } catch (error) {
         throw toDriverError(error);
       }
