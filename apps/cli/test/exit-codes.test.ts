@@ -81,7 +81,7 @@ describe('expected failures', () => {
     await refused(
       ['run', config('dataset', { dataset: { file: 'questions.jsonl' } })],
       2,
-      /dataset: a dataset is \{ "bundled": "nyu-2023-quality" \} .* or \{ "path": "questions\.jsonl" \}/,
+      /dataset: a dataset is \{ "bundled": "nyu-2023-quality" \} .*, \{ "path": "questions\.jsonl" \} .* or \{ "name": "my-questions" \}/,
     );
   });
 

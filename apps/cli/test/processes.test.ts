@@ -112,8 +112,12 @@ describe('the command as a process', () => {
 
   it('pnpm oversight works from apps/cli and experiments/demo, with the root folder as the database', () => {
     // pnpm runs the scripts of the package.json nearest to where it is typed.
-    const pnpm = process.env.npm_execpath?.includes('pnpm')
-      ? [process.execPath, process.env.npm_execpath]
+    // The pnpm running these tests, if any: a script for node, or (pnpm 12) a native executable.
+    const execpath = process.env.npm_execpath;
+    const pnpm = execpath?.includes('pnpm')
+      ? /\.[cm]?js$/.test(execpath)
+        ? [process.execPath, execpath]
+        : [execpath]
       : ['npx', '-y', 'pnpm@12.4.2'];
     for (const where of ['apps/cli', 'experiments/demo']) {
       const cwd = path.join(repoRoot, where);

@@ -39,7 +39,9 @@ describe('aborted trials', () => {
     expect(run.stdout).toMatch(/4 aborted/);
     expect(run.stdout).toMatch(/try them again with {2}pnpm oversight retry/);
     const status = await cli(['status', 'flaky', '--data-dir', dataDir], { cwd: dir });
-    expect(status.stdout).toMatch(/stopped \(4\): consultant: model fake-model at endpoint local: connection error/);
+    expect(status.stdout).toMatch(
+      /stopped \(4\): consultant: model fake-model at endpoint local: connection error/,
+    );
     const exported = await cli(
       ['export', 'flaky', '--aborted', '--format', 'csv', '--out', 'stopped.csv', '--data-dir', dataDir],
       {

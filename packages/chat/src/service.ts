@@ -80,7 +80,8 @@ export type ModalSpec =
       action: ChatAction;
       title: string;
       answers: string[];
-      then: 'continue' | 'verdict' | 'either';
+      /** What the numbers lead to: the verdict (last turn), or a choice of continuing or ending. */
+      after: 'continue' | 'verdict' | 'either';
     }
   | { kind: 'comment'; action: ChatAction; title: string; label: string; required: boolean }
   | { kind: 'speech'; action: ChatAction; title: string; label: string; maxLength: number }
@@ -247,7 +248,7 @@ export class ChatService {
               action,
               title: 'Your credence',
               answers: current.intro.answers.map((a) => `${a.letter}. ${a.text}`),
-              then: judge.final ? 'verdict' : 'either',
+              after: judge.final ? 'verdict' : 'either',
             },
           };
         const values = current.intro.answers.map((_, i) => fields[`credence-${i}`] ?? '');

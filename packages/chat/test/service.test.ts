@@ -252,7 +252,7 @@ describe('the chat layer', () => {
     };
     // Two of three answers are shown (correct and distractor), so the modal asks for two numbers.
     const modal = await chat.act(discord('333'), numbers, {}, origin());
-    expect(modal).toMatchObject({ status: 'modal', modal: { kind: 'numbers', then: 'verdict' } });
+    expect(modal).toMatchObject({ status: 'modal', modal: { kind: 'numbers', after: 'verdict' } });
     const sure = await chat.act(
       discord('333'),
       numbers,
