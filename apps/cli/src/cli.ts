@@ -75,7 +75,9 @@ async function dispatch(argv: string[]): Promise<number> {
 export function reportError(error: unknown, debug: boolean): number {
   stopAllProgress();
   const code = exitCodeFor(error);
-  const detail = /(could not [^`\n]*No space left on device)/.exec(String((error as Error)?.message))?.[1];
+  const detail = /(could not [^`\n]*No space left on device|[\d.]+ MB free)/.exec(
+    String((error as Error)?.message),
+  )?.[1];
   const message = isDiskFull(error)
     ? `the disk holding the database is full (${detail ?? 'no space left on device'}). Nothing stored is lost: every ` +
       'move is written whole or not at all. Free some space (or point --data-dir or DATABASE_URL elsewhere) ' +

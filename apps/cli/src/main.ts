@@ -15,4 +15,7 @@ process.on('unhandledRejection', (error) => process.exit(reportError(error, debu
 
 runCli(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+  // The command is done: end even if a library left something running (PGlite does, after it failed
+  // to start on a full disk). Unref'd, so an exit that would happen anyway is not delayed.
+  setTimeout(() => process.exit(code), 2_000).unref();
 });

@@ -87,7 +87,9 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     // After a crash (even SIGKILL) PGlite starts PostgreSQL's WAL recovery on this folder, so every
     // committed transaction is there; the lock above guarantees no other process is using it meanwhile.
     pglite = new PGlite({ dataDir: path.join(dataDir, 'pgdata') });
-    await pglite.waitReady;
+    await pglite.waitReady.catch((error: unknown) => {
+      throw diskFullOr(dataDir, error);
+    });
     const db = pglite;
     if (options.migrate !== false) {
       // This process holds the folder's lock: no other migrator can be running.
@@ -126,6 +128,28 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     await pglite?.close().catch(() => {});
     lock.release();
     throw error;
+  }
+}
+
+/**
+ * PGlite says only that it "failed to initialize" when PostgreSQL cannot start, which on a full disk is
+ * because its write-ahead log needs room (a segment is 16 MB): say so, as an ENOSPC error, when the
+ * folder's file system is that full; any other failure is left as it was.
+ */
+function diskFullOr(dataDir: string, error: unknown): unknown {
+  try {
+    const { bavail, bsize } = fs.statfsSync(dataDir);
+    const free = bavail * bsize;
+    if (free >= 64 * 1024 * 1024) return error;
+    return Object.assign(
+      new Error(
+        `cannot open the embedded database in ${dataDir}: the disk holding it is full (${(free / 1024 / 1024).toFixed(1)} MB free; PostgreSQL needs room for its write-ahead log to start): No space left on device`,
+        { cause: error },
+      ),
+      { code: 'ENOSPC' },
+    );
+  } catch {
+    return error;
   }
 }
 
