@@ -96,9 +96,11 @@ async function killed(kind: 'embedded' | 'server', signal: 'SIGKILL' | 'SIGTERM'
     let landed = 0;
     let planning = 0;
     for (let k = 0; k < times; k++) {
-      // Early moments hit start-up and planning, later ones the trials; each restart goes on from the last.
-      const at = 200 + random() * span * 0.4;
-      const r = await stopAfter(['run', config], target, root, at, signal);
+      // A quarter of the moments fall in start-up and planning (from the start), the rest among the
+      // trials (from the line saying how many are left); each restart goes on from the last.
+      const early = random() < 0.25;
+      const at = early ? random() * 3_000 : random() * span * 0.2;
+      const r = await stopAfter(['run', config], target, root, at, signal, early ? undefined : /to run/);
       if (!r.sent) {
         moments.push(`${ms(at)} (finished first)`);
         continue;
@@ -106,7 +108,7 @@ async function killed(kind: 'embedded' | 'server', signal: 'SIGKILL' | 'SIGTERM'
       landed += 1;
       if (!/to run/.test(r.stderr)) planning += 1;
       exits.push(r.exitMs);
-      moments.push(ms(at));
+      moments.push(`${early ? '' : '+'}${ms(at)}`);
       if (signal === 'SIGTERM') {
         const said = /run {2}pnpm oversight run .* {2}to go on/.test(r.stderr);
         if (r.code !== 0 || !said) {
@@ -117,7 +119,7 @@ async function killed(kind: 'embedded' | 'server', signal: 'SIGKILL' | 'SIGTERM'
         }
       }
     }
-    console.log(`  moments: ${moments.join(', ')}`);
+    console.log(`  moments (from the start, or +from the trials' start): ${moments.join(', ')}`);
     console.log(`  ${landed} signals landed mid-command (${planning} before the trials started)`);
     if (signal === 'SIGTERM')
       console.log(
@@ -188,8 +190,9 @@ async function diskFull() {
     if (full.code !== 3 || !/disk holding the database is full/.test(message)) failures += 1;
     const status = oversight(['status', name], target, root);
     console.log(
-      `  status with the disk still full: exit ${status.code}: ${status.stdout.trim().split('\n')[0]}`,
+      `  status with the disk still full: exit ${status.code}: ${status.stderr.trim().split('\n').at(-1)}`,
     );
+    if (status.code !== 3) failures += 1;
     execFileSync('mount', ['-o', 'remount,size=1g', mount]);
     const again = oversight(['run', config], target, root);
     console.log(`  space back (1 GB): run again: exit ${again.code}: ${again.stdout.trim().split('\n')[0]}`);

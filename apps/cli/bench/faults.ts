@@ -89,13 +89,17 @@ export function start(args: readonly string[], target: Target, cwd: string): Run
   };
 }
 
-/** Starts `oversight <args>` and sends it `signal` after `afterMs` (unless it has finished by then). */
+/**
+ * Starts `oversight <args>` and sends it `signal` `afterMs` after it started, or after its stderr first
+ * matched `from` (unless it has finished by then).
+ */
 export function stopAfter(
   args: readonly string[],
   target: Target,
   cwd: string,
   afterMs: number,
   signal: NodeJS.Signals,
+  from?: RegExp,
 ): Promise<Stopped> {
   const child: ChildProcess = spawn(process.execPath, [launcher, ...args, ...targetArgs(target)], {
     cwd,
@@ -111,10 +115,15 @@ export function stopAfter(
     stderr += c;
   });
   let sentAt = 0;
-  const timer = setTimeout(() => {
-    sentAt = performance.now();
-    child.kill(signal);
-  }, afterMs);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer ??= setTimeout(() => {
+      sentAt = performance.now();
+      child.kill(signal);
+    }, afterMs);
+  };
+  if (from) child.stderr!.on('data', () => from.test(stderr) && arm());
+  else arm();
   return new Promise((resolve) => {
     child.once('close', (code, sig) => {
       clearTimeout(timer);
