@@ -1,7 +1,9 @@
 // Trials per second with 1, 2 and 4 `oversight serve` processes sharing one PostgreSQL server (default
 // durability: fsync and synchronous commit on), end to end: real CLI processes, the real database, and
 // model participants answered by the fake OpenAI server on loopback with a fixed latency per request.
-// Also with simulated participants only (no waiting on a model: CPU-bound on this 2-core machine).
+// Also with simulated participants only (no waiting on a model: CPU-bound on this 2-core machine), and
+// with a slow model where each process may drive only 8 trials at once. On 2 cores shared with the
+// server and the fake, CPU-bound work cannot gain from more processes; waiting-bound work does.
 // The services start first and wait at a gate (every trial leased to a placeholder), so that all of them
 // are up before any work begins; the rate counts from opening the gate to the last event appended.
 //   pnpm --filter @oversight/cli bench            (BENCH_SERVE_TRIALS, BENCH_SERVE_LATENCY_MS to change)
@@ -56,9 +58,11 @@ async function runOnce(
   name: string,
   config: ExperimentConfigInput,
   processes: number,
+  concurrency: number,
+  count: number,
 ) {
   const parsed = ExperimentConfigSchema.parse({ ...config, name, seed: name });
-  const plan = planExperiment(parsed, questions, 'bench');
+  const plan = planExperiment(parsed, questions.slice(0, count / 4), 'bench');
   await persistPlan(db, plan, 'bench');
   const gate = { experimentId: name };
   await db.prisma.trial.updateMany({
@@ -66,7 +70,8 @@ async function runOnce(
     data: { leaseOwner: 'gate', leaseUntil: new Date(Date.now() + 3_600_000) },
   });
   const children = Array.from({ length: processes }, () => {
-    const child = spawn(process.execPath, [launcher, 'serve', name, '--until-idle', '--concurrency', '32'], {
+    const args = [launcher, 'serve', name, '--until-idle', '--concurrency', String(concurrency)];
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, DATABASE_URL: url },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -95,6 +100,10 @@ async function runOnce(
 
 const pg = await startPostgres({ fast: false });
 const fake = await startFakeOpenAI({ latencyMs: LATENCY_MS });
+// A slow model, each process allowed 8 trials at once: the case several processes are for (a process's
+// own limit, not the machine's CPU, bounds it).
+const SLOW_MS = 400;
+const slow = await startFakeOpenAI({ latencyMs: SLOW_MS });
 const dir = mkdtempSync(path.join(tmpdir(), 'oversight-serve-bench-'));
 writeFileSync(path.join(dir, 'README'), 'serve benchmark scratch folder\n');
 try {
@@ -118,6 +127,13 @@ try {
         endpoints: { local: { baseURL: fake.url, maxConcurrent: 64, timeoutMs: 10_000, maxRetries: 0 } },
       },
     };
+    const slowAi: ExperimentConfigInput = {
+      ...ai,
+      llm: {
+        cache: false,
+        endpoints: { local: { baseURL: slow.url, maxConcurrent: 64, timeoutMs: 10_000, maxRetries: 0 } },
+      },
+    };
     const simulated: ExperimentConfigInput = {
       name: 'x',
       seed: 'x',
@@ -127,13 +143,23 @@ try {
     console.log(
       `serve: ${TRIALS} trials per run (debate and consultancy, 2 rounds, ~7 moves each), PostgreSQL server with fsync on; fake model latency ${LATENCY_MS} ms`,
     );
-    for (const [label, config] of [
-      ['model participants', ai],
-      ['simulated participants', simulated],
+    for (const [label, config, concurrency, count] of [
+      [`model participants (${LATENCY_MS} ms), 32 trials at once per process`, ai, 32, TRIALS],
+      [`simulated participants, 32 trials at once per process`, simulated, 32, TRIALS],
+      [`slow model (${SLOW_MS} ms), 8 trials at once per process`, slowAi, 8, 96],
     ] as const) {
       const results: Array<{ processes: number; rate: number }> = [];
       for (const processes of PROCESSES) {
-        const r = await runOnce(db, url, `bench-${label.split(' ')[0]}-${processes}`, config, processes);
+        const tag = label.split(' ')[0]!.replace(/\W/g, '');
+        const r = await runOnce(
+          db,
+          url,
+          `bench-${tag}-${concurrency}-${processes}`,
+          config,
+          processes,
+          concurrency,
+          count,
+        );
         results.push({ processes, rate: r.rate });
         console.log(
           `  ${label}, ${processes} process${processes > 1 ? 'es' : ''}: ${r.rate.toFixed(1)} trials/s (${r.finished} trials in ${r.seconds.toFixed(2)} s)`,
@@ -149,5 +175,6 @@ try {
   }
 } finally {
   await fake.close();
+  await slow.close();
   await pg.stop();
 }
