@@ -1,25 +1,54 @@
-// Events appended per second through `db.events.append` (one event per append, the runner's common case):
-//   - embedded PGlite, one sequential writer (PGlite has a single connection anyway);
-//   - a throwaway PostgreSQL server (default durability settings), 32 concurrent writers on distinct trials.
-// Each figure is the median of 3 runs. Run: pnpm --filter @oversight/db bench
+// What the database layer ingests, whole trials at a time, against what the database does by itself
+// in the same run. Each trial is planned (its TrialCreated, as `run` stores it), then given 8 more
+// events of the sizes a simulated 3-round debate makes (~530 bytes each) and its Judgment:
+//   - "instant": 1,024 trials in flight, each appending its 8 events at once (simulated participants);
+//   - "move by move": 256 trials in flight, each appending its events one at a time (model participants).
+// Appends go through `db.events.append`, which groups those made at the same time into one statement.
+//   PostgreSQL server (fsync and synchronous_commit on): judgments/s and events/s, beside pgbench's
+//     single-row INSERT transactions (32 clients) and COPY of the same event rows, with the ratios.
+//   Embedded PGlite: the same, beside PGlite's own raw rate (COPY of the same rows into the same database).
+// Medians of BENCH_RUNS (3). Run: pnpm --filter @oversight/db bench
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Database, openDatabase } from '../src/index.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { type AppendInput, type Database, openDatabase, type TrialInput } from '../src/index.ts';
 import { findPostgresBin, startPostgres } from '../test/pg-server.ts';
+import { copyEvents, median, pgbenchInserts } from './references.ts';
 
-const RUNS = 3;
-const PGLITE_APPENDS = Number(process.env.BENCH_PGLITE_APPENDS ?? 3000);
-const PG_WRITERS = 32;
-const PG_APPENDS_PER_WRITER = Number(process.env.BENCH_PG_APPENDS ?? 150);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PG_TRIALS = Number(process.env.BENCH_PG_TRIALS ?? 20_000);
+const PGLITE_TRIALS = Number(process.env.BENCH_PGLITE_TRIALS ?? 4_000);
+const EVENTS = 8;
 
-async function prepare(db: Database, run: string, trials: number): Promise<string[]> {
+const filler = (n: number, seed: number) =>
+  Array.from(
+    { length: n },
+    (_, i) => 'the pilot mapped the reef before the tide turned'[(i + seed) % 48],
+  ).join('');
+
+function eventsOf(trial: number): AppendInput['events'] {
+  return Array.from({ length: EVENTS }, (_, k) =>
+    k % 3 === 2
+      ? { type: 'BeliefReported', role: 'judge', round: 1 + Math.floor(k / 3), probabilities: [0.62, 0.38] }
+      : {
+          type: 'ArgumentSubmitted',
+          role: k % 2 ? 'debater-b' : 'debater-a',
+          round: 1 + Math.floor(k / 3),
+          text: `Answer A is correct. The story says <quote>${filler(300, trial + k)}</quote>.`,
+          quotes: [{ text: filler(300, trial + k), status: 'verified', similarity: 1, span: [10, 310] }],
+          meta: { participantId: 'debate.arguer', simulated: true },
+        },
+  );
+}
+
+async function plan(db: Database, run: string, trials: number): Promise<string[]> {
   const experimentId = `bench-${run}`;
   await db.questions.upsertMany('bench', [
     {
-      id: 'bench-q',
-      storyId: 'bench-s',
-      storyTitle: '',
+      id: 'q',
+      storyId: 's',
+      storyTitle: 'S',
       question: '?',
       answers: ['a', 'b'],
       correctIndex: 0,
@@ -34,64 +63,85 @@ async function prepare(db: Database, run: string, trials: number): Promise<strin
     config: {},
     configHash: 'h',
   });
-  const ids = Array.from({ length: trials }, (_, i) => `${experimentId}-t${i}`);
-  await db.trials.createMany(
-    ids.map((id, ordinal) => ({
-      id,
-      experimentId,
-      arm: 'debate',
-      protocol: 'debate',
-      dataset: 'bench',
-      questionId: 'bench-q',
-      storyId: 'bench-s',
-      judgeId: 'j',
-      ordinal,
-      status: 'active',
-      owed: [],
-      seats: [],
-      created: { type: 'TrialCreated' },
-    })),
-  );
+  const ids = Array.from({ length: trials }, (_, i) => `${experimentId}.debate.q${i}.0`);
+  const rows: TrialInput[] = ids.map((id, ordinal) => ({
+    id,
+    experimentId,
+    arm: 'debate',
+    protocol: 'debate',
+    dataset: 'bench',
+    questionId: 'q',
+    storyId: 's',
+    judgeId: `j${ordinal % 500}`,
+    ordinal,
+    status: 'active',
+    owed: [{ role: 'debater-a', participantId: 'debate.arguer', sinceSeq: 1, human: false }],
+    seats: [],
+    created: { type: 'TrialCreated', trialId: id, seed: `s/${id}`, rules: { protocol: 'debate', rounds: 3 } },
+  }));
+  for (let i = 0; i < rows.length; i += 1000) await db.trials.createMany(rows.slice(i, i + 1000));
   return ids;
 }
 
-/** Each writer owns one trial and appends `count` events to it, one append per event. */
-async function writer(db: Database, trialId: string, count: number): Promise<void> {
-  for (let seq = 1; seq <= count; seq++) {
-    await db.events.append({
-      trialId,
-      expectedSeq: seq,
-      events: [{ type: 'ArgumentSubmitted', role: 'debater', text: 'x'.repeat(400), round: seq }],
-      trial: { status: 'active' },
-      owed: [],
-    });
-  }
-}
+const judgment = { probCorrect: 0.62, correct: true, rounds: 2, reward: -0.79, beliefs: [0.55, 0.6, 0.62] };
 
-async function measure(db: Database, run: string, writers: number, perWriter: number): Promise<number> {
-  const trialIds = await prepare(db, run, writers);
-  const start = performance.now();
-  await Promise.all(trialIds.map((id) => writer(db, id, perWriter)));
-  const seconds = (performance.now() - start) / 1000;
-  return (writers * perWriter) / seconds;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const fmt = (xs: number[]) => `${Math.round(median(xs))} events/s (runs: ${xs.map(Math.round).join(', ')})`;
-
-async function benchPglite(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversight-bench-'));
-  try {
-    const db = await openDatabase({ dataDir });
-    try {
-      const rates: number[] = [];
-      for (let r = 0; r < RUNS; r++) rates.push(await measure(db, `pglite-${r}`, 1, PGLITE_APPENDS));
-      console.log(`PGlite (embedded), 1 sequential writer, ${PGLITE_APPENDS} appends/run: ${fmt(rates)}`);
-    } finally {
-      await db.close();
+/** Every trial to its verdict: `inFlight` trials at a time, `perAppend` events per append. */
+async function ingest(db: Database, ids: string[], inFlight: number, perAppend: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let t = next++; t < ids.length; t = next++) {
+      const events = eventsOf(t);
+      for (let k = 0; k < EVENTS; k += perAppend) {
+        const last = k + perAppend >= EVENTS;
+        await db.events.append({
+          trialId: ids[t]!,
+          expectedSeq: 1 + k,
+          events: events.slice(k, k + perAppend),
+          trial: { status: last ? 'finished' : 'active' },
+          owed: last
+            ? []
+            : [{ role: 'judge', participantId: 'j', sinceSeq: 1 + k + perAppend, human: false }],
+          ...(last ? { judgment } : {}),
+        });
+      }
     }
-  } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return (performance.now() - started) / 1000;
+}
+
+interface Rates {
+  judgments: number[];
+  events: number[];
+}
+
+async function measure(db: Database, label: string, trials: number): Promise<Record<string, Rates>> {
+  const out: Record<string, Rates> = {};
+  for (const [mode, inFlight, perAppend] of [
+    ['instant', 1024, EVENTS],
+    ['move by move', 256, 1],
+  ] as const) {
+    const rates: Rates = { judgments: [], events: [] };
+    const n = mode === 'instant' ? trials : Math.ceil(trials / 4);
+    for (let r = 0; r < RUNS; r++) {
+      const ids = await plan(db, `${label}-${mode.replace(/ /g, '-')}-${r}`, n);
+      const seconds = await ingest(db, ids, inFlight, perAppend);
+      rates.judgments.push(n / seconds);
+      rates.events.push((n * EVENTS) / seconds);
+    }
+    out[mode] = rates;
+  }
+  return out;
+}
+
+const fmt = (xs: number[]) => `${Math.round(median(xs))}/s (runs: ${xs.map(Math.round).join(', ')})`;
+
+function report(rates: Record<string, Rates>, references: Array<[string, number]>) {
+  for (const [mode, r] of Object.entries(rates)) {
+    console.log(`  ${mode}: ${fmt(r.judgments)} judgments, ${fmt(r.events)} events`);
+    for (const [name, rate] of references)
+      console.log(`    events/s ÷ ${name} = ${(median(r.events) / rate).toFixed(2)}`);
   }
 }
 
@@ -100,20 +150,24 @@ async function benchPostgres(): Promise<void> {
     console.log('PostgreSQL server: skipped (no server binaries in $PG_BIN or /usr/lib/postgresql/*/bin)');
     return;
   }
-  // Durable settings (fsync and synchronous commit on), as on a real server.
   const server = await startPostgres({ fast: false });
   try {
-    const db = await openDatabase({
-      databaseUrl: await server.createDatabase('bench'),
-      poolSize: PG_WRITERS,
-    });
+    const url = await server.createDatabase('bench');
+    const db = await openDatabase({ databaseUrl: url });
     try {
-      const rates: number[] = [];
-      for (let r = 0; r < RUNS; r++)
-        rates.push(await measure(db, `pg-${r}`, PG_WRITERS, PG_APPENDS_PER_WRITER));
-      console.log(
-        `PostgreSQL server, ${PG_WRITERS} concurrent writers x ${PG_APPENDS_PER_WRITER} appends/run: ${fmt(rates)}`,
+      const settings = ['fsync', 'synchronous_commit'].map(
+        (s) => `${s} ${server.tool('psql', ['-Atc', `SHOW ${s}`]).trim()}`,
       );
+      console.log(`PostgreSQL server on loopback (${settings.join(', ')}), ${PG_TRIALS} trials per run:`);
+      const rates = await measure(db, 'pg', PG_TRIALS);
+      const pgbench = pgbenchInserts(server, url, { clients: 32, seconds: 10 });
+      const copy = copyEvents(server, url, 200_000);
+      console.log(`  pgbench single-row durable INSERT transactions, 32 clients: ${Math.round(pgbench)}/s`);
+      console.log(`  COPY (psql \\copy) of ${copy.rows} of these event rows: ${Math.round(copy.rate)}/s`);
+      report(rates, [
+        ['pgbench single-row rate', pgbench],
+        ['COPY rate (aim ≥ 0.33)', copy.rate],
+      ]);
     } finally {
       await db.close();
     }
@@ -122,6 +176,49 @@ async function benchPostgres(): Promise<void> {
   }
 }
 
-console.log(`append benchmark (median of ${RUNS} runs; ${os.cpus().length} CPUs, Node ${process.version})`);
-await benchPglite();
+/** PGlite's own rate for these rows: COPY of the same events into a table like TrialEvent, same database. */
+async function pgliteCopyRate(dataDir: string): Promise<{ rows: number; rate: number }> {
+  const pglite = new PGlite({ dataDir: path.join(dataDir, 'pgdata') });
+  try {
+    const dump = await pglite.query(
+      `COPY (SELECT "trialId", "seq", "type", "payload", "recordedAt" FROM "TrialEvent" WHERE "seq" > 0 LIMIT 100000) TO '/dev/blob'`,
+    );
+    const blob = dump.blob!;
+    const rows = (await blob.text()).split('\n').length - 1;
+    await pglite.exec('CREATE TABLE ref_copy (LIKE "TrialEvent" INCLUDING ALL)');
+    const started = performance.now();
+    await pglite.query(`COPY ref_copy FROM '/dev/blob'`, [], { blob });
+    const rate = rows / ((performance.now() - started) / 1000);
+    await pglite.exec('DROP TABLE ref_copy');
+    return { rows, rate };
+  } finally {
+    await pglite.close();
+  }
+}
+
+async function benchPglite(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversight-bench-'));
+  try {
+    const db = await openDatabase({ dataDir, share: false });
+    let rates: Record<string, Rates>;
+    try {
+      console.log(`Embedded PGlite (one process, one connection), ${PGLITE_TRIALS} trials per run:`);
+      rates = await measure(db, 'pglite', PGLITE_TRIALS);
+    } finally {
+      await db.close();
+    }
+    const copy = await pgliteCopyRate(dataDir);
+    console.log(
+      `  PGlite's raw rate: COPY of ${copy.rows} of these event rows into the same database: ${Math.round(copy.rate)}/s`,
+    );
+    report(rates, [["PGlite's COPY rate", copy.rate]]);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `append benchmark: whole trials of ${1 + EVENTS} events (medians of ${RUNS} runs; ${os.cpus().length} CPUs shared by client and server, Node ${process.version})`,
+);
 await benchPostgres();
+await benchPglite();
