@@ -1,6 +1,6 @@
 // Durable judgments per second on one PostgreSQL server (fsync and synchronous_commit on), whole trials
 // of simulated participants (debate and consultancy, 3 rounds, ~9 events each), through the real CLI:
-// `oversight run` (one process) and 2 `oversight serve` processes; then, in the same run on the same
+// `oversight run` (one process) and 1, 2 and 4 `oversight serve` processes; then, in the same run on the same
 // server, what PostgreSQL does by itself: pgbench single-row INSERT transactions (32 clients) and COPY
 // of the project's own event rows. Prints medians of BENCH_INGEST_RUNS runs and the ratios.
 //   pnpm --filter @oversight/cli bench:ingest     (BENCH_INGEST_TRIALS per run, default 24,000)
@@ -19,6 +19,7 @@ const TRIALS = Number(process.env.BENCH_INGEST_TRIALS ?? 24_000);
 const RUNS = Number(process.env.BENCH_INGEST_RUNS ?? 3);
 const QUESTIONS = 300;
 const TARGET = 3_200;
+const SERVES = [1, 2, 4];
 
 const config = (name: string) => ({
   name,
@@ -36,13 +37,15 @@ const config = (name: string) => ({
 });
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oversight-ingest-'));
+const questions = await loadBundledQuestions();
 const server = await startPostgres({ fast: false });
 try {
   const url = await server.createDatabase('ingest');
   const db = await openDatabase({ databaseUrl: url });
   const rate = (s: Span) => ({ judgments: s.trials / s.seconds, events: s.events / s.seconds });
   const fmt = (xs: number[]) => `${Math.round(median(xs))} (runs: ${xs.map(Math.round).join(', ')})`;
-  const results: Record<string, Array<{ judgments: number; events: number }>> = { run: [], serve: [] };
+  const results: Record<string, Array<{ judgments: number; events: number }>> = { run: [] };
+  for (const n of SERVES) results[`serve${n}`] = [];
   try {
     console.log(
       `ingest: ${TRIALS} simulated trials per run, ${RUNS} runs each; PostgreSQL ${server.tool('psql', ['-Atc', 'SHOW server_version']).trim()} on loopback, fsync ${server.tool('psql', ['-Atc', 'SHOW fsync']).trim()}, synchronous_commit ${server.tool('psql', ['-Atc', 'SHOW synchronous_commit']).trim()}; ${os.cpus().length} CPUs shared by client and server`,
@@ -64,15 +67,17 @@ try {
         `  run ${r + 1}: oversight run: ${span.trials} judgments, ${span.events} events in ${span.seconds.toFixed(1)} s of appending (${wall.toFixed(1)} s with planning and start-up)`,
       );
 
-      // Two `oversight serve` processes on trials planned beforehand.
-      const parsed = ExperimentConfigSchema.parse(config(`ingest-serve-${r}`));
-      const plan = streamExperiment(parsed, await loadBundledQuestions(), 'nyu-2023-quality');
-      await persistPlan(db, plan, 'nyu-2023-quality');
-      const served = await serveBehindGate(db, url, `ingest-serve-${r}`, 2);
-      results.serve!.push(rate(served));
-      console.log(
-        `  run ${r + 1}: 2 oversight serve: ${served.trials} judgments, ${served.events} events in ${served.seconds.toFixed(1)} s`,
-      );
+      // `oversight serve` processes on trials planned beforehand.
+      for (const n of SERVES) {
+        const name = `ingest-serve${n}-${r}`;
+        const parsed = ExperimentConfigSchema.parse(config(name));
+        await persistPlan(db, streamExperiment(parsed, questions, 'nyu-2023-quality'), 'nyu-2023-quality');
+        const served = await serveBehindGate(db, url, name, n);
+        results[`serve${n}`]!.push(rate(served));
+        console.log(
+          `  run ${r + 1}: ${n} oversight serve: ${served.trials} judgments, ${served.events} events in ${served.seconds.toFixed(1)} s`,
+        );
+      }
     }
     const pgbench = pgbenchInserts(server, url, { clients: 32, seconds: 10 });
     const copy = copyEvents(server, url, 200_000);
@@ -86,7 +91,7 @@ try {
     console.log('\nthe project (medians):');
     for (const [label, key] of [
       ['oversight run, 1 process', 'run'],
-      ['oversight serve, 2 processes', 'serve'],
+      ...SERVES.map((n) => [`oversight serve, ${n} process${n > 1 ? 'es' : ''}`, `serve${n}`] as const),
     ] as const) {
       const j = results[key]!.map((x) => x.judgments);
       const e = results[key]!.map((x) => x.events);

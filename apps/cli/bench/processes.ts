@@ -3,7 +3,7 @@
 // is not counted; the rate runs from opening the gate to the last event appended.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Database } from '@oversight/db';
+import { type Database, NOTIFY_CHANNEL } from '@oversight/db';
 
 export const launcher = fileURLToPath(new URL('../bin/oversight.mjs', import.meta.url));
 
@@ -52,6 +52,8 @@ export async function serveBehindGate(
     where: { experimentId, leaseOwner: 'gate' },
     data: { leaseOwner: null, leaseUntil: null },
   });
+  // Wake them now, as a person's move would, rather than at their next poll.
+  await db.prisma.$executeRaw`SELECT pg_notify(${NOTIFY_CHANNEL}, ${experimentId})`;
   const codes = await Promise.all(children.map((c) => c.exit));
   if (codes.some((c) => c !== 0))
     throw new Error(
