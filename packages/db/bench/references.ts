@@ -26,16 +26,27 @@ export function pgbenchInserts(
   try {
     server.tool(
       'psql',
-      ['-q', '-c', 'DROP TABLE IF EXISTS ref_pgbench; CREATE TABLE ref_pgbench (id bigserial PRIMARY KEY, payload jsonb NOT NULL)'],
+      [
+        '-q',
+        '-c',
+        'DROP TABLE IF EXISTS ref_pgbench; CREATE TABLE ref_pgbench (id bigserial PRIMARY KEY, payload jsonb NOT NULL)',
+      ],
       { databaseUrl },
     );
-    const payload = JSON.stringify({ type: 'ArgumentSubmitted', text: 'x'.repeat(Math.max(0, payloadBytes - 40)) });
+    const payload = JSON.stringify({
+      type: 'ArgumentSubmitted',
+      text: 'x'.repeat(Math.max(0, payloadBytes - 40)),
+    });
     const script = path.join(dir, 'insert.sql');
     fs.writeFileSync(script, `INSERT INTO ref_pgbench (payload) VALUES ('${payload}');\n`, { mode: 0o644 });
     const threads = Math.min(clients, os.cpus().length);
-    const out = server.tool('pgbench', ['-n', '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-f', script], {
-      databaseUrl,
-    });
+    const out = server.tool(
+      'pgbench',
+      ['-n', '-c', String(clients), '-j', String(threads), '-T', String(seconds), '-f', script],
+      {
+        databaseUrl,
+      },
+    );
     const tps = /tps = ([\d.]+)/.exec(out)?.[1];
     if (!tps) throw new Error(`pgbench printed no rate:\n${out}`);
     return Number(tps);
@@ -49,19 +60,31 @@ export function pgbenchInserts(
  * Rows per second COPY writes (psql's \copy, one transaction, durable commit): up to `rows` of the
  * project's own events (seq > 0, as a run writes them) into a table with TrialEvent's columns and key.
  */
-export function copyEvents(server: PostgresServer, databaseUrl: string, rows = 200_000): { rows: number; rate: number } {
+export function copyEvents(
+  server: PostgresServer,
+  databaseUrl: string,
+  rows = 200_000,
+): { rows: number; rate: number } {
   const dir = scratch();
   const file = path.join(dir, 'events.copy');
   try {
     server.tool(
       'psql',
-      ['-q', '-c', `\\copy (SELECT "trialId", "seq", "type", "payload", "recordedAt" FROM "TrialEvent" WHERE "seq" > 0 LIMIT ${rows}) TO '${file}'`],
+      [
+        '-q',
+        '-c',
+        `\\copy (SELECT "trialId", "seq", "type", "payload", "recordedAt" FROM "TrialEvent" WHERE "seq" > 0 LIMIT ${rows}) TO '${file}'`,
+      ],
       { databaseUrl },
     );
     const copied = fs.readFileSync(file, 'utf8').split('\n').length - 1;
-    server.tool('psql', ['-q', '-c', 'DROP TABLE IF EXISTS ref_copy; CREATE TABLE ref_copy (LIKE "TrialEvent" INCLUDING ALL)'], {
-      databaseUrl,
-    });
+    server.tool(
+      'psql',
+      ['-q', '-c', 'DROP TABLE IF EXISTS ref_copy; CREATE TABLE ref_copy (LIKE "TrialEvent" INCLUDING ALL)'],
+      {
+        databaseUrl,
+      },
+    );
     const started = performance.now();
     server.tool('psql', ['-q', '-c', `\\copy ref_copy FROM '${file}'`], { databaseUrl });
     const seconds = (performance.now() - started) / 1000;
@@ -72,4 +95,5 @@ export function copyEvents(server: PostgresServer, databaseUrl: string, rows = 2
   }
 }
 
-export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+export const median = (xs: readonly number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
