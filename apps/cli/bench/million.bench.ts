@@ -62,9 +62,11 @@ function measured(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Meas
 const questions = await loadBundledQuestions();
 const perStory = new Map<string, number>();
 for (const q of questions) perStory.set(q.storyId, (perStory.get(q.storyId) ?? 0) + 1);
-const perQuestion = Math.ceil(TRIALS / (questions.length * 2));
+// Three arms keep trials per question under the config's cap of 1,000.
+const ARMS = ['debate', 'interactive-debate', 'consultancy'];
+const perQuestion = Math.ceil(TRIALS / (questions.length * ARMS.length));
 // No judge may see a story twice: enough judges for the story with the most trials.
-const judges = Math.ceil(Math.max(...perStory.values()) * 2 * perQuestion * 1.05);
+const judges = Math.ceil(Math.max(...perStory.values()) * ARMS.length * perQuestion * 1.05);
 const name = 'million';
 const configFile = path.join(dir, 'million.json');
 writeFileSync(
@@ -74,7 +76,7 @@ writeFileSync(
     seed: 'million-1',
     dataset: { bundled: 'nyu-2023-quality' },
     judges: [{ name: 'sim', count: judges, participant: { kind: 'simulated-judge' } }],
-    arms: ['debate', 'consultancy'].map((protocol) => ({
+    arms: ARMS.map((protocol) => ({
       name: protocol,
       protocol,
       rounds: 3,
@@ -92,7 +94,7 @@ try {
     ? 'a PostgreSQL server on loopback (fsync and synchronous_commit on)'
     : 'the embedded database';
   console.log(
-    `${questions.length * 2 * perQuestion} trials (${questions.length} questions x 2 arms x ${perQuestion}, ${judges} simulated judges) on ${where}`,
+    `${questions.length * ARMS.length * perQuestion} trials (${questions.length} questions x ${ARMS.length} arms x ${perQuestion}, ${judges} simulated judges) on ${where}`,
   );
   const steps: Array<[string, string[]]> = [
     ['run (plan + drive)', ['run', configFile]],
