@@ -21,6 +21,15 @@ export const MoveMetaSchema = z
     simulated: z.boolean(),
     rationale: z.string(),
     positionBias: z.number(),
+    /** An arguer asked again: why its previous answer was refused (its prompt said so). */
+    previousError: z.string(),
+    /** critique-refine: the hash of the first (speech) prompt, as `promptHash` is the last rewrite's. */
+    speechPromptHash: z.string(),
+    /**
+     * best-of-n: every candidate in candidate order, with the scorer's probability on the arguer's
+     * answer (null when it could not score it), so the ones not kept remain as preference data.
+     */
+    candidateSpeeches: z.array(z.object({ text: z.string(), score: z.number().nullable() })),
   })
   .partial();
 export type MoveMeta = z.infer<typeof MoveMetaSchema>;

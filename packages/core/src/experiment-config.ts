@@ -148,6 +148,16 @@ export const ChatConfigSchema = z.strictObject({
 });
 export type ChatConfig = z.infer<typeof ChatConfigSchema>;
 
+/**
+ * What `oversight export --format sft|preference` may put in training data. Text people wrote (a
+ * human arguer's speeches, a human judge's questions in the transcripts models read) is left out
+ * unless the experiment says its participants agreed to that; people appear only under pseudonyms.
+ */
+export const ExportConfigSchema = z.strictObject({
+  includeHumanText: z.boolean().default(false),
+});
+export type ExportConfig = z.infer<typeof ExportConfigSchema>;
+
 export const DatasetRefSchema = z.union([
   z.strictObject({ bundled: z.literal('nyu-2023-quality') }),
   z.strictObject({
@@ -207,6 +217,8 @@ export const ExperimentConfigSchema = z
     /** Trials driven at once by `oversight run`. */
     concurrency: z.number().int().min(1).max(4096).default(32),
     llm: LlmConfigSchema.default(LlmConfigSchema.parse({})),
+    /** No parsed default, so configs stored before it existed keep their hash. */
+    export: ExportConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const judgePools = new Map(config.judges.map((p) => [p.name, p]));

@@ -12,5 +12,6 @@ export * from './prompts.ts';
 export * from './replay.ts';
 export * from './retry.ts';
 export * from './store.ts';
+export * from './training/index.ts';
 export * from './transcript.ts';
 export * from './transport.ts';

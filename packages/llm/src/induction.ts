@@ -91,6 +91,10 @@ export interface Speech {
   candidates?: number;
   /** best-of-n: each candidate's score (probability on the arguer's answer), in candidate order. */
   scores?: number[];
+  /** best-of-n: each candidate's text as fitted to the limits, in candidate order. */
+  candidateTexts?: string[];
+  /** critique-refine: the hash of the first prompt, the one `speechMessages` renders. */
+  speechPromptHash?: string;
 }
 
 export async function composeSpeech(ctx: SpeechContext): Promise<Speech> {
@@ -104,7 +108,13 @@ export async function composeSpeech(ctx: SpeechContext): Promise<Speech> {
   }
 }
 
-function speechMessages(ctx: SpeechContext): ChatMessage[] {
+/**
+ * The messages an arguer is asked to write its speech from. Exported because training-data export
+ * rebuilds them from the log and checks them against the move's recorded hash.
+ */
+export function speechMessages(
+  ctx: Pick<SpeechContext, 'prompts' | 'spec' | 'view' | 'plan' | 'previousError'>,
+): ChatMessage[] {
   const vars = arguerVars(ctx.view, {
     dishonest: ctx.plan.dishonestPrompt,
     previousError: ctx.previousError,
@@ -240,6 +250,7 @@ async function bestOfN(
     cached,
     candidates: strategy.n,
     scores,
+    candidateTexts: candidates,
   };
 }
 
@@ -264,5 +275,11 @@ async function critiqueRefine(ctx: SpeechContext, rounds: number): Promise<Speec
     if (text) draft = text;
     lastPrompt = refinePrompt;
   }
-  return { text: draft, model: ctx.plan.model, promptHash: promptHash(lastPrompt), cached };
+  return {
+    text: draft,
+    model: ctx.plan.model,
+    promptHash: promptHash(lastPrompt),
+    speechPromptHash: promptHash(messages),
+    cached,
+  };
 }

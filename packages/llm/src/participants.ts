@@ -166,6 +166,16 @@ async function arguerMove(
       ? 'none'
       : inductionLabel(context.config, request.arm, record, plan.label),
     ...(speech.candidates !== undefined ? { candidates: speech.candidates } : {}),
+    ...(speech.candidateTexts && speech.scores
+      ? {
+          candidateSpeeches: speech.candidateTexts.map((text, i) => {
+            const score = speech.scores?.[i] ?? -1;
+            return { text, score: score < 0 ? null : score };
+          }),
+        }
+      : {}),
+    ...(speech.speechPromptHash !== undefined ? { speechPromptHash: speech.speechPromptHash } : {}),
+    ...(request.previousError !== undefined ? { previousError: request.previousError } : {}),
   };
   return { type: 'argument', role: request.role, text: speech.text, meta };
 }

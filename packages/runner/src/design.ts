@@ -5,9 +5,10 @@ import { canonicalJson } from './experiment.ts';
 /**
  * What an experiment is, as opposed to how it runs. A config may change how it runs (an endpoint's
  * URL, key variable, timeouts and retries, prices, the cache, concurrency, the description, the chat
- * apps' settings, the consent wording, the survey) and stay the same experiment, so a fixed endpoint
- * lets aborted trials be tried again; anything else (arms, questions, participants and their models,
- * seed, reward) is its design, and changing it needs a new experiment name.
+ * apps' settings, the consent wording, the survey, what may be exported as training data) and stay
+ * the same experiment, so a fixed endpoint lets aborted trials be tried again; anything else (arms,
+ * questions, participants and their models, seed, reward) is its design, and changing it needs a new
+ * experiment name.
  */
 export function designOf(config: ExperimentConfig): unknown {
   const {
@@ -16,6 +17,7 @@ export function designOf(config: ExperimentConfig): unknown {
     chat: _chat,
     consent: _consent,
     survey: _survey,
+    export: _export,
     llm,
     ...design
   } = config;
