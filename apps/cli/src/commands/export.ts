@@ -9,6 +9,13 @@ import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { type labelledJudgments, labelRows, participantLabels } from './analyze.ts';
+import {
+  exportTraining,
+  refuseTrainingOptions,
+  TRAINING_FORMATS,
+  TRAINING_OPTIONS,
+  trainingRequest,
+} from './export-training.ts';
 
 /**
  * One row per judgment, ordered by trial id, in the stats package's judgment columns (so
@@ -18,7 +25,8 @@ import { type labelledJudgments, labelRows, participantLabels } from './analyze.
  * alone, and `--no-times` leaves them out for a byte-for-byte comparison of two runs. JSONL rows
  * add the full event log (the transcript); Parquet holds the same columns typed.
  */
-const FORMATS = ['csv', 'jsonl', 'parquet'] as const;
+const JUDGMENT_FORMATS = ['csv', 'jsonl', 'parquet'] as const;
+const FORMATS = [...JUDGMENT_FORMATS, ...TRAINING_FORMATS] as const;
 type Format = (typeof FORMATS)[number];
 
 async function write(out: Writable, text: string): Promise<void> {
@@ -140,12 +148,19 @@ async function exportAborted(
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: 'export <experiment> --format csv|jsonl|parquet [--out FILE]',
+  usage:
+    'export <experiment...> --format csv|jsonl|parquet|sft|preference [--out FILE] [--side dishonest|honest]',
   summary:
-    'write one row per judgment (who judged and argued, answer order, rationale, move times; JSONL adds the transcript); stdout unless --out (Parquet needs --out)',
+    'write one row per judgment (who judged and argued, answer order, rationale, move times; JSONL adds the transcript); stdout unless --out (Parquet needs --out). sft and preference: training data for an arguer from the speeches that fooled (or convinced) the judges, split by story, with a manifest beside it (docs/training-data.md)',
   options: {
     ...DATA_DIR_OPTION,
-    format: { type: 'string', default: 'csv', valueName: 'csv|jsonl|parquet', description: 'file format' },
+    format: {
+      type: 'string',
+      default: 'csv',
+      valueName: FORMATS.join('|'),
+      description:
+        'file format: judgments (csv, jsonl, parquet) or training data (sft: chat rows {"messages": [...]}; preference: {"prompt", "chosen", "rejected", "source"} pairs)',
+    },
     out: { type: 'string', valueName: 'FILE', description: 'write here instead of stdout', output: 'file' },
     'no-times': {
       type: 'boolean',
@@ -156,13 +171,23 @@ export const exportCommand: Command = {
       description:
         'write the stopped trials instead: why each stopped, who stopped it, its new attempt (csv or jsonl)',
     },
+    ...TRAINING_OPTIONS,
   },
   async run(input) {
-    const [experimentId] = input.positionals;
+    const [experimentId, second] = input.positionals;
     if (!experimentId) throw new UsageError('export needs an experiment id (see  pnpm oversight status)');
     const format = stringOption(input, 'format');
     if (!FORMATS.includes(format as Format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+    if (format === 'sft' || format === 'preference') {
+      const request = trainingRequest(input, format);
+      return withDatabase(stringOption(input, 'data-dir'), (db) => exportTraining(db, request));
+    }
+    refuseTrainingOptions(input, format!);
+    if (second !== undefined)
+      throw new UsageError(
+        `--format ${format} exports one experiment at a time (also given "${second}"); several go together only with --format sft or preference`,
+      );
     const outPath = stringOption(input, 'out');
     const times = input.values['no-times'] !== true;
     if (format === 'parquet' && !outPath)

@@ -90,7 +90,7 @@ export async function exportTrainingData(
       }
       const { speeches, refused } = sideSpeeches(trial.log, trial.question, options.side, context);
       manifest.refused.push(...refused);
-      manifest.skipped.speeches += speeches.length + refused.length;
+      manifest.speeches += speeches.length + refused.length;
       if (speeches.length + refused.length > 0)
         manifest.stories.set(created.storyId, storySplit(options.split, created.storyId));
       for (const speech of speeches) {

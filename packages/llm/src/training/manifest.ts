@@ -21,8 +21,6 @@ export interface ManifestRow {
 }
 
 export interface SkipCounts {
-  /** Speeches of the side read from finished trials, before any filter. */
-  speeches: number;
   /** Trials of the qualification (practice) arm, kept out as they are out of the results. */
   practiceTrials: number;
   /** A person's speech, when the experiment does not allow people's text. */
@@ -52,6 +50,8 @@ export interface TrainingManifest {
   };
   split: SplitRule & { method: string; stories: Record<string, Split> };
   counts: {
+    /** Speeches of the side read from finished trials, before any filter. */
+    speeches: number;
     rows: number;
     bySplit: Record<Split, number>;
     byKind: Record<string, number>;
@@ -79,8 +79,8 @@ export class ManifestBuilder {
   readonly stories = new Map<string, Split>();
   readonly refused: RefusedSpeech[] = [];
   unsentPrompts = 0;
+  speeches = 0;
   readonly skipped: SkipCounts = {
-    speeches: 0,
     practiceTrials: 0,
     personSpeech: 0,
     personInPrompt: 0,
@@ -109,6 +109,7 @@ export class ManifestBuilder {
       filters: head.filters,
       split: { ...head.split, method: SPLIT_METHOD, stories },
       counts: {
+        speeches: this.speeches,
         rows: this.rows.length,
         bySplit: this.bySplit,
         byKind: Object.fromEntries(Object.entries(this.byKind).sort()),
