@@ -248,6 +248,7 @@ describe('training data from an AI experiment', () => {
       expect(splitOf.get(row.storyId) ?? row.split).toBe(row.split);
       splitOf.set(row.storyId, row.split);
       expect(manifest.split.stories[row.storyId]).toBe(row.split);
+      expect(manifest.split.questions[(row.source as { questionId: string }).questionId]).toBe(row.split);
     }
     expect(new Set(splitOf.values()).size).toBeGreaterThan(1);
     lines.forEach((line, i) => {

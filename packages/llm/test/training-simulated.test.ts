@@ -192,7 +192,9 @@ describe('training data from a simulated experiment', () => {
     expect('export' in before).toBe(false);
     const after = ExperimentConfigSchema.parse({ ...input, export: { includeHumanText: true } });
     expect(after.export).toEqual({ includeHumanText: true });
-    expect(ExperimentConfigSchema.parse({ ...input, export: {} }).export).toEqual({ includeHumanText: false });
+    expect(ExperimentConfigSchema.parse({ ...input, export: {} }).export).toEqual({
+      includeHumanText: false,
+    });
     expect(designDifferences(before, after)).toEqual([]);
     expect(configHash(after)).not.toBe(configHash(before));
     const typo = ExperimentConfigSchema.safeParse({ ...input, export: { includeHumanSpeeches: true } });

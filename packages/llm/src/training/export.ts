@@ -91,8 +91,11 @@ export async function exportTrainingData(
       const { speeches, refused } = sideSpeeches(trial.log, trial.question, options.side, context);
       manifest.refused.push(...refused);
       manifest.speeches += speeches.length + refused.length;
-      if (speeches.length + refused.length > 0)
-        manifest.stories.set(created.storyId, storySplit(options.split, created.storyId));
+      if (speeches.length + refused.length > 0) {
+        const split = storySplit(options.split, created.storyId);
+        manifest.stories.set(created.storyId, split);
+        manifest.questions.set(created.questionId, split);
+      }
       for (const speech of speeches) {
         if (!peopleAllowed && speech.author.kind === 'person') {
           manifest.skipped.personSpeech += 1;

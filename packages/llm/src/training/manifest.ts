@@ -48,7 +48,12 @@ export interface TrainingManifest {
     rule: string;
     onlySplit: Split | null;
   };
-  split: SplitRule & { method: string; stories: Record<string, Split> };
+  split: SplitRule & {
+    method: string;
+    stories: Record<string, Split>;
+    /** Each question read, by the split of its story: what an evaluation on held-out stories may ask. */
+    questions: Record<string, Split>;
+  };
   counts: {
     /** Speeches of the side read from finished trials, before any filter. */
     speeches: number;
@@ -77,6 +82,7 @@ export class ManifestBuilder {
   readonly bySplit: Record<Split, number> = { train: 0, validation: 0, test: 0 };
   readonly byKind: Record<string, number> = {};
   readonly stories = new Map<string, Split>();
+  readonly questions = new Map<string, Split>();
   readonly refused: RefusedSpeech[] = [];
   unsentPrompts = 0;
   speeches = 0;
@@ -98,7 +104,8 @@ export class ManifestBuilder {
   }
 
   build(head: Pick<TrainingManifest, 'format' | 'file' | 'experiments' | 'filters'> & { split: SplitRule }) {
-    const stories = Object.fromEntries([...this.stories].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const sorted = (map: Map<string, Split>) =>
+      Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const manifest: TrainingManifest = {
       kind: 'oversight-training-data',
       version: 1,
@@ -107,7 +114,12 @@ export class ManifestBuilder {
       sha256: this.file.copy().digest('hex'),
       experiments: head.experiments,
       filters: head.filters,
-      split: { ...head.split, method: SPLIT_METHOD, stories },
+      split: {
+        ...head.split,
+        method: SPLIT_METHOD,
+        stories: sorted(this.stories),
+        questions: sorted(this.questions),
+      },
       counts: {
         speeches: this.speeches,
         rows: this.rows.length,
