@@ -13,6 +13,7 @@ import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { resolveDataFolder, withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
+import { limitHeapGrowth } from '../memory.ts';
 
 /**
  * Who a participant was, as reports and exports label it, from a stored participant spec: a model
@@ -162,6 +163,7 @@ export async function analyzeStored(
   seed: string,
   armOrder?: string[],
 ) {
+  limitHeapGrowth();
   const rows = await loadAll(db, experimentIds);
   if (rows.length === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.

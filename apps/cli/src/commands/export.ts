@@ -8,6 +8,7 @@ import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
+import { limitHeapGrowth } from '../memory.ts';
 import { type labelledJudgments, labelRows, participantLabels } from './analyze.ts';
 import {
   exportTraining,
@@ -174,6 +175,7 @@ export const exportCommand: Command = {
     ...TRAINING_OPTIONS,
   },
   async run(input) {
+    limitHeapGrowth();
     const [experimentId, second] = input.positionals;
     if (!experimentId) throw new UsageError('export needs an experiment id (see  pnpm oversight status)');
     const format = stringOption(input, 'format');
