@@ -15,14 +15,28 @@ import { resolveDataFolder, withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { limitHeapGrowth } from '../memory.ts';
 
+type Role = 'judge' | 'honest' | 'dishonest';
+
 /**
  * Who a participant was, as reports and exports label it, from a stored participant spec: a model
- * of a person ('simulated-…' kinds), an AI model ('llm', with its model), a person ('human'), or —
+ * of a person ('simulated-…' kinds), an AI model ('llm', with its model; on the wrong side, the
+ * separately trained model its `induction: { method: 'model' }` names), a person ('human'), or —
  * for kinds this code does not know yet — the kind's own name, so a new kind is labelled, not lost.
  */
-export function labelOfSpec(kind: string, spec: Record<string, unknown> | undefined): ParticipantLabel {
+export function labelOfSpec(
+  kind: string,
+  spec: Record<string, unknown> | undefined,
+  role: Role = 'honest',
+): ParticipantLabel {
   if (kind.startsWith('simulated')) return { kind: 'simulated', model: null };
-  if (kind === 'llm') return { kind: 'model', model: typeof spec?.model === 'string' ? spec.model : null };
+  if (kind === 'llm') {
+    const induction = spec?.induction as { method?: unknown; model?: unknown } | undefined;
+    const model =
+      role === 'dishonest' && induction?.method === 'model' && typeof induction.model === 'string'
+        ? induction.model
+        : spec?.model;
+    return { kind: 'model', model: typeof model === 'string' ? model : null };
+  }
   if (kind === 'human') return { kind: 'person', model: null };
   return { kind, model: null };
 }
@@ -37,14 +51,14 @@ type Spec = { kind?: unknown } & Record<string, unknown>;
 export async function participantLabels(
   db: Database,
   experimentId: string,
-): Promise<
-  (id: string | null, arm: string, role: 'judge' | 'honest' | 'dishonest') => ParticipantLabel | null
-> {
+): Promise<(id: string | null, arm: string, role: Role) => ParticipantLabel | null> {
   const [participants, experiment] = await Promise.all([
     db.participants.list(experimentId),
     db.experiments.get(experimentId),
   ]);
-  const byId = new Map(participants.map((p) => [p.id, labelOfSpec(p.kind, p.spec)]));
+  const byId = new Map<string, { kind: string; spec: Record<string, unknown> | undefined }>(
+    participants.map((p) => [p.id, { kind: p.kind, spec: p.spec }]),
+  );
   const config = (experiment?.config ?? {}) as {
     judges?: { ids?: unknown; participant?: Spec }[];
     arms?: { name?: unknown; arguer?: Spec; dishonestArguer?: Spec }[];
@@ -53,17 +67,23 @@ export async function participantLabels(
     const spec = pool?.participant;
     if (!Array.isArray(pool?.ids) || typeof spec?.kind !== 'string') continue;
     for (const id of pool.ids)
-      if (typeof id === 'string' && !byId.has(id)) byId.set(id, labelOfSpec(spec.kind, spec));
+      if (typeof id === 'string' && !byId.has(id)) byId.set(id, { kind: spec.kind, spec });
   }
   const arms = new Map((Array.isArray(config.arms) ? config.arms : []).map((a) => [a?.name, a]));
+  const labels = new Map<string, ParticipantLabel>();
   return (id, arm, role) => {
     if (id === null) return null;
     const known = byId.get(id);
-    if (known) return known;
+    if (known) {
+      const key = `${role}\u0000${id}`;
+      let found = labels.get(key);
+      if (!found) labels.set(key, (found = labelOfSpec(known.kind, known.spec, role)));
+      return found;
+    }
     const a = arms.get(arm);
     const spec =
       role === 'dishonest' ? (a?.dishonestArguer ?? a?.arguer) : role === 'honest' ? a?.arguer : undefined;
-    return typeof spec?.kind === 'string' ? labelOfSpec(spec.kind, spec) : null;
+    return typeof spec?.kind === 'string' ? labelOfSpec(spec.kind, spec, role) : null;
   };
 }
 
