@@ -76,8 +76,8 @@ export async function participantLabels(
     const known = byId.get(id);
     if (known) {
       const key = `${role}\u0000${id}`;
-      let found = labels.get(key);
-      if (!found) labels.set(key, (found = labelOfSpec(known.kind, known.spec, role)));
+      const found = labels.get(key) ?? labelOfSpec(known.kind, known.spec, role);
+      labels.set(key, found);
       return found;
     }
     const a = arms.get(arm);
