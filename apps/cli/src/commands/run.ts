@@ -7,6 +7,7 @@ import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { catchInterrupt, type Interrupt } from '../interrupt.ts';
+import { limitHeapGrowth } from '../memory.ts';
 import { participantFactories } from '../participants.ts';
 import { preflight, printDesignWarnings } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
@@ -145,6 +146,7 @@ export const runCommand: Command = {
     },
   },
   async run(input) {
+    limitHeapGrowth();
     const [config, extra] = input.positionals;
     if (!config) throw new UsageError('run needs a config file: oversight run experiments/demo/config.json');
     if (extra) throw new UsageError(`run takes one config file, not also "${extra}"`);

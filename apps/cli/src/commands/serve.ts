@@ -2,6 +2,7 @@ import { serve } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
+import { limitHeapGrowth } from '../memory.ts';
 import { participantFactories } from '../participants.ts';
 
 function positiveInteger(value: string | undefined, option: string): number | undefined {
@@ -43,6 +44,7 @@ export const serveCommand: Command = {
     },
   },
   async run(input) {
+    limitHeapGrowth();
     const experimentIds = input.positionals;
     if (experimentIds.length === 0)
       throw new UsageError('serve needs at least one experiment: oversight serve <experiment>');
