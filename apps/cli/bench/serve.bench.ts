@@ -16,27 +16,14 @@ import { type ExperimentConfigInput, ExperimentConfigSchema, type Question } fro
 import { type Database, openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
 import { persistPlan, planExperiment } from '@oversight/runner';
-import { startFakeOpenAI } from '@oversight/testkit';
+import { benchQuestions, startFakeOpenAI } from '@oversight/testkit';
 
 const launcher = fileURLToPath(new URL('../bin/oversight.mjs', import.meta.url));
 const TRIALS = Number(process.env.BENCH_SERVE_TRIALS ?? 800);
 const LATENCY_MS = Number(process.env.BENCH_SERVE_LATENCY_MS ?? 40);
 const PROCESSES = [1, 2, 4];
 
-const source = Array.from(
-  { length: 40 },
-  (_, k) => `In part ${k} the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'}.`,
-).join(' ');
-const questions: Question[] = Array.from({ length: TRIALS / 4 }, (_, i) => ({
-  id: `q${i}`,
-  storyId: `s${i}`,
-  storyTitle: `Tale ${i}`,
-  question: `What did the pilot do in part ${i}?`,
-  answers: ['repaired the beacon', 'mapped the reef'],
-  correctIndex: i % 2,
-  source,
-  metadata: {},
-}));
+const questions: Question[] = benchQuestions(TRIALS / 4, 40);
 
 function arms(arguer: ExperimentConfigInput['arms'][number]['arguer']): ExperimentConfigInput['arms'] {
   return [

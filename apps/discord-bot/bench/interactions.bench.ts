@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Question } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
-import { type FakeDiscord, startFakeDiscord } from '@oversight/testkit';
+import { benchQuestions, type FakeDiscord, startFakeDiscord } from '@oversight/testkit';
 import { Person, person, planInto, tempDir, until } from '../test/harness.ts';
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,20 +24,7 @@ const BACKENDS = (process.env.BENCH_DISCORD_DB ?? 'embedded,postgres').split(','
 /** Per person: join, next, 3 × (select + continue/verdict), a show and a stale click = 10. */
 const PER_PERSON = 10;
 
-const source = Array.from(
-  { length: 30 },
-  (_, k) => `In part ${k} the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'}.`,
-).join(' ');
-const questions: Question[] = Array.from({ length: TRIALS / 4 }, (_, i) => ({
-  id: `q${i}`,
-  storyId: `s${i}`,
-  storyTitle: `Tale ${i}`,
-  question: `What did the pilot do in part ${i}?`,
-  answers: ['repaired the beacon', 'mapped the reef'],
-  correctIndex: i % 2,
-  source,
-  metadata: {},
-}));
+const questions: Question[] = benchQuestions(TRIALS / 4);
 
 async function judgeOneTrial(p: Person): Promise<void> {
   await (await p.run('join')).reply();

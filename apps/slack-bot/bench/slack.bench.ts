@@ -18,6 +18,7 @@ import { type Database, openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
 import { persistPlan, planExperiment } from '@oversight/runner';
 import {
+  benchQuestions,
   type Delivery,
   type FakeMessage,
   findElement,
@@ -33,20 +34,7 @@ const postgres = process.argv.includes('--postgres');
 const SECRET = 'bench-signing-secret-0123';
 const EXP = 'slack-bench';
 
-const source = Array.from(
-  { length: 30 },
-  (_, k) => `In part ${k} the pilot ${k % 2 ? 'repaired the beacon' : 'mapped the reef'}.`,
-).join(' ');
-const questions: Question[] = Array.from({ length: PEOPLE / 5 }, (_, i) => ({
-  id: `q${i}`,
-  storyId: `s${i}`,
-  storyTitle: `Tale ${i}`,
-  question: `What did the pilot do in part ${i}?`,
-  answers: ['repaired the beacon', 'mapped the reef'],
-  correctIndex: i % 2,
-  source,
-  metadata: {},
-}));
+const questions: Question[] = benchQuestions(PEOPLE / 5);
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
