@@ -12,7 +12,7 @@ import { type SharedEmbedded, shareEmbedded } from './embedded-share.ts';
 import { DatabaseLockedError, DatabaseUnreachableError, type LockHolder } from './errors.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { acquireLock } from './lock.ts';
-import { applyMigrations } from './migrate/apply.ts';
+import { applyMigrations, migrationsUpToDate } from './migrate/apply.ts';
 import { repairInterruptedMigrations } from './migrate/repair.ts';
 import { withWholeScriptExecution } from './migrate/script-fix.ts';
 import { pgliteQuery, poolQuery, type RawQuery } from './raw.ts';
@@ -93,8 +93,10 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     const db = pglite;
     if (options.migrate !== false) {
       // This process holds the folder's lock: no other migrator can be running.
-      await repairInterruptedMigrations(async (sql) => (await db.query<Record<string, unknown>>(sql)).rows);
-      await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
+      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+      await repairInterruptedMigrations(query);
+      if (!(await migrationsUpToDate(query)))
+        await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
     }
     if (share) {
       shared = await shareEmbedded(db, dataDir);
@@ -263,6 +265,7 @@ async function migratePostgres(url: string): Promise<void> {
     // Repaired under the engine's own advisory lock (Prisma's 72707369), only when no other process holds
     // it: one that does may be migrating right now, and its unfinished row is not a killed one.
     const client = await pool.connect();
+    let upToDate = false;
     try {
       const [{ locked }] = (await client.query('SELECT pg_try_advisory_lock(72707369) AS locked')).rows;
       if (locked)
@@ -271,10 +274,12 @@ async function migratePostgres(url: string): Promise<void> {
         } finally {
           await client.query('SELECT pg_advisory_unlock(72707369)');
         }
+      upToDate = await migrationsUpToDate(async (sql) => (await client.query(sql)).rows);
     } finally {
       client.release();
     }
-    await applyMigrations(withWholeScriptExecution(new PrismaPg(pool), (script) => pool.query(script)));
+    if (!upToDate)
+      await applyMigrations(withWholeScriptExecution(new PrismaPg(pool), (script) => pool.query(script)));
   } finally {
     await pool.end();
   }

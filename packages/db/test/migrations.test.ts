@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsDir, openDatabase } from '../src/index.ts';
+import { migrationsUpToDate } from '../src/migrate/apply.ts';
 import { MARKER_TABLE, markerStatements, repairInterruptedMigrations } from '../src/migrate/repair.ts';
 import { backends, type Harness, suiteName, tempDir } from './backends.ts';
 
@@ -44,6 +45,21 @@ for (const backend of backends) {
         expect(row.applied_steps_count).toBe(1);
       }
       expect(await h.db.prisma.trialEvent.count()).toBe(0);
+    });
+
+    it('skip the schema engine on open only when every migration is recorded with its checksum', async () => {
+      const query = (sql: string) => h.db.prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(sql);
+      expect(await migrationsUpToDate(query)).toBe(true);
+      const last = folders.at(-1)!;
+      const [row] = await query(`SELECT checksum FROM _prisma_migrations WHERE migration_name = '${last}'`);
+      await query(`UPDATE _prisma_migrations SET checksum = 'edited' WHERE migration_name = '${last}'`);
+      expect(await migrationsUpToDate(query)).toBe(false);
+      await query(
+        `UPDATE _prisma_migrations SET checksum = '${row!.checksum}', rolled_back_at = now() WHERE migration_name = '${last}'`,
+      );
+      expect(await migrationsUpToDate(query)).toBe(false);
+      await query(`UPDATE _prisma_migrations SET rolled_back_at = NULL WHERE migration_name = '${last}'`);
+      expect(await migrationsUpToDate(query)).toBe(true);
     });
 
     it('are idempotent on reopen', async () => {
