@@ -121,7 +121,7 @@ export function labelRows(
 /**
  * Every judgment of the experiment, read page by page and kept compact: the bootstrap and the models
  * need all of them at once, but not a million copies of the same judge, arm and question names, so
- * each repeated string is kept once (a million judgments take some 200 MB rather than a gigabyte).
+ * each repeated string is kept once (about 400 bytes a judgment).
  */
 export async function loadJudgments(db: Database, experimentId: string): Promise<JudgmentRow[]> {
   const label = await participantLabels(db, experimentId);
@@ -135,12 +135,17 @@ export async function loadJudgments(db: Database, experimentId: string): Promise
   };
   const rows: JudgmentRow[] = [];
   for await (const batch of db.judgments.stream(experimentId, 5000))
-    for (const r of labelRows(batch, label))
+    for (const r of batch) {
+      // Labelled here rather than through labelRows: a labelled copy of every row would be garbage
+      // the size of the experiment.
+      const judge = label(r.judgeId, r.arm, 'judge');
+      const honest = label(r.honestArguerId, r.arm, 'honest');
+      const dishonest = label(r.dishonestArguerId, r.arm, 'dishonest');
       rows.push({
         trialId: r.trialId,
         experimentId: one(experimentId),
         arm: one(r.arm),
-        protocol: one(r.protocol),
+        protocol: one(r.protocol) as JudgmentRow['protocol'],
         questionId: one(r.questionId),
         storyId: one(r.storyId),
         judgeId: one(r.judgeId),
@@ -153,13 +158,14 @@ export async function loadJudgments(db: Database, experimentId: string): Promise
         rounds: r.rounds,
         reward: r.reward,
         beliefs: r.beliefs,
-        judgeKind: one(r.judgeKind ?? null),
-        judgeModel: one(r.judgeModel ?? null),
-        honestArguerKind: one(r.honestArguerKind ?? null),
-        honestArguerModel: one(r.honestArguerModel ?? null),
-        dishonestArguerKind: one(r.dishonestArguerKind ?? null),
-        dishonestArguerModel: one(r.dishonestArguerModel ?? null),
+        judgeKind: one(judge?.kind ?? null),
+        judgeModel: one(judge?.model ?? null),
+        honestArguerKind: one(honest?.kind ?? null),
+        honestArguerModel: one(honest?.model ?? null),
+        dishonestArguerKind: one(dishonest?.kind ?? null),
+        dishonestArguerModel: one(dishonest?.model ?? null),
       });
+    }
   return rows;
 }
 
@@ -183,7 +189,8 @@ export async function analyzeStored(
   seed: string,
   armOrder?: string[],
 ) {
-  limitHeapGrowth();
+  // Every judgment is held at once here, so the tighter bound (more time in the collector) pays.
+  limitHeapGrowth(20);
   const rows = await loadAll(db, experimentIds);
   if (rows.length === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.
