@@ -1,8 +1,7 @@
-import { type ChatService, Notices, type TurnNotice } from '@oversight/chat';
+import { type ChatService, Notices, pause, type TurnNotice } from '@oversight/chat';
 import { type Database, NOTIFY_CHANNEL } from '@oversight/db';
 import type { REST } from 'discord.js';
 import { ButtonStyle, ComponentType, Routes } from 'discord-api-types/v10';
-import { pause } from './pause.ts';
 import { clip } from './render.ts';
 
 /**

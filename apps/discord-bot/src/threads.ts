@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ChatService, Presentation, ThreadSync, ThreadUpdate } from '@oversight/chat';
+import { pause } from '@oversight/chat';
 import { foldEvents, type Role } from '@oversight/core';
 import { type ChatThreadRow, trialRef } from '@oversight/db';
 import { DiscordAPIError, type REST } from 'discord.js';
 import { ChannelType, type RESTPostAPIChannelMessageResult, Routes } from 'discord-api-types/v10';
-import { pause } from './pause.ts';
 import { clip, type Message, threadMessages } from './render.ts';
 
 /**

@@ -5,6 +5,7 @@ import {
   type NextResult,
   Notices,
   type Presentation,
+  pause,
   ThreadSync,
   type ThreadUpdate,
 } from '@oversight/chat';
@@ -44,20 +45,6 @@ export interface Where {
 
 export function slackError(error: unknown): string | null {
   return (error as { data?: { error?: string } })?.data?.error ?? null;
-}
-
-/** Waits `ms`, or until the signal, or until the function handed to `onWake` is called. */
-function pause(ms: number, signal: AbortSignal, onWake: (wake: () => void) => void): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-    onWake(done);
-  });
 }
 
 export class SlackBot {
