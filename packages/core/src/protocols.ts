@@ -110,23 +110,19 @@ function computeTurn(state: TrialState): Turn | null {
   const { rules } = state.created;
   const def = protocolFor(rules.protocol);
   const last = def.lastRound(rules);
-  // Called for every event folded, so the few arguments and beliefs are scanned rather than indexed.
-  const spoken = (round: number, role: ArguerRole) =>
-    state.arguments.some((a) => a.round === round && a.role === role);
-  const judged = (round: number) => state.beliefs.some((b) => b.round === round);
   const steps: ReadonlyArray<'speech' | 'judge'> = def.judgeSpeaksFirst ? JUDGE_FIRST : SPEECH_FIRST;
   for (let round = 1; round <= last; round++) {
     const final = round === last;
     for (const step of steps) {
       if (step === 'speech') {
         if (def.judgeSpeaksFirst && final) continue;
-        const missing = def.arguerRoles.filter((role) => !spoken(round, role));
-        if (missing.length === 0) continue;
+        const missing = unspoken(state, def.arguerRoles, round);
+        if (!missing) continue;
         const simultaneous = rules.speeches === 'simultaneous' && def.arguerRoles.length > 1;
         return { kind: 'speech', round, roles: simultaneous ? missing : [missing[0] as ArguerRole] };
       }
       if (!final && !def.judgeStepBetweenRounds(rules)) continue;
-      if (judged(round)) continue;
+      if (judged(state, round)) continue;
       const mayComment = def.judgeMayComment && !final;
       return {
         kind: 'judge',
@@ -140,6 +136,25 @@ function computeTurn(state: TrialState): Turn | null {
     }
   }
   return null;
+}
+
+// Called for every event folded (a few arguments a trial), so they are scanned rather than indexed,
+// with loops rather than closures: `run` folds millions of events.
+function unspoken(state: TrialState, roles: readonly ArguerRole[], round: number): ArguerRole[] | null {
+  let missing: ArguerRole[] | null = null;
+  for (const role of roles) {
+    let spoken = false;
+    for (const a of state.arguments) if (a.round === round && a.role === role) spoken = true;
+    if (spoken) continue;
+    if (missing) missing.push(role);
+    else missing = [role];
+  }
+  return missing;
+}
+
+function judged(state: TrialState, round: number): boolean {
+  for (const b of state.beliefs) if (b.round === round) return true;
+  return false;
 }
 
 /** The roles that may move now: both debaters under simultaneous speeches, else one role. */

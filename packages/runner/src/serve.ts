@@ -200,6 +200,8 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
             let release = true;
             try {
               const outcome = await driveTrial(trialId, { ...entry.context, signal: stopping });
+              // The append that finished or aborted the trial let go of its lease in the same statement.
+              release = outcome === 'waiting';
               summary.driven += 1;
               summary.outcomes[outcome] += 1;
               options.onTrial?.(trialId, outcome);

@@ -190,7 +190,7 @@ export async function analyzeStored(
   armOrder?: string[],
 ) {
   // Every judgment is held at once here, so the tighter bound (more time in the collector) pays.
-  limitHeapGrowth(20);
+  limitHeapGrowth(20, 0);
   const rows = await loadAll(db, experimentIds);
   if (rows.length === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.
