@@ -118,7 +118,9 @@ for (const backend of backends) {
       await runTrials(db, plan);
       expect((await db.trials.countByStatus(name)).finished).toBe(plan.trialCount);
       // No lease outlives its trial: the finishing append let go of it (serve sends no release for it).
-      expect(await db.prisma.trial.count({ where: { experimentId: name, leaseOwner: { not: null } } })).toBe(0);
+      expect(await db.prisma.trial.count({ where: { experimentId: name, leaseOwner: { not: null } } })).toBe(
+        0,
+      );
     });
   });
 }
