@@ -9,7 +9,7 @@ import v8 from 'node:v8';
  * only while the process is large: above `aboveMb` resident it is set, below three quarters of that
  * V8 chooses again. V8 reads the flag at each full collection, so setting it at any time takes
  * effect at the next one. `analyze`, which holds every judgment at once, asks for 20% from the start
- * (a million judgments: 1.0-1.1 GB at 50%, 945 MB at 20%).
+ * (a million judgments: 1.0-1.1 GB at 50%, 945 MB at 20%) with `aboveMb` 0: limited at once, no timer.
  */
 export function limitHeapGrowth(percent = 50, aboveMb = 384): void {
   let limited = false;

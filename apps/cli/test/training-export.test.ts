@@ -1,14 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type ArgumentSubmitted,
-  foldEvents,
-  type TrialCreated,
-  type TrialEvent,
-  TrialEventSchema,
-} from '@oversight/core';
+import { TrialEventSchema } from '@oversight/core';
 import { openDatabase } from '@oversight/db';
+import { loggedSpeeches, type LoggedSpeech as Speech } from '@oversight/llm/testing/training';
 import { type ChatRequest, type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliAsync, oversight, tempDir, writeConfig, writeQuestions } from './cli.ts';
@@ -18,40 +13,16 @@ import { cli, cliAsync, oversight, tempDir, writeConfig, writeQuestions } from '
  * experiment against the fake OpenAI-compatible server and a person arguing at the terminal.
  */
 
-interface Speech {
-  trialId: string;
-  seq: number;
-  event: ArgumentSubmitted;
-  honest: boolean;
-  belief: number;
-  storyId: string;
-}
-
-/** Every speech of the finished trials, read from the database directly. */
+/** Every speech of the finished trials, read from the database directly (independently of the exporter). */
 async function speechesIn(dataDir: string, experimentId: string): Promise<Speech[]> {
   const db = await openDatabase({ dataDir });
   try {
     const trials = await db.trials.list(experimentId, { status: ['finished'] });
-    const logs = await db.events.loadMany(trials.map((t) => t.id));
-    const out: Speech[] = [];
-    for (const [trialId, stored] of logs) {
-      const log: TrialEvent[] = stored.map((e) => TrialEventSchema.parse(e.payload));
-      const state = foldEvents(log);
-      const created = log[0] as TrialCreated;
-      log.forEach((event, seq) => {
-        if (event.type !== 'ArgumentSubmitted') return;
-        const arguer = created.arguers.find((a) => a.role === event.role)!;
-        out.push({
-          trialId,
-          seq,
-          event,
-          honest: arguer.honest,
-          belief: state.verdict!.probabilities[arguer.answer]!,
-          storyId: created.storyId,
-        });
-      });
-    }
-    return out;
+    const stored = await db.events.loadMany(trials.map((t) => t.id));
+    const logs = new Map(
+      [...stored].map(([id, log]) => [id, log.map((e) => TrialEventSchema.parse(e.payload))] as const),
+    );
+    return loggedSpeeches(logs);
   } finally {
     await db.close();
   }
