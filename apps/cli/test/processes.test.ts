@@ -90,6 +90,10 @@ describe('the command as a process', () => {
         file,
         '--data-dir',
         stopsAt,
+        // Fewer trials at once than planned, so some are still to start when Ctrl-C comes: simulated
+        // trials play through in milliseconds, and every trial in flight keeps the moves it has made.
+        '--concurrency',
+        '8',
       ],
       { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' }, timeout: 120_000 },
     );

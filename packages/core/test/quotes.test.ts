@@ -1,8 +1,25 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { verifyQuote, verifyQuotes } from '../src/index.ts';
+import { normalise, normaliseText, verifyQuote, verifyQuotes } from '../src/index.ts';
 import { story } from './fixtures.ts';
 
 describe('quote verification', () => {
+  it("normalises a quote's text exactly as the source it is looked for in", () => {
+    const pieces = fc.constantFrom('A', 'z', '7', ' ', '\n', '.', '"', '“', 'É', 'ß', 'Σ', 'İ', '-', '’');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(pieces).map((p) => p.join('')),
+        ),
+        (raw) => {
+          expect(normaliseText(raw)).toBe(normalise(raw).text);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('verifies exact quotes regardless of case, punctuation and whitespace', () => {
     const check = verifyQuote('when the HATCH finally opened — a smell of burnt sugar', story);
     expect(check.status).toBe('verified');
