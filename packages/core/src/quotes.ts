@@ -63,7 +63,8 @@ export function normalise(raw: string): Normalised {
   return { text, origin };
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+// Printable ASCII and the usual whitespace; anything else takes the general path.
+const ASCII = /^[\t\n\r -~]*$/;
 const NOT_ASCII_WORDY = /[^0-9a-z]+/g;
 
 /**
