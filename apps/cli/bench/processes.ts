@@ -47,11 +47,12 @@ export async function serveBehindGate(
     return { up, exit, err: () => err };
   });
   await Promise.all(children.map((c) => c.up));
-  const opened = new Date();
   await db.prisma.trial.updateMany({
     where: { experimentId, leaseOwner: 'gate' },
     data: { leaseOwner: null, leaseUntil: null },
   });
+  // The clock starts once the trials are free: undoing the gate is the bench's work, not the services'.
+  const opened = new Date();
   // Wake them now, as a person's move would, rather than at their next poll.
   await db.prisma.$executeRaw`SELECT pg_notify(${NOTIFY_CHANNEL}, ${experimentId})`;
   const codes = await Promise.all(children.map((c) => c.exit));
