@@ -36,6 +36,8 @@ export interface ServeOptions {
   failFast?: boolean;
   signal?: AbortSignal;
   onTrial?: (trialId: string, outcome: DriveOutcome) => void;
+  /** Called once the service has read its experiments and listens for work: it takes trials from then on. */
+  onReady?: () => void;
   /** Told about trouble that does not stop the service (a lost lease, a trial that failed to drive). */
   onWarning?: (message: string) => void;
   /** This process's name in lease columns (default host:pid:random). */
@@ -145,6 +147,7 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     const stopListening = await db.listen(NOTIFY_CHANNEL, (experimentId) => {
       if (contexts.has(experimentId)) wake();
     });
+    options.onReady?.();
     const inFlight = new Map<string, Promise<void>>();
     const heartbeat = setInterval(
       () => {

@@ -68,9 +68,10 @@ export const serveCommand: Command = {
           ...(leaseSeconds ? { leaseMs: leaseSeconds * 1000 } : {}),
           untilIdle: input.values['until-idle'] === true,
           signal: stop.signal,
+          onReady: () =>
+            console.error(`serving ${experimentIds.join(', ')} (database: ${db.location}); Ctrl-C to stop`),
           onWarning: (message) => console.error(`warning: ${message}`),
         });
-        console.error(`serving ${experimentIds.join(', ')} (database: ${db.location}); Ctrl-C to stop`);
         const summary = await service.done;
         const seconds = (Date.now() - started) / 1000;
         console.log(
