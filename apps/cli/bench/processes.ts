@@ -63,13 +63,41 @@ export async function serveBehindGate(
   return spanSince(db, experimentId, opened);
 }
 
-/** Finished trials and events appended since `from` (or the first event after planning), to the last one. */
+/**
+ * Finished trials and events appended since `from`, to the last append. Without `from` the clock
+ * starts at the first append, so what that append stored (made before the clock started) is not
+ * counted: a trial counts when its last event came later, an event when it did.
+ */
 export async function spanSince(db: Database, experimentId: string, from?: Date): Promise<Span> {
-  const [row] = await db.prisma.$queryRaw<Array<{ first: Date; last: Date; events: number }>>`
-    SELECT min(e."recordedAt") AS first, max(e."recordedAt") AS last, count(*)::int AS events
-    FROM "TrialEvent" e
-    WHERE e."trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${experimentId}) AND e."seq" > 0`;
-  const trials = (await db.trials.countByStatus(experimentId)).finished ?? 0;
-  const start = from ?? row!.first;
-  return { trials, events: row!.events, seconds: (row!.last.getTime() - start.getTime()) / 1000 };
+  const [row] = await db.prisma.$queryRaw<
+    Array<{
+      first: Date;
+      last: Date;
+      events: number;
+      eventsAfter: number;
+      trials: number;
+      trialsAfter: number;
+    }>
+  >`
+    WITH e AS (
+      SELECT e."trialId", e."recordedAt" FROM "TrialEvent" e
+      WHERE e."trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${experimentId}) AND e."seq" > 0
+    ), span AS (SELECT min("recordedAt") AS first, max("recordedAt") AS last FROM e),
+    ended AS (
+      SELECT max(e."recordedAt") AS at FROM e
+      JOIN "Trial" t ON t."id" = e."trialId" AND t."status" = 'finished' GROUP BY e."trialId"
+    )
+    SELECT span.first, span.last,
+      (SELECT count(*)::int FROM e) AS events,
+      (SELECT count(*)::int FROM e WHERE e."recordedAt" > span.first) AS "eventsAfter",
+      (SELECT count(*)::int FROM ended) AS trials,
+      (SELECT count(*)::int FROM ended WHERE ended.at > span.first) AS "trialsAfter"
+    FROM span`;
+  const r = row!;
+  const start = from ?? r.first;
+  return {
+    trials: from ? r.trials : r.trialsAfter,
+    events: from ? r.events : r.eventsAfter,
+    seconds: (r.last.getTime() - start.getTime()) / 1000,
+  };
 }

@@ -11,14 +11,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ExperimentConfigInput, ExperimentConfigSchema, type Question } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
 import { persistPlan, planExperiment } from '@oversight/runner';
 import { benchQuestions, startFakeOpenAI } from '@oversight/testkit';
+import { launcher } from './processes.ts';
 
-const launcher = fileURLToPath(new URL('../bin/oversight.mjs', import.meta.url));
 const TRIALS = Number(process.env.BENCH_SERVE_TRIALS ?? 800);
 const LATENCY_MS = Number(process.env.BENCH_SERVE_LATENCY_MS ?? 40);
 const PROCESSES = [1, 2, 4];

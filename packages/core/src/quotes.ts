@@ -69,7 +69,7 @@ const NOT_ASCII_WORDY = /[^0-9a-z]+/g;
 
 /**
  * normalise(raw).text without the origin map, for quotes (checked by the thousand, never mapped
- * back): an ASCII quote in three passes over the string instead of a string built character by character.
+ * back): an ASCII quote with a few whole-string passes instead of a string built character by character.
  */
 export function normaliseText(raw: string): string {
   if (!ASCII.test(raw)) return normalise(raw).text;
