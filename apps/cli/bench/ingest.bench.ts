@@ -38,7 +38,12 @@ const config = (name: string) => ({
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oversight-ingest-'));
 const questions = await loadBundledQuestions();
-const server = await startPostgres({ fast: false });
+// Statements over a second, lock waits and checkpoints go to the server's log, printed at the end: a
+// run that stalls then shows whether the server was waiting (and on what) or the client was.
+const server = await startPostgres({
+  fast: false,
+  settings: { log_min_duration_statement: '1000', log_lock_waits: 'on', log_checkpoints: 'on' },
+});
 try {
   const url = await server.createDatabase('ingest');
   const db = await openDatabase({ databaseUrl: url });
@@ -58,6 +63,8 @@ try {
       const file = path.join(dir, `run-${r}.json`);
       writeFileSync(file, JSON.stringify(config(`ingest-run-${r}`)));
       const started = performance.now();
+      const clock = () => new Date().toISOString().slice(11, 23);
+      const startedAt = clock();
       const run = spawnSync(process.execPath, [launcher, 'run', file], {
         env: { ...process.env, DATABASE_URL: url },
         encoding: 'utf8',
@@ -67,7 +74,7 @@ try {
       const span = await spanSince(db, `ingest-run-${r}`);
       results.run!.push(rate(span));
       console.log(
-        `  run ${r + 1}: oversight run: ${span.trials} judgments, ${span.events} events in ${span.seconds.toFixed(1)} s of appending (${wall.toFixed(1)} s with planning and start-up)`,
+        `  run ${r + 1}: oversight run: ${span.trials} judgments, ${span.events} events in ${span.seconds.toFixed(1)} s of appending (${wall.toFixed(1)} s with planning and start-up, ${startedAt} to ${clock()} UTC)`,
       );
 
       // `oversight serve` processes on trials planned beforehand.
@@ -75,13 +82,14 @@ try {
         const name = `ingest-serve${n}-${r}`;
         const parsed = ExperimentConfigSchema.parse(config(name));
         await persistPlan(db, streamExperiment(parsed, questions, 'nyu-2023-quality'), 'nyu-2023-quality');
+        const servedAt = clock();
         const served = await serveBehindGate(db, url, name, n);
         // As for `run`: first to last append. From the gate adds the warm-up (questions read, sources
         // indexed, the first thousand trials computed before their first commit).
         const appending = await spanSince(db, name);
         results[`serve${n}`]!.push({ ...rate(appending), fromGate: rate(served).judgments });
         console.log(
-          `  run ${r + 1}: ${n} oversight serve: ${appending.trials} judgments, ${appending.events} events in ${appending.seconds.toFixed(1)} s of appending (all ${served.trials} in ${served.seconds.toFixed(1)} s from opening the gate)`,
+          `  run ${r + 1}: ${n} oversight serve: ${appending.trials} judgments, ${appending.events} events in ${appending.seconds.toFixed(1)} s of appending (all ${served.trials} in ${served.seconds.toFixed(1)} s from opening the gate; ${servedAt} to ${clock()} UTC)`,
         );
       }
     }
@@ -111,6 +119,14 @@ try {
   } finally {
     await db.close();
   }
+  const notable = server
+    .log()
+    .split('\n')
+    .filter((line) => /duration: \d|still waiting|acquired|checkpoint complete/.test(line));
+  console.log(
+    `\nthe server's log: statements over 1 s, lock waits, checkpoints (${notable.length})${notable.length ? ':' : ''}`,
+  );
+  for (const line of notable) console.log(`  ${line.length > 240 ? `${line.slice(0, 240)}…` : line}`);
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,9 @@ interface Normalised {
 }
 
 export function normalise(raw: string): Normalised {
-  let text = '';
+  // Characters collected and joined once: `text += ch` allocates a string object per character, a
+  // source's tens of thousands of them garbage at once.
+  const chars: string[] = [];
   const origin: number[] = [];
   let pendingSpace = false;
   for (let i = 0; i < raw.length; i++) {
@@ -49,18 +51,18 @@ export function normalise(raw: string): Normalised {
         ? (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
         : /[\p{L}\p{N}]/u.test(ch);
     if (wordy) {
-      if (pendingSpace && text.length > 0) {
-        text += ' ';
+      if (pendingSpace && chars.length > 0) {
+        chars.push(' ');
         origin.push(i);
       }
       pendingSpace = false;
-      text += ch;
+      chars.push(ch);
       origin.push(i);
     } else {
       pendingSpace = true;
     }
   }
-  return { text, origin };
+  return { text: chars.join(''), origin };
 }
 
 // Printable ASCII and the usual whitespace; anything else takes the general path.

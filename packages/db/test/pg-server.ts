@@ -26,6 +26,8 @@ export interface PostgresServer {
   restart(downMs?: number): Promise<void>;
   /** The data folder of a server this process started (null for a shared one). */
   dataDir: string | null;
+  /** What the server has logged so far ('' for a shared one, whose log is not ours to read). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     url,
     port,
     dataDir,
+    log: () => fs.readFileSync(path.join(dir, 'server.log'), 'utf8'),
     createDatabase: (name) => createDatabase(url, name, name),
     tool: (name, args, { databaseUrl = url, input } = {}) => run(name, args, input, libpqEnv(databaseUrl)),
     async restart(downMs = 0) {
@@ -172,6 +175,7 @@ function sharedServer(url: string): PostgresServer {
     url,
     port,
     dataDir: null,
+    log: () => '',
     async createDatabase(name) {
       databases += 1;
       const unique = `${name}_${process.pid}_${databases}`;

@@ -41,6 +41,9 @@ export function databaseTrialStore(db: Database): TrialStore {
  */
 export function databaseQuestions(db: Database): (created: TrialCreated) => Promise<Question> {
   const cache = new Map<string, Promise<Question>>();
+  // Questions of one story share one copy of its text: the caches keyed by a source (its sentences, its
+  // quote index) then find it by identity instead of comparing tens of kilobytes on every speech.
+  const sources = new Map<string, string>();
   return (created) => {
     const key = `${created.dataset ?? ''}\u0000${created.questionId}`;
     let question = cache.get(key);
@@ -53,7 +56,9 @@ export function databaseQuestions(db: Database): (created: TrialCreated) => Prom
             `question ${created.questionId} (dataset ${dataset ?? 'unknown'}) is missing from the database`,
           );
         const { dataset: _dataset, distractorIndex, ...rest } = stored;
-        return { ...rest, ...(distractorIndex === undefined ? {} : { distractorIndex }) };
+        const source = sources.get(rest.source) ?? rest.source;
+        sources.set(source, source);
+        return { ...rest, source, ...(distractorIndex === undefined ? {} : { distractorIndex }) };
       })();
       cache.set(key, question);
       question.catch(() => cache.delete(key));

@@ -173,7 +173,7 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
   const flush = async (): Promise<boolean> => {
     if (pending.length === 0) return true;
     try {
-      await context.store.append(appendFor(committed, pending, options).input);
+      await context.store.append(appendFor(committed, pending, options, state).input);
       committed = state;
       pending = [];
       return true;

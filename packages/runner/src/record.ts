@@ -34,6 +34,11 @@ export function copyState(state: TrialState): TrialState {
   };
 }
 
+function foldInto(state: TrialState, events: readonly TrialEvent[]): TrialState {
+  for (const event of events) applyEvent(state, event);
+  return state;
+}
+
 /** What the trial row and its companions cache about a state: status and who owes what. */
 export function trialRecord(
   state: TrialState,
@@ -62,9 +67,10 @@ export function appendFor(
   before: TrialState,
   events: readonly TrialEvent[],
   options: RecordOptions,
+  /** `before` with `events` folded in, when the caller has it already (the driver does): not folded again. */
+  folded?: TrialState,
 ): { input: Omit<AppendInput, 'trialId'> & { trialId: string }; after: TrialState } {
-  const after = copyState(before);
-  for (const event of events) applyEvent(after, event);
+  const after = folded ?? foldInto(copyState(before), events);
   const { status, owed } = trialRecord(after, options.isPerson);
   const seats = (Object.entries(after.seats) as Array<[Role, string]>)
     .filter(([role, id]) => before.seats[role] !== id)
