@@ -36,6 +36,9 @@ const config = (name: string) => ({
   })),
 });
 
+// Wall-clock time of day (UTC), printed with each process so it can be matched to the server's log.
+const clock = () => new Date().toISOString().slice(11, 23);
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oversight-ingest-'));
 const questions = await loadBundledQuestions();
 // The server set up as for a deployment ingesting this fast: at about 330 MB of WAL per 24,000 trials,
@@ -74,7 +77,6 @@ try {
       const file = path.join(dir, `run-${r}.json`);
       writeFileSync(file, JSON.stringify(config(`ingest-run-${r}`)));
       const started = performance.now();
-      const clock = () => new Date().toISOString().slice(11, 23);
       const startedAt = clock();
       const run = spawnSync(process.execPath, [launcher, 'run', file], {
         env: { ...process.env, DATABASE_URL: url },

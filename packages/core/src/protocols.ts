@@ -144,7 +144,11 @@ function unspoken(state: TrialState, roles: readonly ArguerRole[], round: number
   let missing: ArguerRole[] | null = null;
   for (const role of roles) {
     let spoken = false;
-    for (const a of state.arguments) if (a.round === round && a.role === role) spoken = true;
+    for (const a of state.arguments)
+      if (a.round === round && a.role === role) {
+        spoken = true;
+        break;
+      }
     if (spoken) continue;
     if (missing) missing.push(role);
     else missing = [role];

@@ -56,8 +56,11 @@ export function databaseQuestions(db: Database): (created: TrialCreated) => Prom
             `question ${created.questionId} (dataset ${dataset ?? 'unknown'}) is missing from the database`,
           );
         const { dataset: _dataset, distractorIndex, ...rest } = stored;
-        const source = sources.get(rest.source) ?? rest.source;
-        sources.set(source, source);
+        let source = sources.get(rest.source);
+        if (source === undefined) {
+          source = rest.source;
+          sources.set(source, source);
+        }
         return { ...rest, source, ...(distractorIndex === undefined ? {} : { distractorIndex }) };
       })();
       cache.set(key, question);
