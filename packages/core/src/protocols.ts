@@ -94,14 +94,22 @@ const SPEECH_FIRST = ['speech', 'judge'] as const;
  * The turn last worked out per state, good while its nextSeq is unchanged (folding an event always
  * advances it): the fold, the driver and the views ask several times per move. Frozen, since shared.
  */
-const turns = new WeakMap<TrialState, { seq: number; turn: Turn | null }>();
+const TURN = Symbol('next turn');
+type WithTurn = TrialState & { [TURN]?: { seq: number; turn: Turn | null } };
 
 export function nextTurn(state: TrialState): Turn | null {
-  const known = turns.get(state);
+  const known = (state as WithTurn)[TURN];
   if (known?.seq === state.nextSeq) return known.turn;
   const turn = computeTurn(state);
   if (turn?.kind === 'speech') Object.freeze(turn.roles);
-  turns.set(state, { seq: state.nextSeq, turn: turn && Object.freeze(turn) });
+  // On the state itself, not in a WeakMap (whose entries every collection must trace apart), and not
+  // enumerable: a copy of the state does not carry it, and comparing two states does not see it.
+  if (Object.isExtensible(state))
+    Object.defineProperty(state, TURN, {
+      value: { seq: state.nextSeq, turn: turn && Object.freeze(turn) },
+      writable: true,
+      configurable: true,
+    });
   return turn;
 }
 

@@ -12,7 +12,12 @@ export const PARTIAL_MATCH_THRESHOLD = 0.75;
 const QUOTE_PATTERN = /<quote>([\s\S]*?)<\/quote>/gi;
 
 export function extractQuotes(text: string): string[] {
-  return [...text.matchAll(QUOTE_PATTERN)].map((m) => m[1] ?? '');
+  // exec in a loop rather than [...matchAll()]: no iterator and no match array kept per quote, on
+  // every speech checked.
+  const quotes: string[] = [];
+  QUOTE_PATTERN.lastIndex = 0;
+  for (let m = QUOTE_PATTERN.exec(text); m; m = QUOTE_PATTERN.exec(text)) quotes.push(m[1] ?? '');
+  return quotes;
 }
 
 /** Characters of quoted text in a speech (what a quote budget limits). */

@@ -50,14 +50,23 @@ function clip(text: string, max: number): string {
   return space > max / 2 ? cut.slice(0, space) : cut;
 }
 
-/** The words a speech for an answer looks for: the same for every speech defending it. */
-const targetCache = new Map<string, Set<string>>();
-function targetWords(text: string): Set<string> {
-  let words = targetCache.get(text);
+/**
+ * The words a speech for an answer looks for: the same for every speech defending it. Keyed by the
+ * question's and the answer's own strings (the same objects on every speech of a question), so a
+ * lookup builds no key.
+ */
+const targetCache = new Map<string, Map<string, Set<string>>>();
+function targetWords(question: string, answer: string): Set<string> {
+  let byAnswer = targetCache.get(question);
+  if (!byAnswer) {
+    if (targetCache.size > 2048) targetCache.clear();
+    byAnswer = new Map();
+    targetCache.set(question, byAnswer);
+  }
+  let words = byAnswer.get(answer);
   if (!words) {
-    words = contentWords(text);
-    if (targetCache.size > 4096) targetCache.clear();
-    targetCache.set(text, words);
+    words = contentWords(`${answer} ${question}`);
+    byAnswer.set(answer, words);
   }
   return words;
 }
@@ -80,43 +89,59 @@ function overlaps(sentences: readonly Sentence[], target: Set<string>): Uint16Ar
   return counts;
 }
 
-/** Scores of the sentences of the speech being composed (reused: composing is synchronous). */
-let scores = new Float64Array(512);
+/** A sentence's tie-breaking noise in [0, 0.5), drawn by its position: only contenders need one. */
+function noise(key: number, i: number): number {
+  let h = Math.imul(key ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 8589934592;
+}
+
+/** Scores of the sentences ranked so far (reused: composing is synchronous). */
+let scores = new Float64Array(16);
 
 /**
- * Indexes of the `m` best of the first `n` scores (ties by position), best first: what sorting them
- * all would put first, without sorting hundreds of sentences for every speech.
+ * Indexes of the `m` best sentences, best first: by words shared with the answer, ties broken by
+ * noise and then by position. Noise is under 0.5 and counts are whole, so a sentence sharing fewer
+ * words than the m-th best so far cannot overtake it: it is passed over without drawing its noise,
+ * and nothing is sorted.
  */
-function best(n: number, m: number): number[] {
+export function bestSentences(counts: Uint16Array, key: number, m: number): number[] {
+  if (scores.length < m) scores = new Float64Array(m * 2);
+  const ranked = scores;
   const top: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = scores[i]!;
-    if (top.length === m && !(s > scores[top[m - 1]!]!)) continue;
+  // Once m are ranked: the words the m-th shares, below which a sentence cannot enter.
+  let cut = -1;
+  for (let i = 0; i < counts.length; i++) {
+    const count = counts[i]!;
+    if (count < cut) continue;
+    const s = count + noise(key, i);
+    if (top.length === m && !(s > ranked[m - 1]!)) continue;
     let k = top.length === m ? m - 1 : top.length;
     // Ties keep the earlier sentence first, so only a strictly higher score moves up.
-    while (k > 0 && s > scores[top[k - 1]!]!) {
+    while (k > 0 && s > ranked[k - 1]!) {
       top[k] = top[k - 1]!;
+      ranked[k] = ranked[k - 1]!;
       k -= 1;
     }
     top[k] = i;
+    ranked[k] = s;
+    if (top.length === m) cut = Math.floor(ranked[m - 1]!);
   }
   return top;
 }
 
 export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, seed: string): string {
-  const rng = createRng(seed);
   const answer = view.answers[view.assignedAnswer] ?? '';
   const letter = String.fromCharCode(65 + view.assignedAnswer);
   const used = new Set(
     view.transcript.filter((e) => e.speaker === view.role).flatMap((e) => e.quotes.map((q) => q.text)),
   );
-  const target = targetWords(`${answer} ${answer} ${view.question}`);
+  const target = targetWords(view.question, answer);
   const sentences = sentencesOf(view.source);
   const counts = overlaps(sentences, target);
-  // Every sentence draws its noise, in order, so speeches stay what they were when all were sorted.
+  // One draw for the speech; each sentence's noise then follows from its position.
+  const key = Math.floor(createRng(seed).next() * 4294967296);
   const n = sentences.length;
-  if (scores.length < n) scores = new Float64Array(n * 2);
-  for (let i = 0; i < n; i++) scores[i] = counts[i]! + rng.next() * 0.5;
   const quoteCount = spec.quotesPerSpeech;
   const budget = view.quoteLimit ?? Number.POSITIVE_INFINITY;
   const perQuote = quoteCount > 0 ? Math.floor(budget / quoteCount) : 0;
@@ -131,8 +156,8 @@ export function composeArgument(view: ArguerView, spec: SimulatedArguerSpec, see
   };
   // Each sentence skipped is one already quoted, so the best quoteCount + used.size suffice, unless
   // two sentences clip to the same quote: then rank them all.
-  let quotes = pick(best(n, Math.min(n, quoteCount + used.size)));
-  if (quotes.length < quoteCount && perQuote >= 15) quotes = pick(best(n, n));
+  let quotes = pick(bestSentences(counts, key, Math.min(n, quoteCount + used.size)));
+  if (quotes.length < quoteCount && perQuote >= 15) quotes = pick(bestSentences(counts, key, n));
   const lastQuestion = [...view.transcript].reverse().find((e) => e.kind === 'interjection');
   const round = view.turn?.round ?? 1;
   const opening =
