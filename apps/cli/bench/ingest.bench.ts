@@ -56,6 +56,7 @@ const server = await startPostgres({
     log_autovacuum_min_duration: '0',
     max_wal_size: '8GB',
     checkpoint_timeout: '15min',
+    shared_buffers: `${Math.floor(os.totalmem() / 4 / 2 ** 20)}MB`,
   },
 });
 try {
@@ -132,14 +133,17 @@ try {
   } finally {
     await db.close();
   }
-  const notable = server
-    .log()
-    .split('\n')
-    .filter((line) =>
-      /duration: \d|still waiting|acquired|checkpoint complete|automatic (vacuum|analyze) of table "[^"]*\.public\./.test(
-        line,
-      ),
-    );
+  const lines = server.log().split('\n');
+  // An autovacuum's first line is written when it ends; its time and CPU are on a later line of it.
+  const usage = (from: number) => {
+    const line = lines.slice(from + 1, from + 16).find((l) => l.includes('system usage:'));
+    const m = line && /user: ([\d.]+) s, system: ([\d.]+) s, elapsed: ([\d.]+) s/.exec(line);
+    return m ? ` (took ${m[3]} s, CPU ${(Number(m[1]) + Number(m[2])).toFixed(2)} s)` : '';
+  };
+  const notable = lines.flatMap((line, i) => {
+    if (/automatic (vacuum|analyze) of table "[^"]*\.public\./.test(line)) return [line + usage(i)];
+    return /duration: \d|still waiting|acquired|checkpoint complete/.test(line) ? [line] : [];
+  });
   console.log(
     `\nthe server's log: statements over 1 s, lock waits, checkpoints, autovacuum (${notable.length})${notable.length ? ':' : ''}`,
   );

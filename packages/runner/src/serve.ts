@@ -95,9 +95,7 @@ export async function reconcileOwedMoves(
 ): Promise<number> {
   let fixed = 0;
   const isPerson = personTest(context.participant);
-  for (;;) {
-    const ids = await db.trials.withoutOwedMoves(experimentId, 500);
-    if (ids.length === 0) return fixed;
+  for await (const ids of db.trials.withoutOwedMoves(experimentId, 500)) {
     const logs = await db.events.loadMany(ids);
     for (const id of ids) {
       const state = foldEvents(logs.get(id)!.map((e) => e.payload as never));
@@ -120,8 +118,8 @@ export async function reconcileOwedMoves(
       });
       fixed += 1;
     }
-    if (ids.length < 500) return fixed;
   }
+  return fixed;
 }
 
 export function serve(db: Database, options: ServeOptions): ServeHandle {

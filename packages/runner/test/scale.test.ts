@@ -10,6 +10,7 @@ import {
   driveContext,
   driveTrial,
   persistPlan,
+  reconcileOwedMoves,
   runTrials,
   serve,
   streamExperiment,
@@ -97,6 +98,34 @@ for (const backend of backends) {
       expect(await persistPlan(db, streamExperiment(config, questions, 'scale'), 'scale')).toBe(true);
       expect((await db.trials.countByStatus(name)).active).toBe(1200);
       expect(await eventCount(db, name)).toBe(1200);
+    });
+
+    it('gives trials stored without who-owes-a-move rows their rows on start, page by page, once', async () => {
+      const name = uid('owed');
+      const plan = streamExperiment(configOf(name, 50), questions, 'scale'); // 1,200 trials
+      await persistPlan(db, plan, 'scale');
+      const context = driveContext(db, plan);
+      const pages = async () => {
+        const out: string[][] = [];
+        for await (const page of db.trials.withoutOwedMoves(name, 500)) out.push(page);
+        return out;
+      };
+      const rows = () => db.prisma.owedMove.count({ where: { experimentId: name } });
+      const before = await rows();
+      expect(before).toBeGreaterThan(0);
+      expect(await pages()).toEqual([]);
+      expect(await reconcileOwedMoves(db, name, context)).toBe(0);
+      // As a log stored before those rows existed: 700 trials without them, over more than one page.
+      await db.prisma.$executeRaw`
+        DELETE FROM "OwedMove" WHERE "trialId" IN (
+          SELECT "id" FROM "Trial" WHERE "experimentId" = ${name} ORDER BY "ordinal" DESC LIMIT 700)`;
+      const missing = await pages();
+      expect(missing.every((p) => p.length > 0 && p.length <= 500)).toBe(true);
+      expect(missing.flat()).toHaveLength(700);
+      expect(new Set(missing.flat()).size).toBe(700);
+      expect(await reconcileOwedMoves(db, name, context)).toBe(700);
+      expect(await rows()).toBe(before);
+      expect(await pages()).toEqual([]);
     });
 
     it('stops a trial between two moves when told to, keeping what it made; a later drive goes on', async () => {
