@@ -191,19 +191,22 @@ async function openThrough(
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const location = redact(url);
   await checkReachable(url, location);
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    // No JIT compilation on the project's connections. Its statements are short (an append, a page of
+    // events), but on a large log the planner's estimate for a few thousand trials' events crosses
+    // jit_above_cost, and compiling then costs ten times the query: a 24,000-trial run beside 384,000
+    // stored trials spent 1.7 s of the server's time loading events instead of 0.2 s. Set on each new
+    // connection before it is handed out, not in the startup packet (which a pooler such as PgBouncer
+    // may refuse); a server without JIT (before PostgreSQL 11) refuses the setting, and that is ignored.
+    onConnect: async (client) => {
+      await client.query('SET jit = off').catch(() => {});
+    },
+  });
   // An idle client losing its connection (server restart) emits 'error'; without a listener that would
   // crash the process. The next query reconnects or fails with a normal error.
   pool.on('error', () => {});
-  // No JIT compilation on the project's connections. Its statements are short (an append, a page of
-  // events), but on a large log the planner's estimate for a few thousand trials' events crosses
-  // jit_above_cost, and compiling then costs ten times the query: a 24,000-trial run beside 384,000
-  // stored trials spent 1.7 s of the server's time loading events instead of 0.2 s. Set per connection
-  // rather than in the startup packet, which a pooler such as PgBouncer may refuse; a server without
-  // JIT (before PostgreSQL 11) refuses the setting, and that is ignored.
-  pool.on('connect', (client) => {
-    client.query('SET jit = off').catch(() => {});
-  });
   try {
     if (options.migrate !== false) await migratePostgres(url);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
