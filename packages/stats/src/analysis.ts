@@ -20,7 +20,7 @@ import { normalQuantile, normalSf } from './distributions.ts';
 import { fisherExactTest } from './fisher.ts';
 import { finiteOrNull } from './format.ts';
 import { fitArmGlmm, type GlmmFit, glmmContrast } from './glmm.ts';
-import { crossedGlmmCost, fitCrossedGlmm } from './glmm-crossed.ts';
+import { crossedGlmmCostOfObservations, fitCrossedGlmm } from './glmm-crossed.ts';
 import {
   arguerNoun,
   isSingleArguerProtocol,
@@ -557,35 +557,9 @@ export function analyzeExperiment(
   }
   let crossed: { fit: ReturnType<typeof fitCrossedGlmm> } | null = null;
   if (useGlmm && useCrossed && A > 0) {
-    const cellIndex = new Map<number, number>();
-    const crossedCells: {
-      judge: number;
-      question: number;
-      x: number[];
-      successes: number;
-      trials: number;
-    }[] = [];
-    for (let i = 0; i < cols.n; i++) {
-      const key =
-        (cols.cluster.judge[i]! * cols.clusterCount.question + cols.cluster.question[i]!) * A + cols.arm[i]!;
-      let c = cellIndex.get(key);
-      if (c === undefined) {
-        c = crossedCells.length;
-        cellIndex.set(key, c);
-        const x = new Array<number>(A).fill(0);
-        x[cols.arm[i]!] = 1;
-        crossedCells.push({
-          judge: cols.cluster.judge[i]!,
-          question: cols.cluster.question[i]!,
-          x,
-          successes: 0,
-          trials: 0,
-        });
-      }
-      crossedCells[c]!.trials++;
-      if (won(i)) crossedCells[c]!.successes++;
-    }
-    const cost = crossedGlmmCost(crossedCells);
+    // Priced before any cell is made: with a million judgments the cells alone were some 300 MB, built
+    // only to find the fit too costly.
+    const cost = crossedGlmmCostOfObservations(cols.cluster.judge, cols.cluster.question, cols.arm);
     if (cols.clusterCount.judge < 2 || cols.clusterCount.question < 2) {
       notes.push(
         'The crossed judge + question model needs at least two judges and two questions; not fitted.',
@@ -595,6 +569,35 @@ export function analyzeExperiment(
         `The crossed judge + question random-intercept model was not fitted: ${cols.clusterCount.judge} judges × ${cols.clusterCount.question} questions would cost ~${cost.toExponential(1)} operations per likelihood evaluation (limit crossedGlmmMaxCost = ${crossedMaxCost.toExponential(1)}); the question-clustered bootstrap covers question effects.`,
       );
     } else {
+      const cellIndex = new Map<number, number>();
+      const crossedCells: {
+        judge: number;
+        question: number;
+        x: number[];
+        successes: number;
+        trials: number;
+      }[] = [];
+      for (let i = 0; i < cols.n; i++) {
+        const key =
+          (cols.cluster.judge[i]! * cols.clusterCount.question + cols.cluster.question[i]!) * A +
+          cols.arm[i]!;
+        let c = cellIndex.get(key);
+        if (c === undefined) {
+          c = crossedCells.length;
+          cellIndex.set(key, c);
+          const x = new Array<number>(A).fill(0);
+          x[cols.arm[i]!] = 1;
+          crossedCells.push({
+            judge: cols.cluster.judge[i]!,
+            question: cols.cluster.question[i]!,
+            x,
+            successes: 0,
+            trials: 0,
+          });
+        }
+        crossedCells[c]!.trials++;
+        if (won(i)) crossedCells[c]!.successes++;
+      }
       const fit = fitCrossedGlmm(crossedCells, cols.arms);
       crossed = { fit };
       models.push({

@@ -74,19 +74,66 @@ function logChoose(n: number, k: number): number {
 
 /** Work per likelihood evaluation (~multiply-adds), to decide whether a fit is affordable. */
 export function crossedGlmmCost(cells: readonly CrossedCell[]): number {
-  const judges = new Map<number, Set<number>>();
-  const questions = new Map<number, Set<number>>();
-  for (const c of cells) {
-    if (!judges.has(c.judge)) judges.set(c.judge, new Set());
-    if (!questions.has(c.question)) questions.set(c.question, new Set());
-    judges.get(c.judge)!.add(c.question);
-    questions.get(c.question)!.add(c.judge);
-  }
-  const judgesSmall = judges.size <= questions.size;
-  const m = Math.min(judges.size, questions.size);
+  return costOf(
+    cells.length,
+    Float64Array.from(cells, (c) => c.judge),
+    Float64Array.from(cells, (c) => c.question),
+  );
+}
+
+/**
+ * crossedGlmmCost of the cells that observations (judge, question, group) make, one cell per distinct
+ * triple, without making them: typed arrays and sorts, not a cell object and a set entry per
+ * judgment (a million judgments made some 300 MB of cells only to find the fit too costly).
+ */
+export function crossedGlmmCostOfObservations(
+  judge: ArrayLike<number>,
+  question: ArrayLike<number>,
+  group: ArrayLike<number>,
+): number {
+  const n = judge.length;
+  const Q = 1 + largest(Float64Array.from(question));
+  const G = 1 + largest(Float64Array.from(group));
+  const cells = distinctSorted(
+    Float64Array.from({ length: n }, (_, i) => (judge[i]! * Q + question[i]!) * G + group[i]!),
+  );
+  return costOf(cells.length, judge, question);
+}
+
+/** The distinct values, ascending (sorts `values` in place). */
+function distinctSorted(values: Float64Array): Float64Array {
+  values.sort();
+  let k = 0;
+  for (let i = 0; i < values.length; i++)
+    if (i === 0 || values[i] !== values[k - 1]) values[k++] = values[i]!;
+  return values.subarray(0, k);
+}
+
+function largest(values: Float64Array): number {
+  let max = -1;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
+
+function costOf(cellCount: number, judge: ArrayLike<number>, question: ArrayLike<number>): number {
+  const judges = distinctSorted(Float64Array.from(judge));
+  const questions = distinctSorted(Float64Array.from(question));
+  const judgesSmall = judges.length <= questions.length;
+  const m = Math.min(judges.length, questions.length);
+  // Each (larger-factor level, smaller-factor partner) pair once, grouped by the larger level.
+  const [large, small] = judgesSmall ? [question, judge] : [judge, question];
+  const span = 1 + largest(judgesSmall ? judges : questions);
+  const pairs = distinctSorted(
+    Float64Array.from({ length: large.length }, (_, i) => large[i]! * span + small[i]!),
+  );
   let schur = 0;
-  for (const partners of (judgesSmall ? questions : judges).values()) schur += partners.size ** 2;
-  return cells.length + schur + (m * m * m) / 3;
+  for (let i = 0; i < pairs.length; ) {
+    const level = Math.floor(pairs[i]! / span);
+    let partners = 0;
+    for (; i < pairs.length && Math.floor(pairs[i]! / span) === level; i++) partners++;
+    schur += partners ** 2;
+  }
+  return cellCount + schur + (m * m * m) / 3;
 }
 
 function prepare(cells: readonly CrossedCell[], p: number): Prepared & { J: number; Q: number } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeExperiment } from '../src/analysis.ts';
-import { fitCrossedGlmm } from '../src/glmm-crossed.ts';
+import { crossedGlmmCost, crossedGlmmCostOfObservations, fitCrossedGlmm } from '../src/glmm-crossed.ts';
 import type { JudgmentRow } from '../src/judgment.ts';
 import { loadFixture } from './fixtures.ts';
 
@@ -77,5 +77,51 @@ describe('crossed judge + question random-intercept model (Laplace) against lme4
     const report = analyzeExperiment(nyu, { bootstrapClusters: ['judge'], crossedGlmmMaxCost: 10 });
     expect(report.models.map((m) => m.id)).toEqual(['judge-all-arms']);
     expect(report.notes.join(' ')).toMatch(/crossed judge \+ question random-intercept model was not fitted/);
+  });
+
+  it('prices a fit from the judgments alone as it would from their cells', () => {
+    // The cost counted the plain way: a cell per distinct (judge, question, arm), and for each level
+    // of the factor with more levels, its distinct partners on the other, squared.
+    const reference = (obs: Array<[number, number, number]>) => {
+      const cells = new Set(obs.map(([j, q, a]) => `${j}/${q}/${a}`));
+      const judges = new Map<number, Set<number>>();
+      const questions = new Map<number, Set<number>>();
+      for (const [j, q] of obs) {
+        judges.set(j, (judges.get(j) ?? new Set()).add(q));
+        questions.set(q, (questions.get(q) ?? new Set()).add(j));
+      }
+      const judgesSmall = judges.size <= questions.size;
+      const m = Math.min(judges.size, questions.size);
+      let schur = 0;
+      for (const partners of (judgesSmall ? questions : judges).values()) schur += partners.size ** 2;
+      return cells.size + schur + m ** 3 / 3;
+    };
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (const [J, Q, A, n] of [
+      [3, 40, 2, 200],
+      [60, 5, 3, 900],
+      [25, 25, 1, 400],
+      [1, 1, 1, 1],
+    ] as const) {
+      const obs = Array.from({ length: n }, () => [rand(J), rand(Q), rand(A)] as [number, number, number]);
+      const expected = reference(obs);
+      const judge = Int32Array.from(obs, (o) => o[0]);
+      const question = Int32Array.from(obs, (o) => o[1]);
+      expect(
+        crossedGlmmCostOfObservations(
+          judge,
+          question,
+          Int32Array.from(obs, (o) => o[2]),
+        ),
+      ).toBe(expected);
+      const cells = [
+        ...new Map(obs.map(([j, q, a]) => [`${j}/${q}/${a}`, { judge: j, question: q }])).values(),
+      ];
+      expect(crossedGlmmCost(cells.map((c) => ({ ...c, x: [1], successes: 0, trials: 1 })))).toBe(expected);
+    }
   });
 });
