@@ -197,9 +197,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     // No JIT compilation on the project's connections. Its statements are short (an append, a page of
     // events), but on a large log the planner's estimate for a few thousand trials' events crosses
     // jit_above_cost, and compiling then costs ten times the query: a 24,000-trial run beside some
-    // 400,000 stored trials spent 1.7 s of the server's time loading events instead of 0.2 s. Set on each new
-    // connection before it is handed out, not in the startup packet (which a pooler such as PgBouncer
-    // may refuse); a server without JIT (before PostgreSQL 11) refuses the setting, and that is ignored.
+    // 400,000 stored trials spent 1.7 s of the server's time loading events instead of 0.2 s. Set on
+    // each new connection before it is handed out, not in the startup packet (which a pooler such as
+    // PgBouncer may refuse); a server without JIT (before PostgreSQL 11) refuses it, which is ignored.
     onConnect: async (client) => {
       await client.query('SET jit = off').catch(() => {});
     },
