@@ -92,8 +92,8 @@ export function crossedGlmmCostOfObservations(
   group: ArrayLike<number>,
 ): number {
   const n = judge.length;
-  const Q = 1 + largest(Float64Array.from(question));
-  const G = 1 + largest(Float64Array.from(group));
+  const Q = 1 + largest(question);
+  const G = 1 + largest(group);
   const cells = distinctSorted(
     Float64Array.from({ length: n }, (_, i) => (judge[i]! * Q + question[i]!) * G + group[i]!),
   );
@@ -109,9 +109,9 @@ function distinctSorted(values: Float64Array): Float64Array {
   return values.subarray(0, k);
 }
 
-function largest(values: Float64Array): number {
+function largest(values: ArrayLike<number>): number {
   let max = -1;
-  for (const v of values) if (v > max) max = v;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
   return max;
 }
 
@@ -122,7 +122,7 @@ function costOf(cellCount: number, judge: ArrayLike<number>, question: ArrayLike
   const m = Math.min(judges.length, questions.length);
   // Each (larger-factor level, smaller-factor partner) pair once, grouped by the larger level.
   const [large, small] = judgesSmall ? [question, judge] : [judge, question];
-  const span = 1 + largest(judgesSmall ? judges : questions);
+  const span = 1 + ((judgesSmall ? judges : questions).at(-1) ?? 0);
   const pairs = distinctSorted(
     Float64Array.from({ length: large.length }, (_, i) => large[i]! * span + small[i]!),
   );

@@ -246,7 +246,8 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
         SELECT (SELECT count(*)::int FROM "Trial" WHERE "experimentId" = ${experimentId}
                   AND "status" IN ('active', 'waiting')) AS "unfinished",
                (SELECT count(DISTINCT "trialId")::int FROM "OwedMove" WHERE "experimentId" = ${experimentId}) AS "owing"`;
-      // Owed rows go in the same statement that finishes a trial, so equal counts mean none is missing.
+      // Only unfinished trials hold owed rows (the append that finishes or aborts a trial removes
+      // them), so equal counts mean none is missing.
       if (counts!.unfinished === counts!.owing) return;
       let after = '';
       for (;;) {
