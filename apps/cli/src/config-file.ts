@@ -8,7 +8,7 @@ import {
   InputError,
   type Question,
 } from '@oversight/core';
-import { BUNDLED_DATASET_PATH, loadBundledQuestions, loadQuestionFile } from '@oversight/runner';
+import { BUNDLED_DATASET_PATH, loadBundledQuestions, loadQuestionFile, randomSeed } from '@oversight/runner';
 import { z } from 'zod';
 import { userCwd } from './env.ts';
 import { parseJsonWithComments } from './json-syntax.ts';
@@ -18,6 +18,12 @@ export interface LoadedConfig {
   /** The config as written, before defaults (design warnings tell written settings from defaults). */
   input: ExperimentConfigInput;
   config: ExperimentConfig;
+  /**
+   * Whether the file gives a seed. When it does not, `config.seed` is a random one (a new experiment
+   * keeps it; `run` replaces it with a stored experiment's own), so a published config without a seed
+   * cannot be used to rebuild the plan.
+   */
+  seedGiven: boolean;
   /** Dataset name the questions are stored under, and the file they came from. */
   datasetName: string;
   datasetSource: string;
@@ -47,6 +53,10 @@ const DATASET_FORMS =
   'config, with an optional "name"; see experiments/datasets/README.md) or { "name": "my-questions" } ' +
   '(questions imported before with  pnpm oversight import <file>)';
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Reads the questions stored under a dataset name; throws InputError naming the datasets there are. */
 export type StoredQuestions = (dataset: string) => Promise<Question[]>;
 
@@ -73,8 +83,11 @@ export async function loadExperimentConfig(
 ): Promise<LoadedConfig> {
   const file = resolveUserPath(configPath);
   const input = await readJsonFile(file);
+  const seedGiven = !isObject(input) || input.seed !== undefined;
+  // Filled in the input too, so everything that reads the config as written (design warnings) sees it.
+  if (!seedGiven) (input as Record<string, unknown>).seed = randomSeed();
   const config = parseConfig(input, file);
-  const loaded = { file, input: input as ExperimentConfigInput, config };
+  const loaded = { file, input: input as ExperimentConfigInput, config, seedGiven };
   if (!('bundled' in config.dataset) && !('path' in config.dataset)) {
     const name = config.dataset.name;
     if (!stored)

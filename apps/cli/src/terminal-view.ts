@@ -1,4 +1,10 @@
-import type { ArguerView, JudgeView, TranscriptEntry } from '@oversight/core';
+import {
+  type ArguerView,
+  type JudgeView,
+  participantText,
+  speechForPeople,
+  type TranscriptEntry,
+} from '@oversight/core';
 
 export const LETTERS = 'ABCDEFGH';
 export const ROLE_NAMES: Record<string, string> = {
@@ -15,18 +21,20 @@ const QUOTE_MARKS = {
   unverified: () => '✗ not found in the source',
 };
 
-function renderTranscript(transcript: readonly TranscriptEntry[]): string[] {
+function renderTranscript(transcript: readonly TranscriptEntry[], whose = 'your'): string[] {
   const lines: string[] = [];
   for (const entry of transcript) {
     if (entry.kind === 'belief') {
       const beliefs = entry.probabilities?.map((p, i) => `${LETTERS[i]} ${(p * 100).toFixed(0)}%`).join(', ');
-      lines.push(`  [round ${entry.round}] your belief: ${beliefs}`);
+      lines.push(`  [round ${entry.round}] ${whose} belief: ${beliefs}`);
       continue;
     }
     lines.push('', `[round ${entry.round}] ${ROLE_NAMES[entry.speaker] ?? entry.speaker}:`);
-    lines.push(entry.text.replace(/<quote>/g, '«').replace(/<\/quote>/g, '»'));
+    // Text an arguer wrote reaches the terminal without escape sequences or the checker's marks.
+    lines.push(speechForPeople(entry.text));
     for (const q of entry.quotes) {
-      const excerpt = `${q.text.slice(0, 60)}${q.text.length > 60 ? '…' : ''}`;
+      const quoted = participantText(q.text);
+      const excerpt = `${quoted.slice(0, 60)}${quoted.length > 60 ? '…' : ''}`;
       lines.push(`    «${excerpt}» ${QUOTE_MARKS[q.status](q.similarity)}`);
     }
   }
@@ -36,19 +44,22 @@ function renderTranscript(transcript: readonly TranscriptEntry[]): string[] {
 function renderAnswers(answers: readonly string[], positions: JudgeView['positions']): string[] {
   return answers.map((answer, i) => {
     const defenders = positions.filter((p) => p.answer === i).map((p) => ROLE_NAMES[p.role]);
-    return `  ${LETTERS[i]}. ${answer}${defenders.length ? `   (argued by ${defenders.join(', ')})` : ''}`;
+    return `  ${LETTERS[i]}. ${participantText(answer)}${defenders.length ? `   (argued by ${defenders.join(', ')})` : ''}`;
   });
 }
 
-/** A judge's view as plain text for the terminal: question, answers, transcript, quote checks. */
-export function renderJudgeView(view: JudgeView): string {
+/**
+ * A judge's view as plain text for the terminal: question, answers, transcript, quote checks. Read by
+ * the judge (their own beliefs are "your belief"), or by the operator (`show`: "the judge's belief").
+ */
+export function renderJudgeView(view: JudgeView, options: { reader?: 'judge' | 'operator' } = {}): string {
   const lines = [
-    `── ${view.protocol} · ${view.storyTitle} · trial ${view.trialId}`,
-    `Question: ${view.question}`,
+    `── ${view.protocol} · ${participantText(view.storyTitle)}`,
+    `Question: ${participantText(view.question)}`,
   ];
   lines.push(...renderAnswers(view.answers, view.positions));
-  if (view.source) lines.push('', 'Source text (oracle baseline):', view.source);
-  lines.push(...renderTranscript(view.transcript));
+  if (view.source) lines.push('', 'Source text (oracle baseline):', participantText(view.source));
+  lines.push(...renderTranscript(view.transcript, options.reader === 'operator' ? "the judge's" : 'your'));
   if (view.revealed) lines.push('', `Correct answer: ${LETTERS[view.revealed.correctAnswer]}`);
   return lines.join('\n');
 }
@@ -58,9 +69,9 @@ export function renderArguerView(view: ArguerView): string {
   const side = `${LETTERS[view.assignedAnswer]} (${view.assignedCorrect ? 'the correct answer' : 'a wrong answer'})`;
   const limits = `${view.charLimit} characters${view.quoteLimit === null ? '' : `, of which at most ${view.quoteLimit} quoted`}`;
   return [
-    `── ${view.protocol} · ${view.storyTitle} · trial ${view.trialId} · you are ${ROLE_NAMES[view.role]}`,
+    `── ${view.protocol} · ${participantText(view.storyTitle)} · you are ${ROLE_NAMES[view.role]}`,
     '',
-    view.source,
+    participantText(view.source),
     '',
     `Question: ${view.question}`,
     ...renderAnswers(view.answers, view.positions),

@@ -60,7 +60,7 @@ export async function runAdmin(
     const waiting = progress.waitingOn.slice(0, 20).map(([who, n]) => `${who}: ${n}`);
     const owed = (await ctx.chat.db.trials.owedIn(experiment, { limit: 10 })).filter((o) => o.human);
     const refs = await Promise.all(
-      owed.map(async (o) => `${(await ctx.chat.db.trials.get(o.trialId))?.ref ?? o.trialId} (${o.role})`),
+      owed.map(async (o) => `${(await ctx.chat.db.trials.get(o.trialId))?.ref ?? '(deleted)'} (${o.role})`),
     );
     return ephemeral(`Progress of **${experiment}**`, {
       embeds: [

@@ -59,6 +59,20 @@ const COLOR = {
 export type Message = RESTPostAPIChannelMessageJSONBody;
 type Row = APIActionRowComponent<APIComponentInMessageActionRow>;
 
+/**
+ * Text people wrote (speeches, questions to arguers) or a dataset holds (the question, its answers, the
+ * story), as Discord shows it: every character its markdown gives meaning to is escaped, so nothing
+ * renders as bold system text, a spoiler hiding words, a masked link, a heading, a quote block, or a
+ * mention (`<@id>`, `@everyone`, `<#channel>`, `<t:…>`). Discord shows an escaped character as itself.
+ * The platform-neutral half of the rule (control characters, the checker's quote marks) is core's
+ * `participantText`, applied before.
+ */
+const DISCORD_MARKUP = /[\\*_~`|>#\-[\]()<@]/g;
+export function escapeDiscord(text: string): string {
+  // A line opening "1." would start a numbered list: its dot is escaped too.
+  return text.replace(DISCORD_MARKUP, '\\$&').replace(/^(\s*\d+)\./gm, '$1\\.');
+}
+
 export function clip(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
@@ -104,7 +118,7 @@ function textEmbeds(text: string, first: Omit<APIEmbed, 'description'>, color: n
 /** Quote lines as embed field values (each within 1,024 characters). */
 function quoteFields(quotes: Entry['quotes'], summary: string): APIEmbed['fields'] {
   if (quotes.length === 0) return [];
-  const lines = quotes.map((q) => `${q.mark} “${clip(q.text, 160)}” — ${q.label}`);
+  const lines = quotes.map((q) => `${q.mark} “${escapeDiscord(clip(q.text, 160))}” — ${q.label}`);
   const values: string[] = [];
   let current = '';
   for (const line of lines) {
@@ -123,13 +137,16 @@ function quoteFields(quotes: Entry['quotes'], summary: string): APIEmbed['fields
 function introEmbeds(p: Presentation): APIEmbed[] {
   const { intro } = p;
   const answers = intro.answers
-    .map((a) => `**${a.letter}.** ${a.text}${a.defendedBy.length ? ` — *${a.defendedBy.join(', ')}*` : ''}`)
+    .map(
+      (a) =>
+        `**${a.letter}.** ${escapeDiscord(a.text)}${a.defendedBy.length ? ` — *${a.defendedBy.join(', ')}*` : ''}`,
+    )
     .join('\n');
   const embeds: APIEmbed[] = [
     {
       title: clip(intro.title, LIMIT.title),
       color: COLOR.intro,
-      description: clip(`**${intro.question}**\n\n${answers}`, LIMIT.description),
+      description: clip(`**${escapeDiscord(intro.question)}**\n\n${answers}`, LIMIT.description),
       fields: [
         { name: 'Your part', value: clip(intro.roleLine, LIMIT.fieldValue) },
         { name: 'Rules', value: clip(intro.rules, LIMIT.fieldValue) },
@@ -139,7 +156,7 @@ function introEmbeds(p: Presentation): APIEmbed[] {
   if (intro.source)
     embeds.push(
       ...textEmbeds(
-        intro.source,
+        escapeDiscord(intro.source),
         { title: clip(`The story: ${intro.storyTitle || 'source text'}`, LIMIT.title) },
         COLOR.intro,
       ),
@@ -162,7 +179,7 @@ function entryEmbeds(entry: Entry, myRole: string): APIEmbed[] {
   const color = (COLOR as Record<string, number>)[entry.speaker] ?? COLOR.judge;
   if (entry.kind === 'belief')
     return [{ author: { name: head }, color, description: entry.belief ?? entry.text }];
-  const embeds = textEmbeds(entry.text, { author: { name: head } }, color);
+  const embeds = textEmbeds(escapeDiscord(entry.text), { author: { name: head } }, color);
   const fields = [
     ...(quoteFields(entry.quotes, entry.quoteSummary) ?? []),
     ...(entry.belief ? [{ name: 'Credence', value: entry.belief }] : []),
@@ -354,7 +371,8 @@ function previewEmbed(preview: SpeechPreview): APIEmbed {
   return {
     title: clip(`Preview: ${preview.summary}`, LIMIT.title),
     color: COLOR.preview,
-    // The speech exactly as typed: Send reads it back from here (the bot keeps nothing in memory).
+    // The speech exactly as typed: Send reads it back from here (the bot keeps nothing in memory). The
+    // preview is its author's alone (ephemeral, and embeds never ping); the judge gets it escaped.
     description: clip(preview.text || '(empty)', LIMIT.description),
     fields,
     footer: {

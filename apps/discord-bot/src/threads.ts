@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ChatService, Presentation, ThreadSync, ThreadUpdate } from '@oversight/chat';
 import { pause } from '@oversight/chat';
 import { foldEvents, type Role } from '@oversight/core';
-import { type ChatThreadRow, trialRef } from '@oversight/db';
+import type { ChatThreadRow } from '@oversight/db';
 import { DiscordAPIError, type REST } from 'discord.js';
 import { ChannelType, type RESTPostAPIChannelMessageResult, Routes } from 'discord-api-types/v10';
 import { clip, type Message, threadMessages } from './render.ts';
@@ -198,7 +198,7 @@ export class ThreadPoster {
     const participant = await this.chat.db.participants.get(trial.experimentId, thread.participantId);
     const messages = threadMessages(screen, {
       first,
-      ref: trial.ref ?? trialRef(trial.id),
+      ref: trial.ref,
       userId: discordUser(participant?.identity ?? null),
       surveyQuestions: (handle.config.survey ?? []).map((q) => q.question),
       ...(fresh && !first ? { fresh } : {}),

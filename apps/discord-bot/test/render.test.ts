@@ -10,7 +10,6 @@ const long = (n: number) =>
 
 function screen(overrides: Partial<Presentation> = {}): Presentation {
   return {
-    trialId: 't1',
     intro: {
       title: 'Consultancy: a story',
       protocol: 'Consultancy',

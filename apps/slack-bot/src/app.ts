@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExperimentConfigSchema } from '@oversight/core';
+import { type ExperimentConfig, parseStoredConfig } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { type ServeHandle, type ServeOptions, serve } from '@oversight/runner';
 import { App, type Logger } from '@slack/bolt';
@@ -62,8 +62,12 @@ export interface RunningSlackApp {
 export async function slackExperiments(db: Database): Promise<string[]> {
   const out: string[] = [];
   for (const row of await db.experiments.list()) {
-    const parsed = ExperimentConfigSchema.safeParse(row.config);
-    if (!parsed.success) continue;
+    let parsed: { data: ExperimentConfig };
+    try {
+      parsed = { data: parseStoredConfig(row.config) };
+    } catch {
+      continue;
+    }
     const pools = [...parsed.data.judges, ...(parsed.data.arguers ?? [])];
     const armArguers = parsed.data.arms.map((a) => a.arguer).filter(Boolean);
     const slack = [...pools.map((p) => p.participant), ...armArguers].some(
@@ -421,7 +425,7 @@ export async function onThreadMessage(
     );
     return;
   }
-  const ref = trial.ref ?? thread.trialId;
+  const ref = trial.ref;
   const shown = await bot.chat.show(identity, ref);
   if (shown.status !== 'accepted') return;
   const p = shown.presentation;

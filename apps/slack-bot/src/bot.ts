@@ -35,8 +35,6 @@ import {
  */
 
 export const PLATFORM = 'slack';
-/** Slack errors that mean "post somewhere else" rather than "try again". */
-const WRONG_PLACE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
 export interface Where {
   team: string;
@@ -193,8 +191,9 @@ export class SlackBot {
 
   /**
    * The thread a person follows a trial in, opened when there is none: the parent message (question
-   * and answers) in the configured channel, or in their DM with the app. Human arguers always get a DM
-   * thread: it shows them the story and which side is theirs.
+   * and answers) in their DM with the app, the one place in Slack only they can read. Never a shared
+   * channel: a judge's thread ends with the reveal (the correct answer, who defended what), and another
+   * judge given the other trial of the same question would read their own answer there.
    */
   threadFor(team: string, user: string, trialId: string, participantId: string, role: Role, p: Presentation) {
     // One opening at a time per seat in this process: `next` and a "your turn" notice may ask at once.
@@ -221,22 +220,8 @@ export class SlackBot {
   ) {
     const existing = await this.db.chat.thread(trialId, participantId, PLATFORM);
     if (existing) return existing;
-    const trial = await this.db.trials.get(trialId);
-    const config = await this.config(trial!.experimentId);
-    const channelId = role === 'judge' && p.intro.source === null ? config.chat?.slackChannel : undefined;
-    const intro = introMessage(p);
-    let channel = channelId ?? (await this.dmChannel(team, user));
-    let ts: string;
-    try {
-      ts = await this.post(team, channel, intro);
-    } catch (error) {
-      if (!channelId || !WRONG_PLACE.has(slackError(error) ?? '')) throw error;
-      this.log.warn(
-        `cannot post in channel ${channelId} (${slackError(error)}): trial threads go to DMs; invite the app to the channel`,
-      );
-      channel = await this.dmChannel(team, user);
-      ts = await this.post(team, channel, intro);
-    }
+    const channel = await this.dmChannel(team, user);
+    const ts = await this.post(team, channel, introMessage(p));
     for (const m of storyMessages(p)) await this.post(team, channel, m, ts);
     const row = await this.sync.follow({
       trialId,
@@ -321,7 +306,9 @@ export class SlackBot {
   private async postUpdate(update: ThreadUpdate) {
     const { thread, presentation: p } = update;
     const { workspace: team, channel, thread: ts } = thread;
-    const ref = (await this.db.trials.get(thread.trialId))?.ref ?? thread.trialId;
+    const trial = await this.db.trials.get(thread.trialId);
+    if (!trial) return;
+    const ref = trial.ref;
     const messages = entryMessages(p.entries);
     for (const [i, m] of messages.entries()) {
       await this.post(team, channel, m, ts);
@@ -332,8 +319,7 @@ export class SlackBot {
     const turn = fresh.turn ? turnMessage(p, ref) : null;
     if (turn) await this.post(team, channel, turn, ts);
     if (p.outcome && fresh.outcome) {
-      const trial = await this.db.trials.get(thread.trialId);
-      const survey = (await this.config(trial!.experimentId)).survey ?? [];
+      const survey = (await this.config(trial.experimentId)).survey ?? [];
       await this.post(team, channel, outcomeMessage(p, ref, survey.length), ts);
     }
     await this.sync.posted(update);
@@ -485,7 +471,7 @@ export class SlackBot {
       const owed = [];
       for (const o of status?.owed ?? []) {
         const trial = await this.db.trials.get(o.trialId);
-        owed.push({ ref: trial?.ref ?? o.trialId, role: o.role, since: o.since });
+        if (trial) owed.push({ ref: trial.ref, role: o.role, since: o.since });
       }
       const admin = await this.isAdmin(id, team, user);
       out.push({

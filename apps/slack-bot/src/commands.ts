@@ -237,7 +237,7 @@ async function admin(
   if (name === 'abort') {
     const reason = args.slice(1).join(' ');
     if (!reason) return say('abort needs a reason: `/oversight abort <trial> <reason>`.');
-    await bot.chat.abort(trial.ref ?? ref, reason, by);
+    await bot.chat.abort(trial.ref, reason, by);
     bot.requestSync();
     return say(`Trial ${esc(ref)} aborted: ${esc(reason)}.`);
   }
@@ -256,7 +256,7 @@ async function admin(
     to = person.id;
   }
   const reason = args.slice(3).join(' ') || 'reassigned by an admin';
-  await bot.chat.reassign(trial.ref ?? ref, role, to, by, reason);
+  await bot.chat.reassign(trial.ref, role, to, by, reason);
   bot.onMove();
   return say(
     `Trial ${esc(ref)}: ${ROLE_NAMES[role]} is now ${to ? `<@${personArg(target)}>` : 'open for the next person who asks'}.`,
@@ -265,7 +265,8 @@ async function admin(
 
 async function start(bot: SlackBot, input: CommandInput, experimentId: string): Promise<CommandOutput> {
   const config = await bot.config(experimentId);
-  const channel = config.chat?.slackChannel ?? input.channel;
+  // An announcement carries no trial content, so it may go in a shared channel: the one typed in.
+  const channel = input.channel;
   const blocks: Block[] = [
     { type: 'header', text: plain(`A study is open: ${experimentId}`, SLACK.headerText) },
     ...sections(
@@ -316,10 +317,11 @@ async function remind(
       continue;
     }
     const trial = await bot.db.trials.get(o.trialId);
+    if (!trial) continue;
     await bot.dm(team, m[2]!, {
       text: 'Reminder: a trial is waiting for you.',
       blocks: sections(
-        `*Reminder:* a trial is waiting for you (${ROLE_NAMES[o.role as Role]}). \`/oversight next\` takes you to it. (trial ${trial?.ref ?? o.trialId})`,
+        `*Reminder:* a trial is waiting for you (${ROLE_NAMES[o.role as Role]}). \`/oversight next\` takes you to it. (trial ${trial.ref})`,
       ),
     });
     sent += 1;

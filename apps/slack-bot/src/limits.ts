@@ -52,6 +52,38 @@ export function sections(mrkdwn: string): Block[] {
   return splitText(mrkdwn, SLACK.sectionText).map((part) => ({ type: 'section', text: md(part) }));
 }
 
+/**
+ * Text people wrote (a speech, a question to the arguers), as Slack shows it: `plain_text` sections,
+ * which Slack renders literally (no bold or quoted "system" lines, no links, no mentions), with the
+ * line breaks kept; each within 3,000 characters.
+ */
+export function textSections(text: string): Block[] {
+  if (text.trim() === '') return [];
+  return splitText(text, SLACK.sectionText).map((part) => ({
+    type: 'section',
+    text: { type: 'plain_text', text: part, emoji: false },
+  }));
+}
+
+/** A context block of literal text (see textSections). */
+export function textContext(...texts: string[]): Block {
+  return {
+    type: 'context',
+    elements: texts
+      .slice(0, SLACK.contextElements)
+      .map((t) => ({ type: 'plain_text', text: cut(t, SLACK.sectionText) || ' ', emoji: false })),
+  };
+}
+
+/**
+ * A message's top-level `text` (what notifications and screen readers show), which Slack parses as
+ * mrkdwn: escaped, so words people wrote cannot ping (`<!channel>`, `<@U…>`) or link, and within
+ * what a notification shows.
+ */
+export function fallback(text: string): string {
+  return esc(cut(text, SLACK.fallbackText));
+}
+
 export function context(...texts: string[]): Block {
   return {
     type: 'context',

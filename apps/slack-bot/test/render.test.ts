@@ -31,7 +31,6 @@ const entry = (seq: number, text: string, quotes = 0): Entry => ({
 });
 
 const presentation = (over: Partial<Presentation> = {}): Presentation => ({
-  trialId: 't',
   intro: {
     title: `Debate: ${'A story with a long title '.repeat(10)}`,
     protocol: 'Debate',

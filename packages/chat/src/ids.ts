@@ -2,7 +2,8 @@
  * What a button, select or modal in a chat app means, carried in its id, so the apps hold no state:
  * a click after a restart, or on a message days old, still says which trial, which screen (the
  * position the person saw) and what was chosen. Discord allows 100 characters in a component id,
- * Slack 255 in an action id; trials are named by their 12-character handle (db `trialRef`).
+ * Slack 255 in an action id; trials are named by their random 12-character handle (db `Trial.ref`),
+ * never by their id, which follows from the experiment's plan and so from its published config.
  */
 
 export type ActionKind =

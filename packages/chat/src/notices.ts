@@ -1,5 +1,5 @@
 import { foldEvents, type Role } from '@oversight/core';
-import { type NotificationRow, trialRef } from '@oversight/db';
+import type { NotificationRow } from '@oversight/db';
 import { deliverPendingNotices, type Identity } from '@oversight/runner';
 import type { ChatService } from './service.ts';
 
@@ -84,10 +84,11 @@ export class Notices {
         const identity = people.get(key);
         if (!identity) return;
         const trial = await this.chat.db.trials.get(notice.trialId);
+        if (!trial) return;
         await deliver({
           notice,
           identity,
-          ref: trial?.ref ?? trialRef(notice.trialId),
+          ref: trial.ref,
           reminder: notice.kind !== 'your-turn',
           taking: notice.kind === 'your-turn' && (await this.taking(notice)),
         });
@@ -173,7 +174,7 @@ export class Notices {
     const reminder = notice.kind !== 'your-turn';
     const heading = screen.turn?.heading ?? 'A trial waits on you';
     return {
-      ref: trial.ref ?? trialRef(trial.id),
+      ref: trial.ref,
       title: screen.intro.title,
       heading: reminder ? `Reminder: ${heading.charAt(0).toLowerCase()}${heading.slice(1)}` : heading,
       reminder,

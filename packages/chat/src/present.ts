@@ -6,9 +6,11 @@ import {
   type JudgeView,
   judgeReward,
   judgeView,
+  participantText,
   protocolFor,
   type Question,
   type Role,
+  speechForPeople,
   type TranscriptEntry,
   type TrialState,
   type Turn,
@@ -120,8 +122,8 @@ export interface Outcome {
   credence: string;
 }
 
+/** Names no trial id: what a participant's client receives is built from this and the trial's random handle. */
 export interface Presentation {
-  trialId: string;
   intro: Intro;
   entries: Entry[];
   /** This person's turn, when it is theirs. */
@@ -132,7 +134,11 @@ export interface Presentation {
 }
 
 function quoteLines(entry: TranscriptEntry): QuoteLine[] {
-  return entry.quotes.map((q) => ({ text: q.text, status: q.status, ...QUOTE_MARKS[q.status] }));
+  return entry.quotes.map((q) => ({
+    text: participantText(q.text),
+    status: q.status,
+    ...QUOTE_MARKS[q.status],
+  }));
 }
 
 export function quoteSummary(quotes: readonly { status: QuoteLine['status'] }[]): string {
@@ -151,7 +157,8 @@ function entryOf(entry: TranscriptEntry): Entry {
     round: entry.round,
     speaker: ROLE_NAMES[entry.speaker],
     kind: entry.kind,
-    text: entry.text.replace(/<quote>/g, '«').replace(/<\/quote>/g, '»'),
+    // Data, never markup: the renderers escape their platform's markup on top of this.
+    text: speechForPeople(entry.text),
     quotes,
     quoteSummary: quoteSummary(quotes),
     belief: entry.probabilities
@@ -280,7 +287,6 @@ export function present(
   }
   const turn = view.turn ? turnPrompt(view.turn, role, view.position, state) : null;
   return {
-    trialId: state.created.trialId,
     intro: {
       title: `${protocol}: ${view.storyTitle || 'a story'}`,
       protocol,

@@ -1,17 +1,17 @@
 import {
   describeCredence,
   type ExperimentConfig,
-  ExperimentConfigSchema,
   foldEvents,
   type Move,
   parseCredence,
+  parseStoredConfig,
   type Question,
   type Role,
   type SurveyQuestion,
   type TrialEvent,
   type TrialState,
 } from '@oversight/core';
-import { type Database, type ParticipantRow, type TrialRow, trialRef } from '@oversight/db';
+import type { Database, ParticipantRow, TrialRow } from '@oversight/db';
 import {
   AppendConflict,
   abortTrial,
@@ -128,7 +128,7 @@ export class ChatService {
             `There is no experiment "${experimentId}".${known.length ? ` Experiments: ${known.join(', ')}.` : ''}`,
           );
         }
-        const config = ExperimentConfigSchema.parse(row.config);
+        const config = parseStoredConfig(row.config);
         const drive = driveContext(this.db, {
           experimentId,
           config,
@@ -178,7 +178,7 @@ export class ChatService {
     return {
       status: 'trial',
       trial,
-      ref: trial.ref ?? trialRef(trial.id),
+      ref: trial.ref,
       role: next.role,
       presentation,
       assigned: next.status === 'assigned',

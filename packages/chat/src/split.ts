@@ -14,7 +14,7 @@ export function splitText(text: string, limit: number): string[] {
       lastBreak(window, '\n', limit) ??
       lastBreak(window, '. ', limit, 1) ??
       lastBreak(window, ' ', limit) ??
-      limit;
+      hardCut(rest, limit);
     parts.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }
@@ -26,4 +26,11 @@ export function splitText(text: string, limit: number): string[] {
 function lastBreak(window: string, separator: string, limit: number, keep = 0): number | null {
   const at = window.lastIndexOf(separator, limit - separator.length + keep);
   return at >= limit / 2 ? at + keep : null;
+}
+
+/** A cut with no break near: never between an escaping backslash and the character it escapes. */
+function hardCut(text: string, limit: number): number {
+  let slashes = 0;
+  while (slashes < limit && text[limit - 1 - slashes] === '\\') slashes += 1;
+  return slashes % 2 === 1 ? limit - 1 : limit;
 }

@@ -14,8 +14,21 @@ import { createRng, type Rng } from './random.ts';
 /**
  * Counterbalanced assignment. Per question and arm: the correct answer is shown first in half the
  * trials, the single arguer (consultancy, sandwiching) is honest in half, and each debater defends
- * the correct answer in half. No judge sees a story twice. Every draw comes from the experiment seed.
+ * the correct answer in half. No judge sees a story twice. Every draw comes from the experiment seed;
+ * the draws that decide where the correct answer is (answer order, the honest side, which wrong answer
+ * is shown) are also keyed with the experiment's blinding key when people take part (see PlanOptions).
  */
+
+export interface PlanOptions {
+  /**
+   * A random key kept with the experiment in the database, never in its config, when people take
+   * part: with it the published config (seed included) is not enough to rebuild which answer of a
+   * trial is correct from anything a participant can learn (the trial's place in the plan, the order
+   * seats are given). Null or absent: those draws come from the seed alone, so a run of simulated and
+   * model participants replays from its config.
+   */
+  blindingKey?: string | null;
+}
 
 export class AssignmentError extends Error {
   override name = 'AssignmentError';
@@ -141,6 +154,10 @@ export interface PlannedTrial {
   created: TrialCreated;
 }
 
+/**
+ * The wrong answer a two-answer trial of this question shows: the dataset's distractorIndex, else a
+ * draw per question (not per arm), so every arm compares the same two answers.
+ */
 function distractorFor(question: Question, rng: Rng): number {
   if (question.distractorIndex !== undefined) return question.distractorIndex;
   const wrong = question.answers.map((_, i) => i).filter((i) => i !== question.correctIndex);
@@ -159,8 +176,9 @@ export function planTrials(
   questions: readonly Question[],
   participants: ExperimentParticipants = experimentParticipants(config),
   dataset?: string,
+  options: PlanOptions = {},
 ): PlannedTrial[] {
-  return [...streamTrials(experimentId, config, questions, participants, dataset)].sort(
+  return [...streamTrials(experimentId, config, questions, participants, dataset, options)].sort(
     (a, b) => a.ordinal - b.ordinal,
   );
 }
@@ -178,8 +196,10 @@ export function* streamTrials(
   questions: readonly Question[],
   participants: ExperimentParticipants = experimentParticipants(config),
   dataset?: string,
+  options: PlanOptions = {},
 ): Generator<PlannedTrial, void, undefined> {
   const root = createRng(config.seed);
+  const truth = options.blindingKey ? createRng(`blinding/${options.blindingKey}/${config.seed}`) : root;
   const judgesRng = root.fork('judges');
   const sorted = [...questions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const byStory = new Map<string, Array<{ question: Question; index: number }>>();
@@ -222,10 +242,10 @@ export function* streamTrials(
     const seen = new Set<string>();
     for (const { arm, def, honest, dishonest, pools, offset } of arms) {
       for (const { question, index } of storyQuestions) {
-        const rng = root.fork(`assign/${arm.name}/${question.id}`);
+        const rng = truth.fork(`assign/${arm.name}/${question.id}`);
         const orderCoin = rng.int(2);
         const honestyCoin = rng.int(2);
-        const distractor = distractorFor(question, rng);
+        const distractor = distractorFor(question, truth.fork(`distractor/${question.id}`));
         for (let k = 0; k < arm.trialsPerQuestion; k++) {
           const single = def.arguerRoles.length === 1;
           // With one arguer, honesty alternates fastest and answer order every second trial, so

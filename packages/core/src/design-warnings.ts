@@ -1,3 +1,4 @@
+import { isPeopleJudged } from './assignment.ts';
 import {
   type ArmRules,
   type ExperimentConfig,
@@ -93,6 +94,28 @@ export function designWarnings(input: ExperimentConfigInput, datasetSize: number
   const armInputs = (input.arms ?? []) as unknown as Array<Record<string, unknown>>;
   config.arms.forEach((arm, i) => {
     warnings.push(...armWarnings(armInputs[i] ?? {}, arm, i));
+    const timing = timingWarning(config, arm);
+    if (timing) warnings.push({ field: `arms[${i}]`, message: timing });
   });
   return warnings;
+}
+
+/**
+ * People judging one arguer (consultancy, sandwiching) can time it: when the honest and the dishonest
+ * side do different work, how long the judge waits for a reply says which it is (unless the arm's
+ * pace hides it). Debates are symmetric: both sides' speeches of a round reach the judge together.
+ */
+function timingWarning(config: ExperimentConfig, arm: ExperimentConfig['arms'][number]): string | null {
+  if (protocolFor(arm.protocol).arguerRoles.length !== 1 || !isPeopleJudged(config, arm)) return null;
+  const honest = arm.arguer;
+  const dishonest = arm.dishonestArguer ?? arm.arguer;
+  if (honest.kind === 'human' || dishonest.kind === 'human')
+    return `people judge one ${arm.protocol === 'sandwiching' ? 'assistant' : 'consultant'} argued by people, and a person arguing for a wrong answer may take longer: the judge sees how long each reply took (every platform timestamps messages), and nothing can pace a person's reply; the report's design audit compares the waits of honest and dishonest replies`;
+  if (arm.paceSeconds) return null;
+  const work = (spec: typeof honest) =>
+    spec.kind === 'llm' ? `${spec.model}/${spec.induction.method}` : spec.kind;
+  const differ =
+    arm.dishonestArguer !== undefined || (honest.kind === 'llm' && honest.induction.method !== 'prompted');
+  if (!differ) return null;
+  return `people judge one ${arm.protocol === 'sandwiching' ? 'assistant' : 'consultant'} whose wrong side does other work than its honest side (${work(dishonest)}${arm.dishonestArguer ? ` vs ${work(honest)}` : ', several calls per reply against one'}): the judge can tell them apart by how long a reply takes; set "paceSeconds" on the arm above its slowest round`;
 }

@@ -40,6 +40,15 @@ export const ArmRulesSchema = z.strictObject({
   judgeMayEndEarly: z.boolean().default(true),
   /** Ask the judge for a probability per answer after every round (always asked at the end). */
   beliefsEachRound: z.boolean().default(true),
+  /**
+   * Model and simulated arguers: the judge's next turn opens no sooner than this many seconds after
+   * the round's speeches were asked for, however fast they came. A round's speeches always reach the
+   * judge together; this also hides how long the round took, which in consultancy and sandwiching
+   * says who is honest when the two sides do different work (a best-of-N or critique-refine lie takes
+   * several calls, the truth one). Set it above the slowest round (`status` prints rounds' times); a
+   * round that overruns it is released when ready, and the report's design audit counts those.
+   */
+  paceSeconds: z.number().int().min(1).max(3600).optional(),
 });
 export type ArmRules = z.infer<typeof ArmRulesSchema>;
 
@@ -143,7 +152,11 @@ export const ChatConfigSchema = z.strictObject({
   reminderMinutes: z.number().int().min(1).max(10080).optional(),
   /** Discord: the channel (id) in which private trial threads are opened. */
   discordChannel: z.string().min(1).optional(),
-  /** Slack: the channel (id) in which trial threads live; in the person's DM with the app when omitted. */
+  /**
+   * Retired: it put every judge's trial thread, the reveal after the verdict included, in one channel
+   * other participants read. Kept in the schema only to refuse it with that reason (see RETIRED); a
+   * config stored before keeps working without it (parseStoredConfig).
+   */
   slackChannel: z.string().min(1).optional(),
 });
 export type ChatConfig = z.infer<typeof ChatConfigSchema>;
@@ -286,6 +299,9 @@ export const ExperimentConfigSchema = z
           message: 'a choice question needs "options"',
         });
     });
+    for (const retired of RETIRED)
+      if (retired.present(config))
+        ctx.addIssue({ code: 'custom', path: retired.path, message: retired.message });
     const q = config.qualification;
     if (q) {
       const arm = config.arms.find((a) => a.name === q.arm);
@@ -303,6 +319,36 @@ export const ExperimentConfigSchema = z
         });
     }
   });
+
+/**
+ * Settings that break blinding, refused in a config with the reason and what to do instead. A config
+ * stored before they were retired still parses (parseStoredConfig drops them), so its experiment goes
+ * on, with the apps no longer honouring them.
+ */
+const RETIRED: ReadonlyArray<{
+  path: string[];
+  present(config: { chat?: { slackChannel?: string | undefined } | undefined }): boolean;
+  drop(config: Record<string, unknown>): void;
+  message: string;
+}> = [
+  {
+    path: ['chat', 'slackChannel'],
+    present: (config) => config.chat?.slackChannel !== undefined,
+    drop: (config) => {
+      const chat = config.chat as Record<string, unknown> | undefined;
+      if (chat) delete chat.slackChannel;
+    },
+    message:
+      "a judge's trial thread, its reveal of the correct answer included, must not be posted where other participants can read it, and a Slack channel is read by everyone in it; remove chat.slackChannel: trials open in each person's DM with the app, which only they can read",
+  },
+];
+
+/** A config as stored with its experiment, read back: retired settings dropped (see RETIRED). */
+export function parseStoredConfig(stored: unknown): ExperimentConfig {
+  const copy = structuredClone(stored) as Record<string, unknown>;
+  for (const retired of RETIRED) retired.drop(copy);
+  return ExperimentConfigSchema.parse(copy);
+}
 
 function checkUnique(pools: readonly Pool[], key: string, ctx: z.RefinementCtx): void {
   const names = new Set<string>();

@@ -6,6 +6,7 @@ export * from './experiment-config.ts';
 export * from './moves.ts';
 export * from './outcome.ts';
 export * from './participant-spec.ts';
+export * from './participant-text.ts';
 export * from './protocol-kind.ts';
 export * from './protocols.ts';
 export * from './question.ts';

@@ -8,6 +8,12 @@ import type { TrialState } from './state.ts';
  * What each role may see. This is the only place that decides it, and the property tests in
  * test/views.property.test.ts check it for every protocol: before the verdict is locked a judge's
  * view is identical whichever answer is correct, and holds no source text beyond verified quotes.
+ *
+ * A judge's view carries no trial id (the id is built from the experiment's plan, so it could say
+ * which trial of a question this is) and shows a round's speeches only once the round is complete:
+ * every speech of a round reaches the judge at the same moment, so how long each side took to write
+ * its speech (a lie chosen from several candidates takes longer) is never observable. See
+ * `releasedRounds` and the README's "What a judge can and cannot learn".
  */
 
 export interface TranscriptEntry {
@@ -23,7 +29,6 @@ export interface TranscriptEntry {
 }
 
 export interface JudgeView {
-  trialId: string;
   protocol: ProtocolKind;
   rounds: number;
   question: string;
@@ -76,17 +81,26 @@ function positions(created: TrialCreated) {
 }
 
 /**
- * Transcript in the order of the log. A speech of the round in progress under simultaneous
- * speeches is withheld from everyone but its author until every debater has spoken.
+ * The round whose speeches are still being written, if any: the judge sees none of them until the
+ * last is in (then all at once), and under simultaneous speeches neither debater sees the other's.
+ */
+function roundInProgress(state: TrialState): number | null {
+  const turn = nextTurn(state);
+  return turn?.kind === 'speech' ? turn.round : null;
+}
+
+/**
+ * Transcript in the order of the log. Speeches of the round in progress are withheld from the judge
+ * (released together when the round is complete) and, under simultaneous speeches, from every
+ * debater but their author.
  */
 function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
-  const turn = nextTurn(state);
-  const pendingSimultaneous =
-    turn?.kind === 'speech' && state.created.rules.speeches === 'simultaneous' ? turn.round : null;
+  const pending = roundInProgress(state);
+  const hidden = viewer === 'judge' || state.created.rules.speeches === 'simultaneous' ? pending : null;
   const entries: TranscriptEntry[] = [];
   for (const { seq, event } of state.entries) {
     if (event.type === 'ArgumentSubmitted') {
-      if (event.round === pendingSimultaneous && event.role !== viewer) continue;
+      if (event.round === hidden && event.role !== viewer) continue;
       entries.push({
         seq,
         round: event.round,
@@ -127,11 +141,24 @@ export function positionFor(state: TrialState, role: Role): number {
   return state.owedSince[role] ?? state.nextSeq;
 }
 
+/**
+ * The turn as the judge may know it: while a round's speeches are being written, only that the
+ * arguers are writing them (not which has finished: that would time each side's speech).
+ */
+function judgeSeenTurn(state: TrialState): Turn | null {
+  const turn = nextTurn(state);
+  if (turn?.kind !== 'speech') return turn;
+  return {
+    kind: 'speech',
+    round: turn.round,
+    roles: [...protocolFor(state.created.rules.protocol).arguerRoles],
+  };
+}
+
 export function judgeView(state: TrialState, question: Question): JudgeView {
   const { created, verdict } = state;
   const def = protocolFor(created.rules.protocol);
   return {
-    trialId: created.trialId,
     protocol: created.rules.protocol,
     rounds: def.lastRound(created.rules),
     question: question.question,
@@ -140,8 +167,10 @@ export function judgeView(state: TrialState, question: Question): JudgeView {
     positions: positions(created),
     source: def.judgeSeesSource ? question.source : null,
     transcript: transcript(state, 'judge'),
-    turn: nextTurn(state),
-    position: positionFor(state, 'judge'),
+    turn: judgeSeenTurn(state),
+    // Between the judge's turns the log's length moves with every speech withheld from the judge:
+    // a judge's screen names a position only while a move of theirs is due.
+    position: state.owedSince.judge ?? 0,
     revealed: verdict
       ? {
           correctAnswer: created.correctDisplayed,

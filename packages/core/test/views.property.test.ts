@@ -23,6 +23,11 @@ import { created, question, rules, story } from './fixtures.ts';
 
 const sentences = story.split(/(?<=\.)\s+/);
 
+/** Trial ids as the planner makes them: experiment.arm.question.k. */
+const trialIds = fc
+  .tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/), fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/), fc.nat(50))
+  .map(([e, a, k]) => `${e}.${a}.q${k}.${k % 4}`);
+
 const moveChoice = fc.record({
   quoteSentence: fc.integer({ min: 0, max: sentences.length - 1 }),
   quoteKind: fc.constantFrom('exact', 'invented', 'none'),
@@ -31,11 +36,17 @@ const moveChoice = fc.record({
   p: fc.double({ min: 0, max: 1, noNaN: true }),
 });
 
-function flipped(c: TrialCreated, q: Question): { created: TrialCreated; question: Question } {
+/** The twin: the other answer correct, and another trial id and seed (a judge's view names neither). */
+function flipped(
+  c: TrialCreated,
+  q: Question,
+  twin: { trialId: string; seed: string },
+): { created: TrialCreated; question: Question } {
   const correctDisplayed = 1 - c.correctDisplayed;
   return {
     created: {
       ...c,
+      ...twin,
       correctDisplayed,
       arguers: c.arguers.map((a) => ({ ...a, honest: a.answer === correctDisplayed })),
     },
@@ -86,14 +97,19 @@ describe('judge views hide the truth before the verdict', () => {
           correctDisplayed: fc.constantFrom(0, 1),
         }),
         fc.array(moveChoice, { minLength: 1, maxLength: 30 }),
-        ({ correctDisplayed, ...ruleChoice }, choices) => {
-          const c = created(rules({ protocol, ...ruleChoice, quoteLimit: null }), correctDisplayed);
+        fc.record({ trialId: trialIds, seed: fc.string({ minLength: 1 }) }),
+        fc.record({ trialId: trialIds, seed: fc.string({ minLength: 1 }) }),
+        ({ correctDisplayed, ...ruleChoice }, choices, ids, twinIds) => {
+          const c = {
+            ...created(rules({ protocol, ...ruleChoice, quoteLimit: null }), correctDisplayed),
+            ...ids,
+          };
           const q: Question = {
             ...question,
             answers: question.answers.slice(0, 2),
             correctIndex: c.displayed[correctDisplayed]!,
           };
-          const other = flipped(c, q);
+          const other = flipped(c, q, twinIds);
           const state = foldEvents([c]);
           const twin = foldEvents([other.created]);
           for (const choice of choices) {
@@ -101,7 +117,8 @@ describe('judge views hide the truth before the verdict', () => {
             const view = judgeView(state, q);
             expect(view).toEqual(judgeView(twin, other.question));
             const json = JSON.stringify(view);
-            expect(json).not.toMatch(/honest|correctDisplayed|correctIndex|"seed"/);
+            expect(json).not.toMatch(/honest|correctDisplayed|correctIndex|"seed"|trialId/);
+            expect(json).not.toContain(`"${c.trialId}"`);
             expect(view.revealed).toBeNull();
             if (protocol !== 'oracle') {
               expect(view.source).toBeNull();

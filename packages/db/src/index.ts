@@ -15,6 +15,6 @@ export { type Database, type OpenDatabaseOptions, openDatabase, redact, resolveD
 export type { ChatThreadInput, ChatThreadRow } from './repositories/chat.ts';
 export { type AppendOutcome, NOTIFY_CHANNEL } from './repositories/events.ts';
 export type * from './repositories/index.ts';
-export { type OpenSeatQuery, type TrialListOptions, trialRef } from './repositories/trials.ts';
+export { newTrialRef, type OpenSeatQuery, type TrialListOptions } from './repositories/trials.ts';
 export { isTransientDatabaseError } from './transient.ts';
 export type * from './types.ts';

@@ -23,6 +23,8 @@ export interface ExperimentInput {
   seed: string;
   config: JsonObject;
   configHash: string;
+  /** See the Experiment model: keys the truth-related draws of experiments with people. */
+  blindingKey?: string | null;
 }
 
 export interface ExperimentRow extends ExperimentInput {
@@ -145,8 +147,8 @@ export interface TrialInput {
 }
 
 export interface TrialRow extends Omit<TrialInput, 'created' | 'owed' | 'seats'> {
-  /** The short handle chat buttons carry (trialRef). */
-  ref: string | null;
+  /** The random handle participants' clients carry (newTrialRef): never the trial id. */
+  ref: string;
   nextSeq: number;
   updatedAt: Date;
   leaseOwner: string | null;

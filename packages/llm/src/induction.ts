@@ -154,7 +154,6 @@ async function single(ctx: SpeechContext): Promise<Speech> {
 export function viewWithCandidate(view: ArguerView, candidate: string): JudgeView {
   const round = view.turn?.round ?? 1;
   return {
-    trialId: view.trialId,
     protocol: view.protocol,
     rounds: view.rounds,
     question: view.question,

@@ -1,4 +1,10 @@
-import type { ArguerRole, ProtocolKind, Role, TranscriptEntry } from '@oversight/core';
+import {
+  type ArguerRole,
+  type ProtocolKind,
+  participantText,
+  type Role,
+  type TranscriptEntry,
+} from '@oversight/core';
 
 /** How views become prompt text: answer lists, speaker names, transcripts, quote markings. */
 
@@ -37,16 +43,43 @@ const QUOTE = /<quote>([\s\S]*?)<\/quote>/gi;
 const STATUS_TAG = { verified: 'v_quote', partial: 'p_quote', unverified: 'u_quote' } as const;
 
 /**
- * A speech as a judge reads it: each `<quote>` becomes `<v_quote>` (found verbatim in the story),
- * `<p_quote>` (close to a passage) or `<u_quote>` (not found), as in Khan et al. 2024.
+ * Text someone else wrote (an arguer's speech, a judge's question), as it may appear in a prompt:
+ * data, never markup. Angle brackets become ‹ ›, so no speech can open or close a tag the prompt gives
+ * meaning to (`<v_quote>`: a verified quote; `</speech>`: the end of the speech and the start of the
+ * system's voice), and control characters go.
+ */
+export function asPromptData(text: string): string {
+  return participantText(text).replace(/</g, '‹').replace(/>/g, '›');
+}
+
+/**
+ * A speech as a judge reads it: each `<quote>` (the one tag an arguer may write, checked against the
+ * story by core) becomes `<v_quote>` (found verbatim in the story), `<p_quote>` (close to a passage) or
+ * `<u_quote>` (not found), as in Khan et al. 2024. Everything else the arguer wrote is data
+ * (`asPromptData`), so a literal `<v_quote>` in a speech reaches the judge as ‹v_quote›, unverified.
  */
 export function markQuotes(text: string, quotes: TranscriptEntry['quotes']): string {
   let i = 0;
-  return text.replace(QUOTE, (_all, inner: string) => {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(QUOTE)) {
     const status = quotes[i++]?.status ?? 'unverified';
     const tag = STATUS_TAG[status];
-    return `<${tag}>${inner}</${tag}>`;
-  });
+    out += `${asPromptData(text.slice(last, match.index))}<${tag}>${asPromptData(match[1] ?? '')}</${tag}>`;
+    last = (match.index ?? 0) + match[0].length;
+  }
+  return out + asPromptData(text.slice(last));
+}
+
+/** A speech as an arguer reads it: its `<quote>` tags as written, everything else data. */
+function rawQuotes(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(QUOTE)) {
+    out += `${asPromptData(text.slice(last, match.index))}<quote>${asPromptData(match[1] ?? '')}</quote>`;
+    last = (match.index ?? 0) + match[0].length;
+  }
+  return out + asPromptData(text.slice(last));
 }
 
 function percentages(probabilities: readonly number[]): string {
@@ -74,8 +107,10 @@ export function renderTranscript(entries: readonly TranscriptEntry[], options: T
     }
     const answer = entry.speaker === 'judge' ? undefined : positionOf(entry.speaker, options.positions);
     const label = answer === undefined ? who : `${who} (for ${letter(answer)})`;
-    const text = options.reader === 'judge' ? markQuotes(entry.text, entry.quotes) : entry.text;
-    lines.push(`[Round ${entry.round}] ${label}:\n${text.trim()}`);
+    const text = options.reader === 'judge' ? markQuotes(entry.text, entry.quotes) : rawQuotes(entry.text);
+    // Between <speech> tags no participant can write (asPromptData), so a speech cannot pass for the
+    // next speaker's, a round marker, or the system's instructions.
+    lines.push(`[Round ${entry.round}] ${label}:\n<speech>\n${text.trim()}\n</speech>`);
   }
   return lines.join('\n\n');
 }

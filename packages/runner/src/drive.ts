@@ -166,6 +166,8 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
   let committed = state;
   let pending: TrialEvent[] = [];
   let conflicts = 0;
+  /** When this driver first asked for a round's speeches (what the pace counts from). */
+  const roundStart = new Map<number, number>();
   const question = await context.questions(state.created);
   const options = recordOptions(context);
 
@@ -213,6 +215,8 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
         throw new DriveInterrupted(trialId);
       }
     }
+    const turn = nextTurn(state);
+    if (turn?.kind === 'speech' && !roundStart.has(turn.round)) roundStart.set(turn.round, Date.now());
     const instant =
       due.length === rolesToMove(state).length &&
       due.every((d) => isSimulated(context.participant(d.holder).record.spec));
@@ -242,8 +246,46 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       }
       throw new Error(`trial ${trialId}: no participant produced a move`);
     }
+    // A round's last speech opens the judge's turn: not before the arm's pace (see ArmRules.paceSeconds).
+    if (!(await paced(roundStart, state, next, options.isPerson, context.signal))) {
+      if (!(await flush())) continue;
+      throw new DriveInterrupted(trialId);
+    }
     pending.push(...events);
     state = next;
     if (!instant && !(await flush())) continue;
   }
+}
+
+/**
+ * Waits, before the events that complete a round are appended, until `paceSeconds` after the round's
+ * speeches were first asked for, when the judge whose turn that opens is a person. False when stopped
+ * meanwhile (nothing of the round's last move is appended then: a model's answer is in the cache).
+ */
+async function paced(
+  roundStart: Map<number, number>,
+  before: TrialState,
+  after: TrialState,
+  isPerson: IsPerson,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const pace = before.created.rules.paceSeconds;
+  const turn = nextTurn(before);
+  if (!pace || turn?.kind !== 'speech' || nextTurn(after)?.kind !== 'judge') return true;
+  // An open judge seat has nobody waiting on it (a person takes it once the round is in).
+  const judge = participantIdFor(after, 'judge');
+  if (judge === null || !isPerson(judge)) return true;
+  const wait = (roundStart.get(turn.round) ?? Date.now()) + pace * 1000 - Date.now();
+  if (wait <= 0) return true;
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+      resolve(ok);
+    };
+    const stop = () => done(false);
+    const timer = setTimeout(() => done(true), wait);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
 }

@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   countPlannedTrials,
   createRng,
   type ExperimentConfig,
-  ExperimentConfigSchema,
   type ExperimentParticipants,
   experimentParticipants,
   foldEvents,
   type ParticipantRecord,
   type PlannedTrial,
+  type PlanOptions,
+  parseStoredConfig,
   planTrials,
   type Question,
   type Role,
@@ -59,6 +60,8 @@ export function selectQuestions(config: ExperimentConfig, all: readonly Question
 export interface ExperimentPlan {
   experimentId: string;
   config: ExperimentConfig;
+  /** Stored with the experiment (see PlanOptions in core); null when nobody taking part is a person. */
+  blindingKey: string | null;
   questions: Question[];
   participants: ParticipantRecord[];
   trials: PlannedTrial[];
@@ -72,10 +75,11 @@ export function planExperiment(
   config: ExperimentConfig,
   dataset: readonly Question[],
   datasetName?: string,
+  options: PlanOptions = {},
 ): ExperimentPlan {
   const { people, ...scope } = planScope(config, dataset);
-  const trials = planTrials(config.name, config, scope.questions, people, datasetName);
-  return { ...scope, trials };
+  const trials = planTrials(config.name, config, scope.questions, people, datasetName, options);
+  return { ...scope, blindingKey: options.blindingKey ?? null, trials };
 }
 
 /**
@@ -95,11 +99,13 @@ export function streamExperiment(
   config: ExperimentConfig,
   dataset: readonly Question[],
   datasetName?: string,
+  options: PlanOptions = {},
 ): StreamedPlan {
   const { people, ...scope } = planScope(config, dataset);
-  const trials = () => streamTrials(config.name, config, scope.questions, people, datasetName);
+  const trials = () => streamTrials(config.name, config, scope.questions, people, datasetName, options);
   return {
     ...scope,
+    blindingKey: options.blindingKey ?? null,
     datasetName,
     trialCount: countPlannedTrials(config, scope.questions),
     trials,
@@ -204,12 +210,16 @@ export async function persistPlan(
   const hash = configHash(config);
   const stored = await db.experiments.get(plan.experimentId);
   // Only the design must match (design.ts): how the experiment runs may change, and is then stored.
-  const storedConfig = stored ? ExperimentConfigSchema.safeParse(stored.config) : null;
-  const changed = storedConfig?.success
-    ? designDifferences(storedConfig.data, config)
+  const storedConfig = stored ? readStoredConfig(stored.config) : null;
+  const changed = storedConfig
+    ? designDifferences(storedConfig, config)
     : stored
       ? ['(unreadable stored config)']
       : [];
+  if (stored && (stored.blindingKey ?? null) !== plan.blindingKey)
+    throw new Error(
+      `persistPlan: experiment ${plan.experimentId} was planned with ${stored.blindingKey ? 'a' : 'no'} blinding key; plan it with the stored one (resolveBlinding)`,
+    );
   if (stored && stored.configHash !== hash && changed.length > 0)
     throw new ExperimentConfigChangedError(plan.experimentId, stored.configHash, hash, changed);
   await db.questions.check(datasetName, plan.questions, source);
@@ -225,6 +235,7 @@ export async function persistPlan(
       seed: config.seed,
       config: config as unknown as Record<string, unknown>,
       configHash: hash,
+      blindingKey: plan.blindingKey,
     });
   await db.questions.upsertMany(datasetName, plan.questions, source);
   await db.participants.upsertMany(
@@ -261,6 +272,53 @@ export async function persistPlan(
 }
 
 const PLAN_BATCH = 1000;
+
+function readStoredConfig(stored: unknown): ExperimentConfig | null {
+  try {
+    return parseStoredConfig(stored);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a person takes part in the experiment: a pool of people judges, or people argue an arm. */
+export function hasPeople(config: ExperimentConfig): boolean {
+  return (
+    config.judges.some((pool) => pool.participant.kind === 'human') ||
+    config.arms.some((arm) => arm.arguer.kind === 'human' || arm.dishonestArguer?.kind === 'human') ||
+    (config.arguers?.length ?? 0) > 0
+  );
+}
+
+/**
+ * The seed and blinding key an experiment is planned with. A stored experiment keeps its own (the
+ * config's seed must match it, as any design field must; a config without a seed takes the stored
+ * one). A new one takes the config's seed, or a random one when the config gives none (`seedGiven`
+ * false: then nobody can rebuild the plan from the config at all), and, when people take part, a
+ * new random blinding key (see PlanOptions in core). An experiment stored before keys existed keeps
+ * none, so what is still unplanned of it is planned as the rest was.
+ */
+export async function resolveBlinding(
+  db: Database,
+  config: ExperimentConfig,
+  options: { seedGiven: boolean },
+): Promise<{ config: ExperimentConfig; blindingKey: string | null; seedMade: boolean }> {
+  const stored = await db.experiments.get(config.name);
+  if (stored) {
+    const seed = options.seedGiven ? config.seed : stored.seed;
+    return { config: { ...config, seed }, blindingKey: stored.blindingKey ?? null, seedMade: false };
+  }
+  return {
+    config,
+    blindingKey: hasPeople(config) ? randomBytes(24).toString('base64url') : null,
+    seedMade: !options.seedGiven,
+  };
+}
+
+/** A seed for a config that gives none: random, so the plan cannot be rebuilt from the config. */
+export function randomSeed(): string {
+  return randomBytes(12).toString('base64url');
+}
 
 /** A planned trial as the database stores it: the row, its first event, who owes the first moves, its seats. */
 export function trialInput(

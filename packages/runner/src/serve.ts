@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type ExperimentConfig, ExperimentConfigSchema, foldEvents } from '@oversight/core';
+import { type ExperimentConfig, foldEvents, parseStoredConfig } from '@oversight/core';
 import { type Database, isTransientDatabaseError, NOTIFY_CHANNEL } from '@oversight/db';
 import { type DriveContext, DriveInterrupted, type DriveOutcome, driveTrial, personTest } from './drive.ts';
 import { participantRecords } from './experiment.ts';
@@ -77,7 +77,7 @@ export async function experimentContexts(
         `no experiment "${experimentId}" in ${db.location}${known.length ? `; there are: ${known.join(', ')}` : ''}`,
       );
     }
-    const config = ExperimentConfigSchema.parse(row.config);
+    const config = parseStoredConfig(row.config);
     const scope = { experimentId, config, participants: participantRecords(config) };
     out.set(experimentId, { config, context: driveContext(db, scope, factories?.(experimentId, config)) });
   }

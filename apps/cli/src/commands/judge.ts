@@ -3,11 +3,11 @@ import { createInterface } from 'node:readline/promises';
 import {
   type ArguerRole,
   arguerView,
-  ExperimentConfigSchema,
   judgeView,
   type Move,
   nextTurn,
   parseCredence,
+  parseStoredConfig,
   type TrialState,
 } from '@oversight/core';
 import type { Database } from '@oversight/db';
@@ -100,14 +100,23 @@ async function personFor(ctx: PeopleContext, name: string, ask: Ask): Promise<st
   const identity: Identity = { platform: 'terminal', user: name };
   const joined = await ctx.db.participants.byIdentity(ctx.experimentId, identityKey(identity));
   if (joined && !joined.leftAt) return joined.id;
+  // Only a terminal name: `--as` never acts for a participant id, which may be a Discord or Slack
+  // person's seat (the terminal is the operator's machine; it must not answer for people elsewhere).
   const byId = await ctx.db.participants.get(ctx.experimentId, name);
-  if (byId?.kind === 'human') return byId.id;
+  if (byId && byId.identity !== identityKey(identity))
+    throw new UsageError(
+      `"${name}" is the participant id of ${byId.kind === 'human' ? `a person who takes part ${byId.identity?.startsWith('terminal:') ? 'at the terminal under another name' : `on ${byId.identity?.split(':')[0] ?? 'another platform'}`}` : `a ${byId.kind} participant`}; --as takes your own terminal name, and the terminal acts only for people who joined there`,
+    );
   if (joinablePools(ctx.config, identity).length === 0) {
-    const people = (await ctx.db.participants.list(ctx.experimentId)).filter((p) => p.kind === 'human');
-    const known = people.map((p) => p.identity?.replace(/^terminal:/, '') ?? p.id);
+    const people = (await ctx.db.participants.list(ctx.experimentId)).filter((p) =>
+      p.identity?.startsWith('terminal:'),
+    );
+    const known = people.map((p) => p.identity!.slice('terminal:'.length));
     throw new UsageError(
       `"${name}" cannot take part in ${ctx.experimentId} at the terminal` +
-        (known.length ? `; people in it: ${known.join(', ')}` : '; it has no pool of terminal participants'),
+        (known.length
+          ? `; terminal names in it: ${known.join(', ')}`
+          : '; it has no pool of terminal participants'),
     );
   }
   const consent = consentOf(ctx.config);
@@ -172,7 +181,7 @@ export const judgeCommand: Command = {
     return withDatabase(stringOption(input, 'data-dir'), async (db: Database) => {
       const experiment = await db.experiments.get(experimentId);
       if (!experiment) throw new UsageError(`no experiment "${experimentId}" in ${db.location}`);
-      const config = ExperimentConfigSchema.parse(experiment.config);
+      const config = parseStoredConfig(experiment.config);
       const scope = { experimentId, config, participants: participantRecords(config) };
       const drive = driveContext(db, scope, participantFactories(db, experimentId, config));
       const ctx: PeopleContext = { db, drive, experimentId, config };

@@ -3,6 +3,7 @@ import {
   foldEvents,
   LlmConfigSchema,
   LlmSpecSchema,
+  parseStoredConfig,
   type TrialEvent,
   TrialEventSchema,
 } from '@oversight/core';
@@ -162,7 +163,7 @@ export const rejudgeCommand: Command = {
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       // Everything is checked before the first write: no empty experiment is left behind.
       const source = await experimentOrExplain(db, sourceId);
-      const sourceConfig = ExperimentConfigSchema.parse(source.config);
+      const sourceConfig = parseStoredConfig(source.config);
       const arms = await chosenArms(db, sourceId, stringOption(input, 'arms'));
       const url = stringOption(input, 'endpoint');
       const endpointName = url ? 'rejudge' : (stringOption(input, 'endpoint-name') ?? 'default');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type ExperimentConfig, ExperimentConfigSchema } from '@oversight/core';
+import { type ExperimentConfig, parseStoredConfig } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { abortedTrials, participantRecords, retryAbortedTrials, runTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
@@ -48,7 +48,7 @@ export const retryCommand: Command = {
         const row = await db.experiments.get(target);
         if (!row)
           throw new UsageError(`no experiment "${target}" in ${db.location}; see  pnpm oversight list`);
-        config = ExperimentConfigSchema.parse(row.config);
+        config = parseStoredConfig(row.config);
       }
       const aborted = await abortedTrials(db, experimentId);
       const created = await retryAbortedTrials(

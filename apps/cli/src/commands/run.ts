@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { InputError } from '@oversight/core';
 import type { Database } from '@oversight/db';
-import { persistPlan, runTrials, type StreamedPlan, streamExperiment } from '@oversight/runner';
+import {
+  persistPlan,
+  resolveBlinding,
+  runTrials,
+  type StreamedPlan,
+  streamExperiment,
+} from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
@@ -34,6 +40,11 @@ export async function prepareRun(configPath: string, dataDir?: string): Promise<
   printDesignWarnings(loaded);
   const plan = streamExperiment(loaded.config, loaded.questions, loaded.datasetName);
   plan.check();
+  const dropped = plan.questions.filter((q) => q.answers.length > 2).length;
+  if (dropped > 0)
+    console.error(
+      `note: ${dropped} of the ${plan.questions.length} questions have more than two answers; each trial shows the correct answer and one wrong one, the same in every arm (the dataset's distractorIndex where it gives one, else one drawn per question), and the judge never sees the others`,
+    );
   return { loaded, plan };
 }
 
@@ -59,7 +70,7 @@ function storedQuestions(dataDir: string | undefined, name: string) {
 /** Stores the plan (idempotently) and drives its trials; shared by `run` and `demo`. */
 export async function runPrepared(
   db: Database,
-  { loaded, plan }: PreparedRun,
+  { loaded, plan: provisional }: PreparedRun,
   options: { concurrency?: number; resumeCommand: string; interrupt?: Interrupt },
 ): Promise<RunResult> {
   // The caller's, when it has been listening since before the database was opened.
@@ -67,6 +78,16 @@ export async function runPrepared(
   const dispose = () => {
     if (!options.interrupt) interrupt.dispose();
   };
+  let plan = provisional;
+  // The seed and blinding key come from the stored experiment when there is one (see resolveBlinding).
+  const blinding = await resolveBlinding(db, loaded.config, { seedGiven: loaded.seedGiven });
+  if (blinding.seedMade)
+    console.error(
+      `${loaded.config.name}: the config gives no seed, so a random one was made and kept with the experiment in the database: a copy of this config cannot rebuild who argued what`,
+    );
+  plan = streamExperiment(blinding.config, loaded.questions, loaded.datasetName, {
+    blindingKey: blinding.blindingKey,
+  });
   const total = plan.trialCount;
   let said = Date.now();
   const planned = await persistPlan(db, plan, loaded.datasetName, loaded.datasetSource, {

@@ -4,12 +4,15 @@ import {
   context,
   cut,
   esc,
+  fallback,
   md,
   messagesOf,
   plain,
   SLACK,
   type SlackMessage,
   sections,
+  textContext,
+  textSections,
 } from '../limits.ts';
 
 /**
@@ -45,7 +48,7 @@ export function introMessage(p: Presentation): SlackMessage {
     context(esc(intro.roleLine)),
     context(esc(intro.rules)),
   ];
-  return messagesOf(blocks, `${intro.title}: ${intro.question}`)[0]!;
+  return messagesOf(blocks, fallback(`${intro.title}: ${intro.question}`))[0]!;
 }
 
 /** The story, for those who may read it (arguers, the oracle baseline's judge), as thread replies. */
@@ -57,7 +60,7 @@ export function storyMessages(p: Presentation): SlackMessage[] {
     ),
     ...sections(esc(p.intro.source)),
   ];
-  return messagesOf(blocks, `The story: ${p.intro.storyTitle}`);
+  return messagesOf(blocks, fallback(`The story: ${p.intro.storyTitle}`));
 }
 
 function entryBlocks(entry: Entry): Block[] {
@@ -72,13 +75,14 @@ function entryBlocks(entry: Entry): Block[] {
     blocks.push(...sections(`Your credence: *${esc(entry.belief ?? '')}*`));
     return blocks;
   }
-  blocks.push(...sections(esc(entry.text)));
+  // What people wrote is shown as text: Slack renders plain_text literally.
+  blocks.push(...textSections(entry.text));
   if (entry.quotes.length > 0) {
-    const lines = entry.quotes.map((q) => `${q.mark} ${q.label}: «${esc(cut(q.text, 300))}»`);
+    const lines = entry.quotes.map((q) => `${q.mark} ${q.label}: «${cut(q.text, 300)}»`);
     // One context element per quote, ten to a block (Slack's limit), the summary first.
     blocks.push(context(`Quotes: ${entry.quoteSummary}`));
     for (let i = 0; i < lines.length; i += SLACK.contextElements)
-      blocks.push(context(...lines.slice(i, i + SLACK.contextElements)));
+      blocks.push(textContext(...lines.slice(i, i + SLACK.contextElements)));
   }
   if (entry.belief) blocks.push(context(`Credence: ${esc(entry.belief)}`));
   return blocks;
@@ -96,7 +100,7 @@ export function entryMessages(entries: readonly Entry[]): Array<SlackMessage & {
     const blocks = group.flatMap((e, i) =>
       i > 0 ? [{ type: 'divider' }, ...entryBlocks(e)] : entryBlocks(e),
     );
-    const text = group.map((e) => `${e.speaker}: ${e.text}`).join('\n');
+    const text = fallback(group.map((e) => `${e.speaker}: ${e.text}`).join('\n'));
     for (const m of messagesOf(blocks, text)) out.push({ ...m, lastSeq: group.at(-1)!.seq });
     group = [];
   };

@@ -24,6 +24,7 @@ type Row = {
   configHash: string;
   createdAt: Date;
   plannedTrials: number | null;
+  blindingKey: string | null;
 };
 const toRow = (r: Row): ExperimentRow => ({ ...r, config: r.config as JsonObject });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { RawQuery } from '../raw.ts';
 import type { OwedMoveRow, SeatRow, TrialInput, TrialRow } from '../types.ts';
@@ -37,7 +37,7 @@ export interface TrialsRepository {
   countByStatus(experimentId: string): Promise<Record<string, number>>;
   countByArm(experimentId: string): Promise<Record<string, number>>;
   get(id: string): Promise<TrialRow | null>;
-  /** The trial a chat button's short handle (see trialRef) stands for. */
+  /** The trial a handle (see newTrialRef) stands for. */
   byRef(ref: string): Promise<TrialRow | null>;
   /** The moves a participant owes, oldest first (optionally in one experiment). */
   owedBy(participantId: string, experimentId?: string): Promise<OwedMoveRow[]>;
@@ -104,7 +104,7 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
         if (present?.n === batch.length) continue;
         const trials = batch.map(({ owed: _owed, seats: _seats, ...trial }) => ({
           ...trial,
-          ref: trialRef(trial.id),
+          ref: newTrialRef(),
         }));
         const owed = batch.flatMap((t) => t.owed.map((o) => ({ trialId: t.id, ...o })));
         const seats = batch.flatMap((t) => t.seats.map((s) => ({ trialId: t.id, ...s })));
@@ -318,9 +318,13 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
 }
 
 /**
- * A trial's short handle for chat buttons (Discord allows 100 characters in a component id): 72 bits
- * of its id's SHA-256, so two trials never share one in practice (a clash fails the unique index).
+ * A new trial's handle: what chat control ids and links carry, so the only name of a trial a
+ * participant's client ever holds. 72 random bits (12 base64url characters; Discord allows 100 in a
+ * component id): random rather than derived from the trial id, which the experiment's published
+ * config and seed let anyone rebuild, and with it the trial's answer order. Nothing to keep secret and
+ * nothing to lose: the handle is stored with the trial and looked up by its unique index (a clash, some
+ * 2^36 trials away, fails the plan's statement, and planning again makes new ones).
  */
-export function trialRef(trialId: string): string {
-  return createHash('sha256').update(trialId, 'utf8').digest('base64url').slice(0, 12);
+export function newTrialRef(): string {
+  return randomBytes(9).toString('base64url');
 }

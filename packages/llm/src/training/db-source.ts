@@ -1,4 +1,4 @@
-import { ExperimentConfigSchema, type TrialEvent, TrialEventSchema } from '@oversight/core';
+import { parseStoredConfig, type TrialEvent, TrialEventSchema } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { databaseQuestions } from '@oversight/runner';
 import type { TrainingExperiment, TrainingTrial } from './export.ts';
@@ -12,7 +12,7 @@ export async function databaseTrainingExperiment(
 ): Promise<TrainingExperiment | null> {
   const row = await db.experiments.get(experimentId);
   if (!row) return null;
-  const config = ExperimentConfigSchema.parse(row.config);
+  const config = parseStoredConfig(row.config);
   const participants = new Map(
     (await db.participants.list(experimentId)).map((p) => [p.id, { kind: p.kind, label: p.label }]),
   );
