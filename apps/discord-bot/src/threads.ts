@@ -238,10 +238,13 @@ function key(thread: ChatThreadRow): string {
   return `${thread.trialId}/${thread.participantId}`;
 }
 
-/** 25 characters (Discord's nonce limit), the same for the same part of the same update. */
+/**
+ * 25 characters (Discord's nonce limit), the same for the same part of the same update. Made from the
+ * thread (Discord's own id), never the trial id: a nonce travels with the message to the client.
+ */
 function nonceOf(thread: ChatThreadRow, upToSeq: number, part: number, first: boolean): string {
   return createHash('sha256')
-    .update(`${thread.trialId}|${thread.participantId}|${thread.thread}|${upToSeq}|${part}|${first}`)
+    .update(`${thread.thread}|${thread.participantId}|${upToSeq}|${part}|${first}`)
     .digest('base64url')
     .slice(0, 25);
 }

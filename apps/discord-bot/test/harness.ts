@@ -13,6 +13,7 @@ import {
   type FakeDiscordChannel as FakeChannel,
   type FakeDiscord,
   type FakeDiscordMessage as FakeMessage,
+  type FakeOpenAIOptions,
   type FakeOpenAIServer,
   messageText,
   startFakeDiscord,
@@ -59,6 +60,7 @@ export async function planInto(
   input: Record<string, unknown> & { name: string },
   baseURL: string,
   qs = questions(),
+  options: { blindingKey?: string } = {},
 ): Promise<void> {
   const config = ExperimentConfigSchema.parse({
     seed: input.name,
@@ -68,8 +70,14 @@ export async function planInto(
     },
     ...input,
   });
-  const plan = planExperiment(config, qs, `${input.name}-questions`);
+  const plan = planExperiment(config, qs, `${input.name}-questions`, options);
   await persistPlan(db, plan, `${input.name}-questions`);
+}
+
+/** How one experiment of a world is planned: its own questions, a blinding key (twin tests). */
+export interface PlanChoice {
+  questions?: Question[];
+  blindingKey?: string;
 }
 
 export interface World {
@@ -86,13 +94,27 @@ export interface World {
 
 export async function startWorld(
   experiments: Array<Record<string, unknown> & { name: string }>,
-  options: { activeMs?: number; dir?: string } = {},
+  options: {
+    activeMs?: number;
+    dir?: string;
+    plans?: Record<string, PlanChoice>;
+    openai?: FakeOpenAIOptions;
+  } = {},
 ): Promise<World> {
   const dir = options.dir ?? tempDir('world');
   const fake = await startFakeDiscord();
-  const openai = await startFakeOpenAI({ latencyMs: 5 });
+  const openai = await startFakeOpenAI({ latencyMs: 5, ...options.openai });
   const db = await openDatabase({ dataDir: dir });
-  for (const e of experiments) await planInto(db, e, openai.url);
+  for (const e of experiments) {
+    const choice = options.plans?.[e.name] ?? {};
+    await planInto(
+      db,
+      e,
+      openai.url,
+      choice.questions,
+      choice.blindingKey ? { blindingKey: choice.blindingKey } : {},
+    );
+  }
   const controller = new AbortController();
   const experimentIds = experiments.map((e) => e.name);
   const service = serve(db, {

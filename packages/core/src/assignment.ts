@@ -301,6 +301,7 @@ export function* streamTrials(
                 quoteLimit: arm.quoteLimit,
                 judgeMayEndEarly: arm.judgeMayEndEarly,
                 beliefsEachRound: arm.beliefsEachRound,
+                ...(arm.paceSeconds === undefined ? {} : { paceSeconds: arm.paceSeconds }),
               },
               questionId: question.id,
               storyId: question.storyId,

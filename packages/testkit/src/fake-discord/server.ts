@@ -19,6 +19,7 @@ export interface RestCall {
   path: string;
   body: unknown;
   status: number;
+  /** When the request arrived (ms since the epoch). */
   at: number;
 }
 
@@ -114,6 +115,9 @@ export class FakeDiscord {
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // When the bot sent it (what a person's client would see the time of), not when it was handled: an
+    // interaction's callback resolves the clicking person's wait before the handler returns.
+    const at = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -121,7 +125,7 @@ export class FakeDiscord {
     let body: Json | null = null;
     const raw = Buffer.concat(chunks).toString('utf8');
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
-      this.calls.push({ method, path: url.pathname, body, status, at: Date.now() });
+      this.calls.push({ method, path: url.pathname, body, status, at });
       // A 204 carries no body and no JSON content type (discord.js would try to parse it).
       if (status === 204 || payload === undefined) {
         res.writeHead(status, headers);
