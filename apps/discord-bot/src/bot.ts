@@ -5,7 +5,7 @@ import { type RESTGetAPIChannelResult, Routes } from 'discord-api-types/v10';
 import { commandDefinitions } from './commands.ts';
 import { type BotContext, handleInteraction } from './interactions.ts';
 import { runNotices } from './notices.ts';
-import { COPY_CHANNEL_ID, placeExperiments, servedIn } from './servers.ts';
+import { COPY_CHANNEL_ID, placeExperiments, STORE_IT, servedIn } from './servers.ts';
 import { ThreadPoster } from './threads.ts';
 
 /**
@@ -115,16 +115,16 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
           : `channel ${channelId} is in server ${found.guildId}, not in a server the experiment runs in (${[...guilds].join(', ')}): name a channel of one of them, or add its server to chat.discordGuilds`;
     if (problem) {
       placement.guilds.delete(id);
-      placement.refused.push({ experimentId: id, reason: `chat.discordChannel: ${problem}.` });
+      placement.refused.push({ experimentId: id, reason: `chat.discordChannel: ${problem}. ${STORE_IT}` });
     } else channels.set(id, { id: channelId, guildId: (found as { guildId: string }).guildId });
   }
-  for (const { experimentId, reason } of placement.refused)
-    log(`discord: not serving ${experimentId}: ${reason}`);
   const experimentIds = [...placement.guilds.keys()];
   if (experimentIds.length === 0)
     throw new BotSetupError(
       `The Discord bot has no experiment it may serve:\n${placement.refused.map((r) => `  ${r.experimentId}: ${r.reason}`).join('\n')}`,
     );
+  for (const { experimentId, reason } of placement.refused)
+    log(`discord: not serving ${experimentId}: ${reason}`);
 
   // Commands first, so a person who sees /oversight can use it as soon as the gateway is up: in each
   // server only, listing the experiments run there. Never globally: a global command shows in every

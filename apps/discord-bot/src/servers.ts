@@ -14,12 +14,12 @@ import type { BotContext } from './interactions.ts';
  */
 
 export const COPY_SERVER_ID =
-  'turn on Developer Mode (User Settings → Advanced), then right-click the server icon → Copy Server ID';
+  'with Developer Mode on in User Settings → Advanced, right-click the server icon → Copy Server ID';
 export const COPY_CHANNEL_ID = 'right-click the channel → Copy Channel ID (with Developer Mode on)';
 
 /** How a fixed config reaches a running bot: chat settings can change without changing the experiment. */
-const STORE_IT =
-  'then run `pnpm oversight run <its config file>` again to store the change (chat settings change how an experiment runs, not the experiment) and restart the bot';
+export const STORE_IT =
+  'After changing the config, run `pnpm oversight run <its config file>` again to store it (chat settings change how an experiment runs, not the experiment) and restart the bot.';
 
 export interface Placement {
   /** The servers each served experiment takes commands, clicks and forms from. */
@@ -35,14 +35,14 @@ export function placeExperiments(
 ): Placement {
   const placement: Placement = { guilds: new Map(), refused: [] };
   for (const { id, config } of experiments) {
-    const reasons = discordSetupProblems(config.chat).map((p) => `${p.field}: ${p.message}; ${STORE_IT}.`);
+    const reasons = discordSetupProblems(config.chat).map((p) => `${p.field}: ${p.message}.`);
     const named = config.chat?.discordGuilds;
     if (!named && !fallbackGuild)
       reasons.push(
-        `it names no Discord server, and this bot has no DISCORD_GUILD_ID. Set chat.discordGuilds in its config to the id(s) of the server(s) it runs in (${COPY_SERVER_ID}), ${STORE_IT}; or start the bot with DISCORD_GUILD_ID set to that server's id.`,
+        `It names no Discord server and this bot has no DISCORD_GUILD_ID: set chat.discordGuilds to the id(s) of the server(s) it runs in (${COPY_SERVER_ID}), or start the bot with DISCORD_GUILD_ID.`,
       );
     if (reasons.length) {
-      placement.refused.push({ experimentId: id, reason: reasons.join(' ') });
+      placement.refused.push({ experimentId: id, reason: `${reasons.join(' ')} ${STORE_IT}` });
       continue;
     }
     placement.guilds.set(id, new Set(named ?? [fallbackGuild!]));

@@ -93,7 +93,7 @@ describe('where the bot serves an experiment, and who administers it', () => {
     const alone = await refusal({ ...options, experimentIds: ['named-role'] });
     expect(alone).toBeInstanceOf(BotSetupError);
     expect(alone?.message).toMatch(
-      /named-role: chat\.admins\.discordRoles\[0\]: "Researcher" is not a role id\. .*Copy Role ID, and put that number here; then run `pnpm oversight run <its config file>` again/,
+      /named-role: chat\.admins\.discordRoles\[0\]: "Researcher" is not a role id\. .*Copy Role ID, and put that number here\. After changing the config, run `pnpm oversight run <its config file>` again/,
     );
     expect(f.state.commands.size).toBe(0);
 
@@ -126,7 +126,7 @@ describe('where the bot serves an experiment, and who administers it', () => {
     });
     expect(refused).toBeInstanceOf(BotSetupError);
     expect(refused?.message).toMatch(
-      /no-server: it names no Discord server, and this bot has no DISCORD_GUILD_ID\. Set chat\.discordGuilds in its config .*Copy Server ID.*or start the bot with DISCORD_GUILD_ID/,
+      /no-server: It names no Discord server and this bot has no DISCORD_GUILD_ID: set chat\.discordGuilds to .*Copy Server ID\), or start the bot with DISCORD_GUILD_ID\. After changing the config, run/,
     );
     expect([...f.state.commands.keys()]).toEqual([]);
     expect(f.calls.filter((c) => c.method === 'PUT' && c.path.endsWith('/commands'))).toEqual([]);
