@@ -156,7 +156,14 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
     log('discord: withdrew the global /oversight command an earlier version registered');
   }
 
-  const threads = new ThreadPoster(client.rest, chat, new ThreadSync(chat), experimentIds, log);
+  const threads = new ThreadPoster(
+    client.rest,
+    chat,
+    new ThreadSync(chat),
+    experimentIds,
+    log,
+    placement.guilds,
+  );
   const controller = new AbortController();
   const ctx: BotContext = {
     chat,

@@ -363,12 +363,13 @@ async function control(
     );
   const fromEphemeral = Boolean(interaction.message?.flags.has(MessageFlags.Ephemeral));
   const refused = ephemeral(NOT_HERE);
-  // next, accept and decline name their experiment; every other control names a trial.
+  // next, accept and decline name their experiment; every other control names a trial (one that no
+  // longer exists is left to act(), which refuses it and records nothing).
   const aboutExperiment = action.kind === 'next' || action.kind === 'accept' || action.kind === 'decline';
-  const allowed = async () =>
-    aboutExperiment
-      ? servedHere(ctx, interaction, action.ref)
-      : servedHere(ctx, interaction, (await ctx.chat.experimentOfTrial(action.ref)) ?? '');
+  const allowed = async () => {
+    const experiment = aboutExperiment ? action.ref : await ctx.chat.experimentOfTrial(action.ref);
+    return experiment === null || servedHere(ctx, interaction, experiment);
+  };
   if (action.kind === 'next') {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const reply = await (async () =>

@@ -322,4 +322,55 @@ describe('commands, clicks and forms from a server the experiment is not run in'
     await until(async () => (await count()) === before + 1, 'the belief recorded');
     expect(world.logs.join('\n')).not.toMatch(/\n\s+at /);
   });
+
+  it('posts nothing more to a trial’s thread in another server, and opens a new one in the experiment’s', async () => {
+    const { fake, db } = world;
+    const erin = world.person('600000000000000005', { name: 'erin' });
+    fake.user(erin.id, { guildId: second.id });
+    await (await erin.run('join', { experiment: experiment.name })).reply();
+    await (await erin.run('next', { experiment: experiment.name })).reply();
+    const [thread] = erin.threads();
+    await erin.waitTurn(thread!, /Your turn after round 1 of 2/);
+    const judgeId = (await db.participants.byIdentity(experiment.name, `discord:${erin.id}`))!.id;
+    const trial = (await db.trials.list(experiment.name)).find((t) => t.judgeId === judgeId)!;
+    const where = { trialId: trial.id, participantId: judgeId, platform: 'discord' };
+    // Her thread, as a version that served every server would have left it: in the second server,
+    // and behind its trial.
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${fake.api}/v10${path}`, {
+        method,
+        headers: { authorization: `Bot ${fake.token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return response.status === 204 ? null : ((await response.json()) as { id: string });
+    };
+    const old = (await call('POST', `/channels/${second.channelId}/threads`, { name: 'Debate', type: 12 }))!;
+    await call('PUT', `/channels/${old.id}/thread-members/${erin.id}`);
+    await db.prisma.chatThread.update({
+      where: { trialId_participantId_platform: where },
+      data: { workspace: second.id, channel: second.channelId, thread: old.id, postedSeq: 1 },
+    });
+    world.bot.threads.wake();
+    const events = (await world.events(trial.id)).length;
+    await until(
+      async () => (await db.chat.thread(trial.id, judgeId, 'discord'))!.postedSeq >= events,
+      'the thread counted as posted',
+    );
+    expect(fake.messages(old.id)).toEqual([]);
+    expect(world.logs.join('\n')).toContain(
+      `thread ${old.id}: in server ${second.id}, where ${experiment.name} is not run; nothing more is posted there`,
+    );
+
+    // In the experiment's server, `next` opens a new thread there, with the whole trial and her turn.
+    const next = await erin.run('next', { experiment: experiment.name });
+    const [, id] = /This trial waits on you: <#(\d+)>/.exec(await next.text()) ?? [];
+    expect(id).toBeDefined();
+    expect(id).not.toBe(old.id);
+    const fresh = fake.threads().find((t) => t.id === id)!;
+    expect(fresh.guild_id).toBe(fake.guildId);
+    await erin.waitTurn(fresh, /Your turn after round 1 of 2/);
+    expect(erin.text(fresh)).toMatch(/What did the pilot of tale \d do first\?/);
+    expect(fake.messages(old.id)).toEqual([]);
+    expect((await db.chat.thread(trial.id, judgeId, 'discord'))!.workspace).toBe(fake.guildId);
+  });
 });
