@@ -1,4 +1,10 @@
-import { designWarnings, InputError, type LlmConfig, type ParticipantSpec } from '@oversight/core';
+import {
+  designWarnings,
+  discordSetupProblems,
+  InputError,
+  type LlmConfig,
+  type ParticipantSpec,
+} from '@oversight/core';
 import { endpointConfig, resolveApiKey } from '@oversight/llm';
 import type { LoadedConfig } from './config-file.ts';
 import { didYouMean, listSome } from './suggest.ts';
@@ -80,6 +86,13 @@ export function checkModelEndpoints(
 
 export function preflight(loaded: LoadedConfig): void {
   checkQuestions(loaded);
+  // Refused here, where the config is written, rather than only when the Discord bot starts.
+  const discord = discordSetupProblems(loaded.config.chat);
+  if (discord.length > 0)
+    throw new InputError(
+      `${loaded.file}: invalid input\n${discord.map((p) => `  - ${p.field}: ${p.message}`).join('\n')}`,
+      loaded.file,
+    );
   checkModelEndpoints(loaded.config.llm, modelEndpoints(loaded.config), loaded.file);
 }
 

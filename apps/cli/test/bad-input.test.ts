@@ -60,6 +60,22 @@ describe('bad input', () => {
     expectRejected(['run', file], /broken\.jsonl:1/, /correctIndex/);
   });
 
+  it('settings that would break blinding: a Slack channel for trials, an admin role by name', () => {
+    const slack = writeConfig(dir, { ...good, chat: { slackChannel: 'C0123' } }, 'slack-channel.json');
+    expectRejected(['run', slack], /chat\.slackChannel/, /reveal/, /DM with the app/);
+    const roles = writeConfig(
+      dir,
+      { ...good, chat: { admins: { discordRoles: ['Researcher'] } } },
+      'role-name.json',
+    );
+    expectRejected(['run', roles], /chat\.admins\.discordRoles\[0\]/, /not a role id/, /Copy Role ID/);
+  });
+
+  it('dotted experiment and arm names are refused before anything is written', () => {
+    const file = writeConfig(dir, { ...good, name: 'study.v2' }, 'dotted.json');
+    expectRejected(['run', file], /study\.v2/);
+  });
+
   it('too few judges for the design', () => {
     const file = writeConfig(dir, { ...good, judges: [{ count: 1 }] }, 'few-judges.json');
     expectRejected(['run', file], /not enough judges/, /add judges/);

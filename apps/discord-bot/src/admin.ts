@@ -3,29 +3,31 @@ import type { ExperimentConfig, Role } from '@oversight/core';
 import { type ChatInputCommandInteraction, GuildMember } from 'discord.js';
 import type { BotContext } from './interactions.ts';
 import { clip, ephemeral, type Reply } from './render.ts';
+import { adminRoleIds, experimentFrom, NOT_HERE, servedHere } from './servers.ts';
 
 /**
- * Admin subcommands, for members holding a role the experiment's config names
- * (`chat.admins.discordRoles`, by name or id). Everyone else is refused and nothing happens.
+ * Admin subcommands, for members holding a role the experiment's config names by id
+ * (`chat.admins.discordRoles`), in a server the experiment is run in. Everyone else is refused and
+ * nothing happens. A role's name is never compared: anyone can create a role called "Researcher" in
+ * a server of their own and add the bot there (a config naming one is refused at start, servers.ts).
  */
 
-/** Whether the member holds one of the config's admin roles (by id or by name). */
+/** Whether the member holds one of the config's admin roles, by id. */
 export function isAdmin(interaction: ChatInputCommandInteraction, config: ExperimentConfig): boolean {
-  const allowed = new Set(config.chat?.admins?.discordRoles ?? []);
+  const allowed = adminRoleIds(config);
   if (allowed.size === 0) return false;
   const member = interaction.member;
   if (!member) return false;
   const ids = member instanceof GuildMember ? [...member.roles.cache.keys()] : member.roles;
-  return ids.some(
-    (id) => allowed.has(id) || allowed.has(interaction.guild?.roles.cache.get(id)?.name ?? '\0'),
-  );
+  return ids.some((id) => allowed.has(id));
 }
 
 function refuse(config: ExperimentConfig): Reply {
-  const roles = config.chat?.admins?.discordRoles ?? [];
+  const roles = [...adminRoleIds(config)];
+  // A role mention shows the role's name in Discord; allowed_mentions is empty, so nobody is pinged.
   return ephemeral(
     roles.length
-      ? `Only members with the role ${roles.map((r) => `“${r}”`).join(' or ')} may do that.`
+      ? `Only members with the role ${roles.map((r) => `<@&${r}>`).join(' or ')} may do that.`
       : 'This experiment names no admin role (chat.admins.discordRoles in its config), so nobody may do that here.',
   );
 }
@@ -36,11 +38,8 @@ export async function runAdmin(
   sub: string,
 ): Promise<Reply> {
   if (sub === 'status' || sub === 'remind') {
-    const experiment =
-      interaction.options.getString('experiment') ??
-      (ctx.experimentIds.length === 1 ? ctx.experimentIds[0]! : null);
-    if (!experiment || !ctx.experimentIds.includes(experiment))
-      throw new ChatError(`Name one of the experiments: ${ctx.experimentIds.join(', ')}.`);
+    // Only an experiment run in this server (a refusal otherwise).
+    const experiment = await experimentFrom(ctx, interaction);
     const { config } = await ctx.chat.experiment(experiment);
     if (!isAdmin(interaction, config)) return refuse(config);
     if (sub === 'remind') {
@@ -79,6 +78,7 @@ export async function runAdmin(
   const trial = (await ctx.chat.db.trials.byRef(ref)) ?? (await ctx.chat.db.trials.get(ref));
   if (!trial || !ctx.experimentIds.includes(trial.experimentId))
     throw new ChatError(`No trial “${ref}” here.`);
+  if (!servedHere(ctx, interaction, trial.experimentId)) return ephemeral(NOT_HERE);
   const { config } = await ctx.chat.experiment(trial.experimentId);
   if (!isAdmin(interaction, config)) return refuse(config);
   const reason = interaction.options.getString('reason', true);

@@ -1,10 +1,11 @@
 import { ChatService, ThreadSync } from '@oversight/chat';
 import type { Database } from '@oversight/db';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
-import { Routes } from 'discord-api-types/v10';
+import { Client, DiscordAPIError, Events, GatewayIntentBits, type REST } from 'discord.js';
+import { type RESTGetAPIChannelResult, Routes } from 'discord-api-types/v10';
 import { commandDefinitions } from './commands.ts';
 import { type BotContext, handleInteraction } from './interactions.ts';
 import { runNotices } from './notices.ts';
+import { COPY_CHANNEL_ID, placeExperiments, STORE_IT, servedIn } from './servers.ts';
 import { ThreadPoster } from './threads.ts';
 
 /**
@@ -12,10 +13,10 @@ import { ThreadPoster } from './threads.ts';
  * It holds no state of its own: the trial logs, who follows which thread and how far it is posted, and
  * the "your turn" outbox are all in the database, so it can be killed at any point and started again.
  *
- * Intents: only Guilds. It gives the guild's roles (admin checks by role name) and channels and
- * threads (where trials open). Interactions arrive without any intent; sending DMs needs none (only
- * receiving them would). People write in modals, not in thread messages, so neither the privileged
- * MessageContent intent nor GuildMessages is needed.
+ * Intents: only Guilds. It gives the servers' channels and threads (where trials open) and their
+ * roles. Interactions arrive without any intent; sending DMs needs none (only receiving them would).
+ * People write in modals, not in thread messages, so neither the privileged MessageContent intent nor
+ * GuildMessages is needed.
  */
 export const INTENTS = [GatewayIntentBits.Guilds] as const;
 
@@ -24,7 +25,7 @@ export interface BotOptions {
   token: string;
   applicationId: string;
   experimentIds: readonly string[];
-  /** Register commands in this guild (instant) instead of globally (can take up to an hour). */
+  /** The server (DISCORD_GUILD_ID) of experiments whose config names none in `chat.discordGuilds`. */
   guildId?: string;
   defaultChannelId?: string;
   /** A local fake's REST base (tests and benchmarks), else Discord. */
@@ -41,23 +42,136 @@ export interface RunningBot {
   client: Client;
   chat: ChatService;
   threads: ThreadPoster;
+  /** The experiments served, and the servers each is served in. */
+  guilds: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Experiments not served, with what to set. */
+  refused: ReadonlyArray<{ experimentId: string; reason: string }>;
   stop(): Promise<void>;
 }
 
+/** The bot cannot serve anything as configured; the message says what to set. */
+export class BotSetupError extends Error {
+  override name = 'BotSetupError';
+}
+
+/** The server a channel is in, or why it cannot be used (unknown, or the bot cannot see it). */
+async function channelGuild(
+  rest: REST,
+  channelId: string,
+): Promise<{ guildId: string } | { problem: string }> {
+  try {
+    const channel = (await rest.get(Routes.channel(channelId))) as RESTGetAPIChannelResult;
+    const guildId = 'guild_id' in channel ? channel.guild_id : undefined;
+    if (!guildId) return { problem: `channel ${channelId} is not a server channel` };
+    return { guildId };
+  } catch (error) {
+    if (!(error instanceof DiscordAPIError)) throw error;
+    return {
+      problem: `the bot cannot see channel ${channelId} (${error.message}): check the id (${COPY_CHANNEL_ID}) and that the bot is in its server with the View Channels permission`,
+    };
+  }
+}
+
 export async function startBot(options: BotOptions): Promise<RunningBot> {
-  const log = options.log ?? ((line: string) => console.log(line));
   const client = new Client({
     intents: [...INTENTS],
     ...(options.apiUrl ? { rest: { api: options.apiUrl } } : {}),
   });
+  try {
+    return await connect(client, options);
+  } catch (error) {
+    await client.destroy();
+    throw error;
+  }
+}
+
+async function connect(client: Client, options: BotOptions): Promise<RunningBot> {
+  const log = options.log ?? ((line: string) => console.log(line));
   const chat = new ChatService(options.db, 'discord');
-  const threads = new ThreadPoster(client.rest, chat, new ThreadSync(chat), options.experimentIds, log);
+  // Configs loaded before the first click, so no early interaction waits for them.
+  const configs = [];
+  for (const id of options.experimentIds) configs.push({ id, config: (await chat.experiment(id)).config });
+  const placement = placeExperiments(configs, options.guildId);
+  client.rest.setToken(options.token);
+
+  // Where threads open: a channel outside an experiment's servers would put its trials there.
+  let defaultChannel: BotContext['defaultChannel'] = null;
+  if (options.defaultChannelId) {
+    const found = await channelGuild(client.rest, options.defaultChannelId);
+    if ('problem' in found) throw new BotSetupError(`DISCORD_CHANNEL_ID: ${found.problem}.`);
+    defaultChannel = { id: options.defaultChannelId, guildId: found.guildId };
+  }
+  const channels = new Map<string, { id: string; guildId: string }>();
+  for (const { id, config } of configs) {
+    const channelId = config.chat?.discordChannel;
+    const guilds = placement.guilds.get(id);
+    if (!channelId || !guilds) continue;
+    const found = await channelGuild(client.rest, channelId);
+    const problem =
+      'problem' in found
+        ? found.problem
+        : guilds.has(found.guildId)
+          ? null
+          : `channel ${channelId} is in server ${found.guildId}, not in a server the experiment runs in (${[...guilds].join(', ')}): name a channel of one of them, or add its server to chat.discordGuilds`;
+    if (problem) {
+      placement.guilds.delete(id);
+      placement.refused.push({ experimentId: id, reason: `chat.discordChannel: ${problem}. ${STORE_IT}` });
+    } else channels.set(id, { id: channelId, guildId: (found as { guildId: string }).guildId });
+  }
+  const experimentIds = [...placement.guilds.keys()];
+  if (experimentIds.length === 0)
+    throw new BotSetupError(
+      `The Discord bot has no experiment it may serve:\n${placement.refused.map((r) => `  ${r.experimentId}: ${r.reason}`).join('\n')}`,
+    );
+  for (const { experimentId, reason } of placement.refused)
+    log(`discord: not serving ${experimentId}: ${reason}`);
+
+  // Commands first, so a person who sees /oversight can use it as soon as the gateway is up: in each
+  // server only, listing the experiments run there. Never globally: a global command shows in every
+  // server the bot is added to, by anyone.
+  const servers = new Set(experimentIds.flatMap((id) => [...placement.guilds.get(id)!]));
+  const registered: string[] = [];
+  for (const guildId of servers) {
+    try {
+      await client.rest.put(Routes.applicationGuildCommands(options.applicationId, guildId), {
+        body: commandDefinitions(servedIn(placement.guilds, guildId)),
+      });
+      registered.push(guildId);
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError)) throw error;
+      log(
+        `discord: cannot register /oversight in server ${guildId} (${error.message}): add the bot to that server with the scopes bot and applications.commands, or correct the server id`,
+      );
+    }
+  }
+  if (registered.length === 0)
+    throw new BotSetupError(
+      `The Discord bot could not register /oversight in any of its servers (${[...servers].join(', ')}): add the bot to them with the scopes bot and applications.commands, or correct chat.discordGuilds / DISCORD_GUILD_ID.`,
+    );
+  // An earlier version registered globally when no server was set: withdraw that, or the command
+  // stays visible (and its interactions keep coming, to be refused) in every server the bot is in.
+  const global = (await client.rest.get(Routes.applicationCommands(options.applicationId))) as unknown[];
+  if (global.length > 0) {
+    await client.rest.put(Routes.applicationCommands(options.applicationId), { body: [] });
+    log('discord: withdrew the global /oversight command an earlier version registered');
+  }
+
+  const threads = new ThreadPoster(
+    client.rest,
+    chat,
+    new ThreadSync(chat),
+    experimentIds,
+    log,
+    placement.guilds,
+  );
   const controller = new AbortController();
   const ctx: BotContext = {
     chat,
     threads,
-    experimentIds: options.experimentIds,
-    defaultChannelId: options.defaultChannelId ?? null,
+    experimentIds,
+    guilds: placement.guilds,
+    defaultChannel,
+    channels,
     moved: () => {
       options.onMove?.();
       threads.wake();
@@ -67,22 +181,14 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
   client.on(Events.InteractionCreate, (interaction) => void handleInteraction(ctx, interaction));
   client.on(Events.Error, (error) => log(`discord: ${error.message}`));
   client.on(Events.ShardDisconnect, (event) => log(`gateway: disconnected (${event.code}); reconnecting`));
-
-  // Configs loaded before the first click, so no early interaction waits for them.
-  for (const id of options.experimentIds) await chat.experiment(id);
-  client.rest.setToken(options.token);
-  // Commands first: a person who sees /oversight can use it as soon as the gateway is up.
-  const route = options.guildId
-    ? Routes.applicationGuildCommands(options.applicationId, options.guildId)
-    : Routes.applicationCommands(options.applicationId);
-  await client.rest.put(route, { body: commandDefinitions(options.experimentIds) });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(options.token);
   await ready;
-  log(
-    `discord: connected as ${client.user?.username ?? 'the bot'}, serving ${options.experimentIds.join(', ') || 'no experiment'}` +
-      ` (commands ${options.guildId ? 'in one server' : 'global'})`,
-  );
+  const where = experimentIds.map((id) => {
+    const guilds = [...placement.guilds.get(id)!];
+    return `${id} (server${guilds.length === 1 ? '' : 's'} ${guilds.join(', ')})`;
+  });
+  log(`discord: connected as ${client.user?.username ?? 'the bot'}, serving ${where.join(', ')}`);
 
   const loops = [
     threads.run(controller.signal, options.pollMs ?? 250),
@@ -91,7 +197,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
         db: options.db,
         rest: client.rest,
         chat,
-        experimentIds: options.experimentIds,
+        experimentIds,
         activeMs: options.activeMs ?? 10 * 60_000,
         log,
         pollMs: (options.pollMs ?? 250) * 4,
@@ -103,6 +209,8 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
     client,
     chat,
     threads,
+    guilds: placement.guilds,
+    refused: placement.refused,
     async stop() {
       controller.abort();
       await Promise.allSettled(loops);

@@ -13,9 +13,9 @@ const HELP: Record<string, string> = {
   DISCORD_APPLICATION_ID:
     'the application id: Developer Portal → your application → General Information → Application ID',
   DISCORD_GUILD_ID:
-    'optional, the server id for instant command registration: enable Developer Mode in Discord, right-click the server → Copy Server ID',
+    'optional, the server experiments run in when their config names none (chat.discordGuilds); the bot takes commands and clicks for an experiment only from its servers: enable Developer Mode in Discord, right-click the server → Copy Server ID',
   DISCORD_CHANNEL_ID:
-    "optional, the channel in which trial threads open (else the config's chat.discordChannel, else where /oversight next is used): right-click the channel → Copy Channel ID",
+    "optional, the channel in which trial threads open in its server when the experiment's config names none (chat.discordChannel); else where /oversight next is used: right-click the channel → Copy Channel ID",
   OVERSIGHT_EXPERIMENTS:
     'optional, comma-separated experiment ids to serve (default: every experiment in the database)',
   DISCORD_API_URL: 'optional, only for tests: a local fake of Discord (http://127.0.0.1:PORT/api)',

@@ -6,7 +6,6 @@ import {
   decodeAction,
   encodeAction,
 } from '@oversight/chat';
-import type { ExperimentConfig } from '@oversight/core';
 import { type Identity, SeatError } from '@oversight/runner';
 import {
   type ButtonInteraction,
@@ -20,6 +19,7 @@ import { ButtonStyle, ComponentType, MessageFlags } from 'discord-api-types/v10'
 import { runAdmin } from './admin.ts';
 import { COMMAND } from './commands.ts';
 import { actReply, clip, ephemeral, type Reply, type ReplyMessage } from './render.ts';
+import { experimentFrom, NOT_HERE, servedHere, servedIn } from './servers.ts';
 import type { ThreadPoster } from './threads.ts';
 
 /**
@@ -29,6 +29,10 @@ import type { ThreadPoster } from './threads.ts';
  * (Discord wants the form itself as the first answer): its work runs at once and, if it is not ready
  * within `ACK_BUDGET_MS`, the click is deferred and the person asked to click again. Nothing is kept
  * between interactions: a control's id says what it is about (packages/chat/ids.ts).
+ *
+ * An experiment is run in the servers its config names (servers.ts). A command, click or form about
+ * it from any other server, or from outside a server, is refused before anything is looked up for
+ * the person or recorded: the bot can be added to servers nobody running the study chose.
  */
 
 /** For clicks that open a form: long enough for a database round trip under load, far from the 3 s deadline. */
@@ -40,9 +44,14 @@ const MAY_OPEN_FORM: ReadonlySet<ChatAction['kind']> = new Set(['numbers', 'comm
 export interface BotContext {
   chat: ChatService;
   threads: ThreadPoster;
+  /** The experiments served (each in the servers `guilds` gives). */
   experimentIds: readonly string[];
-  /** Where trial threads open when the experiment's config names no channel. */
-  defaultChannelId: string | null;
+  /** The servers each served experiment takes commands, clicks and forms from. */
+  guilds: ReadonlyMap<string, ReadonlySet<string>>;
+  /** DISCORD_CHANNEL_ID and its server: where trial threads open there when the config names no channel. */
+  defaultChannel: { id: string; guildId: string } | null;
+  /** The channel each experiment's config names for its threads (chat.discordChannel), and its server. */
+  channels: ReadonlyMap<string, { id: string; guildId: string }>;
   /** A move was recorded: let the service drive what follows and the threads catch up. */
   moved(): void;
   log(line: string): void;
@@ -134,6 +143,13 @@ const originOf = (interaction: Interaction) => ({ id: `interaction:${interaction
 // ---- slash commands ----
 
 async function command(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  // The command is registered only where an experiment runs; a stale registration elsewhere still
+  // delivers it, so it is checked here as well.
+  if (servedIn(ctx.guilds, interaction.guildId).length === 0)
+    return answer(
+      interaction,
+      Promise.resolve(ephemeral('This bot runs no study in this server, so nothing was recorded.')),
+    );
   const group = interaction.options.getSubcommandGroup(false);
   const sub = interaction.options.getSubcommand(true);
   if (group === 'admin') return answer(interaction, runAdmin(ctx, interaction, sub));
@@ -163,20 +179,6 @@ async function command(ctx: BotContext, interaction: ChatInputCommandInteraction
       return ephemeral(`Unknown subcommand ${sub}.`);
     })(),
   );
-}
-
-/** The experiment named in the command, or the only one served. */
-async function experimentFrom(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<string> {
-  const named = interaction.options.getString('experiment');
-  if (named) {
-    if (!ctx.experimentIds.includes(named))
-      throw new ChatError(
-        `This bot does not serve "${named}". It serves: ${ctx.experimentIds.join(', ') || 'nothing yet'}.`,
-      );
-    return named;
-  }
-  if (ctx.experimentIds.length === 1) return ctx.experimentIds[0]!;
-  throw new ChatError(`Name the experiment: ${ctx.experimentIds.join(', ')}.`);
 }
 
 async function join(ctx: BotContext, interaction: Interaction, experiment: string): Promise<Reply> {
@@ -246,8 +248,7 @@ function joined(experiment: string, label: string, fresh: boolean): Reply {
 async function next(ctx: BotContext, interaction: Repliable, experiment: string): Promise<Reply> {
   const result = await ctx.chat.next(experiment, identityOf(interaction), originOf(interaction));
   if (result.status === 'none') return ephemeral(result.reason);
-  const config = (await ctx.chat.experiment(experiment)).config;
-  const parentId = await threadParent(ctx, interaction, config);
+  const parentId = threadParent(ctx, interaction, experiment);
   if (!parentId || !interaction.guildId)
     return ephemeral('Trials open in a server channel: use `/oversight next` in the server.');
   const person = (await ctx.chat.person(experiment, identityOf(interaction)))!;
@@ -279,22 +280,24 @@ async function next(ctx: BotContext, interaction: Repliable, experiment: string)
   );
 }
 
-/** The channel trial threads open in: the config's, the bot's default, or where the person is (a thread's parent). */
-async function threadParent(
-  ctx: BotContext,
-  interaction: Repliable,
-  config: ExperimentConfig,
-): Promise<string | null> {
-  if (config.chat?.discordChannel) return config.chat.discordChannel;
-  if (ctx.defaultChannelId) return ctx.defaultChannelId;
+/**
+ * The channel trial threads open in: the config's, else the bot's default, each only in its own
+ * server (an experiment run in several servers opens threads in the server the person is in, where
+ * they can be added to it); else where the person is (a thread's parent).
+ */
+function threadParent(ctx: BotContext, interaction: Repliable, experimentId: string): string | null {
+  const configured = ctx.channels.get(experimentId);
+  if (configured && configured.guildId === interaction.guildId) return configured.id;
+  if (ctx.defaultChannel && ctx.defaultChannel.guildId === interaction.guildId) return ctx.defaultChannel.id;
   const channel = interaction.channel;
   if (!channel) return interaction.channelId ?? null;
   return channel.isThread() ? (channel.parentId ?? null) : channel.id;
 }
 
 async function status(ctx: BotContext, interaction: ChatInputCommandInteraction): Promise<Reply> {
-  const named = interaction.options.getString('experiment');
-  const ids = named ? [named] : ctx.experimentIds;
+  const ids = interaction.options.getString('experiment')
+    ? [await experimentFrom(ctx, interaction)]
+    : servedIn(ctx.guilds, interaction.guildId);
   const fields: Array<{ name: string; value: string }> = [];
   for (const id of ids.slice(0, 25)) {
     const s = await ctx.chat.status(id, identityOf(interaction));
@@ -359,22 +362,37 @@ async function control(
       Promise.resolve(ephemeral('That control is not one of this bot’s; nothing was recorded.')),
     );
   const fromEphemeral = Boolean(interaction.message?.flags.has(MessageFlags.Ephemeral));
+  const refused = ephemeral(NOT_HERE);
+  // next, accept and decline name their experiment; every other control names a trial (one that no
+  // longer exists is left to act(), which refuses it and records nothing).
+  const aboutExperiment = action.kind === 'next' || action.kind === 'accept' || action.kind === 'decline';
+  const allowed = async () => {
+    const experiment = aboutExperiment ? action.ref : await ctx.chat.experimentOfTrial(action.ref);
+    return experiment === null || servedHere(ctx, interaction, experiment);
+  };
   if (action.kind === 'next') {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const reply = await next(ctx, interaction, action.ref).catch((error) => errorReply(ctx, error));
+    const reply = await (async () =>
+      (await allowed()) ? next(ctx, interaction, action.ref) : refused)().catch((error) =>
+      errorReply(ctx, error),
+    );
     await interaction.editReply(payload(reply.kind === 'message' ? reply.message : {}) as never);
     return;
   }
   if (action.kind === 'accept' || action.kind === 'decline')
     return answer(
       interaction,
-      action.kind === 'accept'
-        ? accept(ctx, interaction, action.ref)
-        : Promise.resolve(ephemeral(`You have not joined **${action.ref}**. Nothing was recorded.`)),
+      (async () =>
+        !(await allowed())
+          ? refused
+          : action.kind === 'accept'
+            ? accept(ctx, interaction, action.ref)
+            : ephemeral(`You have not joined **${action.ref}**. Nothing was recorded.`))(),
       { update: fromEphemeral },
     );
-  // Only a click that may open a form needs act()'s outcome before answering.
-  const work = act(ctx, interaction, action);
+  // Only a click that may open a form needs act()'s outcome before answering. The server is checked
+  // inside the work, so a deferrable click is still acknowledged at once.
+  const work = (async () => ((await allowed()) ? act(ctx, interaction, action) : refused))();
   return answer(interaction, work, {
     update: fromEphemeral && action.kind !== 'show',
     mayOpenForm: !interaction.isModalSubmit() && MAY_OPEN_FORM.has(action.kind),

@@ -3,14 +3,15 @@ import { type Database, openDatabase } from '@oversight/db';
 import { resolveDataFolder } from '@oversight/db/data-folder';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { type ServeHandle, serve } from '@oversight/runner';
-import { startBot } from './bot.ts';
+import { BotSetupError, type RunningBot, startBot } from './bot.ts';
 import { EnvError, readEnv } from './env.ts';
 
 /**
  * `pnpm discord`: reads the environment, opens the project's database (DATABASE_URL, or the embedded
  * one in OVERSIGHT_DATA_DIR / .oversight), runs `serve` in this process for the model and simulated
- * turns of the experiments it serves (unless OVERSIGHT_SERVE=0), registers the slash command and
- * connects. SIGINT/SIGTERM stop it cleanly; SIGKILL loses nothing either (all state is in the database).
+ * turns of the experiments it serves (unless OVERSIGHT_SERVE=0), registers the slash command in each
+ * experiment's servers and connects. An experiment whose config would let other servers in (no
+ * server named, an admin role named by name) is not served, with what to set. SIGINT/SIGTERM stop it cleanly; SIGKILL loses nothing either (all state is in the database).
  */
 
 async function main(): Promise<number> {
@@ -56,17 +57,28 @@ async function main(): Promise<number> {
       }),
       onWarning: (message) => console.error(`serve: ${message}`),
     });
-  const bot = await startBot({
-    db,
-    token: env.DISCORD_TOKEN,
-    applicationId: env.DISCORD_APPLICATION_ID,
-    experimentIds,
-    ...(env.DISCORD_GUILD_ID ? { guildId: env.DISCORD_GUILD_ID } : {}),
-    ...(env.DISCORD_CHANNEL_ID ? { defaultChannelId: env.DISCORD_CHANNEL_ID } : {}),
-    ...(env.DISCORD_API_URL ? { apiUrl: env.DISCORD_API_URL } : {}),
-    activeMs: env.OVERSIGHT_ACTIVE_MINUTES * 60_000,
-    ...(service ? { onMove: () => service!.wake() } : {}),
-  });
+  let bot: RunningBot;
+  try {
+    bot = await startBot({
+      db,
+      token: env.DISCORD_TOKEN,
+      applicationId: env.DISCORD_APPLICATION_ID,
+      experimentIds,
+      ...(env.DISCORD_GUILD_ID ? { guildId: env.DISCORD_GUILD_ID } : {}),
+      ...(env.DISCORD_CHANNEL_ID ? { defaultChannelId: env.DISCORD_CHANNEL_ID } : {}),
+      ...(env.DISCORD_API_URL ? { apiUrl: env.DISCORD_API_URL } : {}),
+      activeMs: env.OVERSIGHT_ACTIVE_MINUTES * 60_000,
+      ...(service ? { onMove: () => service!.wake() } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof BotSetupError)) throw error;
+    // Expected: a setting to fix, said without a stack trace.
+    console.error(error.message);
+    controller.abort();
+    await service?.done.catch(() => undefined);
+    await db.close();
+    return 2;
+  }
   console.log(
     service ? 'serve: driving model and simulated turns in this process' : 'serve: left to another process',
   );

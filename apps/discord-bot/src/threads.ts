@@ -13,6 +13,11 @@ import { clip, type Message, threadMessages } from './render.ts';
  * the last one stopped. Posting is at least once, and each message carries a nonce derived from
  * (trial, person, position, part) with enforce_nonce, so Discord itself drops a repeat sent within
  * minutes of the first (a crash between posting and recording it).
+ *
+ * A trial is posted only in a server its experiment is run in. A thread elsewhere (opened by a
+ * version that served every server, or before the config named its servers) gets nothing more: its
+ * server's moderators could read the trial, reveal included. The person's next `/oversight next` in
+ * the experiment's server opens a new thread there with the whole trial.
  */
 
 const ARCHIVED = 50083;
@@ -27,6 +32,8 @@ export interface ThreadTarget {
 export class ThreadPoster {
   /** Backoff for threads that failed to post (memory only: a restart just tries again at once). */
   private readonly failing = new Map<string, { until: number; delay: number }>();
+  /** Threads found in a server their experiment is not run in (said once each in the log). */
+  private readonly elsewhere = new Set<string>();
   private wakeUp: (() => void) | null = null;
 
   constructor(
@@ -35,6 +42,8 @@ export class ThreadPoster {
     private readonly sync: ThreadSync,
     private readonly experimentIds: readonly string[],
     private readonly log: (line: string) => void,
+    /** The servers each experiment is run in (servers.ts). */
+    private readonly guilds: ReadonlyMap<string, ReadonlySet<string>>,
   ) {}
 
   /** Opens (or reopens) the person's thread for a trial and posts what it lacks. Returns the thread id. */
@@ -46,7 +55,8 @@ export class ThreadPoster {
     title: string,
   ): Promise<string> {
     const known = await this.chat.db.chat.thread(trialId, participantId, 'discord');
-    if (known) {
+    // A thread in another server is left there: a new one here gets the whole trial.
+    if (known && known.workspace === target.guildId) {
       try {
         await this.reopen(known.thread);
         await this.rest.put(Routes.threadMembers(known.thread, target.userId));
@@ -194,6 +204,16 @@ export class ThreadPoster {
   ): Promise<void> {
     const trial = await this.chat.db.trials.get(thread.trialId);
     if (!trial) return;
+    if (!this.guilds.get(trial.experimentId)?.has(thread.workspace)) {
+      // Counted as posted, so it is not tried again: nothing of the trial goes there any more.
+      if (!this.elsewhere.has(key(thread))) {
+        this.elsewhere.add(key(thread));
+        this.log(
+          `thread ${thread.thread}: in server ${thread.workspace}, where ${trial.experimentId} is not run; nothing more is posted there (the person's next /oversight next in the experiment's server opens a new thread)`,
+        );
+      }
+      return;
+    }
     const handle = await this.chat.experiment(trial.experimentId);
     const participant = await this.chat.db.participants.get(trial.experimentId, thread.participantId);
     const messages = threadMessages(screen, {

@@ -4,7 +4,7 @@
 import { controlsOf, messageText } from '@oversight/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTENTS } from '../src/bot.ts';
-import { llm, person, startWorld, until, type World } from './harness.ts';
+import { llm, person, RESEARCHER_ROLE, startWorld, until, type World } from './harness.ts';
 
 let world: World;
 const experiment = {
@@ -15,7 +15,7 @@ const experiment = {
     { id: 'clear', question: 'How clear were the debaters?' },
     { id: 'notes', question: 'Anything else?', kind: 'text' },
   ],
-  chat: { admins: { discordRoles: ['Researcher'] } },
+  chat: { admins: { discordRoles: [RESEARCHER_ROLE] } },
   arms: [
     { name: 'debate', protocol: 'debate', rounds: 2, trialsPerQuestion: 1, arguer: llm('arguer-model') },
   ],
@@ -168,11 +168,11 @@ describe('a debate judged in Discord', () => {
     expect(refused.map((c) => c.status)).toEqual([400]);
   });
 
-  it('keeps admin commands to the role named in the config', async () => {
+  it('keeps admin commands to the role the config names by id', async () => {
     const carol = world.person('200000000000000003', { name: 'carol', roles: ['Researcher'] });
     const dave = world.person('200000000000000004', { name: 'dave' });
     expect(await (await dave.run('status', { experiment: experiment.name }, 'admin')).text()).toMatch(
-      /Only members with the role “Researcher”/,
+      new RegExp(`Only members with the role <@&${RESEARCHER_ROLE}> may do that`),
     );
     const progress = await (await carol.run('status', { experiment: experiment.name }, 'admin')).text();
     expect(progress).toMatch(/finished: 1/);

@@ -88,9 +88,12 @@ export interface World {
   service: ServeHandle;
   logs: string[];
   close(): Promise<void>;
-  person(id: string, options?: { roles?: string[]; name?: string }): Person;
+  person(id: string, options?: { roles?: string[]; name?: string; guild?: string }): Person;
   events(trialId: string): Promise<TrialEvent[]>;
 }
+
+/** Admin role ids the tests' configs name (`chat.admins.discordRoles`); startWorld creates them. */
+export const RESEARCHER_ROLE = '400000000000000001';
 
 export async function startWorld(
   experiments: Array<Record<string, unknown> & { name: string }>,
@@ -99,10 +102,16 @@ export async function startWorld(
     dir?: string;
     plans?: Record<string, PlanChoice>;
     openai?: FakeOpenAIOptions;
+    /** Roles to make in the bot's first server before it connects, by name: their ids. */
+    roles?: Record<string, string>;
+    /** The bot's DISCORD_GUILD_ID: the fake's first server unless given (null: none). */
+    guildId?: string | null;
   } = {},
 ): Promise<World> {
   const dir = options.dir ?? tempDir('world');
   const fake = await startFakeDiscord();
+  for (const [name, id] of Object.entries(options.roles ?? { Researcher: RESEARCHER_ROLE }))
+    fake.addRole(name, { id });
   const openai = await startFakeOpenAI({ latencyMs: 5, ...options.openai });
   const db = await openDatabase({ dataDir: dir });
   for (const e of experiments) {
@@ -130,7 +139,7 @@ export async function startWorld(
     db,
     token: fake.token,
     applicationId: fake.applicationId,
-    guildId: fake.guildId,
+    ...(options.guildId === null ? {} : { guildId: options.guildId ?? fake.guildId }),
     experimentIds,
     apiUrl: fake.api,
     onMove: () => service.wake(),
@@ -177,18 +186,37 @@ export async function until<T>(
   }
 }
 
-/** Someone in the Discord server. */
+/** Someone in a Discord server (the fake's first unless `guild`). */
 export class Person {
+  readonly guild: string | undefined;
+
   constructor(
     readonly fake: FakeDiscord,
     readonly id: string,
-    options: { roles?: string[]; name?: string },
+    options: { roles?: string[]; name?: string; guild?: string },
   ) {
-    fake.user(id, options);
+    this.guild = options.guild;
+    fake.user(id, { ...options, ...(options.guild ? { guildId: options.guild } : {}) });
   }
 
-  run(subcommand: string, options: Record<string, string> = {}, group?: string): Promise<Acted> {
-    return this.fake.command(this.id, 'oversight', { subcommand, options, ...(group ? { group } : {}) });
+  /**
+   * `/oversight [group] subcommand`, typed in this person's server unless `where.guild` names another;
+   * `where.stale` delivers it even where the command is not registered (see the fake's `stale`).
+   */
+  run(
+    subcommand: string,
+    options: Record<string, string> = {},
+    group?: string,
+    where: { guild?: string; stale?: boolean } = {},
+  ): Promise<Acted> {
+    const guildId = where.guild ?? this.guild;
+    return this.fake.command(this.id, 'oversight', {
+      subcommand,
+      options,
+      ...(group ? { group } : {}),
+      ...(guildId ? { guildId } : {}),
+      ...(where.stale ? { stale: true } : {}),
+    });
   }
 
   /** Private threads this person is in, oldest first. */

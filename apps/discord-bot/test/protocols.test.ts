@@ -3,7 +3,7 @@
 // an AI assistant; and the "your turn" DMs and an admin's reminder.
 import { controlsOf, messageText } from '@oversight/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { llm, person, startWorld, until, type World } from './harness.ts';
+import { llm, person, RESEARCHER_ROLE, startWorld, until, type World } from './harness.ts';
 
 let world: World;
 const interactive = {
@@ -37,7 +37,7 @@ const consultancy = {
 const sandwiching = {
   name: 'discord-sandwiching',
   judges: [{ name: 'people', participant: person }],
-  chat: { admins: { discordRoles: ['Researcher'] } },
+  chat: { admins: { discordRoles: [RESEARCHER_ROLE] } },
   arms: [
     { name: 'sandwich', protocol: 'sandwiching', rounds: 2, trialsPerQuestion: 1, arguer: llm('assistant') },
   ],

@@ -233,7 +233,10 @@ async function admin(
   if (!trial || !bot.experimentIds.includes(trial.experimentId)) return say(`No trial "${esc(ref)}" here.`);
   if (!(await bot.isAdmin(trial.experimentId, team, user)))
     return say(`Only the admins named in ${trial.experimentId}'s config (chat.admins) can use *${name}*.`);
-  const by = `slack:${team}/${user}`;
+  // Who did it goes into the trial's log, which is research data and is exported: a pseudonymous
+  // participant id (as on Discord), never the Slack workspace and user id.
+  const self = await bot.chat.person(trial.experimentId, bot.identity(team, user));
+  const by = self ? `admin ${self.id}` : 'an admin on Slack';
   if (name === 'abort') {
     const reason = args.slice(1).join(' ');
     if (!reason) return say('abort needs a reason: `/oversight abort <trial> <reason>`.');

@@ -2,6 +2,7 @@
 // with questions to an AI consultant, a sandwiching chat written in the thread, duplicated events,
 // someone writing in another's thread, admins (by user id and by user group) reassigning and aborting,
 // "your turn" DMs and the one scheduled reminder per turn, and a Web API 429 waited out.
+import { abortedTrials } from '@oversight/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   admin,
@@ -14,6 +15,7 @@ import {
   planInto,
   slackPeople,
   startWorld,
+  TEAM,
   textOf,
   type World,
   waitFor,
@@ -263,5 +265,26 @@ describe('people in Slack over Socket Mode', () => {
       slack.responses().find((r) => String(r.text).includes('There is no command')),
     );
     expect(w.logs.join('')).not.toMatch(/\n\s+at /);
+  });
+
+  it('names admins in the log and the exports by pseudonym, never by their Slack ids', async () => {
+    const { db } = w;
+    // Carol (who joined) reassigned a judge seat above; ada (who did not) aborted a trial.
+    const trials = await db.trials.list(CONSULT);
+    const events = (await Promise.all(trials.map((t) => eventsOf(db, t.id)))).flat();
+    const carolId = (await db.participants.byIdentity(CONSULT, `slack:${carol.team}/${carol.id}`))!.id;
+    const byAdmin = events.flatMap((e) =>
+      (e.type === 'ParticipantAssigned' || e.type === 'TrialAborted') && e.by !== undefined
+        ? [`${e.type}: ${e.by}`]
+        : [],
+    );
+    expect(byAdmin.sort()).toEqual([
+      `ParticipantAssigned: admin ${carolId}`,
+      'TrialAborted: an admin on Slack',
+    ]);
+    // The aborted-trials export (`oversight export`'s aborted.csv) reads the same field.
+    expect((await abortedTrials(db, CONSULT)).map((t) => t.by)).toEqual(['an admin on Slack']);
+    const logs = JSON.stringify(events);
+    for (const id of [TEAM, admin.id, carol.id, alice.id, bob.id]) expect(logs).not.toContain(id);
   });
 });

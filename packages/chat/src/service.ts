@@ -591,6 +591,15 @@ export class ChatService {
     return { counts, waitingOn: [...waitingOn].sort((a, b) => b[1] - a[1]) };
   }
 
+  /**
+   * The experiment a trial's handle belongs to, or null when there is no such trial: for an app that
+   * runs an experiment in some places only (Discord servers) and must check where a click came from
+   * before acting on it.
+   */
+  async experimentOfTrial(ref: string): Promise<string | null> {
+    return (await this.db.trials.byRef(ref))?.experimentId ?? null;
+  }
+
   private async trialOrThrow(ref: string): Promise<TrialRow> {
     const trial = (await this.db.trials.byRef(ref)) ?? (await this.db.trials.get(ref));
     if (!trial) throw new ChatError(`No trial "${ref}".`);

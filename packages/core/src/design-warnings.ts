@@ -1,6 +1,8 @@
 import { isPeopleJudged } from './assignment.ts';
 import {
   type ArmRules,
+  type ChatConfig,
+  DISCORD_ID,
   type ExperimentConfig,
   type ExperimentConfigInput,
   ExperimentConfigSchema,
@@ -73,6 +75,31 @@ function armWarnings(input: Record<string, unknown>, arm: ExperimentConfig['arms
     });
   }
   return warnings;
+}
+
+/** How to find a role's id in Discord's own client, for every message that asks for one. */
+export const COPY_ROLE_ID =
+  'in Discord, turn on Developer Mode (User Settings → Advanced), then Server Settings → Roles, right-click the role → Copy Role ID';
+
+/**
+ * Discord settings that the Discord bot refuses to serve: an admin role named by its name rather than
+ * its id. A name proves nothing (anyone can make a role called "Researcher" in a server of their own
+ * and add the bot to it), so the bot matches role ids only. The schema still accepts a name, because
+ * configs stored before this rule are parsed again by every app that reads them; this check runs
+ * where a config is planned (as a warning: the run itself needs no Discord) and where the bot starts
+ * (as a refusal to serve the experiment).
+ */
+export function discordSetupProblems(chat: ChatConfig | undefined): DesignWarning[] {
+  return (chat?.admins?.discordRoles ?? []).flatMap((role, i) =>
+    DISCORD_ID.test(role)
+      ? []
+      : [
+          {
+            field: `chat.admins.discordRoles[${i}]`,
+            message: `"${role}" is not a role id. Admin roles are matched by id only (a role name can be copied in any server the bot is added to), so the Discord bot will not serve this experiment until it is one: ${COPY_ROLE_ID}, and put that number here`,
+          },
+        ],
+  );
 }
 
 /**

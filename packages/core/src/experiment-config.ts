@@ -137,11 +137,22 @@ export const SurveyQuestionSchema = z.strictObject({
 });
 export type SurveyQuestion = z.infer<typeof SurveyQuestionSchema>;
 
-/** How the chat apps run the experiment. Who is an admin is said by platform roles, never by ids in data. */
+/** A Discord snowflake: a server, channel, role or user id. */
+export const DISCORD_ID = /^\d{17,20}$/;
+
+/**
+ * How the chat apps run the experiment. Who is an admin is said by platform roles and users, never by
+ * participant ids in data.
+ */
 export const ChatConfigSchema = z.strictObject({
   admins: z
     .strictObject({
-      /** Discord role names (or ids) whose members may use the admin commands. */
+      /**
+       * Discord role ids whose members may use the admin commands. Ids only: a role's name can be
+       * copied in any server the bot is added to. Kept a plain string here, so a stored config from
+       * before ids were required still parses; `discordSetupProblems` (design-warnings.ts) and the
+       * Discord bot refuse a name.
+       */
       discordRoles: z.array(z.string().min(1)).optional(),
       /** Slack user ids, and user group handles or ids, who may use the admin commands. */
       slackUsers: z.array(z.string().min(1)).optional(),
@@ -150,7 +161,23 @@ export const ChatConfigSchema = z.strictObject({
     .optional(),
   /** A reminder when a person has not taken a turn for this long (default 60 minutes). */
   reminderMinutes: z.number().int().min(1).max(10080).optional(),
-  /** Discord: the channel (id) in which private trial threads are opened. */
+  /**
+   * Discord: the servers (guild ids) the experiment runs in. The bot registers its command there and
+   * takes commands, clicks and forms for this experiment from these servers only. Omitted: the bot's
+   * DISCORD_GUILD_ID. No parsed default, so configs stored before it existed keep their hash.
+   */
+  discordGuilds: z
+    .array(
+      z
+        .string()
+        .regex(
+          DISCORD_ID,
+          'a Discord server id is 17 to 20 digits: turn on Developer Mode (User Settings → Advanced), right-click the server icon → Copy Server ID',
+        ),
+    )
+    .min(1, 'name at least one server, or leave chat.discordGuilds out to use the bot’s DISCORD_GUILD_ID')
+    .optional(),
+  /** Discord: the channel (id) in which private trial threads are opened (in one of the servers above). */
   discordChannel: z.string().min(1).optional(),
   /**
    * Retired: it put every judge's trial thread, the reveal after the verdict included, in one channel

@@ -122,7 +122,7 @@ export class FakeGateway {
           this.dispatch('READY', {
             v: 10,
             user: this.state.bot,
-            guilds: [{ id: this.state.guildId, unavailable: true }],
+            guilds: [...this.state.guilds.keys()].map((id) => ({ id, unavailable: true })),
             session_id: this.session.id,
             resume_gateway_url: this.options.url(),
             shard: [0, 1],
@@ -131,7 +131,9 @@ export class FakeGateway {
             private_channels: [],
             relationships: [],
           });
-          if (d.intents & 1) this.dispatch('GUILD_CREATE', this.state.guildCreate());
+          if (d.intents & 1)
+            for (const id of this.state.guilds.keys())
+              this.dispatch('GUILD_CREATE', this.state.guildCreate(id));
           this.becameReady();
           return;
         }

@@ -69,7 +69,8 @@ export class InteractionBook {
     if (!channel) throw new Error(`fake-discord: no channel ${channelId}`);
     const id = snowflake();
     const token = `aW50ZXJhY3Rpb24.${id}.${Math.random().toString(36).slice(2)}`;
-    const member = this.state.members.get(user.id);
+    // A member's roles are those of the guild the interaction comes from.
+    const member = channel.guild_id ? this.state.guild(channel.guild_id).members.get(user.id) : undefined;
     const inGuild = channel.guild_id !== undefined;
     const payload: Json = {
       id,

@@ -81,17 +81,21 @@ export class FakeRest {
       });
     if (root === 'applications' && a === this.state.applicationId) {
       const scope = b === 'guilds' && c ? c : 'global';
+      // Discord refuses guild commands in a server the bot is not in (or was added without the scope).
+      if (scope !== 'global' && !this.state.guilds.has(scope))
+        throw new DiscordError(403, 50001, 'Missing Access');
       if ((b === 'commands' && !c) || (b === 'guilds' && d === 'commands')) {
         if (m === 'PUT') return ok(this.putCommands(scope, (req.body as unknown as Json[]) ?? []));
         if (m === 'GET') return ok(this.state.commands.get(scope) ?? []);
       }
     }
     if (root === 'channels' && a) return this.channel(m, a, parts.slice(2), req.body);
-    if (root === 'guilds' && a === this.state.guildId) {
-      if (!b && m === 'GET') return ok(this.state.guildCreate());
-      if (b === 'roles' && m === 'GET') return ok(this.state.roles);
+    if (root === 'guilds' && a && this.state.guilds.has(a)) {
+      const guild = this.state.guild(a);
+      if (!b && m === 'GET') return ok(this.state.guildCreate(a));
+      if (b === 'roles' && m === 'GET') return ok(guild.roles);
       if (b === 'members' && c && m === 'GET') {
-        const member = this.state.members.get(c);
+        const member = guild.members.get(c);
         if (!member) throw new DiscordError(404, 10007, 'Unknown Member');
         return ok(this.state.wireMember(member));
       }

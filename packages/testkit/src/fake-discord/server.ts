@@ -38,7 +38,15 @@ export interface CommandInput {
   subcommand?: string;
   group?: string;
   options?: Record<string, string | number | boolean>;
+  /** The server it is typed in (default the bot's first); its channel unless `channelId` says otherwise. */
+  guildId?: string;
   channelId?: string;
+  /**
+   * Deliver it even where the command is not registered, as a client with an out-of-date command list
+   * (a global registration since withdrawn) or a hand-made request can. The options are still checked
+   * against the command's registration elsewhere.
+   */
+  stale?: boolean;
 }
 
 export interface Injected {
@@ -181,24 +189,50 @@ export class FakeDiscord {
     }
   }
 
+  // ---- servers ----
+
+  /**
+   * Someone adds the bot to another server (a public bot can be added to any). The bot hears of it as
+   * Discord tells it: GUILD_CREATE. Returns the server's id and its text channel.
+   */
+  addGuild(name = 'Another server'): { id: string; channelId: string } {
+    const guild = this.state.addGuild(name);
+    this.gateway.dispatch('GUILD_CREATE', this.state.guildCreate(guild.id));
+    return { id: guild.id, channelId: guild.channelId };
+  }
+
+  /** A role in a server (the bot's first unless told), with the id a test chose when it needs one. */
+  addRole(name: string, options: { id?: string; guildId?: string } = {}): { id: string; name: string } {
+    const role = this.state.addRole(name, options);
+    this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: options.guildId ?? this.guildId, role });
+    return { id: role.id, name: role.name };
+  }
+
   // ---- acting as people ----
 
-  user(id: string, options: { name?: string; roles?: string[] } = {}): FakeUser {
-    const known = new Set(this.state.roles.map((r) => r.id));
+  /** A member of a server (the bot's first unless `guildId`), with roles by name (made when missing). */
+  user(id: string, options: { name?: string; roles?: string[]; guildId?: string } = {}): FakeUser {
+    const guild = this.state.guild(options.guildId);
+    const known = new Set(guild.roles.map((r) => r.id));
     const user = this.state.user(id, options);
     // New roles reach the bot as Discord announces them (GUILD_ROLE_CREATE, with the Guilds intent).
-    for (const role of this.state.roles.filter((r) => !known.has(r.id)))
-      this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: this.guildId, role });
+    for (const role of guild.roles.filter((r) => !known.has(r.id)))
+      this.gateway.dispatch('GUILD_ROLE_CREATE', { guild_id: guild.id, role });
     return user;
   }
 
   /** A slash command as a person types it; resolves once the bot acknowledged it (or the deadline passed). */
   command(userId: string, name: string, input: CommandInput = {}): Promise<Acted> {
-    const registered = [
-      ...(this.state.commands.get(this.guildId) ?? []),
-      ...(this.state.commands.get('global') ?? []),
-    ].find((c) => c.name === name);
-    if (!registered) throw new Error(`fake-discord: no command /${name} is registered`);
+    const guild = this.state.guild(input.guildId);
+    const byName = (scope: string) => (this.state.commands.get(scope) ?? []).find((c) => c.name === name);
+    const registered =
+      byName(guild.id) ??
+      byName('global') ??
+      (input.stale ? [...this.state.commands.keys()].map(byName).find(Boolean) : undefined);
+    if (!registered)
+      throw new Error(
+        `fake-discord: no command /${name} is registered in guild ${guild.id}${guild.id === this.guildId ? '' : ` (${guild.name})`}`,
+      );
     let options: Json[] = Object.entries(input.options ?? {}).map(([key, value]) => ({
       name: key,
       type: typeof value === 'number' ? 10 : typeof value === 'boolean' ? 5 : 3,
@@ -220,8 +254,29 @@ export class FakeDiscord {
         throw new Error(`fake-discord: /${name} ${path.join(' ')} requires ${d.name}`);
     if (input.subcommand) options = [{ type: 1, name: input.subcommand, options }];
     if (input.group) options = [{ type: 2, name: input.group, options }];
-    const data = { id: registered.id, name, type: 1, guild_id: this.guildId, options };
-    return this.act(2, userId, input.channelId ?? this.channelId, data);
+    const data = { id: registered.id, name, type: 1, guild_id: guild.id, options };
+    return this.act(2, userId, input.channelId ?? guild.channelId, data);
+  }
+
+  /**
+   * An interaction without the checks a person's client makes (that the control is on a message they
+   * can see, that the modal was opened): what a modified client, or an old message in a place the bot
+   * should no longer serve, can produce. `type` 3 for a component (`data`: custom_id and
+   * component_type, values for a select), 5 for a modal submission.
+   */
+  forge(userId: string, channelId: string, type: 3 | 5, data: Json, message?: FakeMessage): Promise<Acted> {
+    return this.act(type, userId, channelId, data, message);
+  }
+
+  /**
+   * A message from the bot in a channel, put there directly: for a test that needs one the bot left
+   * behind (e.g. a trial's controls posted in a server by an earlier version that served every server).
+   */
+  post(channelId: string, body: Json): FakeMessage {
+    const channel = this.state.channels.get(channelId);
+    if (!channel) throw new Error(`fake-discord: no channel ${channelId}`);
+    const created = this.rest.createMessage(channel, body);
+    return this.state.findMessage(String(created.id))!;
   }
 
   /** A button click on a message this person can see. */

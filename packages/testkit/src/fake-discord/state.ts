@@ -1,7 +1,9 @@
 /**
- * What the fake Discord knows: one guild with its roles and text channels, users, threads, DM
- * channels, messages, registered commands and interactions. Objects are kept in Discord's wire
- * shapes (snake_case, snowflake strings) so that they can be handed to the real client as they are.
+ * What the fake Discord knows: the bot's guild with its roles and text channel (and any further
+ * guilds a test adds, each with its own roles, members and channel: a bot can be added to servers its
+ * operator never chose), users, threads, DM channels, messages, registered commands and
+ * interactions. Objects are kept in Discord's wire shapes (snake_case, snowflake strings) so that they
+ * can be handed to the real client as they are.
  */
 
 type Json = Record<string, unknown>;
@@ -79,12 +81,25 @@ export interface FakeMember {
   roles: string[];
 }
 
+/** A server: its roles and members are its own (a role id is unique across Discord, a name is not). */
+export interface FakeGuild {
+  id: string;
+  name: string;
+  roles: FakeRole[];
+  members: Map<string, FakeMember>;
+  /** Its text channel ("trials"), where interactions happen unless a test says otherwise. */
+  channelId: string;
+}
+
 export class FakeState {
   readonly users = new Map<string, FakeUser>();
   readonly channels = new Map<string, FakeChannel>();
   readonly messages = new Map<string, FakeMessage[]>();
+  /** The bot's first guild's roles and members (the same objects as in `guilds`). */
   readonly roles: FakeRole[] = [];
   readonly members = new Map<string, FakeMember>();
+  /** Every guild the bot is in, the first one (`guildId`) included. */
+  readonly guilds = new Map<string, FakeGuild>();
   /** Registered application commands, by scope ("global" or a guild id). */
   readonly commands = new Map<string, Json[]>();
   readonly bot: FakeUser;
@@ -104,23 +119,42 @@ export class FakeState {
       bot: true,
     };
     this.users.set(this.bot.id, this.bot);
-    this.roles.push(this.role('@everyone', this.guildId));
-    this.channels.set(this.channelId, {
-      id: this.channelId,
-      type: 0,
-      guild_id: this.guildId,
-      name: 'trials',
+    this.setUpGuild({
+      id: this.guildId,
+      name: 'Oversight trials',
+      roles: this.roles,
+      members: this.members,
+      channelId: this.channelId,
     });
-    this.messages.set(this.channelId, []);
-    this.members.set(this.bot.id, { user: this.bot, roles: [] });
   }
 
-  role(name: string, id = snowflake()): FakeRole {
+  private setUpGuild(guild: FakeGuild): FakeGuild {
+    // @everyone's id is the guild's, as on Discord.
+    guild.roles.push(this.role('@everyone', guild.id, 0));
+    this.channels.set(guild.channelId, { id: guild.channelId, type: 0, guild_id: guild.id, name: 'trials' });
+    this.messages.set(guild.channelId, []);
+    guild.members.set(this.bot.id, { user: this.bot, roles: [] });
+    this.guilds.set(guild.id, guild);
+    return guild;
+  }
+
+  /** Another server the bot has been added to (by anyone: a public bot can be added to any server). */
+  addGuild(name: string): FakeGuild {
+    return this.setUpGuild({ id: snowflake(), name, roles: [], members: new Map(), channelId: snowflake() });
+  }
+
+  guild(id: string = this.guildId): FakeGuild {
+    const guild = this.guilds.get(id);
+    if (!guild) throw new Error(`fake-discord: the bot is in no guild ${id}`);
+    return guild;
+  }
+
+  role(name: string, id = snowflake(), position = this.roles.length): FakeRole {
     return {
       id,
       name,
       permissions: '0',
-      position: this.roles.length,
+      position,
       color: 0,
       hoist: false,
       managed: false,
@@ -129,26 +163,33 @@ export class FakeState {
     };
   }
 
-  addRole(name: string): FakeRole {
-    const role = this.role(name);
-    this.roles.push(role);
+  /** A new role in a guild (the bot's first unless told), with a given id when a test needs to know it. */
+  addRole(name: string, options: { id?: string; guildId?: string } = {}): FakeRole {
+    const guild = this.guild(options.guildId);
+    const id = options.id ?? snowflake();
+    if ([...this.guilds.values()].some((g) => g.roles.some((r) => r.id === id)))
+      throw new Error(`fake-discord: a role ${id} exists already (role ids are unique across Discord)`);
+    const role = this.role(name, id, guild.roles.length);
+    guild.roles.push(role);
     return role;
   }
 
-  /** A guild member (created on first use), optionally with roles by name. */
-  user(id: string, options: { name?: string; roles?: string[] } = {}): FakeUser {
+  /** A guild member (created on first use), optionally with roles by name, in the first guild unless told. */
+  user(id: string, options: { name?: string; roles?: string[]; guildId?: string } = {}): FakeUser {
     let user = this.users.get(id);
     if (!user) {
       const name = options.name ?? `user${id.slice(-4)}`;
       user = { id, username: name, global_name: name, discriminator: '0', avatar: null };
       this.users.set(id, user);
     }
-    const member = this.members.get(id) ?? { user, roles: [] };
+    const guild = this.guild(options.guildId);
+    const member = guild.members.get(id) ?? { user, roles: [] };
     for (const roleName of options.roles ?? []) {
-      const role = this.roles.find((r) => r.name === roleName) ?? this.addRole(roleName);
+      const role =
+        guild.roles.find((r) => r.name === roleName) ?? this.addRole(roleName, { guildId: guild.id });
       if (!member.roles.includes(role.id)) member.roles.push(role.id);
     }
-    this.members.set(id, member);
+    guild.members.set(id, member);
     return user;
   }
 
@@ -204,24 +245,25 @@ export class FakeState {
     };
   }
 
-  guildCreate(): Json {
-    const channels = [...this.channels.values()].filter((c) => c.guild_id === this.guildId && c.type === 0);
+  guildCreate(guildId: string = this.guildId): Json {
+    const guild = this.guild(guildId);
+    const channels = [...this.channels.values()].filter((c) => c.guild_id === guild.id && c.type === 0);
     const threads = [...this.channels.values()].filter(
-      (c) => c.guild_id === this.guildId && (c.type === 11 || c.type === 12) && !c.thread_metadata?.archived,
+      (c) => c.guild_id === guild.id && (c.type === 11 || c.type === 12) && !c.thread_metadata?.archived,
     );
     return {
-      id: this.guildId,
-      name: 'Oversight trials',
+      id: guild.id,
+      name: guild.name,
       icon: null,
-      owner_id: [...this.members.keys()].find((id) => id !== this.bot.id) ?? this.bot.id,
-      roles: this.roles,
+      owner_id: [...guild.members.keys()].find((id) => id !== this.bot.id) ?? this.bot.id,
+      roles: guild.roles,
       emojis: [],
       stickers: [],
       features: [],
       channels: channels.map((c) => this.wireChannel(c)),
       threads: threads.map((c) => this.wireChannel(c)),
-      members: [this.wireMember(this.members.get(this.bot.id)!)],
-      member_count: this.members.size,
+      members: [this.wireMember(guild.members.get(this.bot.id)!)],
+      member_count: guild.members.size,
       presences: [],
       voice_states: [],
       stage_instances: [],
