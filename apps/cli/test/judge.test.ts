@@ -21,6 +21,14 @@ describe('oversight judge', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/4 waiting/);
 
+    // The truth of a trial still waiting for its judge is not printed unless asked for.
+    const waiting = cli(['show', 'people.consultancy.q001.0', '--data-dir', dataDir], { cwd: dir });
+    expect(waiting.code, waiting.stderr).toBe(0);
+    expect(waiting.stdout).toMatch(/not finished: .* Add --reveal/);
+    expect(waiting.stdout).not.toMatch(/Revealed|correct answer/i);
+    const asked = cli(['show', 'people.consultancy.q001.0', '--reveal', '--data-dir', dataDir], { cwd: dir });
+    expect(asked.stdout).toMatch(/correct answer: [AB]\./);
+
     const judged = cli(['judge', 'people', '--as', 'ada', '--data-dir', dataDir], {
       cwd: dir,
       input: 'lots\n80\nthe quotes were convincing\n'.repeat(4),
@@ -33,6 +41,8 @@ describe('oversight judge', () => {
     expect(judged.stdout).toMatch(/Credence: A 80%, B 20%\./);
     expect(judged.stdout).toMatch(/Trial 1 of 4 for you/);
     expect(judged.stdout).toMatch(/Correct answer: [AB]/);
+    // The judge's screen names no trial (its id follows from the plan).
+    expect(judged.stdout).not.toMatch(/people\.consultancy\.q00/);
 
     expect(judged.stdout).toMatch(/You joined people as \w+ \w+ \(people-1\)/);
     expect(judged.stdout).toMatch(/recorded 4 moves/);
@@ -47,6 +57,10 @@ describe('oversight judge', () => {
     const carol = cli(['judge', 'people', '--as', 'carol', '--data-dir', dataDir], { cwd: dir });
     expect(carol.code).toBe(2);
     expect(carol.stderr).toMatch(/"carol" cannot take part in people/);
+    // --as takes terminal names only, never a participant id (a Discord or Slack person's seat).
+    const byId = cli(['judge', 'people', '--as', 'people-2', '--data-dir', dataDir], { cwd: dir });
+    expect(byId.code).toBe(2);
+    expect(byId.stderr).toMatch(/"people-2" is the participant id of a person .*--as takes your own terminal name/);
   });
 
   it('lets a person argue: a human consultant types arguments, a simulated judge decides', () => {

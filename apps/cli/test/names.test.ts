@@ -51,7 +51,8 @@ describe('names, deletions and finding trials', () => {
     const [judgeSaw, revealed] = shown.stdout.split('── Revealed');
     expect(judgeSaw).toMatch(/Question: What did the pilot do/);
     expect(judgeSaw).toMatch(/\[round 1\] Consultant:/);
-    expect(judgeSaw).toMatch(/your belief: A \d+%, B \d+%/);
+    // The operator reads it: the judge's beliefs, not "your" (show is not the judge's screen).
+    expect(judgeSaw).toMatch(/the judge's belief: A \d+%, B \d+%/);
     expect(judgeSaw).not.toMatch(/Correct answer|correct answer|honest/);
     expect(revealed).toMatch(/correct answer: [AB]\. (repaired the beacon|mapped the reef)/);
     expect(revealed).toMatch(
