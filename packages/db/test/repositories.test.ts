@@ -178,6 +178,18 @@ for (const backend of backends) {
     });
 
     describe('trials', () => {
+      it('gives each trial a random handle that says nothing of its id, found again by byRef', async () => {
+        const { trialIds } = await seed(db, 40);
+        const refs = await Promise.all(trialIds.map(async (id) => (await db.trials.get(id))!.ref));
+        expect(new Set(refs).size).toBe(refs.length);
+        for (const ref of refs) expect(ref).toMatch(/^[A-Za-z0-9_-]{12}$/);
+        // Not a digest of the id (which a published config and seed let anyone rebuild).
+        const { createHash } = await import('node:crypto');
+        const digest = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url').slice(0, 12);
+        expect(refs.filter((ref, i) => ref === digest(trialIds[i]!))).toEqual([]);
+        expect((await db.trials.byRef(refs[7]!))?.id).toBe(trialIds[7]);
+      });
+
       it('createMany writes the seq-0 event, skips existing trials, and paginates by id', async () => {
         const { experimentId, trialIds } = await seed(db, 5);
         const existing = await db.trials.get(trialIds[0]!);

@@ -1,6 +1,7 @@
 export * from './datasets.ts';
 export * from './db-store.ts';
 export * from './design.ts';
+export * from './design-audit.ts';
 export * from './drive.ts';
 export * from './experiment.ts';
 export * from './import-nyu.ts';

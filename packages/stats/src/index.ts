@@ -4,6 +4,7 @@ export * from './bootstrap-summary.ts';
 export * from './calibration.ts';
 export * from './cluster-robust.ts';
 export * from './csv.ts';
+export * from './design-audit-report.ts';
 export * from './distributions.ts';
 export * from './fisher.ts';
 export * from './format.ts';

@@ -1,3 +1,4 @@
+import { type DesignAuditBlock, designAuditTable } from './design-audit-report.ts';
 /**
  * One self-contained HTML page for an AnalysisReport: inline CSS, inline SVG charts, no scripts,
  * no fonts or images fetched from anywhere.
@@ -62,7 +63,7 @@ function figure(svg: string, caption: string): string {
 /** Render the report as one self-contained HTML document. */
 export function renderReportHtml(
   report: AnalysisReport,
-  options: { title?: string; maxRatingRows?: number } = {},
+  options: { title?: string; maxRatingRows?: number; designAudit?: DesignAuditBlock } = {},
 ): string {
   const title = options.title ?? 'Oversight experiment report';
   const lv = Math.round(report.options.level * 100);
@@ -418,6 +419,12 @@ export function renderReportHtml(
     options.maxRatingRows !== undefined ? { maxRatings: options.maxRatingRows } : {},
   )) {
     parts.push(`<h2>${escapeXml(t.title)}</h2>`);
+    parts.push(table(t.headers, t.rows, t.textColumns));
+    if (t.note) parts.push(`<p class="small">${escapeXml(t.note)}</p>`);
+  }
+  if (options.designAudit) {
+    const t = designAuditTable(options.designAudit);
+    parts.push(`<h2 id="design-audit">${escapeXml(t.title)}</h2>`);
     parts.push(table(t.headers, t.rows, t.textColumns));
     if (t.note) parts.push(`<p class="small">${escapeXml(t.note)}</p>`);
   }

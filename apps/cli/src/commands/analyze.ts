@@ -2,8 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shortHash } from '@oversight/core';
 import type { Database, JudgmentRow as StoredJudgment } from '@oversight/db';
+import { auditDesign } from '@oversight/runner';
 import {
   analyzeExperiment,
+  designAuditText,
   formatReportText,
   type JudgmentRow,
   type ParticipantLabel,
@@ -244,7 +246,9 @@ export const analyzeCommand: Command = {
         throw new UsageError(`no experiment ${missing.map((m) => `"${m}"`).join(', ')} in ${db.location}`);
       const seed = stringOption(input, 'seed') ?? experiments[0]!.seed;
       const report = await analyzeStored(db, experimentIds, seed);
+      const audit = await auditDesign(db, experimentIds);
       console.log(formatReportText(report));
+      console.log(`\n${designAuditText(audit)}`);
       for (const id of experimentIds) {
         const counts = await db.trials.countByStatus(id);
         const missing = Object.entries(counts).filter(([status, n]) => status !== 'finished' && n > 0);
@@ -259,10 +263,13 @@ export const analyzeCommand: Command = {
       const out = stringOption(input, 'out');
       const outDir = out ? resolveUserPath(out) : defaultReportDir(dataDir, experimentIds);
       await mkdir(outDir, { recursive: true });
-      await writeFile(path.join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      await writeFile(
+        path.join(outDir, 'report.json'),
+        `${JSON.stringify({ ...report, designAudit: audit }, null, 2)}\n`,
+      );
       await writeFile(
         path.join(outDir, 'report.html'),
-        renderReportHtml(report, { title: `Experiment ${experimentIds.join(' + ')}` }),
+        renderReportHtml(report, { title: `Experiment ${experimentIds.join(' + ')}`, designAudit: audit }),
       );
       console.log(`\nreport: ${path.join(outDir, 'report.html')}  data: ${path.join(outDir, 'report.json')}`);
       return 0;
