@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TrialIdClashError } from '../errors.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { RawQuery } from '../raw.ts';
 import type { OwedMoveRow, SeatRow, TrialInput, TrialRow } from '../types.ts';
@@ -29,9 +30,19 @@ export interface TrialsRepository {
   /**
    * Creates trials with their seq-0 event, the moves due at the start and the seats taken at planning,
    * one transaction per batch. Trials that already exist are skipped (with their events and who owes
-   * them untouched), so re-planning after a crash is safe. Returns how many were new.
+   * them untouched), so re-planning after a crash is safe. Returns how many were new. Throws
+   * TrialIdClashError, writing nothing of that batch, when an id is stored under another experiment.
    */
   createMany(rows: readonly TrialInput[]): Promise<number>;
+  /**
+   * Of these trial ids, those stored under another experiment than `experimentId` (at most `limit`):
+   * what planning must refuse rather than skip. An index probe per id.
+   */
+  heldElsewhere(
+    experimentId: string,
+    ids: readonly string[],
+    limit?: number,
+  ): Promise<Array<{ id: string; experimentId: string }>>;
   /** Ordered by id; use limit + afterId to page through millions of trials. */
   list(experimentId: string, options?: TrialListOptions): Promise<TrialRow[]>;
   countByStatus(experimentId: string): Promise<Record<string, number>>;
@@ -98,9 +109,20 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
       const at = Prisma.sql`${new Date()}::timestamp(3)`;
       for (const batch of chunks(rows, PLAN_BATCH)) {
         // A resumed plan meets the trials it stored before the crash: an index probe skips them unwritten.
-        const [present] = await raw<{ n: number }>(
-          Prisma.sql`SELECT count(*)::int AS "n" FROM "Trial" WHERE "id" = ANY(${batch.map((t) => t.id)}::text[])`,
+        // The same probe finds ids another experiment holds, which must not be skipped as if they were
+        // this one's (persistPlan checks before its first write; this guards every other caller).
+        const owners = Object.fromEntries(batch.map((t) => [t.id, t.experimentId]));
+        const [present] = await raw<{
+          n: number;
+          clashes: Array<{ id: string; experimentId: string }> | null;
+        }>(
+          Prisma.sql`
+          SELECT count(*)::int AS "n",
+            jsonb_agg(jsonb_build_object('id', t."id", 'experimentId', t."experimentId"))
+              FILTER (WHERE t."experimentId" <> ${JSON.stringify(owners)}::jsonb ->> t."id") AS "clashes"
+          FROM "Trial" t WHERE t."id" = ANY(${batch.map((t) => t.id)}::text[])`,
         );
+        if (present?.clashes) throw new TrialIdClashError(batch[0]!.experimentId, present.clashes);
         if (present?.n === batch.length) continue;
         const trials = batch.map(({ owed: _owed, seats: _seats, ...trial }) => ({
           ...trial,
@@ -147,6 +169,14 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
         created += row?.created ?? 0;
       }
       return created;
+    },
+
+    async heldElsewhere(experimentId, ids, limit = 5) {
+      if (ids.length === 0) return [];
+      return prisma.$queryRaw<Array<{ id: string; experimentId: string }>>`
+        SELECT "id", "experimentId" FROM "Trial"
+        WHERE "id" = ANY(${[...ids]}::text[]) AND "experimentId" <> ${experimentId}
+        ORDER BY "id" LIMIT ${limit}`;
     },
 
     list(experimentId, options = {}) {
