@@ -219,6 +219,14 @@ export const ExperimentConfigSchema = z
     llm: LlmConfigSchema.default(LlmConfigSchema.parse({})),
     /** No parsed default, so configs stored before it existed keep their hash. */
     export: ExportConfigSchema.optional(),
+    /**
+     * A person judges each story once: across every experiment on the same dataset ("per-dataset",
+     * what happens when this is omitted), or only within this experiment ("per-experiment": a story
+     * they judged or argued in another experiment on the dataset may be theirs to judge again, e.g.
+     * in a planned re-test; warned about at planning). Part of the design. No parsed default, so
+     * configs stored before it existed keep their hash.
+     */
+    eachStoryOnce: z.enum(['per-dataset', 'per-experiment']).optional(),
   })
   .superRefine((config, ctx) => {
     const judgePools = new Map(config.judges.map((p) => [p.name, p]));
