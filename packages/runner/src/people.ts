@@ -233,7 +233,9 @@ export async function nextForPerson(
         reason:
           seats.length === 0
             ? 'no trial is waiting for someone like you right now; try again later'
-            : `nothing is waiting for you right now (you judge each story once${acrossExperiments ? ', across the experiments on this dataset' : ''}); try again later`,
+            : entry.seats === 'judge'
+              ? `nothing is waiting for you right now (you judge each story once${acrossExperiments ? ', across the experiments on this dataset' : ''}); try again later`
+              : 'nothing is waiting for you right now; try again later',
       };
     tried.add(`${seat.trialId}/${seat.role}`);
     const state = await assignSeat(ctx.drive, seat.trialId, seat.role, participantId, {
