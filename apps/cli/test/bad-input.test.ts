@@ -1,5 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ExperimentConfigSchema } from '@oversight/core';
+import { openDatabase } from '@oversight/db';
+import { configHash } from '@oversight/runner';
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir, writeConfig, writeQuestions } from './cli.ts';
 
@@ -79,6 +82,41 @@ describe('bad input', () => {
   it('too few judges for the design', () => {
     const file = writeConfig(dir, { ...good, judges: [{ count: 1 }] }, 'few-judges.json');
     expectRejected(['run', file], /not enough judges/, /add judges/);
+  });
+
+  it('a new experiment with "." in its name or an arm name', () => {
+    const file = writeConfig(
+      dir,
+      { ...good, name: 'study.v2', arms: [{ name: 'v2.debate', protocol: 'debate' }] },
+      'dotted.json',
+    );
+    expectRejected(
+      ['run', file],
+      /dotted\.json: invalid input \(a new experiment\)/,
+      /- name: "study\.v2" contains "\."; trial ids are <experiment>\.<arm>\.<question>\.<k>, so a "\." in an experiment or arm name lets two experiments build the same trial ids; use "-" or "_" instead, e\.g\. "study-v2"/,
+      /- arms\[0\]\.name: "v2\.debate" contains "\."/,
+    );
+    expect(cli(['run', file, '--data-dir', dataDir], { cwd: dir }).stderr).not.toMatch(/ at |\.ts:\d/);
+  });
+
+  it('but an experiment stored before names with "." were refused goes on', async () => {
+    const dotted = { ...good, name: 'pilot.v1', arms: [{ name: 'alone', protocol: 'judge-alone' }] };
+    const file = writeConfig(dir, dotted, 'stored-dotted.json');
+    const data = path.join(tempDir('dotted-data'), 'data');
+    // Stored as persistPlan stored a new experiment then: its row, before any trial.
+    const config = ExperimentConfigSchema.parse(dotted);
+    const db = await openDatabase({ dataDir: data });
+    await db.experiments.ensure({
+      id: config.name,
+      name: config.name,
+      seed: config.seed,
+      config: config as unknown as Record<string, unknown>,
+      configHash: configHash(config),
+    });
+    await db.close();
+    const run = cli(['run', file, '--data-dir', data], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^pilot\.v1: 16 finished$/m);
   });
 
   it('an unknown option', () => {

@@ -59,6 +59,26 @@ describe('design warnings', () => {
     );
   });
 
+  it('a config that lets people judge a story again that they saw in another experiment', () => {
+    const people = { name: 'people', participant: { kind: 'human' as const, platform: 'discord' as const } };
+    const arms = [{ name: 'alone', protocol: 'judge-alone' as const, trialsPerQuestion: 2 }];
+    const warned = designWarnings({ ...base, judges: [people], arms, eachStoryOnce: 'per-experiment' }, 8);
+    expect(warned).toEqual([
+      {
+        field: 'eachStoryOnce',
+        message: expect.stringMatching(
+          /^"per-experiment" lets a person judge a story they judged or argued in another experiment on the same dataset, .*not blind; remove it unless this is a planned re-test/,
+        ),
+      },
+    ]);
+    // Only people remember stories; the default (and saying it) is silent.
+    expect(designWarnings({ ...base, arms, eachStoryOnce: 'per-experiment' }, 8)[0]!.message).toMatch(
+      /^ignored: no arm is judged by people/,
+    );
+    expect(designWarnings({ ...base, judges: [people], arms, eachStoryOnce: 'per-dataset' }, 8)).toEqual([]);
+    expect(designWarnings({ ...base, judges: [people], arms }, 8)).toEqual([]);
+  });
+
   it('run prints them and goes ahead', async () => {
     const dir = tempDir('warnings');
     writeQuestions(dir, 4);

@@ -118,6 +118,15 @@ export function designWarnings(input: ExperimentConfigInput, datasetSize: number
       message: `${limit} is more than the ${available} questions ${ids ? 'listed in questions.ids' : 'in the dataset'}, so all ${available} are used; lower the limit or use a larger dataset`,
     });
   }
+  if (config.eachStoryOnce === 'per-experiment') {
+    const peopleJudge = config.arms.some((arm) => isPeopleJudged(config, arm));
+    warnings.push({
+      field: 'eachStoryOnce',
+      message: peopleJudge
+        ? '"per-experiment" lets a person judge a story they judged or argued in another experiment on the same dataset, where they may have been shown its answer, so their verdict on it is not blind; remove it unless this is a planned re-test (the design audit lists those seats)'
+        : 'ignored: no arm is judged by people, and only people remember stories; remove it',
+    });
+  }
   const armInputs = (input.arms ?? []) as unknown as Array<Record<string, unknown>>;
   config.arms.forEach((arm, i) => {
     warnings.push(...armWarnings(armInputs[i] ?? {}, arm, i));

@@ -259,6 +259,14 @@ export const ExperimentConfigSchema = z
     llm: LlmConfigSchema.default(LlmConfigSchema.parse({})),
     /** No parsed default, so configs stored before it existed keep their hash. */
     export: ExportConfigSchema.optional(),
+    /**
+     * A person judges each story once: across every experiment on the same dataset ("per-dataset",
+     * what happens when this is omitted), or only within this experiment ("per-experiment": a story
+     * they judged or argued in another experiment on the dataset may be theirs to judge again, e.g.
+     * in a planned re-test; warned about at planning). Part of the design. No parsed default, so
+     * configs stored before it existed keep their hash.
+     */
+    eachStoryOnce: z.enum(['per-dataset', 'per-experiment']).optional(),
   })
   .superRefine((config, ctx) => {
     const judgePools = new Map(config.judges.map((p) => [p.name, p]));
@@ -375,6 +383,42 @@ export function parseStoredConfig(stored: unknown): ExperimentConfig {
   const copy = structuredClone(stored) as Record<string, unknown>;
   for (const retired of RETIRED) retired.drop(copy);
   return ExperimentConfigSchema.parse(copy);
+}
+
+/** A name a new experiment may not use, with the field it is in (as in validation messages). */
+export interface NameIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * Names a NEW experiment may not use. Trial ids are `<experiment>.<arm>.<question>.<k>`, so a "."
+ * in the experiment's or an arm's name lets two experiments build the same ids ("study.v2" with arm
+ * "debate" and "study" with arm "v2.debate" both make "study.v2.debate.<question>.<k>"), and the
+ * second would find its trials taken. Not a rule of the schema: stored experiments whose names
+ * already have dots are re-read with it (by the chat apps and `serve`) and must still parse; planning
+ * applies it to experiments not stored yet.
+ */
+export function newExperimentNameIssues(config: ExperimentConfig): NameIssue[] {
+  const why =
+    'trial ids are <experiment>.<arm>.<question>.<k>, so a "." in an experiment or arm name lets two experiments build the same trial ids';
+  const instead = (name: string) => `use "-" or "_" instead, e.g. "${name.replaceAll('.', '-')}"`;
+  const issues: NameIssue[] = [];
+  if (config.name.includes('.'))
+    issues.push({
+      field: 'name',
+      message: `"${config.name}" contains "."; ${why}; ${instead(config.name)}`,
+    });
+  config.arms.forEach((arm, i) => {
+    if (arm.name.includes('.'))
+      issues.push({
+        field: `arms[${i}].name`,
+        message: `"${arm.name}" contains "."; ${why}; ${instead(arm.name)}${
+          config.qualification?.arm === arm.name ? ' (and the same in qualification.arm)' : ''
+        }`,
+      });
+  });
+  return issues;
 }
 
 function checkUnique(pools: readonly Pool[], key: string, ctx: z.RefinementCtx): void {

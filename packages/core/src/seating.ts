@@ -5,9 +5,10 @@ import { createRng } from './random.ts';
 /**
  * Seats for people, given when a person asks for work. The design's balance (honest/dishonest,
  * answer order) is fixed when trials are planned; these rules decide which trial a person gets:
- * never a story they have already seen in any seat when they are to judge it, never two seats in
- * one trial, and arms in a seeded random order balanced per person, so that protocol is not
- * confounded with practice, fatigue or the order trials were planned in.
+ * never a story they have already seen in any seat (here, or in another experiment on the same
+ * dataset) when they are to judge it, never two seats in one trial, and arms in a seeded random
+ * order balanced per person, so that protocol is not confounded with practice, fatigue or the
+ * order trials were planned in.
  */
 
 /** A seat whose move is due and that nobody holds yet. */
@@ -20,9 +21,13 @@ export interface OpenSeat {
   ordinal: number;
 }
 
-/** What a person has done in the experiment so far. */
+/** What a person has done in the experiment so far, and which stories they have seen. */
 export interface SeatHistory {
-  /** Stories of every trial in which they held a seat (an arguer reads the story). */
+  /**
+   * Stories of the experiment's dataset they have seen: every trial in which they held a seat (an
+   * arguer reads the story; a judge is shown the answer), in this experiment and, unless the config
+   * says `eachStoryOnce: "per-experiment"`, in every other experiment on the same dataset.
+   */
   stories: ReadonlySet<string>;
   /** Trials in which they held a seat. */
   trials: ReadonlySet<string>;

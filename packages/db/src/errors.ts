@@ -122,3 +122,30 @@ export class DatasetConflictError extends InputError {
     );
   }
 }
+
+/**
+ * Trials about to be planned have ids that another experiment's trials already hold (trial ids are
+ * `<experiment>.<arm>.<question>.<k>`, and dots in names or question ids can make two experiments
+ * build the same one). Skipping them, as a resumed plan skips its own, would leave this experiment
+ * without those trials and say nothing; nothing is written instead.
+ */
+export class TrialIdClashError extends InputError {
+  override readonly name = 'TrialIdClashError';
+  constructor(
+    readonly experimentId: string,
+    /** Some of the clashing ids, with the experiment that holds each. */
+    readonly clashes: ReadonlyArray<{ id: string; experimentId: string }>,
+  ) {
+    const owners = [...new Set(clashes.map((c) => c.experimentId))];
+    super(
+      [
+        `Experiment "${experimentId}" would plan trials whose ids already belong to ${owners.length === 1 ? 'experiment' : 'experiments'} ${owners.map((o) => `"${o}"`).join(', ')}:`,
+        ...clashes.slice(0, 3).map((c) => `  ${c.id} (in "${c.experimentId}")`),
+        'Trial ids are <experiment>.<arm>.<question>.<k>, so a "." in an experiment name, an arm name or a question id can make',
+        'two experiments build the same ids. Nothing was written. Give this experiment another name, e.g.',
+        `"${experimentId.replaceAll('.', '-')}-2", with "-" or "_" rather than "." in experiment and arm names.`,
+      ].join('\n'),
+      experimentId,
+    );
+  }
+}

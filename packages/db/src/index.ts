@@ -7,6 +7,7 @@ export {
   DuplicateMoveError,
   ExperimentConfigChangedError,
   type LockHolder,
+  TrialIdClashError,
 } from './errors.ts';
 export { Prisma, PrismaClient } from './generated/prisma/client.ts';
 export { applyMigrations } from './migrate/apply.ts';

@@ -112,6 +112,33 @@ export interface SeatRow extends SeatInput {
   assignedAt: Date;
 }
 
+/**
+ * A seat in which a person saw a story of an experiment's dataset: in that experiment, or in another
+ * experiment on the same dataset that they joined under the same platform identity.
+ */
+export interface StorySeenRow {
+  storyId: string;
+  experimentId: string;
+  trialId: string;
+  role: string;
+  assignedAt: Date;
+}
+
+/** A judge seat of an experiment whose holder had seen its story before, with one seat where they had. */
+export interface StoryRepeatRow {
+  /** The person, as a participant of the audited experiment. */
+  participantId: string;
+  trialId: string;
+  dataset: string;
+  storyId: string;
+  assignedAt: Date;
+  /** Where they had seen the story: this experiment or another on the same dataset. */
+  earlierExperimentId: string;
+  earlierTrialId: string;
+  earlierRole: string;
+  earlierAssignedAt: Date;
+}
+
 export interface NoticeInput {
   participantId: string;
   role: string;

@@ -4,6 +4,7 @@ import {
   type Database,
   ExperimentConfigChangedError,
   type QuestionInput,
+  TrialIdClashError,
   type TrialInput,
 } from '../src/index.ts';
 import { backends, type Harness, suiteName, uid } from './backends.ts';
@@ -185,7 +186,8 @@ for (const backend of backends) {
         for (const ref of refs) expect(ref).toMatch(/^[A-Za-z0-9_-]{12}$/);
         // Not a digest of the id (which a published config and seed let anyone rebuild).
         const { createHash } = await import('node:crypto');
-        const digest = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url').slice(0, 12);
+        const digest = (id: string) =>
+          createHash('sha256').update(id, 'utf8').digest('base64url').slice(0, 12);
         expect(refs.filter((ref, i) => ref === digest(trialIds[i]!))).toEqual([]);
         expect((await db.trials.byRef(refs[7]!))?.id).toBe(trialIds[7]);
       });
@@ -237,6 +239,47 @@ for (const backend of backends) {
         ).toEqual([[trialIds[0], 'judge', 2]]);
         expect(await db.trials.owedBy('debater-1', experimentId)).toHaveLength(5);
         expect(await db.trials.owedBy('nobody')).toEqual([]);
+      });
+    });
+
+    describe('trial ids of two experiments', () => {
+      it('createMany refuses an id another experiment holds, writing nothing of its batch; heldElsewhere names it', async () => {
+        const a = await seed(db, 2);
+        const b = await seed(db, 1);
+        const before = await db.trials.get(a.trialIds[0]!);
+        const [template] = await db.trials.list(b.experimentId);
+        const row = (id: string, ordinal: number): TrialInput => ({
+          id,
+          experimentId: b.experimentId,
+          arm: template!.arm,
+          protocol: 'debate',
+          dataset: 'seed',
+          questionId: template!.questionId,
+          storyId: template!.storyId,
+          judgeId: null,
+          ordinal,
+          status: 'active',
+          owed: [],
+          seats: [],
+          created: { type: 'TrialCreated', by: 'b' },
+        });
+        // One new id and one that is a's: b must not come away believing both are stored.
+        const fresh = `${b.experimentId}-t0100`;
+        const error = await db.trials
+          .createMany([row(fresh, 5), row(a.trialIds[1]!, 6)])
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TrialIdClashError);
+        expect((error as Error).message).toContain(`${a.trialIds[1]} (in "${a.experimentId}")`);
+        expect((error as Error).message).toMatch(/Nothing was written\. Give this experiment another name/);
+        expect(await db.trials.get(fresh)).toBeNull();
+        expect(await db.trials.get(a.trialIds[0]!)).toEqual(before);
+        expect(await db.events.load(a.trialIds[1]!)).toHaveLength(1);
+
+        expect(await db.trials.heldElsewhere(b.experimentId, [fresh, ...a.trialIds, ...b.trialIds])).toEqual(
+          a.trialIds.map((id) => ({ id, experimentId: a.experimentId })),
+        );
+        expect(await db.trials.heldElsewhere(a.experimentId, a.trialIds)).toEqual([]);
+        expect(await db.experiments.ids()).toEqual(expect.arrayContaining([a.experimentId, b.experimentId]));
       });
     });
 

@@ -1,12 +1,12 @@
 import {
   foldEvents,
   parseStoredConfig,
-
   protocolFor,
   type TrialCreated,
   type TrialEvent,
 } from '@oversight/core';
 import { type Database, Prisma } from '@oversight/db';
+import { type StoryRepeat, storyRepeats } from './story-once.ts';
 
 /**
  * A design audit: checks of the run itself, so a reviewer reads one table instead of trusting the
@@ -19,13 +19,7 @@ import { type Database, Prisma } from '@oversight/db';
 export type AuditStatus = 'passed' | 'failed' | 'not checked';
 
 export interface AuditCheck {
-  id:
-    | 'answer-order'
-    | 'honest-side'
-    | 'same-distractor'
-    | 'story-once'
-    | 'reveal-private'
-    | 'release-timing';
+  id: 'answer-order' | 'honest-side' | 'same-distractor' | 'story-once' | 'reveal-private' | 'release-timing';
   title: string;
   status: AuditStatus;
   /** What was found, or why it could not be checked, in a sentence or two. */
@@ -39,20 +33,7 @@ export interface DesignAudit {
   checks: AuditCheck[];
 }
 
-/** People seated on a story they had already seen (see `storyRepeats`). */
-export interface StoryRepeat {
-  experimentId: string;
-  trialId: string;
-  participantId: string;
-  storyId: string;
-}
-
 export interface AuditOptions {
-  /**
-   * Seats given to people on stories they had seen before, in any experiment on the same dataset.
-   * Absent: checked within the audited experiments only, by participant id.
-   */
-  storyRepeats?: (experimentId: string) => Promise<StoryRepeat[]>;
   /** Trials judged by people whose move times are read for the timing check, at most (default 20,000). */
   maxTimedTrials?: number;
 }
@@ -142,7 +123,7 @@ export async function auditDesign(
     balanceCheck('answer-order', order, imported, (c) => c.first, 'the correct answer shown first'),
     balanceCheck('honest-side', order, imported, (c) => c.honestFirst, 'the first arguer honest'),
     distractorCheck(distractors),
-    await storyCheck(db, experimentIds, options),
+    await storyCheck(db, experimentIds),
     await revealCheck(db, experimentIds),
     await timingCheck(db, peopleJudged, options.maxTimedTrials ?? 20_000),
   ];
@@ -173,7 +154,7 @@ const TITLES: Record<AuditCheck['id'], string> = {
   'same-distractor': 'The same wrong answer in every arm',
   'story-once': 'No person seated on a story twice',
   'reveal-private': "No trial's reveal readable by another participant",
-  'release-timing': "Release times blind to who is honest",
+  'release-timing': 'Release times blind to who is honest',
 };
 
 function check(id: AuditCheck['id'], status: AuditStatus, detail: string, trials: string[] = []): AuditCheck {
@@ -203,7 +184,8 @@ function balanceCheck(
     const [experimentId, arm, question] = key.split('\u0000') as [string, string, string];
     if (!imported.has(experimentId) && EXACT[id](cell)) {
       exact += 1;
-      if (2 * count(cell) !== cell.total) off.push(`${experimentId}/${arm}/${question} (${count(cell)} of ${cell.total})`);
+      if (2 * count(cell) !== cell.total)
+        off.push(`${experimentId}/${arm}/${question} (${count(cell)} of ${cell.total})`);
       continue;
     }
     const a = pooled.get(`${experimentId}/${arm}`) ?? { yes: 0, total: 0 };
@@ -291,40 +273,40 @@ function distractorCheck(questions: Map<string, Map<string, string[]>>): AuditCh
   );
 }
 
-async function storyCheck(
-  db: Database,
-  experimentIds: readonly string[],
-  options: AuditOptions,
-): Promise<AuditCheck> {
+/**
+ * Judge seats given on a story the person had seen before (story-once.ts): in this experiment or in
+ * another on the same dataset they joined under the same identity. A repeat the config allowed
+ * (`eachStoryOnce: "per-experiment"`, across experiments only) is counted but does not fail.
+ */
+async function storyCheck(db: Database, experimentIds: readonly string[]): Promise<AuditCheck> {
   const repeats: StoryRepeat[] = [];
-  if (options.storyRepeats) for (const id of experimentIds) repeats.push(...(await options.storyRepeats(id)));
-  else {
-    // Within the audited experiments: a judge seat on a story the same participant already had a seat on.
-    const rows = await db.prisma.$queryRaw<StoryRepeat[]>`
-      SELECT s."experimentId", s."trialId", s."participantId", s."storyId" FROM "Seat" s
-      WHERE s."experimentId" = ANY(${[...experimentIds]}::text[]) AND s."role" = 'judge' AND EXISTS (
-        SELECT 1 FROM "Seat" e WHERE e."experimentId" = s."experimentId" AND e."participantId" = s."participantId"
-          AND e."storyId" = s."storyId" AND e."trialId" <> s."trialId" AND e."assignedAt" <= s."assignedAt")`;
-    repeats.push(...rows);
-  }
+  for (const id of experimentIds) repeats.push(...(await storyRepeats(db, id)));
   const seats = await db.prisma.$queryRaw<Array<{ n: number }>>`
     SELECT count(*)::int AS "n" FROM "Seat" WHERE "experimentId" = ANY(${[...experimentIds]}::text[])`;
   if ((seats[0]?.n ?? 0) === 0)
-    return check('story-once', 'not checked', 'no seats were recorded (imported or automatically judged trials)');
-  if (repeats.length > 0)
+    return check(
+      'story-once',
+      'not checked',
+      'no seats were recorded (imported or automatically judged trials)',
+    );
+  const refused = repeats.filter((r) => !r.allowed);
+  const allowed = repeats.length - refused.length;
+  const note =
+    allowed > 0 ? `; ${allowed} repeat(s) across experiments the config allowed (eachStoryOnce)` : '';
+  if (refused.length > 0)
     return check(
       'story-once',
       'failed',
-      `${repeats.length} seat(s) given on a story the person had seen before: ${repeats
+      `${refused.length} judge seat(s) given on a story the person had seen before: ${refused
         .slice(0, 5)
-        .map((r) => `${r.participantId} on story ${r.storyId}`)
-        .join(', ')}`,
-      repeats.map((r) => r.trialId),
+        .map((r) => `${r.participantId} on story ${r.storyId} (seen in ${r.seenBefore[0]?.experimentId})`)
+        .join(', ')}${note}`,
+      refused.map((r) => r.trialId),
     );
   return check(
     'story-once',
     'passed',
-    `${seats[0]!.n} seats; nobody judged a story they had seen before${options.storyRepeats ? ', in any experiment on the same dataset' : ' in these experiments'}`,
+    `${seats[0]!.n} seats; nobody judged a story they had seen before, in any experiment on the same dataset${note}`,
   );
 }
 
@@ -335,7 +317,14 @@ async function storyCheck(
  */
 async function revealCheck(db: Database, experimentIds: readonly string[]): Promise<AuditCheck> {
   const threads = await db.prisma.$queryRaw<
-    Array<{ trialId: string; participantId: string; platform: string; workspace: string; channel: string; thread: string }>
+    Array<{
+      trialId: string;
+      participantId: string;
+      platform: string;
+      workspace: string;
+      channel: string;
+      thread: string;
+    }>
   >(Prisma.sql`
     SELECT c."trialId", c."participantId", c."platform", c."workspace", c."channel", c."thread"
     FROM "ChatThread" c JOIN "Trial" t ON t."id" = c."trialId"
@@ -356,7 +345,8 @@ async function revealCheck(db: Database, experimentIds: readonly string[]): Prom
     if (t.platform === 'slack' && !t.channel.startsWith('D')) shared.push(t.trialId);
   }
   for (const t of threads)
-    if ((byPlace.get(`${t.platform}/${t.workspace}/${t.channel}/${t.thread}`)?.size ?? 0) > 1) shared.push(t.trialId);
+    if ((byPlace.get(`${t.platform}/${t.workspace}/${t.channel}/${t.thread}`)?.size ?? 0) > 1)
+      shared.push(t.trialId);
   if (shared.length > 0)
     return check(
       'reveal-private',
@@ -385,15 +375,17 @@ async function timingCheck(
 ): Promise<AuditCheck> {
   const single = trials.filter((t) => protocolFor(t.created.rules.protocol).arguerRoles.length === 1);
   const debates = trials.length - single.length;
-  if (trials.length === 0)
-    return check('release-timing', 'not checked', 'no trial was judged by a person');
+  if (trials.length === 0) return check('release-timing', 'not checked', 'no trial was judged by a person');
   if (single.length > max)
     return check(
       'release-timing',
       'not checked',
       `${single.length} trials judged by people with one arguer; more than the ${max} whose move times are read`,
     );
-  const waits = new Map<string, { honest: number[]; dishonest: number[]; pace: number | null; early: number; over: number }>();
+  const waits = new Map<
+    string,
+    { honest: number[]; dishonest: number[]; pace: number | null; early: number; over: number }
+  >();
   let timeless = 0;
   for (let i = 0; i < single.length; i += 500) {
     const logs = await db.events.loadMany(single.slice(i, i + 500).map((t) => t.id));
@@ -434,21 +426,24 @@ async function timingCheck(
   for (const [arm, w] of waits) {
     const mh = median(w.honest);
     const md = median(w.dishonest);
-    const paced = w.pace === null ? '' : ` (pace ${w.pace} s: ${w.early} released early, ${w.over} overran it)`;
+    const paced =
+      w.pace === null ? '' : ` (pace ${w.pace} s: ${w.early} released early, ${w.over} overran it)`;
     if (w.honest.length >= 5 && w.dishonest.length >= 5) {
       const gap = Math.abs(mh - md);
       const line = `${arm}: median wait ${(mh / 1000).toFixed(1)} s after honest replies, ${(md / 1000).toFixed(1)} s after dishonest${paced}`;
       if (gap > 1000 && gap > 0.25 * Math.max(mh, md)) failed.push(line);
       else lines.push(line);
-    } else lines.push(`${arm}: too few replies to compare (${w.honest.length} honest, ${w.dishonest.length} dishonest)${paced}`);
+    } else
+      lines.push(
+        `${arm}: too few replies to compare (${w.honest.length} honest, ${w.dishonest.length} dishonest)${paced}`,
+      );
     if (w.early > 0) failed.push(`${arm}: ${w.early} replies released before the pace`);
   }
   const notes = [
     debates > 0 ? `${debates} debate trials: both sides' speeches of a round reach the judge together` : '',
     timeless > 0 ? `${timeless} trials carry no move times (imported logs)` : '',
   ].filter(Boolean);
-  if (failed.length > 0)
-    return check('release-timing', 'failed', [...failed, ...lines, ...notes].join('; '));
+  if (failed.length > 0) return check('release-timing', 'failed', [...failed, ...lines, ...notes].join('; '));
   if (waits.size === 0)
     return check(
       'release-timing',
@@ -464,4 +459,3 @@ function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
-

@@ -6,6 +6,8 @@ import {
   type ExperimentParticipants,
   experimentParticipants,
   foldEvents,
+  InputError,
+  newExperimentNameIssues,
   type ParticipantRecord,
   type PlannedTrial,
   type PlanOptions,
@@ -16,7 +18,12 @@ import {
   streamTrials,
   type TrialCreated,
 } from '@oversight/core';
-import { type Database, ExperimentConfigChangedError, type TrialInput } from '@oversight/db';
+import {
+  type Database,
+  ExperimentConfigChangedError,
+  TrialIdClashError,
+  type TrialInput,
+} from '@oversight/db';
 import { designDifferences } from './design.ts';
 import type { Participant, ParticipantFactories } from './participant.ts';
 import { createParticipant } from './participants/registry.ts';
@@ -209,6 +216,7 @@ export async function persistPlan(
   // experiment id, and questions that differ from ones stored under the same dataset and id.
   const hash = configHash(config);
   const stored = await db.experiments.get(plan.experimentId);
+  if (!stored) refuseDottedNames(config);
   // Only the design must match (design.ts): how the experiment runs may change, and is then stored.
   const storedConfig = stored ? readStoredConfig(stored.config) : null;
   const changed = storedConfig
@@ -227,7 +235,13 @@ export async function persistPlan(
     await db.experiments.updateConfig(plan.experimentId, config as unknown as Record<string, unknown>, hash);
   // The same design, every trial stored: nothing to plan.
   if (stored?.plannedTrials === count) return true;
-  if (streamed) (plan as StreamedPlan).check();
+  // Every trial is made once before anything is written (what check() does, which throws what
+  // planning would), and its id looked up: an id another experiment holds is refused, not skipped.
+  await refuseTrialIdClashes(
+    db,
+    plan.experimentId,
+    streamed ? (plan as StreamedPlan).trials() : (plan as ExperimentPlan).trials,
+  );
   if (!stored || stored.configHash === hash)
     await db.experiments.ensure({
       id: plan.experimentId,
@@ -272,6 +286,39 @@ export async function persistPlan(
 }
 
 const PLAN_BATCH = 1000;
+/** Planned trial ids looked up per statement, when another experiment is stored. */
+const ID_CHECK_BATCH = 5000;
+
+/** A new experiment whose names hold "." is refused before anything is written (see newExperimentNameIssues). */
+function refuseDottedNames(config: ExperimentConfig): void {
+  const issues = newExperimentNameIssues(config);
+  if (issues.length === 0) return;
+  throw new InputError(
+    `experiment "${config.name}" is new, and its names may not contain ".":\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`,
+    config.name,
+  );
+}
+
+async function refuseTrialIdClashes(
+  db: Database,
+  experimentId: string,
+  trials: Iterable<PlannedTrial>,
+): Promise<void> {
+  // With no other experiment stored, no id can clash: the trials are only made (and checked).
+  const others = (await db.experiments.ids()).some((id) => id !== experimentId);
+  let batch: string[] = [];
+  const lookUp = async () => {
+    const clashes = await db.trials.heldElsewhere(experimentId, batch, 3);
+    batch = [];
+    if (clashes.length > 0) throw new TrialIdClashError(experimentId, clashes);
+  };
+  for (const { created } of trials) {
+    if (!others) continue;
+    batch.push(created.trialId);
+    if (batch.length === ID_CHECK_BATCH) await lookUp();
+  }
+  if (batch.length > 0) await lookUp();
+}
 
 function readStoredConfig(stored: unknown): ExperimentConfig | null {
   try {

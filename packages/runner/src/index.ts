@@ -18,4 +18,5 @@ export * from './run.ts';
 export * from './serve.ts';
 export * from './simulate.ts';
 export * from './store.ts';
+export * from './story-once.ts';
 export * from './submit.ts';

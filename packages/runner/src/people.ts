@@ -200,8 +200,12 @@ export async function nextForPerson(
   if (arms.length === 0)
     return { status: 'none', reason: `no arm of ${experimentId} takes people from pool "${person.pool}"` };
   const roles = entry.seats === 'judge' ? ['judge'] : arguerRolesOf(config, arms);
+  const acrossExperiments = storiesAcrossExperiments(config);
+  // Stories count as seen across every experiment on the dataset that this person joined (by their
+  // platform identity): a pilot's reveal must not reach the same person's verdict in the main study.
+  const seen = await db.trials.storiesSeen({ experimentId, participantId, acrossExperiments });
   const history = {
-    stories: new Set(seats.map((s) => s.storyId)),
+    stories: new Set(seen.map((s) => s.storyId)),
     trials: new Set(seats.map((s) => s.trialId)),
     perArm: seats.reduce<Record<string, number>>((acc, s) => {
       acc[s.arm] = (acc[s.arm] ?? 0) + 1;
@@ -211,7 +215,7 @@ export async function nextForPerson(
   };
   const tried = new Set<string>();
   for (let attempt = 0; attempt < 20; attempt++) {
-    const open = (await db.trials.openSeats({ experimentId, participantId, roles, arms }))
+    const open = (await db.trials.openSeats({ experimentId, participantId, roles, arms, acrossExperiments }))
       .filter((o) => !tried.has(`${o.trialId}/${o.role}`))
       .map(
         (o): OpenSeat => ({
@@ -229,7 +233,9 @@ export async function nextForPerson(
         reason:
           seats.length === 0
             ? 'no trial is waiting for someone like you right now; try again later'
-            : 'nothing is waiting for you right now (you get each story once); try again later',
+            : entry.seats === 'judge'
+              ? `nothing is waiting for you right now (you judge each story once${acrossExperiments ? ', across the experiments on this dataset' : ''}); try again later`
+              : 'nothing is waiting for you right now; try again later',
       };
     tried.add(`${seat.trialId}/${seat.role}`);
     const state = await assignSeat(ctx.drive, seat.trialId, seat.role, participantId, {
@@ -241,6 +247,11 @@ export async function nextForPerson(
     if (state) return { status: 'assigned', trialId: seat.trialId, role: seat.role, state };
   }
   return { status: 'none', reason: 'others took the open trials first; ask again' };
+}
+
+/** Whether stories seen in other experiments on the dataset count (the config's eachStoryOnce). */
+export function storiesAcrossExperiments(config: ExperimentConfig): boolean {
+  return config.eachStoryOnce !== 'per-experiment';
 }
 
 function eligibleArms(config: ExperimentConfig, pool: string, seats: 'judge' | 'arguer'): string[] {
@@ -341,7 +352,8 @@ export class SeatError extends Error {
 
 /**
  * An admin gives a seat to another person (or back to the pool, with null), recorded with who did it
- * and why. The person must be in the experiment and, for a judge seat, must not have seen the story.
+ * and why. The person must be in the experiment and, for a judge seat, must not have seen the story
+ * (here, or in another experiment on the same dataset unless the config allows that).
  */
 export async function reassignSeat(
   ctx: PeopleContext,
@@ -355,10 +367,18 @@ export async function reassignSeat(
     if (person?.kind !== 'human') throw new SeatError(`${to} is not a person in ${ctx.experimentId}`);
     const state = foldEvents(await ctx.drive.store.loadEvents(trialId));
     if (role === 'judge') {
-      const seen = await ctx.db.trials.seatsOf(ctx.experimentId, to);
-      if (seen.some((s) => s.storyId === state.created.storyId && s.trialId !== trialId))
+      const acrossExperiments = storiesAcrossExperiments(ctx.config);
+      const seen = (
+        await ctx.db.trials.storiesSeen({
+          experimentId: ctx.experimentId,
+          participantId: to,
+          acrossExperiments,
+          storyId: state.created.storyId,
+        })
+      ).find((s) => s.trialId !== trialId);
+      if (seen)
         throw new SeatError(
-          `${to} has already seen story ${state.created.storyId}; a judge sees each story once`,
+          `${to} has already seen story ${state.created.storyId} (${seen.experimentId === ctx.experimentId ? '' : `in experiment ${seen.experimentId}, `}trial ${seen.trialId}, as ${seen.role}); a judge sees each story once${acrossExperiments ? ' across the experiments on a dataset' : ''}: choose someone else`,
         );
     }
   }

@@ -75,7 +75,10 @@ for (const backend of backends) {
       expect(byId['same-distractor']).toMatchObject({ status: 'passed' });
       expect(byId['same-distractor']?.detail).toMatch(/6 questions appear in several arms/);
       expect(byId['reveal-private']?.status).toBe('not checked');
-      expect(byId['release-timing']).toMatchObject({ status: 'not checked', detail: 'no trial was judged by a person' });
+      expect(byId['release-timing']).toMatchObject({
+        status: 'not checked',
+        detail: 'no trial was judged by a person',
+      });
 
       // The same design, but the consultancy arm of one question shows a different wrong answer.
       const other = await planned(db);
@@ -104,6 +107,9 @@ for (const backend of backends) {
         channel: 'C0SHARED',
         thread: '1700000000.000100',
       });
+      await db.participants.upsertMany(name, [
+        { id: 'p-1', kind: 'human', label: 'Amber Fox', spec: { kind: 'human', platform: 'slack' } },
+      ]);
       await db.prisma.$executeRaw(Prisma.sql`
         INSERT INTO "Seat" ("trialId", "role", "participantId", "experimentId", "arm", "storyId", "assignedAt")
         VALUES (${a!.created.trialId}, 'judge', 'p-1', ${name}, 'debate', 's9', now()),

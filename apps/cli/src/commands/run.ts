@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '@oversight/core';
+import { InputError, newExperimentNameIssues } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import {
   persistPlan,
@@ -10,7 +11,8 @@ import {
 } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
-import { withDatabase } from '../database.ts';
+import { resolveDataFolder, withDatabase } from '../database.ts';
+import { env } from '../env.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { catchInterrupt, type Interrupt } from '../interrupt.ts';
 import { limitHeapGrowth } from '../memory.ts';
@@ -37,6 +39,7 @@ export interface PreparedRun {
 export async function prepareRun(configPath: string, dataDir?: string): Promise<PreparedRun> {
   const loaded = await loadExperimentConfig(configPath, (name) => storedQuestions(dataDir, name));
   preflight(loaded);
+  await refuseNewDottedNames(loaded, dataDir);
   printDesignWarnings(loaded);
   const plan = streamExperiment(loaded.config, loaded.questions, loaded.datasetName);
   plan.check();
@@ -46,6 +49,25 @@ export async function prepareRun(configPath: string, dataDir?: string): Promise<
       `note: ${dropped} of the ${plan.questions.length} questions have more than two answers; each trial shows the correct answer and one wrong one, the same in every arm (the dataset's distractorIndex where it gives one, else one drawn per question), and the judge never sees the others`,
     );
   return { loaded, plan };
+}
+
+/**
+ * A new experiment whose name or arm names hold "." is refused before the database is created or
+ * written (see newExperimentNameIssues); one stored before this rule goes on under its names, so the
+ * database is asked, and only when a name has a dot.
+ */
+async function refuseNewDottedNames(loaded: LoadedConfig, dataDir: string | undefined): Promise<void> {
+  const issues = newExperimentNameIssues(loaded.config);
+  if (issues.length === 0) return;
+  const hasDatabase =
+    Boolean(env.DATABASE_URL) || existsSync(path.join(resolveDataFolder(dataDir).dir, 'pgdata'));
+  const stored =
+    hasDatabase && (await withDatabase(dataDir, (db) => db.experiments.get(loaded.config.name))) !== null;
+  if (stored) return;
+  throw new InputError(
+    `${loaded.file}: invalid input (a new experiment)\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`,
+    loaded.file,
+  );
 }
 
 /** The questions stored under a dataset name (imported before), or an InputError naming those there are. */

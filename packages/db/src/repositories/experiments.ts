@@ -12,6 +12,8 @@ export interface ExperimentsRepository {
   /** Records that every one of the plan's `trials` is stored: a resume can skip planning. */
   markPlanned(id: string, trials: number): Promise<void>;
   list(): Promise<ExperimentRow[]>;
+  /** Every experiment's id, without its config (cheap however large the configs are). */
+  ids(): Promise<string[]>;
   /** Deletes the experiment with its trials, events, judgments, participants and LLM calls. */
   delete(id: string): Promise<boolean>;
 }
@@ -61,6 +63,11 @@ export function experimentsRepository(prisma: PrismaClient): ExperimentsReposito
       return (await prisma.experiment.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
         toRow,
       );
+    },
+
+    async ids() {
+      const rows = await prisma.experiment.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
+      return rows.map((r) => r.id);
     },
 
     async delete(id) {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { TrialIdClashError } from '../errors.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { RawQuery } from '../raw.ts';
-import type { OwedMoveRow, SeatRow, TrialInput, TrialRow } from '../types.ts';
+import type { OwedMoveRow, SeatRow, StoryRepeatRow, StorySeenRow, TrialInput, TrialRow } from '../types.ts';
 import { groupCommit } from './group-commit.ts';
 import { chunks } from './json.ts';
 
@@ -23,15 +24,39 @@ export interface OpenSeatQuery {
   arms: readonly string[];
   /** At most this many per arm, earliest in the plan first. */
   perArm?: number;
+  /**
+   * Whether stories the person saw in other experiments on the same dataset (joined under the same
+   * platform identity) count as seen; true unless the config says `eachStoryOnce: "per-experiment"`.
+   */
+  acrossExperiments?: boolean;
+}
+
+export interface StoriesSeenQuery {
+  experimentId: string;
+  participantId: string;
+  /** As in OpenSeatQuery; true when omitted. */
+  acrossExperiments?: boolean;
+  /** Only seats on this story. */
+  storyId?: string;
 }
 
 export interface TrialsRepository {
   /**
    * Creates trials with their seq-0 event, the moves due at the start and the seats taken at planning,
    * one transaction per batch. Trials that already exist are skipped (with their events and who owes
-   * them untouched), so re-planning after a crash is safe. Returns how many were new.
+   * them untouched), so re-planning after a crash is safe. Returns how many were new. Throws
+   * TrialIdClashError, writing nothing of that batch, when an id is stored under another experiment.
    */
   createMany(rows: readonly TrialInput[]): Promise<number>;
+  /**
+   * Of these trial ids, those stored under another experiment than `experimentId` (at most `limit`):
+   * what planning must refuse rather than skip. An index probe per id.
+   */
+  heldElsewhere(
+    experimentId: string,
+    ids: readonly string[],
+    limit?: number,
+  ): Promise<Array<{ id: string; experimentId: string }>>;
   /** Ordered by id; use limit + afterId to page through millions of trials. */
   list(experimentId: string, options?: TrialListOptions): Promise<TrialRow[]>;
   countByStatus(experimentId: string): Promise<Record<string, number>>;
@@ -51,6 +76,19 @@ export interface TrialsRepository {
   openSeats(query: OpenSeatQuery): Promise<OwedMoveRow[]>;
   /** Every seat the participant held in the experiment, in the order they got them. */
   seatsOf(experimentId: string, participantId: string): Promise<SeatRow[]>;
+  /**
+   * Every seat in which the person saw a story of the experiment's dataset, in the order they got
+   * them: their seats in this experiment and (acrossExperiments) those of every participant with
+   * their platform identity in other experiments, on trials of the same dataset. One query, by indexes.
+   */
+  storiesSeen(query: StoriesSeenQuery): Promise<StorySeenRow[]>;
+  /**
+   * For a design audit: the judge seats of the experiment held by a person who had seen the story
+   * before (an earlier seat in this experiment, or in another experiment on the same dataset under
+   * the same platform identity), one row per earlier seat, in order. Only people (kind "human"):
+   * an automatic judge remembers nothing from one trial to the next.
+   */
+  storyRepeats(experimentId: string): Promise<StoryRepeatRow[]>;
   /**
    * Unfinished trials with no OwedMove rows (stored before those rows existed), in pages of at most
    * `pageSize`; for reconciling. Nothing to read when every unfinished trial has its rows.
@@ -76,6 +114,27 @@ export interface TrialsRepository {
 const owedColumns = Prisma.sql`o."trialId", o."role", o."participantId", o."experimentId", o."arm", o."storyId",
   o."ordinal", o."sinceSeq", o."since", o."human"`;
 
+/**
+ * The seats in which a person saw a story of the experiment's dataset (see storiesSeen): theirs in
+ * the experiment, and those of the participants with their platform identity in other experiments
+ * whose trials are on the same dataset. An experiment's trials share one dataset (planning records
+ * the one it was planned for), so one trial of it names the dataset. Indexes: Participant's key and
+ * identity, Seat (experimentId, participantId), Trial's key.
+ */
+function storiesSeenSql(experimentId: string, participantId: string, acrossExperiments: boolean): Prisma.Sql {
+  return Prisma.sql`
+    SELECT s."storyId", s."experimentId", s."trialId", s."role", s."assignedAt"
+    FROM "Seat" s WHERE s."experimentId" = ${experimentId} AND s."participantId" = ${participantId}
+    UNION ALL
+    SELECT s."storyId", s."experimentId", s."trialId", s."role", s."assignedAt"
+    FROM "Participant" me
+    JOIN "Participant" p ON p."identity" = me."identity" AND p."experimentId" <> me."experimentId"
+    JOIN "Seat" s ON s."experimentId" = p."experimentId" AND s."participantId" = p."id"
+    JOIN "Trial" t ON t."id" = s."trialId"
+    WHERE ${acrossExperiments}::boolean AND me."experimentId" = ${experimentId} AND me."id" = ${participantId}
+      AND t."dataset" = (SELECT "dataset" FROM "Trial" WHERE "experimentId" = ${experimentId} LIMIT 1)`;
+}
+
 export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRepository {
   // A service lets go of trials one by one as they finish; those let go of at the same time share a statement.
   const releaseQueued = groupCommit<{ owner: string; ids: readonly string[] }, void>(
@@ -98,9 +157,20 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
       const at = Prisma.sql`${new Date()}::timestamp(3)`;
       for (const batch of chunks(rows, PLAN_BATCH)) {
         // A resumed plan meets the trials it stored before the crash: an index probe skips them unwritten.
-        const [present] = await raw<{ n: number }>(
-          Prisma.sql`SELECT count(*)::int AS "n" FROM "Trial" WHERE "id" = ANY(${batch.map((t) => t.id)}::text[])`,
+        // The same probe finds ids another experiment holds, which must not be skipped as if they were
+        // this one's (persistPlan checks before its first write; this guards every other caller).
+        const owners = Object.fromEntries(batch.map((t) => [t.id, t.experimentId]));
+        const [present] = await raw<{
+          n: number;
+          clashes: Array<{ id: string; experimentId: string }> | null;
+        }>(
+          Prisma.sql`
+          SELECT count(*)::int AS "n",
+            jsonb_agg(jsonb_build_object('id', t."id", 'experimentId', t."experimentId"))
+              FILTER (WHERE t."experimentId" <> ${JSON.stringify(owners)}::jsonb ->> t."id") AS "clashes"
+          FROM "Trial" t WHERE t."id" = ANY(${batch.map((t) => t.id)}::text[])`,
         );
+        if (present?.clashes) throw new TrialIdClashError(batch[0]!.experimentId, present.clashes);
         if (present?.n === batch.length) continue;
         const trials = batch.map(({ owed: _owed, seats: _seats, ...trial }) => ({
           ...trial,
@@ -147,6 +217,14 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
         created += row?.created ?? 0;
       }
       return created;
+    },
+
+    async heldElsewhere(experimentId, ids, limit = 5) {
+      if (ids.length === 0) return [];
+      return prisma.$queryRaw<Array<{ id: string; experimentId: string }>>`
+        SELECT "id", "experimentId" FROM "Trial"
+        WHERE "id" = ANY(${[...ids]}::text[]) AND "experimentId" <> ${experimentId}
+        ORDER BY "id" LIMIT ${limit}`;
     },
 
     list(experimentId, options = {}) {
@@ -209,11 +287,13 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
         GROUP BY "participantId", "role", "human" ORDER BY "participantId" NULLS LAST, "role"`;
     },
 
-    async openSeats({ experimentId, participantId, roles, arms, perArm = 50 }) {
+    async openSeats({ experimentId, participantId, roles, arms, perArm = 50, acrossExperiments = true }) {
       if (roles.length === 0 || arms.length === 0) return [];
       // Per arm, the earliest open seats in the plan that this person may take: an index range scan each,
-      // however many trials the experiment has.
+      // however many trials the experiment has. The stories they have seen (here and, across experiments,
+      // under their identity) are read once, by indexes, before the scans.
       return prisma.$queryRaw<OwedMoveRow[]>`
+        WITH seen AS MATERIALIZED (${storiesSeenSql(experimentId, participantId, acrossExperiments)})
         SELECT ${owedColumns}
         FROM unnest(${[...arms]}::text[]) AS a(arm)
         CROSS JOIN LATERAL (
@@ -223,8 +303,9 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
             AND NOT EXISTS (
               SELECT 1 FROM "Seat" s
               WHERE s."experimentId" = ${experimentId} AND s."participantId" = ${participantId}
-                AND (s."trialId" = o."trialId" OR (o."role" = 'judge' AND s."storyId" = o."storyId"))
+                AND s."trialId" = o."trialId"
             )
+            AND (o."role" <> 'judge' OR o."storyId" NOT IN (SELECT "storyId" FROM seen))
           ORDER BY o."ordinal", o."role"
           LIMIT ${perArm}
         ) o`;
@@ -235,6 +316,44 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
         where: { experimentId, participantId },
         orderBy: [{ assignedAt: 'asc' }, { trialId: 'asc' }],
       });
+    },
+
+    storiesSeen({ experimentId, participantId, acrossExperiments = true, storyId }) {
+      return prisma.$queryRaw<StorySeenRow[]>`
+        SELECT * FROM (${storiesSeenSql(experimentId, participantId, acrossExperiments)}) seen
+        WHERE ${storyId ?? null}::text IS NULL OR seen."storyId" = ${storyId ?? null}
+        ORDER BY seen."assignedAt", seen."trialId"`;
+    },
+
+    storyRepeats(experimentId) {
+      // A person's seats here and, under their identity, in the experiments on the same dataset; then
+      // each judge seat here paired with the seats on its story that came before it (ties by trial id).
+      return prisma.$queryRaw<StoryRepeatRow[]>`
+        WITH here AS (SELECT "dataset" FROM "Trial" WHERE "experimentId" = ${experimentId} LIMIT 1),
+        people AS (
+          SELECT me."id" AS "participantId", me."experimentId" AS "xExperimentId", me."id" AS "xId"
+          FROM "Participant" me WHERE me."experimentId" = ${experimentId} AND me."kind" = 'human'
+          UNION
+          SELECT me."id", p."experimentId", p."id"
+          FROM "Participant" me
+          JOIN "Participant" p ON p."identity" = me."identity" AND p."experimentId" <> me."experimentId"
+          WHERE me."experimentId" = ${experimentId} AND me."kind" = 'human'
+        ),
+        seats AS MATERIALIZED (
+          SELECT pe."participantId", s."experimentId", s."trialId", s."role", s."storyId", s."assignedAt"
+          FROM people pe
+          JOIN "Seat" s ON s."experimentId" = pe."xExperimentId" AND s."participantId" = pe."xId"
+          WHERE s."experimentId" = ${experimentId}
+            OR (SELECT t."dataset" FROM "Trial" t WHERE t."id" = s."trialId") = (SELECT "dataset" FROM here)
+        )
+        SELECT j."participantId", j."trialId", (SELECT "dataset" FROM here) AS "dataset", j."storyId", j."assignedAt",
+          e."experimentId" AS "earlierExperimentId", e."trialId" AS "earlierTrialId", e."role" AS "earlierRole",
+          e."assignedAt" AS "earlierAssignedAt"
+        FROM seats j
+        JOIN seats e ON e."participantId" = j."participantId" AND e."storyId" = j."storyId" AND e."trialId" <> j."trialId"
+          AND (e."assignedAt" < j."assignedAt" OR (e."assignedAt" = j."assignedAt" AND e."trialId" < j."trialId"))
+        WHERE j."experimentId" = ${experimentId} AND j."role" = 'judge'
+        ORDER BY j."participantId", j."assignedAt", j."trialId", e."assignedAt", e."trialId"`;
     },
 
     // Every statement here reads one table by an index, whatever the statistics say. A single

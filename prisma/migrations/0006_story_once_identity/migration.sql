@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Participant_identity_idx" ON "Participant"("identity");
