@@ -69,6 +69,8 @@ export async function auditDesign(
   const distractors = new Map<string, Map<string, string[]>>();
   const imported = new Set<string>();
   const peopleJudged: Array<{ id: string; created: TrialCreated }> = [];
+  /** Trials judged by people in imported experiments: their logs do not say when a speech reached the judge. */
+  let importedJudged = 0;
   const humans = new Set<string>();
   let trials = 0;
   for (const experimentId of experimentIds) {
@@ -112,7 +114,9 @@ export async function auditDesign(
         const byArm = distractors.get(question) ?? new Map<string, string[]>();
         byArm.set(c.arm, [...(byArm.get(c.arm) ?? []), shown]);
         distractors.set(question, byArm);
-        if (c.judgeId === null || humans.has(c.judgeId)) peopleJudged.push({ id: c.trialId, created: c });
+        if (c.judgeId === null || humans.has(c.judgeId))
+          if (imported.has(experimentId)) importedJudged += 1;
+          else peopleJudged.push({ id: c.trialId, created: c });
       }
       if (page.length < PAGE) break;
     }
@@ -125,7 +129,7 @@ export async function auditDesign(
     distractorCheck(distractors),
     await storyCheck(db, experimentIds),
     await revealCheck(db, experimentIds),
-    await timingCheck(db, peopleJudged, options.maxTimedTrials ?? 20_000),
+    await timingCheck(db, peopleJudged, importedJudged, options.maxTimedTrials ?? 20_000),
   ];
   if (trials === 0)
     for (const check of checks)
@@ -371,11 +375,19 @@ async function revealCheck(db: Database, experimentIds: readonly string[]): Prom
 async function timingCheck(
   db: Database,
   trials: ReadonlyArray<{ id: string; created: TrialCreated }>,
+  imported: number,
   max: number,
 ): Promise<AuditCheck> {
   const single = trials.filter((t) => protocolFor(t.created.rules.protocol).arguerRoles.length === 1);
   const debates = trials.length - single.length;
-  if (trials.length === 0) return check('release-timing', 'not checked', 'no trial was judged by a person');
+  if (trials.length === 0)
+    return check(
+      'release-timing',
+      'not checked',
+      imported > 0
+        ? `the ${imported} trials judged by people were imported: their logs do not say when each speech reached the judge`
+        : 'no trial was judged by a person',
+    );
   if (single.length > max)
     return check(
       'release-timing',
@@ -392,7 +404,9 @@ async function timingCheck(
     for (const t of single.slice(i, i + 500)) {
       const log = logs.get(t.id) ?? [];
       const times = log.map((e) => e.recordedAt.getTime());
-      if (log.length > 2 && Math.max(...times) - Math.min(...times) < 1) {
+      // Moves written in one statement (an import) share a time: nothing to measure.
+      const moves = times.slice(1);
+      if (moves.length > 1 && Math.max(...moves) - Math.min(...moves) < 1) {
         timeless += 1;
         continue;
       }
@@ -441,7 +455,8 @@ async function timingCheck(
   }
   const notes = [
     debates > 0 ? `${debates} debate trials: both sides' speeches of a round reach the judge together` : '',
-    timeless > 0 ? `${timeless} trials carry no move times (imported logs)` : '',
+    timeless > 0 ? `${timeless} trials carry no move times` : '',
+    imported > 0 ? `${imported} imported trials not checked (their logs carry no times of release)` : '',
   ].filter(Boolean);
   if (failed.length > 0) return check('release-timing', 'failed', [...failed, ...lines, ...notes].join('; '));
   if (waits.size === 0)
