@@ -45,8 +45,8 @@ export const ArmRulesSchema = z.strictObject({
    * the round's speeches were asked for, however fast they came. A round's speeches always reach the
    * judge together; this also hides how long the round took, which in consultancy and sandwiching
    * says who is honest when the two sides do different work (a best-of-N or critique-refine lie takes
-   * several calls, the truth one). Set it above the slowest round (`status` prints rounds' times); a
-   * round that overruns it is released when ready, and the report's design audit counts those.
+   * several calls, the truth one). Set it above the slowest round (a pilot's report prints the waits in
+   * its design audit); a round that overruns it is released when ready, and the audit counts those.
    */
   paceSeconds: z.number().int().min(1).max(3600).optional(),
 });
