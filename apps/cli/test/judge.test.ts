@@ -60,7 +60,9 @@ describe('oversight judge', () => {
     // --as takes terminal names only, never a participant id (a Discord or Slack person's seat).
     const byId = cli(['judge', 'people', '--as', 'people-2', '--data-dir', dataDir], { cwd: dir });
     expect(byId.code).toBe(2);
-    expect(byId.stderr).toMatch(/"people-2" is the participant id of a person .*--as takes your own terminal name/);
+    expect(byId.stderr).toMatch(
+      /"people-2" is the participant id of a person .*--as takes your own terminal name/,
+    );
   });
 
   it('lets a person argue: a human consultant types arguments, a simulated judge decides', () => {

@@ -128,6 +128,44 @@ for (const backend of backends) {
       expect(await db.experiments.get(config.name)).toBeNull();
     });
 
+    it('paces an automatic reply: the judge waits paceSeconds after their move, and a stop in the wait appends nothing', async () => {
+      const exp = await experiment(db, {
+        ...peopleJudge,
+        arms: [{ name: 'paced', protocol: 'consultancy', rounds: 3, trialsPerQuestion: 2, paceSeconds: 1 }],
+      });
+      const ada = await join(exp.people, 'ada');
+      const waits: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const next = await nextForPerson(exp.people, ada);
+        if (next.status === 'none') throw new Error(next.reason);
+        const position = judgeView(next.state, await exp.drive.questions(next.state.created)).position;
+        const moved = await submitMove(exp.drive, {
+          trialId: next.trialId,
+          participantId: ada,
+          position,
+          receipt: { key: uid('terminal'), participantId: ada, platform: 'terminal', ref: 'ada' },
+          move: { type: 'judgement', probabilities: [0.5, 0.5], end: false },
+        });
+        expect(moved.status).toBe('accepted');
+        if (i === 1) {
+          // Stopped while waiting: the reply is not appended (a simulated or cached model reply is made again).
+          const stop = new AbortController();
+          setTimeout(() => stop.abort(), 200);
+          await expect(driveTrial(next.trialId, { ...exp.drive, signal: stop.signal })).rejects.toThrow(
+            /stopped between two moves/,
+          );
+          expect((await log(exp.drive, next.trialId)).at(-1)?.type).toBe('BeliefReported');
+        }
+        await driveTrial(next.trialId, exp.drive);
+        const events = await db.events.load(next.trialId);
+        const judged = events.findLast((e) => (e.payload as TrialEvent).type === 'BeliefReported')!;
+        const reply = events.at(-1)!;
+        expect((reply.payload as TrialEvent).type).toBe('ArgumentSubmitted');
+        waits.push(reply.recordedAt.getTime() - judged.recordedAt.getTime());
+      }
+      for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(950);
+    });
+
     it('takes one move per interaction id, refuses a stale screen with the current state, and never coerces', async () => {
       const exp = await experiment(db, {
         ...peopleJudge,

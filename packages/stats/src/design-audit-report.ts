@@ -26,7 +26,9 @@ export function designAuditTable(audit: DesignAuditBlock): ReportTable {
       c.title,
       c.status,
       c.detail,
-      c.trials.length ? `${c.trials.slice(0, 5).join(', ')}${c.trials.length > 5 ? ` and ${c.trials.length - 5} more (in report.json)` : ''}` : '',
+      c.trials.length
+        ? `${c.trials.slice(0, 5).join(', ')}${c.trials.length > 5 ? ` and ${c.trials.length - 5} more (in report.json)` : ''}`
+        : '',
     ]),
     textColumns: [0, 1, 2, 3],
     note:

@@ -1,9 +1,9 @@
-import { type DesignAuditBlock, designAuditTable } from './design-audit-report.ts';
 /**
  * One self-contained HTML page for an AnalysisReport: inline CSS, inline SVG charts, no scripts,
  * no fonts or images fetched from anywhere.
  */
 import type { AnalysisReport, ArmSummary } from './analysis.ts';
+import { type DesignAuditBlock, designAuditTable } from './design-audit-report.ts';
 import { pct } from './format.ts';
 import { reportTables } from './report-tables.ts';
 import {
