@@ -1,5 +1,6 @@
 // Flipped twins at the Discord boundary: a judge takes one trial of every protocol in two worlds that
-// differ only in which answer is correct (so which side is honest), under other trial ids and seeds.
+// differ only in which answer is correct (so which side is honest), under other trial ids and seeds;
+// one world on the embedded database, the other on a PostgreSQL server.
 // Every REST call the bot makes (thread names, messages and their embeds and component ids, modals,
 // interaction replies, DMs) must be the same in both, up to the trial's random handle, the judge's
 // pseudonym and Discord's own ids, and arrive in the same bursts at the same delays after the judge's
@@ -16,9 +17,11 @@ import {
   twinKey,
   twinQuestions,
 } from '@oversight/testkit';
+import { backends } from '@oversight/db/testing/backends';
 import { describe, expect, it } from 'vitest';
 import { llm, person, questions, startWorld, until, type World } from './harness.ts';
 
+const server = backends.find((b) => b.name === 'PostgreSQL server')!;
 const [base] = questions(1);
 const twins = twinQuestions(base!);
 /** The dishonest side drafts, critiques and rewrites twice (five calls), the honest side writes once. */
@@ -55,6 +58,8 @@ async function twinWorld(which: 'a' | 'b'): Promise<World> {
       blindingKey: twinKey(ExperimentConfigSchema.parse(e), question),
     };
   return startWorld(list, {
+    // One twin on each database backend: the stream may depend on neither.
+    ...(which === 'b' && server.skip === null ? { backend: server } : {}),
     // Every "your turn" by DM, so DMs are compared too.
     activeMs: 0,
     plans,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ExperimentConfigSchema, type Question, type TrialEvent } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
+import type { Backend } from '@oversight/db/testing/backends';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { persistPlan, planExperiment, type ServeHandle, serve } from '@oversight/runner';
 import {
@@ -102,6 +103,8 @@ export async function startWorld(
     dir?: string;
     plans?: Record<string, PlanChoice>;
     openai?: FakeOpenAIOptions;
+    /** Where the database is: a backend of the db package's test harness (default: embedded here). */
+    backend?: Backend;
     /** Roles to make in the bot's first server before it connects, by name: their ids. */
     roles?: Record<string, string>;
     /** The bot's DISCORD_GUILD_ID: the fake's first server unless given (null: none). */
@@ -113,7 +116,9 @@ export async function startWorld(
   for (const [name, id] of Object.entries(options.roles ?? { Researcher: RESEARCHER_ROLE }))
     fake.addRole(name, { id });
   const openai = await startFakeOpenAI({ latencyMs: 5, ...options.openai });
-  const db = await openDatabase({ dataDir: dir });
+  // The embedded database in the world's folder, or (twin tests) a backend of the db package's tests.
+  const harness = options.backend ? await options.backend.setup() : null;
+  const db = harness?.db ?? (await openDatabase({ dataDir: dir }));
   for (const e of experiments) {
     const choice = options.plans?.[e.name] ?? {};
     await planInto(
@@ -158,7 +163,8 @@ export async function startWorld(
       controller.abort();
       await bot.stop();
       await service.done.catch(() => undefined);
-      await db.close();
+      if (harness) await harness.teardown();
+      else await db.close();
       await fake.close();
       await openai.close();
       fs.rmSync(dir, { recursive: true, force: true });
