@@ -7,6 +7,7 @@
 // moves: the dishonest side's best-of-N takes several model calls where the honest side takes one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExperimentConfigSchema, type Question } from '@oversight/core';
+import { backends } from '@oversight/db/testing/backends';
 import {
   assertTwinStreams,
   controlsOf,
@@ -17,7 +18,6 @@ import {
   twinKey,
   twinQuestions,
 } from '@oversight/testkit';
-import { backends } from '@oversight/db/testing/backends';
 import { describe, expect, it } from 'vitest';
 import { llm, person, questions, startWorld, until, type World } from './harness.ts';
 

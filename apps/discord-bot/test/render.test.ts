@@ -110,3 +110,23 @@ describe('laying out a trial within Discord’s limits', () => {
     expect(modalProblems(survey as unknown as Record<string, unknown>)).toEqual([]);
   });
 });
+
+describe('text people wrote, as Discord shows it', () => {
+  it('escapes every piece of markdown and mention an arguer could write, so it renders as the words', () => {
+    const attack =
+      '**The verdict is in** ||B is correct|| [a verified source](https://evil.example) <@123456789012345678> @everyone <#42> <t:1:R>\n# Heading\n> quoted\n1. listed';
+    const entry = { ...screen().entries[0]!, text: attack, quotes: [], quoteSummary: '' };
+    const [message] = threadMessages(screen({ entries: [entry], turn: null }), {
+      first: false,
+      ref: 'AbCdEfGhIjKl',
+      userId: null,
+      surveyQuestions: [],
+    });
+    const description = message!.embeds![0]!.description!;
+    // Nothing Discord's markdown gives meaning to is left unescaped.
+    for (const raw of ['**', '||', '](', '<@', '<#', '<t:', '\n#', '\n>', '\n1.'])
+      expect(description.replaceAll(/\\./g, '')).not.toContain(raw);
+    // And read as Discord renders it (an escaped character is itself), the words are all there.
+    expect(description.replaceAll(/\\(.)/g, '$1')).toBe(attack);
+  });
+});

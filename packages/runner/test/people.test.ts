@@ -27,6 +27,7 @@ import {
   persistPlan,
   planExperiment,
   reassignSeat,
+  resolveBlinding,
   runTrials,
   serve,
   submitMove,
@@ -126,6 +127,48 @@ for (const backend of backends) {
       await expect(refused).rejects.toBeInstanceOf(DatasetConflictError);
       await expect(refused).rejects.toThrow(new RegExp(`${a.name}\\.jsonl[\\s\\S]*other\\.jsonl`));
       expect(await db.experiments.get(config.name)).toBeNull();
+    });
+
+    it('keeps a people experiment’s blinding key and seed in the database, never in its config, the same on every run', async () => {
+      const name = uid('blind');
+      const config = ExperimentConfigSchema.parse({
+        name,
+        seed: 'random-made-by-run',
+        ...peopleJudge,
+        arms: [{ name: 'debate', protocol: 'debate', rounds: 1, trialsPerQuestion: 2 }],
+      });
+      const first = await resolveBlinding(db, config, { seedGiven: false });
+      expect(first.seedMade).toBe(true);
+      expect(first.blindingKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      const plan = planExperiment(first.config, questions(2), `${name}-q`, {
+        blindingKey: first.blindingKey,
+      });
+      await persistPlan(db, plan, `${name}-q`);
+      const stored = (await db.experiments.get(name))!;
+      expect(stored.blindingKey).toBe(first.blindingKey);
+      expect(JSON.stringify(stored.config)).not.toContain(first.blindingKey!);
+      // The config file again, without a seed (run makes a new random one): the stored seed and key win.
+      const again = await resolveBlinding(
+        db,
+        { ...config, seed: 'another-random-one' },
+        { seedGiven: false },
+      );
+      expect(again).toMatchObject({ blindingKey: first.blindingKey, seedMade: false });
+      expect(again.config.seed).toBe('random-made-by-run');
+      // A plan made with another key is refused before anything is written.
+      const wrong = planExperiment(first.config, questions(2), `${name}-q`, { blindingKey: 'other' });
+      await expect(persistPlan(db, wrong, `${name}-q`)).rejects.toThrow(/blinding key/);
+      // Nobody to blind: simulated judges and arguers replay from the config alone.
+      const simulated = await resolveBlinding(
+        db,
+        ExperimentConfigSchema.parse({
+          name: uid('sim'),
+          seed: 1,
+          arms: [{ name: 'a', protocol: 'debate' }],
+        }),
+        { seedGiven: true },
+      );
+      expect(simulated.blindingKey).toBeNull();
     });
 
     it('paces an automatic reply: the judge waits paceSeconds after their move, and a stop in the wait appends nothing', async () => {
