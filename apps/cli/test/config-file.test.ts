@@ -21,6 +21,17 @@ describe('config files', () => {
     expect(planExperiment(loaded.config, loaded.questions).trials.length).toBeGreaterThan(0);
   });
 
+  it('a config without a seed gets a random one, different each time it is read', async () => {
+    const file = path.join(dir, 'no-seed.json');
+    writeFileSync(file, JSON.stringify({ name: 'no-seed', arms: [{ name: 'debate', protocol: 'debate' }] }));
+    const [a, b] = [await loadExperimentConfig(file), await loadExperimentConfig(file)];
+    expect(a.seedGiven).toBe(false);
+    expect(a.config.seed).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(b.config.seed).not.toBe(a.config.seed);
+    writeFileSync(file, JSON.stringify({ name: 'seeded', seed: 7, arms: [{ name: 'debate', protocol: 'debate' }] }));
+    expect(await loadExperimentConfig(file)).toMatchObject({ seedGiven: true, config: { seed: '7' } });
+  });
+
   it("a syntax error names the line and column and says what is wrong, without the parser's jargon", async () => {
     const cases: Array<[string, RegExp]> = [
       [

@@ -7,6 +7,7 @@
 // moves: the dishonest side's best-of-N takes several model calls where the honest side takes one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExperimentConfigSchema, type Question } from '@oversight/core';
+import { Notices } from '@oversight/chat';
 import { backends } from '@oversight/db/testing/backends';
 import {
   assertTwinStreams,
@@ -100,6 +101,11 @@ async function session(which: 'a' | 'b'): Promise<{ stream: Observed[]; normaliz
       for (let step = 0; ; step++) {
         const turn = await judge.waitTurn(thread, undefined, previous);
         previous = turn;
+        // A reminder of the first turn (as an admin's "remind now" queues one): its DM is compared too.
+        if (step === 0)
+          await act('remind', () =>
+            new Notices(world.bot.chat).queueReminders(name, { olderThanMs: 0, kind: `remind:${name}` }),
+          );
         const labels = controlsOf(turn).map((c) => c.label);
         if (labels.includes('Message the assistant…')) {
           const open = await act('message', () => judge.click(turn, 'Message the assistant…'));
