@@ -39,7 +39,13 @@ import type { ThreadPoster } from './threads.ts';
 export const ACK_BUDGET_MS = 1200;
 
 /** Controls whose answer may be a form (modal). */
-const MAY_OPEN_FORM: ReadonlySet<ChatAction['kind']> = new Set(['numbers', 'comment', 'speak', 'survey']);
+const MAY_OPEN_FORM: ReadonlySet<ChatAction['kind']> = new Set([
+  'numbers',
+  'comment',
+  'ask',
+  'speak',
+  'survey',
+]);
 
 export interface BotContext {
   chat: ChatService;

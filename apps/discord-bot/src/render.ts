@@ -284,6 +284,13 @@ export function turnComponents(p: Presentation, ref: string): Row[] {
   return out.slice(0, 5);
 }
 
+/** The judge's "Ask" control while the arguers write (arms whose judge may ask at any time). */
+export function askComponents(p: Presentation, ref: string): Row[] {
+  if (!p.ask) return [];
+  const left = p.ask.left === null ? '' : ` (${p.ask.left} left)`;
+  return rows([button(`Ask the arguers…${left}`, { kind: 'ask', ref, position: p.ask.position })]);
+}
+
 export interface ThreadRenderOptions {
   /** The thread has nothing yet: begin with the intro. */
   first: boolean;
@@ -320,7 +327,11 @@ export function threadMessages(p: Presentation, options: ThreadRenderOptions): M
       ]),
     };
   } else if (p.waiting && !p.outcome && embeds.length > 0) {
-    tail = { content: `*${p.waiting}…*`, allowed_mentions: { parse: [] } };
+    tail = {
+      content: `*${p.waiting}…*`,
+      allowed_mentions: { parse: [] },
+      ...(p.ask ? { components: askComponents(p, options.ref) } : {}),
+    };
   }
   if (tail) {
     const last = messages.at(-1);
@@ -413,7 +424,9 @@ export function actReply(result: ActResult, action: ChatAction, options: { editT
     }
     case 'accepted':
       return ephemeral(result.message || 'Here is the trial as it stands.', {
-        components: result.presentation.turn ? turnComponents(result.presentation, ref) : [],
+        components: result.presentation.turn
+          ? turnComponents(result.presentation, ref)
+          : askComponents(result.presentation, ref),
       });
     case 'refused': {
       const p = result.presentation;
@@ -466,10 +479,11 @@ export function modalPayload(spec: ModalSpec, editText?: string): APIModalIntera
       return {
         ...base,
         components: [
-          input('speech', 'Your text', {
+          input('speech', spec.judgeAsked ? 'Answer the judge’s question' : 'Your text', {
             paragraph: true,
             max: spec.maxLength,
-            placeholder: spec.label,
+            // Where a person writes, the judge's question is in sight (the thread has it in full).
+            placeholder: spec.judgeAsked ? `The judge asked: ${spec.judgeAsked}` : spec.label,
             ...(editText ? { value: editText } : {}),
           }),
         ],

@@ -48,6 +48,7 @@ function screen(overrides: Partial<Presentation> = {}): Presentation {
       speech: { round: 5, charLimit: 1500, quoteLimit: 500, kind: 'speech' },
     },
     waiting: null,
+    ask: null,
     outcome: null,
     ...overrides,
   };

@@ -277,7 +277,7 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
       channel,
       messageTs: channel ? (b.container?.message_ts ?? null) : null,
     };
-    const urgent = ['numbers', 'speak', 'survey', 'show', 'accept'].includes(action.kind);
+    const urgent = ['numbers', 'ask', 'speak', 'survey', 'show', 'accept'].includes(action.kind);
     work.run(urgent ? 'urgent' : 'normal', async () => {
       try {
         await onClick(bot, click, {

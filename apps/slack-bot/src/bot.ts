@@ -19,6 +19,7 @@ import type { Block, SlackMessage } from './limits.ts';
 import { type HomeExperiment, homeView } from './render/home.ts';
 import {
   answeredMessage,
+  askMessage,
   entryMessages,
   introMessage,
   noteMessage,
@@ -318,6 +319,9 @@ export class SlackBot {
     const fresh = update.fresh ?? { turn: true, outcome: true };
     const turn = fresh.turn ? turnMessage(p, ref) : null;
     if (turn) await this.post(team, channel, turn, ts);
+    // After the judge's own move (or anything new reaching them) while the arguers write: the Ask button.
+    const ask = messages.length > 0 ? askMessage(p, ref) : null;
+    if (ask) await this.post(team, channel, ask, ts);
     if (p.outcome && fresh.outcome) {
       const survey = (await this.config(trial.experimentId)).survey ?? [];
       await this.post(team, channel, outcomeMessage(p, ref, survey.length), ts);

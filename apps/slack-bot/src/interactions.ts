@@ -4,6 +4,7 @@ import { decodeAction } from '@oversight/chat';
 import type { SlackBot } from './bot.ts';
 import { joined, next } from './commands.ts';
 import {
+  askModal,
   consentModal,
   FIELD,
   infoModal,
@@ -136,6 +137,8 @@ async function render(bot: SlackBot, click: Click, result: ActResult, meta: Moda
         await io.openView(click.trigger, speechModal(modal.action, modal, meta));
       } else if (modal.kind === 'survey') {
         await io.openView(click.trigger, surveyModal(modal.action, modal.questions));
+      } else if (modal.kind === 'comment' && click.action.kind === 'ask') {
+        await io.openView(click.trigger, askModal(modal.action, modal, meta));
       }
       return;
     }
@@ -188,6 +191,18 @@ export async function onSubmit(bot: SlackBot, s: Submission): Promise<Submitted>
       return speech(bot, s);
     case 'survey':
       return survey(bot, s);
+    case 'ask': {
+      const text = s.values[FIELD.comment] ?? '';
+      const result = await bot.chat.act(
+        bot.identity(s.team, s.user),
+        s.action,
+        { fields: { comment: text } },
+        { id: `view:${s.viewId}` },
+      );
+      if (result.status === 'refused') return errors(FIELD.comment, result.message);
+      if (result.status !== 'accepted') return errors(FIELD.comment, 'Not sent; try again.');
+      return recorded(bot, s, result);
+    }
     case 'accept': {
       const result = await bot.chat.join(s.action.ref, bot.identity(s.team, s.user), true, s.meta.p);
       if (result.status === 'refused')

@@ -63,6 +63,7 @@ const presentation = (over: Partial<Presentation> = {}): Presentation => ({
     speech: null,
   },
   waiting: null,
+  ask: null,
   outcome: null,
   ...over,
 });

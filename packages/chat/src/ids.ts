@@ -19,6 +19,12 @@ export type ActionKind =
   | 'verdict'
   /** Open a modal for a question or comment to the arguers, sent with the carried credence. */
   | 'comment'
+  /**
+   * Open a modal for a question to the arguers while they write (arms whose judge may ask at any
+   * time); `position` is the end of what the judge had seen, so a question typed before a round
+   * reached them is refused as stale.
+   */
+  | 'ask'
   /** Open a modal for a speech (debaters, consultants) or a message (sandwiching's person: `say`). */
   | 'speak'
   /** Submit the speech shown in the preview this button sits under. */
@@ -63,6 +69,7 @@ const KINDS: ReadonlySet<string> = new Set<ActionKind>([
   'continue',
   'verdict',
   'comment',
+  'ask',
   'speak',
   'send',
   'survey',

@@ -1,15 +1,17 @@
 import {
   type ArguerRole,
   type ArguerView,
+  anyTimeInterjectionRefusal,
   arguerView,
   type ExperimentConfig,
+  interjectionsLeft,
   type JudgeView,
-  judgeReward,
   judgeView,
   participantText,
   protocolFor,
   type Question,
   type Role,
+  rewardOf,
   speechForPeople,
   type TranscriptEntry,
   type TrialState,
@@ -128,6 +130,11 @@ export interface Presentation {
   entries: Entry[];
   /** This person's turn, when it is theirs. */
   turn: TurnPrompt | null;
+  /**
+   * The judge may ask the arguers a question now, outside their turn (arms whose judge may ask at
+   * any time): the position a question names, and how many they may still ask (null: no limit).
+   */
+  ask: { position: number; left: number | null } | null;
   /** Whom the trial waits on, when not on this person ("Waiting for Debater B"). */
   waiting: string | null;
   outcome: Outcome | null;
@@ -259,7 +266,7 @@ function outcomeOf(state: TrialState, role: Role, config: ExperimentConfig): Out
   return {
     correct: LETTERS[created.correctDisplayed]!,
     lines,
-    reward: role === 'judge' ? judgeReward(probCorrect, state.beliefs.length, config.reward) : null,
+    reward: role === 'judge' ? rewardOf(state, probCorrect, config.reward) : null,
     credence: verdict.probabilities.map((p, i) => `${LETTERS[i]} ${Math.round(p * 100)}%`).join(', '),
   };
 }
@@ -286,6 +293,11 @@ export function present(
     entries = entries.filter((e) => !posted.has(e.seq));
   }
   const turn = view.turn ? turnPrompt(view.turn, role, view.position, state) : null;
+  const left = interjectionsLeft(state);
+  const ask =
+    role === 'judge' && anyTimeInterjectionRefusal(state) === null
+      ? { position: view.position, left: Number.isFinite(left) ? left : null }
+      : null;
   return {
     intro: {
       title: `${protocol}: ${view.storyTitle || 'a story'}`,
@@ -300,6 +312,7 @@ export function present(
     },
     entries: entries.map(entryOf),
     turn,
+    ask,
     waiting: turn ? null : waitingLine(view.turn),
     outcome: outcomeOf(state, role, config),
   };

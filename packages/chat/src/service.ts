@@ -1,10 +1,12 @@
 import {
+  anyTimeInterjectionRefusal,
   describeCredence,
   type ExperimentConfig,
   foldEvents,
   type Move,
   parseCredence,
   parseStoredConfig,
+  participantText,
   type Question,
   type Role,
   type SurveyQuestion,
@@ -84,7 +86,15 @@ export type ModalSpec =
       after: 'continue' | 'verdict' | 'either';
     }
   | { kind: 'comment'; action: ChatAction; title: string; label: string; required: boolean }
-  | { kind: 'speech'; action: ChatAction; title: string; label: string; maxLength: number }
+  | {
+      kind: 'speech';
+      action: ChatAction;
+      title: string;
+      label: string;
+      maxLength: number;
+      /** What the judge asked since the arguer's last speech, which this one must answer. */
+      judgeAsked?: string;
+    }
   | { kind: 'survey'; action: ChatAction; title: string; questions: SurveyQuestion[] };
 
 /** What the person typed or chose, as the platform delivered it. */
@@ -215,6 +225,7 @@ export class ChatService {
     if (action.kind === 'show')
       return { status: 'accepted', message: '', duplicate: false, presentation: current };
     if (action.kind === 'survey') return this.survey(handle, state, role, person, action, input, origin);
+    if (action.kind === 'ask') return this.ask(handle, state, role, person, action, input, origin, current);
     const turn = current.turn;
     // A control from an earlier screen: say so and show where the trial stands (nothing recorded).
     if (!turn || turn.position !== action.position) {
@@ -301,6 +312,7 @@ export class ChatService {
               title: `Your ${speech.kind}, round ${speech.round}`,
               label: `Cite the story with <quote>…</quote> (${speech.charLimit} characters${speech.quoteLimit === null ? '' : `, ${speech.quoteLimit} quoted`})`,
               maxLength: Math.min(4000, speech.charLimit * 2 + 200),
+              ...(judgeAsked(state, speech.round) ? { judgeAsked: judgeAsked(state, speech.round)! } : {}),
             },
           };
         const preview = previewSpeech(text, question.source, state.created.rules);
@@ -327,6 +339,68 @@ export class ChatService {
       default:
         return now('That control is not for this screen.');
     }
+  }
+
+  /**
+   * A question to the arguers outside the judge's turn (arms whose judge may ask at any time): a
+   * modal, then the question recorded at the end of what the judge had seen (`action.position`).
+   */
+  private async ask(
+    handle: ExperimentHandle,
+    state: TrialState,
+    role: Role,
+    person: ParticipantRow,
+    action: ChatAction,
+    input: ActInput,
+    origin: Origin,
+    current: Presentation,
+  ): Promise<ActResult> {
+    if (role !== 'judge')
+      return {
+        status: 'refused',
+        message: 'Only the judge asks the arguers questions.',
+        presentation: current,
+      };
+    const text = input.fields?.comment?.trim();
+    if (text === undefined) {
+      if (!current.ask) {
+        const answered = await this.db.events.receipt(this.receipt(person.id, origin).key);
+        if (answered)
+          return { status: 'accepted', message: 'Already recorded.', duplicate: true, presentation: current };
+        return {
+          status: 'refused',
+          message: `You cannot ask now: ${anyTimeInterjectionRefusal(state) ?? 'the trial has moved on'}.`,
+          presentation: current,
+        };
+      }
+      return {
+        status: 'modal',
+        modal: {
+          kind: 'comment',
+          action,
+          title: 'A question for the arguers',
+          label: `They answer it in their next speeches${current.ask.left === null ? '' : ` (${current.ask.left} left)`}`,
+          required: true,
+        },
+      };
+    }
+    if (!text) return { status: 'refused', message: 'The question is empty.', presentation: current };
+    const result = await submitMove(handle.drive, {
+      trialId: state.created.trialId,
+      participantId: person.id,
+      position: action.position,
+      receipt: this.receipt(person.id, origin),
+      move: { type: 'interjection', text },
+    });
+    const question = await handle.drive.questions(state.created);
+    const presentation = present(result.state, role, question, handle.config);
+    if (result.status === 'refused') return { status: 'refused', message: result.message, presentation };
+    return {
+      status: 'accepted',
+      message: result.duplicate ? 'Already recorded.' : 'Sent: the arguers answer it in their next speeches.',
+      duplicate: result.duplicate,
+      presentation,
+    };
   }
 
   /** After a credence: the moves this turn allows, each carrying it (and the warning near certainty deserves). */
@@ -615,4 +689,15 @@ export class ChatService {
 /** A request that cannot be served; the message is for the person. */
 export class ChatError extends Error {
   override name = 'ChatError';
+}
+
+/**
+ * The judge's questions a speech of `round` must answer: those asked after the previous round's
+ * speeches (at the judge's turn, or while that round was written), as core's arguer view shows them.
+ */
+export function judgeAsked(state: TrialState, round: number): string | null {
+  // In sandwiching the person writes first and the assistant's reply of the same round answers it.
+  const answers = state.created.rules.protocol === 'sandwiching' ? round : round - 1;
+  const asked = state.interjections.filter((i) => i.round === answers).map((i) => participantText(i.text));
+  return asked.length ? asked.join('\n') : null;
 }

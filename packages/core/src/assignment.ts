@@ -302,6 +302,11 @@ export function* streamTrials(
                 judgeMayEndEarly: arm.judgeMayEndEarly,
                 beliefsEachRound: arm.beliefsEachRound,
                 ...(arm.paceSeconds === undefined ? {} : { paceSeconds: arm.paceSeconds }),
+                ...(arm.interjections === undefined ? {} : { interjections: arm.interjections }),
+                ...(arm.maxInterjections === undefined ? {} : { maxInterjections: arm.maxInterjections }),
+                ...(arm.interjectionPenalty === undefined
+                  ? {}
+                  : { interjectionPenalty: arm.interjectionPenalty }),
               },
               questionId: question.id,
               storyId: question.storyId,

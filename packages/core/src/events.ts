@@ -94,8 +94,14 @@ export type ArgumentSubmitted = z.infer<typeof ArgumentSubmittedSchema>;
 /** The judge's question or comment (consultancy, interactive debate), or the sandwiching person's message. */
 export const JudgeInterjectedSchema = z.object({
   type: z.literal('JudgeInterjected'),
+  /** The judge's turn after this round, or (atAnyTime) the round whose speeches were being written. */
   round: z.number().int().min(1),
   text: z.string().min(1),
+  /**
+   * Asked while the arguers were writing round `round` (arms with interjections "any-time"): the
+   * arguers see it once that round is complete, and answer it in the next.
+   */
+  atAnyTime: z.literal(true).optional(),
   meta: MoveMetaSchema.optional(),
 });
 export type JudgeInterjected = z.infer<typeof JudgeInterjectedSchema>;

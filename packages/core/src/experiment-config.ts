@@ -49,6 +49,18 @@ export const ArmRulesSchema = z.strictObject({
    * its design audit); a round that overruns it is released when ready, and the audit counts those.
    */
   paceSeconds: z.number().int().min(1).max(3600).optional(),
+  /**
+   * When the judge may address the arguers (debate, interactive debate, consultancy): "between-rounds",
+   * at their own turns where the protocol lets them (consultancy, interactive debate); "any-time", also
+   * while a round's speeches are being written. An any-time question is answered by every arguer's next
+   * speech: those of the round being written never see it (the same rule for both sides, and nothing
+   * for the judge to time). Absent: between rounds.
+   */
+  interjections: z.enum(['between-rounds', 'any-time']).optional(),
+  /** At most this many questions or comments per trial, of either kind (absent: no limit). */
+  maxInterjections: z.number().int().min(0).max(100).optional(),
+  /** Subtracted from the judge's reward for each question or comment, as perRoundPenalty is per continue. */
+  interjectionPenalty: z.number().min(0).max(10).optional(),
 });
 export type ArmRules = z.infer<typeof ArmRulesSchema>;
 
@@ -280,6 +292,17 @@ export const ExperimentConfigSchema = z
           message: `arm name "${arm.name}" is used twice; arm names must be unique`,
         });
       seen.add(arm.name);
+      if (
+        (arm.interjections === 'any-time' ||
+          arm.maxInterjections !== undefined ||
+          arm.interjectionPenalty !== undefined) &&
+        !['debate', 'interactive-debate', 'consultancy'].includes(arm.protocol)
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['arms', i, 'interjections'],
+          message: `${arm.protocol} takes no interjection settings: a judge's questions at any time are for debate, interactive-debate and consultancy`,
+        });
       arm.judgePools?.forEach((pool, j) => {
         if (!judgePools.has(pool))
           ctx.addIssue({

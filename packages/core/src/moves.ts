@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { MoveMeta, TrialEvent } from './events.ts';
 import { MoveMetaSchema } from './events.ts';
 import { type ArguerRole, type Role, RoleSchema } from './protocol-kind.ts';
-import { nextTurn } from './protocols.ts';
+import { anyTimeInterjectionRefusal, nextTurn } from './protocols.ts';
 import { quotedLength, verifyQuotes, visibleLength } from './quotes.ts';
 import type { TrialState } from './state.ts';
+import { judgeSeenPosition } from './views.ts';
 
 /** What a participant answers when it is its turn. */
 export const MoveSchema = z.discriminatedUnion('type', [
@@ -25,8 +26,13 @@ export const MoveSchema = z.discriminatedUnion('type', [
     rationale: z.string().optional(),
     meta: MoveMetaSchema.optional(),
   }),
+  /** The judge's question or comment while the arguers write (arms with interjections "any-time"). */
+  z.object({ type: z.literal('interjection'), text: z.string(), meta: MoveMetaSchema.optional() }),
   z.object({ type: z.literal('abort'), reason: z.string().min(1), role: RoleSchema.nullable() }),
 ]);
+
+/** The longest question or comment a judge may send (the chat apps' modals allow as much). */
+export const MAX_INTERJECTION_LENGTH = 2000;
 export type Move = z.infer<typeof MoveSchema>;
 
 export type MoveResult = { ok: true; events: TrialEvent[] } | { ok: false; error: string };
@@ -61,6 +67,22 @@ export function applyMove(state: TrialState, move: Move, source: string): MoveRe
   if (!turn) return { ok: false, error: 'the trial has already finished' };
   const { rules } = state.created;
   const meta: { meta?: MoveMeta } = move.meta ? { meta: move.meta } : {};
+
+  if (move.type === 'interjection') {
+    const refusal = anyTimeInterjectionRefusal(state);
+    if (refusal) return { ok: false, error: refusal };
+    const text = move.text.trim();
+    if (!text) return { ok: false, error: 'the question is empty' };
+    if (text.length > MAX_INTERJECTION_LENGTH)
+      return {
+        ok: false,
+        error: `the question has ${text.length} characters; the limit is ${MAX_INTERJECTION_LENGTH}`,
+      };
+    return {
+      ok: true,
+      events: [{ type: 'JudgeInterjected', round: turn.round, text, atAnyTime: true, ...meta }],
+    };
+  }
 
   if (move.type === 'argument') {
     if (turn.kind !== 'speech' || !turn.roles.includes(move.role as ArguerRole)) {
@@ -159,6 +181,28 @@ export interface MoveClaim {
   participantId: string;
   /** The position of the turn the person answered: the `position` of the view they saw. */
   position: number;
+}
+
+/**
+ * Checks that an any-time question is the judge's, asked on the screen they saw: `position` is their
+ * view's (judgeView), which moves only when something new reaches them, so a question typed before a
+ * round was released is refused as stale, with the round to read first.
+ */
+export function checkInterjectionClaim(
+  state: TrialState,
+  claim: { participantId: string; position: number },
+): MoveRefusal | null {
+  if (state.verdict || state.aborted)
+    return { code: 'finished', message: `the trial has ${state.verdict ? 'finished' : 'been stopped'}` };
+  if (state.seats.judge !== claim.participantId)
+    return { code: 'not-your-seat', message: 'the judge seat in this trial is not yours' };
+  const seen = judgeSeenPosition(state);
+  if (state.owedSince.judge === undefined && seen !== claim.position)
+    return {
+      code: 'stale',
+      message: 'new speeches reached you after the screen you asked from: read them, then ask again',
+    };
+  return null;
 }
 
 /**

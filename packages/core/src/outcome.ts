@@ -1,6 +1,6 @@
 import type { RewardConfig } from './experiment-config.ts';
 import type { ProtocolKind, Role } from './protocol-kind.ts';
-import { judgeReward } from './reward.ts';
+import { rewardOf } from './reward.ts';
 import type { TrialState } from './state.ts';
 
 /** One finished judgment, as the statistics read it (the `Judgment` table mirrors this). */
@@ -53,7 +53,7 @@ export function judgmentOf(state: TrialState, reward: RewardConfig): JudgmentRec
     probCorrect,
     correct: probCorrect > 0.5,
     rounds: continues,
-    reward: judgeReward(probCorrect, continues, reward),
+    reward: rewardOf(state, probCorrect, reward),
     beliefs,
   };
 }

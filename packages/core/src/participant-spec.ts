@@ -38,6 +38,19 @@ export const SimulatedJudgeSpecSchema = z.strictObject({
   calibrationNoise: z.number().min(0).max(5).default(0.6),
   /** How confident the judge is when convinced: its mean reported probability. */
   confidence: z.number().min(0.5).max(0.99).default(0.85),
+  /**
+   * Questions to the arguers. `rate`: the chance of asking one while each round is written, in arms
+   * that let the judge ask at any time (at their own turns they comment as before). `effect`: how much
+   * each question the judge has asked moves them, on the logit scale, towards being swayed by the
+   * correct side and away from the incorrect one (0: questions change nothing). For planning an
+   * any-time study with `power --simulate` before people are paid.
+   */
+  interjections: z
+    .strictObject({
+      rate: probability.default(0),
+      effect: z.number().min(-5).max(5).default(0),
+    })
+    .optional(),
 });
 export type SimulatedJudgeSpec = z.infer<typeof SimulatedJudgeSpecSchema>;
 

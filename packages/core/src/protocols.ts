@@ -131,7 +131,8 @@ function computeTurn(state: TrialState): Turn | null {
       }
       if (!final && !def.judgeStepBetweenRounds(rules)) continue;
       if (judged(state, round)) continue;
-      const mayComment = def.judgeMayComment && !final;
+      const mayComment =
+        (def.judgeMayComment || rules.interjections === 'any-time') && !final && interjectionsLeft(state) > 0;
       return {
         kind: 'judge',
         round,
@@ -167,6 +168,31 @@ function unspoken(state: TrialState, roles: readonly ArguerRole[], round: number
 function judged(state: TrialState, round: number): boolean {
   for (const b of state.beliefs) if (b.round === round) return true;
   return false;
+}
+
+/** Questions or comments the judge may still make in this trial (the arm's maxInterjections). */
+export function interjectionsLeft(state: TrialState): number {
+  const max = state.created.rules.maxInterjections;
+  return max === undefined ? Number.POSITIVE_INFINITY : Math.max(0, max - state.interjections.length);
+}
+
+/**
+ * Why the judge may not ask the arguers a question right now, outside their own turn, or null when
+ * they may: the arm lets them ask at any time, the trial runs, the limit is not reached, and a round
+ * is being written that is not the last (its speeches never see the question: the next round's do).
+ */
+export function anyTimeInterjectionRefusal(state: TrialState): string | null {
+  const { rules } = state.created;
+  if (rules.interjections !== 'any-time')
+    return 'this arm lets the judge address the arguers only at their turns';
+  const turn = nextTurn(state);
+  if (!turn) return 'the trial has ended';
+  if (interjectionsLeft(state) === 0)
+    return `you have asked ${state.interjections.length} question${state.interjections.length === 1 ? '' : 's'}, the most this arm allows`;
+  if (turn.kind === 'judge') return 'it is your turn: choose your credence, then ask with it';
+  if (turn.round >= protocolFor(rules.protocol).lastRound(rules))
+    return 'the arguers are writing their last speeches, so nobody would answer it';
+  return null;
 }
 
 /** The roles that may move now: both debaters under simultaneous speeches, else one role. */

@@ -1,4 +1,5 @@
 import type { RewardConfig } from './experiment-config.ts';
+import type { TrialState } from './state.ts';
 
 /**
  * Probabilities on the correct answer are clamped below at this floor before the log, so a judge
@@ -18,12 +19,15 @@ export const NYU_REWARD: RewardConfig = {
 
 /**
  * The judge's reward: coefficient·log_base(max(p(correct), floor)) + constant − penalty per round
- * the judge chose to continue. The one reward rule of the project: trials, imports and statistics use it.
+ * the judge chose to continue − the arm's penalty per question or comment (when it sets one). The one
+ * reward rule of the project: trials, imports and statistics use it (`rewardOf` for a trial).
  */
 export function judgeReward(
   probCorrect: number,
   continues: number,
   config: RewardConfig = NYU_REWARD,
+  /** Questions or comments the judge made, and what each costs (the arm's interjectionPenalty). */
+  interjections: { count: number; penalty: number } = { count: 0, penalty: 0 },
 ): number {
   if (!(probCorrect >= 0 && probCorrect <= 1))
     throw new RangeError(`probCorrect must be in [0, 1], got ${probCorrect}`);
@@ -32,6 +36,15 @@ export function judgeReward(
   return (
     (config.coefficient * Math.log(p)) / Math.log(config.logBase) +
     config.constant -
-    config.perRoundPenalty * continues
+    config.perRoundPenalty * continues -
+    interjections.penalty * interjections.count
   );
+}
+
+/** A finished trial's reward, by the one rule: its continues and, where the arm charges for them, its interjections. */
+export function rewardOf(state: TrialState, probCorrect: number, config: RewardConfig = NYU_REWARD): number {
+  return judgeReward(probCorrect, state.beliefs.length, config, {
+    count: state.interjections.length,
+    penalty: state.created.rules.interjectionPenalty ?? 0,
+  });
 }

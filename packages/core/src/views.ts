@@ -99,6 +99,9 @@ function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
   const hidden = viewer === 'judge' || state.created.rules.speeches === 'simultaneous' ? pending : null;
   const entries: TranscriptEntry[] = [];
   for (const { seq, event } of state.entries) {
+    // A question asked while this round is written reaches the arguers with its last speech.
+    if (event.type === 'JudgeInterjected' && event.atAnyTime && viewer !== 'judge' && event.round === pending)
+      continue;
     if (event.type === 'ArgumentSubmitted') {
       if (event.round === hidden && event.role !== viewer) continue;
       entries.push({
@@ -136,6 +139,20 @@ function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
   return entries;
 }
 
+/**
+ * The end of what the judge has seen: one past the last event of the log that their view shows (a
+ * released speech, a question, their own belief), or 1 (after TrialCreated). It moves only when
+ * something reaches the judge, never with a speech still withheld, so it says nothing of how far
+ * the arguers have got; an any-time question names it (checkInterjectionClaim).
+ */
+export function judgeSeenPosition(state: TrialState): number {
+  const pending = roundInProgress(state);
+  let seen = 1;
+  for (const { seq, event } of state.entries)
+    if (!(event.type === 'ArgumentSubmitted' && event.round === pending)) seen = seq + 1;
+  return seen;
+}
+
 /** The position a move by `role` must name: where its current turn began (else the log's end). */
 export function positionFor(state: TrialState, role: Role): number {
   return state.owedSince[role] ?? state.nextSeq;
@@ -168,9 +185,9 @@ export function judgeView(state: TrialState, question: Question): JudgeView {
     source: def.judgeSeesSource ? question.source : null,
     transcript: transcript(state, 'judge'),
     turn: judgeSeenTurn(state),
-    // Between the judge's turns the log's length moves with every speech withheld from the judge:
-    // a judge's screen names a position only while a move of theirs is due.
-    position: state.owedSince.judge ?? 0,
+    // Between the judge's turns the log's length moves with every speech withheld from the judge: the
+    // screen names where their turn began, else the end of what they have seen (judgeSeenPosition).
+    position: state.owedSince.judge ?? judgeSeenPosition(state),
     revealed: verdict
       ? {
           correctAnswer: created.correctDisplayed,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  anyTimeInterjectionRefusal,
   applyEvent,
   applyMove,
   arguerView,
@@ -65,6 +66,9 @@ interface Choice {
 function moveFor(state: TrialState, choice: Choice): Move | null {
   const turn = nextTurn(state);
   if (!turn) return null;
+  // While the arguers write, a judge who may ask at any time sometimes does.
+  if (turn.kind === 'speech' && choice.comment && choice.end && anyTimeInterjectionRefusal(state) === null)
+    return { type: 'interjection', text: 'Which line of the logbook?' };
   if (turn.kind === 'speech') {
     const quote =
       choice.quoteKind === 'exact'
@@ -94,14 +98,19 @@ describe('judge views hide the truth before the verdict', () => {
           speeches: fc.constantFrom('sequential', 'simultaneous'),
           beliefsEachRound: fc.boolean(),
           judgeMayEndEarly: fc.boolean(),
+          interjections: fc.constantFrom(undefined, 'any-time' as const),
           correctDisplayed: fc.constantFrom(0, 1),
         }),
         fc.array(moveChoice, { minLength: 1, maxLength: 30 }),
         fc.record({ trialId: trialIds, seed: fc.string({ minLength: 1 }) }),
         fc.record({ trialId: trialIds, seed: fc.string({ minLength: 1 }) }),
-        ({ correctDisplayed, ...ruleChoice }, choices, ids, twinIds) => {
+        ({ correctDisplayed, interjections, ...ruleChoice }, choices, ids, twinIds) => {
+          const anyTime = interjections && ['debate', 'interactive-debate', 'consultancy'].includes(protocol);
           const c = {
-            ...created(rules({ protocol, ...ruleChoice, quoteLimit: null }), correctDisplayed),
+            ...created(
+              rules({ protocol, ...ruleChoice, quoteLimit: null, ...(anyTime ? { interjections } : {}) }),
+              correctDisplayed,
+            ),
             ...ids,
           };
           const q: Question = {
@@ -133,6 +142,13 @@ describe('judge views hide the truth before the verdict', () => {
               const av = arguerView(state, a.role as never, q);
               expect(av.assignedCorrect).toBe(a.honest);
               expect(av.transcript.some((e) => e.kind === 'belief')).toBe(false);
+              // A question asked while a round is written reaches no arguer before that round is in.
+              const writing = nextTurn(state);
+              // (In sandwiching the person writes first and the assistant answers in the same round.)
+              if (writing?.kind === 'speech' && protocol !== 'sandwiching')
+                expect(
+                  av.transcript.some((e) => e.kind === 'interjection' && e.round === writing.round),
+                ).toBe(false);
             }
             const move = moveFor(state, choice);
             if (!move) break;

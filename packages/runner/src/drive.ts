@@ -1,5 +1,6 @@
 import {
   type ArguerRole,
+  anyTimeInterjectionRefusal,
   applyEvent,
   applyMove,
   arguerView,
@@ -216,7 +217,17 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       }
     }
     const turn = nextTurn(state);
-    if (turn?.kind === 'speech' && !roundStart.has(turn.round)) roundStart.set(turn.round, Date.now());
+    if (turn?.kind === 'speech' && !roundStart.has(turn.round)) {
+      roundStart.set(turn.round, Date.now());
+      const asked = await automaticInterjection(state, question, options.isPerson, context);
+      if (asked.length > 0) {
+        const next = state === committed ? copyState(state) : state;
+        for (const event of asked) applyEvent(next, event);
+        pending.push(...asked);
+        state = next;
+        continue;
+      }
+    }
     const instant =
       due.length === rolesToMove(state).length &&
       due.every((d) => isSimulated(context.participant(d.holder).record.spec));
@@ -255,6 +266,37 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
     state = next;
     if (!instant && !(await flush())) continue;
   }
+}
+
+/**
+ * An automatic judge's any-time question as a round starts being written (simulated judges, by their
+ * spec's interjection rate); none when the arm does not allow one, the judge is a person, or it has
+ * no policy. The same rule whichever side is honest: the judge is asked before either side speaks.
+ */
+async function automaticInterjection(
+  state: TrialState,
+  question: Question,
+  isPerson: IsPerson,
+  context: DriveContext,
+): Promise<TrialEvent[]> {
+  if (anyTimeInterjectionRefusal(state) !== null) return [];
+  // Asked once per round, also when the trial is driven again after a restart.
+  const round = nextTurn(state)?.round;
+  if (state.interjections.some((i) => i.atAnyTime && i.round === round)) return [];
+  const judgeId = participantIdFor(state, 'judge');
+  if (judgeId === null || isPerson(judgeId)) return [];
+  const judge = context.participant(judgeId);
+  if (!judge.interject) return [];
+  const request = moveRequest(state, 'judge', question, 1);
+  if (!isSimulated(judge.record.spec)) delete request.simulationTruth;
+  const text = await judge.interject(request);
+  if (!text) return [];
+  const result = applyMove(
+    state,
+    { type: 'interjection', text, meta: { participantId: judgeId } },
+    question.source,
+  );
+  return result.ok ? result.events : [];
 }
 
 /**

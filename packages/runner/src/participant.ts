@@ -39,6 +39,11 @@ export type ParticipantResponse = Move | { type: 'wait' };
 export interface Participant {
   readonly record: ParticipantRecord;
   respond(request: MoveRequest): Promise<ParticipantResponse>;
+  /**
+   * An automatic judge in an arm whose judge may ask at any time: asked once as each round starts
+   * being written (`request.turn` is that speech turn), it returns a question, or null to ask none.
+   */
+  interject?(request: MoveRequest): Promise<string | null>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   applyMove,
   checkClaim,
+  checkInterjectionClaim,
   foldEvents,
   type Move,
   type MoveRefusal,
@@ -64,7 +65,11 @@ export async function submitMove(context: DriveContext, submission: MoveSubmissi
       };
     }
     const role = roleOf(state, participantId, submission.move);
-    const refusal = checkClaim(state, { role, participantId, position: submission.position });
+    // An any-time question is not a turn: it names the end of what the judge has seen instead.
+    const refusal =
+      submission.move.type === 'interjection'
+        ? checkInterjectionClaim(state, { participantId, position: submission.position })
+        : checkClaim(state, { role, participantId, position: submission.position });
     if (refusal) return { status: 'refused', ...refusal, state };
     const move: Move = submission.move.type === 'argument' ? { ...submission.move, role } : submission.move;
     const question = await context.questions(state.created);
@@ -91,7 +96,7 @@ export async function submitMove(context: DriveContext, submission: MoveSubmissi
 /** The seat a participant holds in this trial (a person holds at most one per trial). */
 function roleOf(state: TrialState, participantId: string, move: Move): Role {
   if (move.type === 'argument' && state.seats[move.role as Role] === participantId) return move.role as Role;
-  if (move.type === 'judgement') return 'judge';
+  if (move.type === 'judgement' || move.type === 'interjection') return 'judge';
   const held = (Object.entries(state.seats) as Array<[Role, string]>).find(([, id]) => id === participantId);
   return held?.[0] ?? (move.type === 'argument' ? (move.role as Role) : 'judge');
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import {
   type ArguerRole,
+  anyTimeInterjectionRefusal,
   arguerView,
   judgeView,
   type Move,
@@ -249,6 +250,28 @@ export const judgeCommand: Command = {
             if (result.code !== 'invalid') break;
           }
           moves += 1;
+          // Arms whose judge may ask at any time: the terminal offers it as the arguers start writing
+          // (their turns run right here, so this is the moment there is to ask in).
+          if (next.role === 'judge' && anyTimeInterjectionRefusal(state) === null) {
+            const text = (
+              await ask(
+                'The arguers start writing. A question for them (answered in their next speeches), or Enter: ',
+              )
+            ).trim();
+            if (text) {
+              const asked = await submitMove(drive, {
+                trialId: next.trialId,
+                participantId,
+                position: judgeView(state, question).position,
+                receipt: { key: `terminal:${randomUUID()}`, participantId, platform: 'terminal', ref: me },
+                move: { type: 'interjection', text },
+              });
+              console.log(
+                asked.status === 'accepted' ? 'Sent to the arguers.' : `Not sent: ${asked.message}`,
+              );
+              state = asked.state;
+            }
+          }
           if (state.verdict)
             console.log(`\n${renderJudgeView(judgeView(state, question)).split('\n').at(-1)}`);
           // No service may be running: the simulated and model turns that follow run here, unless one holds the trial.

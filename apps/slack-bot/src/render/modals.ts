@@ -165,13 +165,30 @@ export function judgeModal(
 }
 
 /** A speech (or a sandwiching reply) to write, or its preview with the quote check and counts. */
+/** A question for the arguers while they write (arms whose judge may ask at any time). */
+export function askModal(action: ChatAction, spec: { title: string; label: string }, meta: ModalMeta): View {
+  return modal(
+    encodeAction(action),
+    spec.title,
+    [textInput(FIELD.comment, spec.label, { multiline: true, max: 2000 })],
+    'Send',
+    meta,
+  );
+}
+
 export function speechModal(
   action: ChatAction,
-  spec: { title: string; label: string; maxLength: number },
+  spec: { title: string; label: string; maxLength: number; judgeAsked?: string },
   meta: ModalMeta,
   preview?: SpeechPreview,
 ): View {
   const blocks: Block[] = [];
+  // The judge's question this speech must answer, in full, above where the person writes.
+  if (spec.judgeAsked)
+    blocks.push(context('*The judge asked:*'), {
+      type: 'section',
+      text: { type: 'plain_text', text: cut(spec.judgeAsked, SLACK.sectionText), emoji: false },
+    });
   if (preview) {
     const problems = preview.problems.length
       ? `*Cannot be sent yet:* ${esc(preview.problems.join('; '))}.`

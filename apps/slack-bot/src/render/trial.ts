@@ -170,6 +170,19 @@ export function turnMessage(p: Presentation, ref: string): SlackMessage | null {
   return null;
 }
 
+/** The judge may ask the arguers while they write (arms whose judge may ask at any time): the button. */
+export function askMessage(p: Presentation, ref: string): SlackMessage | null {
+  if (!p.ask) return null;
+  const left = p.ask.left === null ? '' : ` (${p.ask.left} left)`;
+  return {
+    text: 'The arguers are writing; you may ask them a question.',
+    blocks: [
+      context(`The arguers are writing. A question now is answered in their next speeches${esc(left)}.`),
+      actions(button('Ask the arguers', { kind: 'ask', ref, position: p.ask.position })),
+    ],
+  };
+}
+
 export function outcomeBlocks(outcome: Outcome, reward: boolean): Block[] {
   const lines = [
     `*The correct answer was ${outcome.correct}.*`,

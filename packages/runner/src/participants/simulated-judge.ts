@@ -35,8 +35,11 @@ export function leansCorrect(
   if (view.protocol === 'judge-alone') return unswayed();
   if (view.protocol === 'oracle') return rng.next() < shift(spec.oracleAccuracy, skill);
   const sway = swayFor(spec, view.protocol)!;
-  const byCorrect = rng.next() < shift(sway.byCorrect, skill);
-  const byIncorrect = rng.next() < shift(sway.byIncorrect, -skill);
+  // Each question asked so far moves the judge (the spec's interjections.effect, 0 by default).
+  const asked = view.transcript.filter((e) => e.kind === 'interjection').length;
+  const help = (spec.interjections?.effect ?? 0) * asked;
+  const byCorrect = rng.next() < shift(sway.byCorrect, skill + help);
+  const byIncorrect = rng.next() < shift(sway.byIncorrect, -skill - help);
   if (view.positions.length >= 2) {
     if (byCorrect !== byIncorrect) return byCorrect;
     return unswayed();
@@ -82,5 +85,11 @@ export const simulatedJudge: ParticipantFactory<'simulated-judge'> = (record): P
   record,
   async respond(request) {
     return simulatedJudgement(record.spec, request, record.id);
+  },
+  async interject(request) {
+    const rate = record.spec.interjections?.rate ?? 0;
+    return createRng(`${request.seed}/interject`).next() < rate
+      ? 'Which passage of the story settles it? Quote it.'
+      : null;
   },
 });
