@@ -180,7 +180,13 @@ export interface Segment {
 export function assertTwinStreams(
   sa: readonly Segment[],
   sb: readonly Segment[],
-  options: { timing?: boolean; toleranceMs?: number; relative?: number } = {},
+  options: {
+    timing?: boolean;
+    /** Which items' delays are compared (default: all): those that wait on the arguers' work. */
+    timed?: (item: string, action: string) => boolean;
+    toleranceMs?: number;
+    relative?: number;
+  } = {},
 ): void {
   for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
     const x = sa[i];
@@ -198,6 +204,7 @@ export function assertTwinStreams(
   const relative = options.relative ?? 0.35;
   sa.forEach((x, i) => {
     x.items.forEach((item, j) => {
+      if (options.timed && !options.timed(item.item, x.action)) return;
       const other = sb[i]!.items[j]!;
       const allowed = Math.max(tolerance, relative * Math.max(item.delay, other.delay));
       if (Math.abs(item.delay - other.delay) > allowed)
