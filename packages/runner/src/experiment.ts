@@ -166,16 +166,17 @@ export function participantDirectory(
       // The implementation (a model client, say) is made on the first move asked of it, so code that
       // only needs to know who a participant is (a chat app, a status) needs no model factories.
       let implementation: Participant | undefined;
+      const made = () =>
+        (implementation ??= createParticipant(
+          record,
+          { experimentId: plan.experimentId, config: plan.config },
+          factories,
+        ));
       participant = {
         record,
-        respond: (request) => {
-          implementation ??= createParticipant(
-            record,
-            { experimentId: plan.experimentId, config: plan.config },
-            factories,
-          );
-          return implementation.respond(request);
-        },
+        respond: (request) => made().respond(request),
+        // Only judges with a policy ask at any time (simulated ones); the rest never do.
+        interject: async (request) => (await made().interject?.(request)) ?? null,
       };
       built.set(id, participant);
     }
