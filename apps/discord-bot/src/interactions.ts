@@ -400,7 +400,8 @@ async function control(
   // inside the work, so a deferrable click is still acknowledged at once.
   const work = (async () => ((await allowed()) ? act(ctx, interaction, action) : refused))();
   return answer(interaction, work, {
-    update: fromEphemeral && action.kind !== 'show',
+    // The Ask control sits in the thread, not on an ephemeral screen: its answer is a reply of its own.
+    update: fromEphemeral && action.kind !== 'show' && action.kind !== 'ask',
     mayOpenForm: !interaction.isModalSubmit() && MAY_OPEN_FORM.has(action.kind),
   });
 }

@@ -34,6 +34,21 @@ const consultancy = {
     },
   ],
 };
+const anyTime = {
+  name: 'discord-any-time',
+  judges: [{ name: 'people', participant: person }],
+  arms: [
+    {
+      name: 'any-time',
+      protocol: 'debate',
+      rounds: 4,
+      trialsPerQuestion: 1,
+      interjections: 'any-time',
+      maxInterjections: 2,
+      arguer: llm('arguer'),
+    },
+  ],
+};
 const sandwiching = {
   name: 'discord-sandwiching',
   judges: [{ name: 'people', participant: person }],
@@ -45,13 +60,75 @@ const sandwiching = {
 
 beforeAll(async () => {
   // activeMs 0: every "your turn" is DMed, even to someone who just moved (to see the DMs here).
-  world = await startWorld([interactive, consultancy, sandwiching], { activeMs: 0 });
+  world = await startWorld([interactive, consultancy, sandwiching, anyTime], { activeMs: 0 });
 });
 afterAll(async () => {
   await world?.close();
 });
 
 describe('people in every protocol', () => {
+  it('asks the debaters a question while they write: once, not twice, not from an old screen, not past the limit', async () => {
+    const judge = world.person('300000000000000009');
+    // Slow debaters (a second a speech), so that there is a round being written to ask in.
+    world.openai.configure({ latencyMs: 1000 });
+    await (await judge.run('join', { experiment: anyTime.name })).reply();
+    await until(
+      async () => (await world.db.trials.owedIn(anyTime.name)).some((o) => o.role === 'judge'),
+      'a judge seat',
+    );
+    await (await judge.run('next', { experiment: anyTime.name })).reply();
+    const thread = judge.threads().at(-1)!;
+    const turn1 = await judge.waitTurn(thread, /after round 1/);
+    const choice = await (await judge.select(turn1, '55')).reply();
+    await (await judge.click(choice, 'Continue')).text();
+    // While the debaters write round 2: the waiting line carries the Ask control.
+    const waiting = await until(
+      () =>
+        judge.messages(thread).find((m) => controlsOf(m).some((c) => c.label.startsWith('Ask the arguers'))),
+      'the Ask control',
+    );
+    const open = await judge.click(waiting, /^Ask the arguers/);
+    expect(open.modal).toMatchObject({ title: 'A question for the arguers' });
+    const question = 'Which chapter mentions the beacon first?';
+    const sent = await judge.submit(open, { comment: question });
+    expect(await sent.text()).toMatch(/^Sent: the arguers answer it in their next speeches/);
+    const trial = (await world.db.trials.list(anyTime.name)).find((t) => t.judgeId)!;
+    const asked = async () =>
+      (await world.events(trial.id)).filter((e) => e.type === 'JudgeInterjected').length;
+    expect(await asked()).toBe(1);
+    // The same submission delivered again: acknowledged once, recorded once.
+    expect(await world.fake.redeliver(sent)).toEqual(['already acknowledged']);
+    expect(await asked()).toBe(1);
+    // Round 2 reaches the judge; they continue. The Ask under the old waiting line names a screen from
+    // before round 2: refused as stale, nothing recorded. The new one takes the second question.
+    const turn2 = await judge.waitTurn(thread, /after round 2/, turn1);
+    const askers = () =>
+      judge.messages(thread).filter((m) => controlsOf(m).some((c) => c.label.startsWith('Ask the arguers')));
+    const before = askers().length;
+    await (await judge.click(await (await judge.select(turn2, '60')).reply(), 'Continue')).text();
+    const waiting2 = await until(() => (askers().length > before ? askers().at(-1) : undefined), 'a new Ask');
+    const stale = await judge.submit(await judge.click(waiting, /^Ask the arguers/), {
+      comment: 'Old screen?',
+    });
+    expect(await stale.text()).toMatch(/new speeches reached you/);
+    expect(await asked()).toBe(1);
+    const second = await judge.submit(await judge.click(waiting2, /^Ask the arguers/), {
+      comment: 'And the reef?',
+    });
+    expect(await second.text()).toMatch(/^Sent/);
+    expect(await asked()).toBe(2);
+    // The limit (two questions) is reached: the control says so, and nothing is recorded.
+    const again = await judge.click(waiting2, /^Ask the arguers/);
+    expect(await again.text()).toMatch(/cannot ask now: .*the most this arm allows/);
+    expect(await asked()).toBe(2);
+    // Both debaters' round-3 speeches were asked with the first question (the round-2 ones, written
+    // when it came, did not see it).
+    await judge.waitTurn(thread, /after round 3/, turn2);
+    const withQuestion = world.openai.requests.filter((r) => JSON.stringify(r.body).includes(question));
+    expect(withQuestion.length).toBeGreaterThanOrEqual(2);
+    world.openai.configure({ latencyMs: 5 });
+  });
+
   it('asks the debaters a question in an interactive debate, and is told by DM when it is their turn', async () => {
     const judge = world.person('300000000000000001');
     await (await judge.run('join', { experiment: interactive.name })).reply();

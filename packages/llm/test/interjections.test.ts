@@ -21,7 +21,11 @@ describe('questions at any time, to model debaters', () => {
     server = await startFakeOpenAI();
     const config = experiment({
       judges: [
-        { name: 'sim', count: 8, participant: { kind: 'simulated-judge', interjections: { rate: 1, effect: 0.5 } } },
+        {
+          name: 'sim',
+          count: 8,
+          participant: { kind: 'simulated-judge', interjections: { rate: 1, effect: 0.5 } },
+        },
       ],
       arms: [
         {
@@ -36,7 +40,9 @@ describe('questions at any time, to model debaters', () => {
           arguer: { kind: 'llm', model: 'fake-model' },
         },
       ],
-      llm: { endpoints: { default: { baseURL: server.url, maxConcurrent: 4, timeoutMs: 2000, maxRetries: 0 } } },
+      llm: {
+        endpoints: { default: { baseURL: server.url, maxConcurrent: 4, timeoutMs: 2000, maxRetries: 0 } },
+      },
     });
     const run = await runExperiment(config, { store: new MemoryLlmStore(), concurrency: 1 });
     expect([...run.outcomes.values()].every((o) => o === 'finished')).toBe(true);
