@@ -21,6 +21,23 @@ describe('config files', () => {
     expect(planExperiment(loaded.config, loaded.questions).trials.length).toBeGreaterThan(0);
   });
 
+  it('the any-time questions study loads and plans, its three arms on the same questions', async () => {
+    const loaded = await loadExperimentConfig(
+      path.join(repoRoot, 'experiments/any-time-questions/config.json'),
+    );
+    expect(loaded.config.arms.map((a) => a.interjections ?? a.protocol)).toEqual([
+      'any-time',
+      'interactive-debate',
+      'debate',
+    ]);
+    const plan = planExperiment(loaded.config, loaded.questions);
+    const byArm = (arm: string) =>
+      new Set(plan.trials.filter((t) => t.created.arm === arm).map((t) => t.created.questionId));
+    expect(byArm('any-time')).toEqual(byArm('no-questions'));
+    expect(byArm('any-time')).toEqual(byArm('between-rounds'));
+    expect(plan.trials[0]!.created.rules).toMatchObject({ interjections: 'any-time', maxInterjections: 3 });
+  });
+
   it('a config without a seed gets a random one, different each time it is read', async () => {
     const file = path.join(dir, 'no-seed.json');
     writeFileSync(file, JSON.stringify({ name: 'no-seed', arms: [{ name: 'debate', protocol: 'debate' }] }));
@@ -28,7 +45,10 @@ describe('config files', () => {
     expect(a.seedGiven).toBe(false);
     expect(a.config.seed).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(b.config.seed).not.toBe(a.config.seed);
-    writeFileSync(file, JSON.stringify({ name: 'seeded', seed: 7, arms: [{ name: 'debate', protocol: 'debate' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'seeded', seed: 7, arms: [{ name: 'debate', protocol: 'debate' }] }),
+    );
     expect(await loadExperimentConfig(file)).toMatchObject({ seedGiven: true, config: { seed: '7' } });
   });
 

@@ -5,6 +5,7 @@ export * from './design-audit.ts';
 export * from './drive.ts';
 export * from './experiment.ts';
 export * from './import-nyu.ts';
+export * from './interjection-counts.ts';
 export * from './notices.ts';
 export * from './participant.ts';
 export * from './participants/registry.ts';

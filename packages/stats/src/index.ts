@@ -10,6 +10,7 @@ export * from './fisher.ts';
 export * from './format.ts';
 export * from './glmm.ts';
 export * from './glmm-crossed.ts';
+export * from './interjections.ts';
 export * from './judgment.ts';
 export * from './judgment-columns.ts';
 export * from './leaderboard.ts';

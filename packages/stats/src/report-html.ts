@@ -5,6 +5,7 @@
 import type { AnalysisReport, ArmSummary } from './analysis.ts';
 import { type DesignAuditBlock, designAuditTable } from './design-audit-report.ts';
 import { pct } from './format.ts';
+import type { ReportTable } from './report-tables.ts';
 import { reportTables } from './report-tables.ts';
 import {
   barChart,
@@ -63,7 +64,13 @@ function figure(svg: string, caption: string): string {
 /** Render the report as one self-contained HTML document. */
 export function renderReportHtml(
   report: AnalysisReport,
-  options: { title?: string; maxRatingRows?: number; designAudit?: DesignAuditBlock } = {},
+  options: {
+    title?: string;
+    maxRatingRows?: number;
+    designAudit?: DesignAuditBlock;
+    /** Tables computed beside the report (accuracy by the judge's questions, say), before the audit. */
+    extraTables?: readonly ReportTable[];
+  } = {},
 ): string {
   const title = options.title ?? 'Oversight experiment report';
   const lv = Math.round(report.options.level * 100);
@@ -419,6 +426,11 @@ export function renderReportHtml(
     options.maxRatingRows !== undefined ? { maxRatings: options.maxRatingRows } : {},
   )) {
     parts.push(`<h2>${escapeXml(t.title)}</h2>`);
+    parts.push(table(t.headers, t.rows, t.textColumns));
+    if (t.note) parts.push(`<p class="small">${escapeXml(t.note)}</p>`);
+  }
+  for (const t of options.extraTables ?? []) {
+    parts.push(`<h2 id="${escapeXml(t.id)}">${escapeXml(t.title)}</h2>`);
     parts.push(table(t.headers, t.rows, t.textColumns));
     if (t.note) parts.push(`<p class="small">${escapeXml(t.note)}</p>`);
   }

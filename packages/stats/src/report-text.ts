@@ -1,5 +1,6 @@
 /** Plain-text rendering of an AnalysisReport: the shared tables (report-tables.ts) aligned, then the verdicts. */
 import type { AnalysisReport } from './analysis.ts';
+import type { ReportTable } from './report-tables.ts';
 import { reportTables } from './report-tables.ts';
 
 type Align = 'left' | 'right';
@@ -62,4 +63,17 @@ export function formatReportText(
   for (const v of report.verdicts) out.push(wrap(`• ${v}`, width, '  '));
   for (const n of report.notes) out.push(wrap(`Note: ${n}`, width, '  '));
   return out.join('\n');
+}
+
+/** A table a report adds beside its own (an interjection table, say), as the text report prints tables. */
+export function formatTableText(table: ReportTable, width = 100): string {
+  return [
+    table.title.toUpperCase(),
+    textTable(
+      table.headers,
+      table.rows,
+      table.headers.map((_, i) => (i === 0 || table.textColumns.includes(i) ? 'left' : 'right')),
+    ),
+    ...(table.note ? [wrap(`(${table.note})`, width)] : []),
+  ].join('\n');
 }

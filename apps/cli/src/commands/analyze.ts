@@ -2,11 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { shortHash } from '@oversight/core';
 import type { Database, JudgmentRow as StoredJudgment } from '@oversight/db';
-import { auditDesign } from '@oversight/runner';
+import { auditDesign, trialQuestions } from '@oversight/runner';
 import {
   analyzeExperiment,
   designAuditText,
   formatReportText,
+  formatTableText,
+  interjectionSummary,
+  interjectionTable,
   type JudgmentRow,
   type ParticipantLabel,
   renderReportHtml,
@@ -247,7 +250,11 @@ export const analyzeCommand: Command = {
       const seed = stringOption(input, 'seed') ?? experiments[0]!.seed;
       const report = await analyzeStored(db, experimentIds, seed);
       const audit = await auditDesign(db, experimentIds);
+      const questions = await trialQuestions(db, experimentIds);
+      const interjections = questions.some((q) => q.asked > 0) ? interjectionSummary(questions) : null;
+      const extraTables = interjections ? [interjectionTable(interjections)] : [];
       console.log(formatReportText(report));
+      for (const t of extraTables) console.log(`\n${formatTableText(t)}`);
       console.log(`\n${designAuditText(audit)}`);
       for (const id of experimentIds) {
         const counts = await db.trials.countByStatus(id);
@@ -265,11 +272,15 @@ export const analyzeCommand: Command = {
       await mkdir(outDir, { recursive: true });
       await writeFile(
         path.join(outDir, 'report.json'),
-        `${JSON.stringify({ ...report, designAudit: audit }, null, 2)}\n`,
+        `${JSON.stringify({ ...report, ...(interjections ? { interjections } : {}), designAudit: audit }, null, 2)}\n`,
       );
       await writeFile(
         path.join(outDir, 'report.html'),
-        renderReportHtml(report, { title: `Experiment ${experimentIds.join(' + ')}`, designAudit: audit }),
+        renderReportHtml(report, {
+          title: `Experiment ${experimentIds.join(' + ')}`,
+          designAudit: audit,
+          extraTables,
+        }),
       );
       console.log(`\nreport: ${path.join(outDir, 'report.html')}  data: ${path.join(outDir, 'report.json')}`);
       return 0;
