@@ -29,7 +29,8 @@ function renderTranscript(transcript: readonly TranscriptEntry[], whose = 'your'
       lines.push(`  [round ${entry.round}] ${whose} belief: ${beliefs}`);
       continue;
     }
-    lines.push('', `[round ${entry.round}] ${ROLE_NAMES[entry.speaker] ?? entry.speaker}:`);
+    const who = entry.byLiveJudge ? 'The live judge' : (ROLE_NAMES[entry.speaker] ?? entry.speaker);
+    lines.push('', `[round ${entry.round}] ${who}:`);
     // Text an arguer wrote reaches the terminal without escape sequences or the checker's marks.
     lines.push(speechForPeople(entry.text));
     for (const q of entry.quotes) {

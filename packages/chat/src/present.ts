@@ -162,7 +162,7 @@ function entryOf(entry: TranscriptEntry): Entry {
   return {
     seq: entry.seq,
     round: entry.round,
-    speaker: ROLE_NAMES[entry.speaker],
+    speaker: entry.byLiveJudge ? 'The live judge' : ROLE_NAMES[entry.speaker],
     kind: entry.kind,
     // Data, never markup: the renderers escape their platform's markup on top of this.
     text: speechForPeople(entry.text),

@@ -166,7 +166,8 @@ function distractorFor(question: Question, rng: Rng): number {
 
 /** How many trials planTrials makes: every arm's trials per question for every question. */
 export function countPlannedTrials(config: ExperimentConfig, questions: readonly Question[]): number {
-  return config.arms.reduce((n, arm) => n + questions.length * arm.trialsPerQuestion, 0);
+  // Offline arms (`source`) are planned from another experiment's trials (offline.ts), not here.
+  return config.arms.reduce((n, arm) => n + (arm.source ? 0 : questions.length * arm.trialsPerQuestion), 0);
 }
 
 /** Plans every trial of an experiment, deterministically from its config and seed, in plan order. */
@@ -211,18 +212,20 @@ export function* streamTrials(
   const stories = [...byStory.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   // An arm's trials come after every earlier arm's in plan order: questions in id order, k within.
   let offset = 0;
-  const arms = config.arms.map((arm) => {
-    const plan = {
-      arm,
-      def: protocolFor(arm.protocol),
-      ...participants.arguers[arm.name]!,
-      // People take the judge seat when they ask for work; automatic judges are assigned now.
-      pools: isPeopleJudged(config, arm) ? null : judgePoolsOf(config, arm).map((p) => p.name),
-      offset,
-    };
-    offset += sorted.length * arm.trialsPerQuestion;
-    return plan;
-  });
+  const arms = config.arms
+    .filter((arm) => !arm.source)
+    .map((arm) => {
+      const plan = {
+        arm,
+        def: protocolFor(arm.protocol),
+        ...participants.arguers[arm.name]!,
+        // People take the judge seat when they ask for work; automatic judges are assigned now.
+        pools: isPeopleJudged(config, arm) ? null : judgePoolsOf(config, arm).map((p) => p.name),
+        offset,
+      };
+      offset += sorted.length * arm.trialsPerQuestion;
+      return plan;
+    });
   const rings = new Map<string, { judges: string[]; cursor: number }>();
   const ringOf = (pools: string[]) => {
     const key = pools.join('|');

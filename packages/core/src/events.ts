@@ -64,6 +64,14 @@ export const TrialCreatedSchema = z.object({
   /** How the wrong-side arguer was induced to argue for it, when it is a model. */
   induction: z.string().nullable(),
   seed: z.string(),
+  /**
+   * Offline judging: the finished trial whose transcript this one replays, round by round, to a new
+   * judge ('whole': every round before the judge's one turn; 'stepped': the judge's belief after each).
+   * The arguers' seats are held by OFFLINE_SOURCE (the replay), never by anyone who moves.
+   */
+  offline: z
+    .object({ experimentId: z.string(), trialId: z.string(), mode: z.enum(['whole', 'stepped']) })
+    .optional(),
   /** A new attempt at an aborted trial: which one, and the attempt's number (the first is 1). */
   retryOf: z.string().optional(),
   attempt: z.number().int().min(2).optional(),
@@ -172,3 +180,6 @@ export const TrialEventSchema = z.discriminatedUnion('type', [
 ]);
 export type TrialEvent = z.infer<typeof TrialEventSchema>;
 export type TrialEventType = TrialEvent['type'];
+
+/** Who holds the arguers' seats in an offline trial: the replay of its source trial's speeches. */
+export const OFFLINE_SOURCE = 'offline-source';

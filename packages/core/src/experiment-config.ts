@@ -76,6 +76,22 @@ export const ArmSchema = ArmRulesSchema.extend({
   judgePools: z.array(z.string()).optional(),
   /** When the arguers are people: names of pools under `arguers` they come from (all when omitted). */
   arguerPools: z.array(z.string()).optional(),
+  /**
+   * Offline judging: the arm's transcripts are another experiment's finished trials (its `arms`, all
+   * of them when omitted), judged again by this arm's judges, `judgesPerTranscript` each (different
+   * people), either the whole transcript at once or stepped round by round with a belief after each
+   * (the NYU offline judges' two modes). The arm's `protocol` must be the source trials'; `rounds`,
+   * limits and the answer order are the source's (speeches name answers by letter, so the order a
+   * transcript was argued in is the order it is judged in), and `trialsPerQuestion` is not used.
+   */
+  source: z
+    .strictObject({
+      experiment: z.string().min(1),
+      arms: z.array(z.string().min(1)).min(1).optional(),
+      mode: z.enum(['whole', 'stepped']).default('whole'),
+      judgesPerTranscript: z.number().int().min(1).max(50).default(3),
+    })
+    .optional(),
 });
 export type Arm = z.infer<typeof ArmSchema>;
 
@@ -292,6 +308,19 @@ export const ExperimentConfigSchema = z
           message: `arm name "${arm.name}" is used twice; arm names must be unique`,
         });
       seen.add(arm.name);
+      if (arm.source && !['debate', 'interactive-debate', 'consultancy'].includes(arm.protocol))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['arms', i, 'source'],
+          message: `offline judging takes debate, interactive-debate or consultancy transcripts, not ${arm.protocol}`,
+        });
+      if (arm.source && (arm.interjections === 'any-time' || arm.paceSeconds !== undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['arms', i, 'source'],
+          message:
+            'an offline arm replays finished transcripts: nobody writes while its judges read, so it takes no interjections or pace',
+        });
       if (
         (arm.interjections === 'any-time' ||
           arm.maxInterjections !== undefined ||

@@ -4,6 +4,7 @@ export * from './design-warnings.ts';
 export * from './events.ts';
 export * from './experiment-config.ts';
 export * from './moves.ts';
+export * from './offline.ts';
 export * from './outcome.ts';
 export * from './participant-spec.ts';
 export * from './participant-text.ts';

@@ -48,8 +48,9 @@ export function judgmentOf(state: TrialState, reward: RewardConfig): JudgmentRec
     judgeId: state.seats.judge ?? '',
     arguerHonest: single ? single.honest : null,
     induction: created.induction,
-    honestArguerId: seatOf(state, created.arguers.find((a) => a.honest)?.role),
-    dishonestArguerId: seatOf(state, created.arguers.find((a) => !a.honest)?.role),
+    // Offline: the arguers are a replay, not participants who could be rated.
+    honestArguerId: created.offline ? null : seatOf(state, created.arguers.find((a) => a.honest)?.role),
+    dishonestArguerId: created.offline ? null : seatOf(state, created.arguers.find((a) => !a.honest)?.role),
     probCorrect,
     correct: probCorrect > 0.5,
     rounds: continues,

@@ -129,6 +129,21 @@ function computeTurn(state: TrialState): Turn | null {
         const simultaneous = rules.speeches === 'simultaneous' && def.arguerRoles.length > 1;
         return { kind: 'speech', round, roles: simultaneous ? missing : [missing[0] as ArguerRole] };
       }
+      // Offline: the judge reads the replayed rounds, and speaks only at the end (whole) or after each (stepped).
+      const offline = state.created.offline;
+      if (offline) {
+        if (!final && offline.mode === 'whole') continue;
+        if (judged(state, round)) continue;
+        return {
+          kind: 'judge',
+          round,
+          final,
+          mayEnd: final,
+          mayComment: false,
+          mustComment: false,
+          beliefsRequired: true,
+        };
+      }
       if (!final && !def.judgeStepBetweenRounds(rules)) continue;
       if (judged(state, round)) continue;
       const mayComment =

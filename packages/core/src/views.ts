@@ -26,6 +26,8 @@ export interface TranscriptEntry {
   /** Quote statuses as a judge sees them: the words quoted, never the matched source passage. */
   quotes: Array<Pick<QuoteCheck, 'text' | 'status' | 'similarity'>>;
   probabilities: number[] | null;
+  /** Offline trials: a question the source trial's live judge asked (not this judge's). */
+  byLiveJudge?: true;
 }
 
 export interface JudgeView {
@@ -122,6 +124,8 @@ function transcript(state: TrialState, viewer: Role): TranscriptEntry[] {
         text: event.text,
         quotes: [],
         probabilities: null,
+        // Replayed into an offline trial: the live judge's question, which the arguers answered.
+        ...(state.created.offline ? { byLiveJudge: true as const } : {}),
       });
     } else if (viewer === 'judge' && event.probabilities) {
       // Arguers do not see the judge's private beliefs; the judge sees its own history.

@@ -97,7 +97,11 @@ export function renderTranscript(entries: readonly TranscriptEntry[], options: T
   if (entries.length === 0) return '';
   const lines: string[] = [];
   for (const entry of entries) {
-    const who = entry.speaker === options.reader ? 'You' : speakerName(entry.speaker, options.protocol);
+    const who = entry.byLiveJudge
+      ? 'The live judge'
+      : entry.speaker === options.reader
+        ? 'You'
+        : speakerName(entry.speaker, options.protocol);
     if (entry.kind === 'belief') {
       if (entry.probabilities)
         lines.push(

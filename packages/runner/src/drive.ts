@@ -9,10 +9,12 @@ import {
   judgeView,
   type Move,
   nextTurn,
+  OFFLINE_SOURCE,
   participantIdFor,
   type Question,
   type RewardConfig,
   type Role,
+  replayRound,
   rolesToMove,
   type TrialCreated,
   type TrialEvent,
@@ -65,7 +67,8 @@ export const MAX_APPEND_CONFLICTS = 25;
 
 /** Whether a seat's holder is a person: open seats are, and anyone the config does not define. */
 export function personTest(participant: (id: string) => Participant): IsPerson {
-  return (id) => id === null || participant(id).record.spec.kind === 'human';
+  // An offline trial's arguers are the replay of its source trial, driven here like a model.
+  return (id) => id === null || (id !== OFFLINE_SOURCE && participant(id).record.spec.kind === 'human');
 }
 
 export function recordOptions(context: DriveContext) {
@@ -169,6 +172,8 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
   let conflicts = 0;
   /** When this driver first asked for a round's speeches (what the pace counts from). */
   const roundStart = new Map<number, number>();
+  /** An offline trial's source log, read once. */
+  let source: TrialEvent[] | undefined;
   const question = await context.questions(state.created);
   const options = recordOptions(context);
 
@@ -232,8 +237,17 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
       due.length === rolesToMove(state).length &&
       due.every((d) => isSimulated(context.participant(d.holder).record.spec));
     if (!instant && !(await flush())) continue;
-    // Simultaneous speeches are requested together (neither sees the other) and applied in turn.
-    const answers = await Promise.all(due.map((d) => obtainMove(state, d.role, d.holder, question, context)));
+    // Simultaneous speeches are requested together (neither sees the other) and applied in turn. An
+    // offline trial's round is the source trial's, replayed whole (its live judge's questions first).
+    const answers =
+      due[0]?.holder === OFFLINE_SOURCE && turn?.kind === 'speech'
+        ? [
+            replayRound(
+              (source ??= await context.store.loadEvents(state.created.offline!.trialId)),
+              turn.round,
+            ),
+          ]
+        : await Promise.all(due.map((d) => obtainMove(state, d.role, d.holder, question, context)));
     // The state is folded into in place once it is a copy of its own (not the last state appended).
     const next = state === committed ? copyState(state) : state;
     const events: TrialEvent[] = [];

@@ -8,15 +8,20 @@ import {
   foldEvents,
   InputError,
   newExperimentNameIssues,
+  OFFLINE_SOURCE,
+  type OfflineSource,
+  offlineSourceOf,
   type ParticipantRecord,
   type PlannedTrial,
   type PlanOptions,
   parseStoredConfig,
+  planOfflineTrials,
   planTrials,
   type Question,
   type Role,
   streamTrials,
   type TrialCreated,
+  type TrialEvent,
 } from '@oversight/core';
 import {
   type Database,
@@ -78,15 +83,45 @@ export interface ExperimentPlan {
  * Everything that can fail on bad input happens here, before anything is written. `datasetName` is
  * the name the questions are stored under; trials record it so they read back their own questions.
  */
+/**
+ * How an experiment is planned beyond its config: the blinding key (core's PlanOptions) and, for
+ * offline arms, the finished trials of their source experiments (loadOfflineSources), by arm name.
+ */
+export interface ExperimentPlanOptions extends PlanOptions {
+  offline?: ReadonlyMap<string, readonly OfflineSource[]>;
+}
+
 export function planExperiment(
   config: ExperimentConfig,
   dataset: readonly Question[],
   datasetName?: string,
-  options: PlanOptions = {},
+  options: ExperimentPlanOptions = {},
 ): ExperimentPlan {
   const { people, ...scope } = planScope(config, dataset);
-  const trials = planTrials(config.name, config, scope.questions, people, datasetName, options);
+  const trials = [
+    ...planTrials(config.name, config, scope.questions, people, datasetName, options),
+    ...offlineTrials(config, people, datasetName, options, countPlannedTrials(config, scope.questions)),
+  ];
   return { ...scope, blindingKey: options.blindingKey ?? null, trials };
+}
+
+/** The offline arms' trials, after every other arm's in plan order (see core's offline.ts). */
+function offlineTrials(
+  config: ExperimentConfig,
+  people: ExperimentParticipants,
+  datasetName: string | undefined,
+  options: ExperimentPlanOptions,
+  offset: number,
+): PlannedTrial[] {
+  const out: PlannedTrial[] = [];
+  for (const arm of config.arms) {
+    if (!arm.source) continue;
+    const sources = options.offline?.get(arm.name) ?? [];
+    out.push(
+      ...planOfflineTrials(config.name, config, arm, sources, people, datasetName, offset + out.length),
+    );
+  }
+  return out;
 }
 
 /**
@@ -106,15 +141,20 @@ export function streamExperiment(
   config: ExperimentConfig,
   dataset: readonly Question[],
   datasetName?: string,
-  options: PlanOptions = {},
+  options: ExperimentPlanOptions = {},
 ): StreamedPlan {
   const { people, ...scope } = planScope(config, dataset);
-  const trials = () => streamTrials(config.name, config, scope.questions, people, datasetName, options);
+  const planned = countPlannedTrials(config, scope.questions);
+  const offline = offlineTrials(config, people, datasetName, options, planned);
+  const trials = function* () {
+    yield* streamTrials(config.name, config, scope.questions, people, datasetName, options);
+    yield* offline;
+  };
   return {
     ...scope,
     blindingKey: options.blindingKey ?? null,
     datasetName,
-    trialCount: countPlannedTrials(config, scope.questions),
+    trialCount: planned + offline.length,
     trials,
     check() {
       for (const _ of trials());
@@ -264,7 +304,7 @@ export async function persistPlan(
   );
   // Statuses only need to know who is a person, so no model client is built here.
   const automatic = new Set(plan.participants.filter((p) => p.spec.kind !== 'human').map((p) => p.id));
-  const isPerson = (id: string | null) => id === null || !automatic.has(id);
+  const isPerson = (id: string | null) => id === null || (id !== OFFLINE_SOURCE && !automatic.has(id));
   const trials = streamed ? (plan as StreamedPlan).trials() : (plan as ExperimentPlan).trials;
   let batch: TrialInput[] = [];
   let written = 0;
@@ -395,4 +435,67 @@ export function trialInput(
     })),
     created,
   };
+}
+
+/**
+ * The finished trials an experiment's offline arms judge again, by arm: from the source experiment
+ * (and its arms, when named), every trial with a verdict. Refuses, saying what to fix, a source that
+ * is not stored, arms it does not have, another dataset, or no finished trial yet.
+ */
+export async function loadOfflineSources(
+  db: Database,
+  config: ExperimentConfig,
+  datasetName: string,
+): Promise<Map<string, OfflineSource[]>> {
+  const out = new Map<string, OfflineSource[]>();
+  for (const arm of config.arms) {
+    if (!arm.source) continue;
+    const where = `arms[${config.arms.indexOf(arm)}].source`;
+    const stored = await db.experiments.get(arm.source.experiment);
+    if (!stored) {
+      const known = (await db.experiments.list()).map((e) => e.id);
+      throw new InputError(
+        `${where}: no experiment "${arm.source.experiment}" to take transcripts from${known.length ? `; there are: ${known.join(', ')}` : ''}`,
+        where,
+      );
+    }
+    const arms = await db.trials.countByArm(arm.source.experiment);
+    const unknown = (arm.source.arms ?? []).filter((a) => !(a in arms));
+    if (unknown.length > 0)
+      throw new InputError(
+        `${where}.arms: ${arm.source.experiment} has no arm ${unknown.map((a) => `"${a}"`).join(', ')}; its arms: ${Object.keys(arms).join(', ')}`,
+        where,
+      );
+    const wanted = new Set(arm.source.arms ?? Object.keys(arms));
+    const sources: OfflineSource[] = [];
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await db.trials.list(arm.source.experiment, {
+        status: ['finished'],
+        limit: 500,
+        ...(afterId ? { afterId } : {}),
+      });
+      if (page.length === 0) break;
+      afterId = page.at(-1)!.id;
+      const chosen = page.filter((t) => wanted.has(t.arm));
+      const logs = await db.events.loadMany(chosen.map((t) => t.id));
+      for (const t of chosen) {
+        if (t.dataset !== datasetName)
+          throw new InputError(
+            `${where}: ${arm.source.experiment}'s trials ask questions of dataset "${t.dataset}", this experiment's are "${datasetName}"; use the same dataset`,
+            where,
+          );
+        const source = offlineSourceOf((logs.get(t.id) ?? []).map((e) => e.payload as TrialEvent));
+        if (source) sources.push(source);
+      }
+      if (page.length < 500) break;
+    }
+    if (sources.length === 0)
+      throw new InputError(
+        `${where}: ${arm.source.experiment} has no finished trial${arm.source.arms ? ` in ${arm.source.arms.join(', ')}` : ''} to judge again yet; run it first`,
+        where,
+      );
+    out.set(arm.name, sources);
+  }
+  return out;
 }

@@ -21,6 +21,7 @@ import {
   driveTrial,
   type Identity,
   joinExperiment,
+  loadOfflineSources,
   nextForPerson,
   type PeopleContext,
   participantRecords,
@@ -169,6 +170,86 @@ for (const backend of backends) {
         { seedGiven: true },
       );
       expect(simulated.blindingKey).toBeNull();
+    });
+
+    it('seats three different people on each finished transcript to judge it again, round by round', async () => {
+      const source = await experiment(
+        db,
+        { arms: [{ name: 'debate', protocol: 'debate', rounds: 2, trialsPerQuestion: 2 }] },
+        questions(2),
+      );
+      const name = uid('offline');
+      const config = ExperimentConfigSchema.parse({
+        name,
+        seed: name,
+        dataset: { name: `${source.name}-questions` },
+        ...peopleJudge,
+        arms: [
+          {
+            name: 'stepped',
+            protocol: 'debate',
+            source: { experiment: source.name, mode: 'stepped', judgesPerTranscript: 3 },
+          },
+        ],
+      });
+      const sources = await loadOfflineSources(db, config, `${source.name}-questions`);
+      expect(sources.get('stepped')).toHaveLength(4);
+      const plan = planExperiment(config, questions(2), `${source.name}-questions`, { offline: sources });
+      expect(plan.trials).toHaveLength(12);
+      await persistPlan(db, plan, `${source.name}-questions`, `${source.name}.jsonl`);
+      await runTrials(db, plan);
+      const drive = driveContext(db, {
+        experimentId: name,
+        config,
+        participants: participantRecords(config),
+      });
+      const people: PeopleContext = { db, drive, experimentId: name, config };
+      const judged = new Map<string, string[]>();
+      for (const who of ['ada', 'bo', 'cy', 'di', 'ed', 'fa']) {
+        const id = await join(people, who);
+        // Each person judges each story once: one transcript of each story, so six people fill the twelve seats.
+        for (let n = 0; n < 2; n++) {
+          const next = await nextForPerson(people, id);
+          if (next.status === 'none') throw new Error(next.reason);
+          const q = await drive.questions(next.state.created);
+          const view = judgeView(next.state, q);
+          // Stepped: round 1 replayed, the belief after it; then round 2 and the verdict.
+          expect(view.transcript.map((e) => `${e.speaker}/${e.round}`)).toEqual([
+            'debater-a/1',
+            'debater-b/1',
+          ]);
+          expect(view.turn).toMatchObject({ kind: 'judge', round: 1, final: false, mayComment: false });
+          const sourceId = next.state.created.offline!.trialId;
+          judged.set(sourceId, [...(judged.get(sourceId) ?? []), id]);
+          const first = await submitMove(drive, {
+            trialId: next.trialId,
+            participantId: id,
+            position: view.position,
+            receipt: { key: uid('t'), participantId: id, platform: 'terminal', ref: who },
+            move: { type: 'judgement', probabilities: [0.6, 0.4], end: false },
+          });
+          expect(first.status).toBe('accepted');
+          await driveTrial(next.trialId, drive);
+          const again = await nextForPerson(people, id);
+          if (again.status === 'none') throw new Error(again.reason);
+          expect(again.trialId).toBe(next.trialId);
+          const final = judgeView(again.state, q);
+          expect(final.turn).toMatchObject({ kind: 'judge', round: 2, final: true });
+          expect(final.transcript.filter((e) => e.kind === 'argument')).toHaveLength(4);
+          await submitMove(drive, {
+            trialId: next.trialId,
+            participantId: id,
+            position: final.position,
+            receipt: { key: uid('t'), participantId: id, platform: 'terminal', ref: who },
+            move: verdict(0.7),
+          });
+        }
+      }
+      // Every transcript judged again by three different people.
+      expect([...judged.values()].map((ids) => new Set(ids).size)).toEqual([3, 3, 3, 3]);
+      const rows = (await db.judgments.list(name)).filter((j) => j.arm === 'stepped');
+      expect(rows).toHaveLength(12);
+      expect(rows.every((r) => r.honestArguerId === null)).toBe(true);
     });
 
     it('paces an automatic reply: the judge waits paceSeconds after their move, and a stop in the wait appends nothing', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InputError, newExperimentNameIssues } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import {
+  loadOfflineSources,
   persistPlan,
   resolveBlinding,
   runTrials,
@@ -107,9 +108,18 @@ export async function runPrepared(
     console.error(
       `${loaded.config.name}: the config gives no seed, so a random one was made and kept with the experiment in the database: a copy of this config cannot rebuild who argued what`,
     );
+  // Offline arms judge another experiment's finished trials: read them now (what has finished so far;
+  // running again later adds the trials finished since).
+  const offline = blinding.config.arms.some((a) => a.source)
+    ? await loadOfflineSources(db, blinding.config, loaded.datasetName)
+    : undefined;
   plan = streamExperiment(blinding.config, loaded.questions, loaded.datasetName, {
     blindingKey: blinding.blindingKey,
+    ...(offline ? { offline } : {}),
   });
+  if (offline)
+    for (const [arm, sources] of offline)
+      console.error(`${plan.experimentId}: arm ${arm} judges ${sources.length} finished transcripts again`);
   const total = plan.trialCount;
   let said = Date.now();
   const planned = await persistPlan(db, plan, loaded.datasetName, loaded.datasetSource, {
