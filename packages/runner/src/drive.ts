@@ -239,14 +239,11 @@ export async function driveTrial(trialId: string, context: DriveContext): Promis
     if (!instant && !(await flush())) continue;
     // Simultaneous speeches are requested together (neither sees the other) and applied in turn. An
     // offline trial's round is the source trial's, replayed whole (its live judge's questions first).
+    const replaying = due[0]?.holder === OFFLINE_SOURCE && turn?.kind === 'speech';
+    if (replaying) source ??= await context.store.loadEvents(state.created.offline!.trialId);
     const answers =
-      due[0]?.holder === OFFLINE_SOURCE && turn?.kind === 'speech'
-        ? [
-            replayRound(
-              (source ??= await context.store.loadEvents(state.created.offline!.trialId)),
-              turn.round,
-            ),
-          ]
+      replaying && source
+        ? [replayRound(source, turn.round)]
         : await Promise.all(due.map((d) => obtainMove(state, d.role, d.holder, question, context)));
     // The state is folded into in place once it is a copy of its own (not the last state appended).
     const next = state === committed ? copyState(state) : state;
