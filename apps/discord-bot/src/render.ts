@@ -1,6 +1,7 @@
 import {
   type ActResult,
   type ChatAction,
+  clip as clipText,
   type Entry,
   encodeAction,
   LETTERS,
@@ -73,8 +74,9 @@ export function escapeDiscord(text: string): string {
   return text.replace(DISCORD_MARKUP, '\\$&').replace(/^(\s*\d+)\./gm, '$1\\.');
 }
 
+/** Text within a Discord limit, cut at a grapheme boundary with "…" (never half an emoji). */
 export function clip(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+  return clipText(text, limit);
 }
 
 function embedChars(embed: APIEmbed): number {
@@ -355,10 +357,84 @@ export const ephemeral = (content: string, extra: Omit<ReplyMessage, 'content' |
   },
 });
 
-function previewEmbed(preview: SpeechPreview): APIEmbed {
-  const fields = [
+/** Characters Discord counts toward a message's 6,000 (titles, descriptions, field names and values, footers, authors). */
+export function embedsChars(embeds: readonly APIEmbed[]): number {
+  return embeds.reduce((n, e) => n + embedChars(e), 0);
+}
+
+/**
+ * Quote lines of a speech preview within `budget` characters: each quote with its mark, as long an
+ * excerpt as fits (the whole quote is in the speech just above). When even short excerpts do not
+ * fit, the quotes are listed by number under each mark, so every quote's result is still shown.
+ */
+function previewQuoteFields(preview: SpeechPreview, budget: number): NonNullable<APIEmbed['fields']> {
+  const quotes = preview.quotes;
+  if (quotes.length === 0) return [];
+  const fieldsOf = (excerpt: number) => {
+    const lines = quotes.map(
+      (q, i) => `${q.mark} ${i + 1}. “${escapeDiscord(clip(q.text, excerpt))}” — ${q.label}`,
+    );
+    return packLines(lines, `Quotes: ${preview.summary}`, 'Quotes (more)');
+  };
+  for (const excerpt of [160, 120, 80, 60, 40, 24]) {
+    const fields = fieldsOf(excerpt);
+    const size = fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    if (fields.length <= 20 && size <= budget) {
+      const cut = quotes.some((q) => q.text.length > excerpt);
+      if (cut) fields[0]!.name = clip(`${fields[0]!.name} (shortened; each is whole in the speech)`, 256);
+      return fields;
+    }
+  }
+  // By number: "✗ not found: 3, 7, 12".
+  const byStatus = new Map<string, number[]>();
+  quotes.forEach((q, i) => {
+    const key = `${q.mark} ${q.label}`;
+    byStatus.set(key, [...(byStatus.get(key) ?? []), i + 1]);
+  });
+  const lines = [...byStatus].map(([key, numbers]) => `${key}: ${numbers.join(', ')}`);
+  return packLines(lines, `Quotes by number: ${preview.summary}`, 'Quotes (more)');
+}
+
+/** Lines packed into embed fields of at most 1,024 characters, never cutting a line when it fits alone. */
+export function packLines(
+  lines: readonly string[],
+  firstName: string,
+  nextName: string,
+): Array<{ name: string; value: string }> {
+  const values: string[] = [];
+  let current = '';
+  for (const raw of lines) {
+    for (const line of raw.length > LIMIT.fieldValue ? splitText(raw, LIMIT.fieldValue) : [raw]) {
+      if (current && current.length + line.length + 1 > LIMIT.fieldValue) {
+        values.push(current);
+        current = '';
+      }
+      current = current ? `${current}\n${line}` : line;
+    }
+  }
+  if (current) values.push(current);
+  return values.map((value, i) => ({ name: clip(i === 0 ? firstName : nextName, LIMIT.title), value }));
+}
+
+/**
+ * A speech preview: the speech exactly as typed (Send reads it back from the first embed's
+ * description: the bot keeps nothing in memory), then its checks in a second embed, both within the
+ * 6,000 characters Discord allows a message's embeds together. The speech can be 4,000 characters
+ * and its quote list as long again, so the quote excerpts shrink to fit (each quote is whole in the
+ * speech above), down to listing quotes by number. The preview is its author's alone (ephemeral,
+ * and embeds never ping); the judge gets the speech escaped.
+ */
+export function previewEmbeds(preview: SpeechPreview): APIEmbed[] {
+  const speech: APIEmbed = {
+    title: clip(`Preview: ${preview.summary}`, LIMIT.title),
+    color: COLOR.preview,
+    description: clip(preview.text || '(empty)', LIMIT.description),
+    footer: {
+      text: preview.problems.length ? 'Not sendable yet: edit it.' : 'Only you can see this preview.',
+    },
+  };
+  const fixed = [
     { name: 'Length', value: preview.counts },
-    ...(quoteFields(preview.quotes, preview.summary) ?? []),
     ...(preview.problems.length
       ? [
           {
@@ -368,17 +444,9 @@ function previewEmbed(preview: SpeechPreview): APIEmbed {
         ]
       : []),
   ];
-  return {
-    title: clip(`Preview: ${preview.summary}`, LIMIT.title),
-    color: COLOR.preview,
-    // The speech exactly as typed: Send reads it back from here (the bot keeps nothing in memory). The
-    // preview is its author's alone (ephemeral, and embeds never ping); the judge gets it escaped.
-    description: clip(preview.text || '(empty)', LIMIT.description),
-    fields,
-    footer: {
-      text: preview.problems.length ? 'Not sendable yet: edit it.' : 'Only you can see this preview.',
-    },
-  };
+  const used = embedChars(speech) + fixed.reduce((n, f) => n + f.name.length + f.value.length, 0);
+  const fields = [...fixed, ...previewQuoteFields(preview, LIMIT.messageChars - used)];
+  return [speech, { color: COLOR.preview, fields }];
 }
 
 /** The reply to a click, a select or a modal, from the chat layer's answer. */
@@ -407,7 +475,7 @@ export function actReply(result: ActResult, action: ChatAction, options: { editT
         button('Edit…', { kind: 'speak', ref, position: action.position }),
       ];
       return ephemeral(result.send ? 'Check your quotes, then send.' : 'This cannot be sent yet.', {
-        embeds: [previewEmbed(result.preview)],
+        embeds: previewEmbeds(result.preview),
         components: rows(buttons),
       });
     }
