@@ -6,8 +6,8 @@
 // pseudonym and Discord's own ids, and arrive in the same bursts at the same delays after the judge's
 // moves: the dishonest side's best-of-N takes several model calls where the honest side takes one.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExperimentConfigSchema, type Question } from '@oversight/core';
 import { Notices } from '@oversight/chat';
+import { ExperimentConfigSchema, type Question } from '@oversight/core';
 import { backends } from '@oversight/db/testing/backends';
 import {
   assertTwinStreams,
@@ -64,6 +64,10 @@ async function twinWorld(which: 'a' | 'b'): Promise<World> {
     // Every "your turn" by DM, so DMs are compared too.
     activeMs: 0,
     plans,
+    // Rate limits delay a request by how many came before it, the same in both worlds, but where a
+    // bucket's window resets follows each world's own clock: they are off here, so that the timing
+    // compared is the bot's (the judge's DMs otherwise queue behind Discord's 5 per 5 s per channel).
+    discord: { rateLimits: false },
     openai: { latencyMs: 150, reply: sideBlindReplier(question.source) },
   });
 }

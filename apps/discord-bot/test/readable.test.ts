@@ -44,7 +44,7 @@ describe('the speech preview', () => {
     const reply = actReply(result, { kind: 'speak', ref: 'AbCdEfGhIjKl', position: 3 });
     if (reply.kind !== 'message') throw new Error('expected a message');
     // Discord refuses a message whose embeds hold more than 6,000 characters (50035).
-    expect(messageProblems(reply.message as Record<string, unknown>)).toEqual([]);
+    expect(messageProblems(reply.message as Record<string, unknown>, 'interaction')).toEqual([]);
     // Send reads the speech back from the first embed: all of it, exactly as typed.
     expect(reply.message.embeds![0]!.description).toBe(preview.text);
     // Every quote's check is there, by its number.

@@ -1,3 +1,4 @@
+export * from './audit.ts';
 export * from './blinding.ts';
 export * from './fake-discord/index.ts';
 export * from './fake-openai/index.ts';
