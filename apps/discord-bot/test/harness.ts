@@ -278,7 +278,7 @@ export class Person {
     return this.fake.select(this.id, message, select.id, [value]);
   }
 
-  submit(opened: Acted, values: Record<string, string>): Promise<Acted> {
+  submit(opened: Acted, values: Record<string, string | string[]>): Promise<Acted> {
     return this.fake.submit(this.id, opened, values);
   }
 

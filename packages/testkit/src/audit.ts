@@ -13,7 +13,8 @@
 
 export interface Violation {
   platform: 'discord' | 'slack';
-  kind: 'refused' | 'ping';
+  /** refused: a documented rule broken; ping: someone notified nobody chose; text: words cut inside a character. */
+  kind: 'refused' | 'ping' | 'text';
   /** "POST /channels/123/messages", "chat.postMessage" */
   request: string;
   problems: string[];
@@ -60,6 +61,23 @@ export function takeViolations(): Violation[] {
     if (log.closed) live.delete(log);
   }
   return out;
+}
+
+const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Strings in a request that hold half a surrogate pair: text cut inside a character (an emoji, a
+ * letter outside the Basic Multilingual Plane), which the platform shows as �. Where they are.
+ */
+export function brokenText(value: unknown, where = ''): string[] {
+  if (typeof value === 'string')
+    return LONE.test(value) ? [`${where || 'text'}: half of a character (shows as �)`] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => brokenText(v, `${where}[${i}]`));
+  if (value && typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+      brokenText(v, where ? `${where}.${k}` : k),
+    );
+  return [];
 }
 
 /** A readable account of violations, for a failing test's message. */

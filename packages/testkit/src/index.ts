@@ -4,3 +4,4 @@ export * from './fake-discord/index.ts';
 export * from './fake-openai/index.ts';
 export * from './fake-slack/index.ts';
 export * from './questions.ts';
+export * from './realistic.ts';

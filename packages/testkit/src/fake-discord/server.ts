@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuditLog } from '../audit.ts';
+import { AuditLog, brokenText } from '../audit.ts';
 import { FakeGateway } from './gateway.ts';
 import { type FakeInteraction, type InteractionAck, InteractionBook } from './interactions.ts';
 import { DiscordRateLimiter, type DiscordRateLimitOptions } from './ratelimit.ts';
@@ -182,6 +182,8 @@ export class FakeDiscord {
         fault.headers,
       );
     }
+    const broken = brokenText(body);
+    if (broken.length) this.audit.record('text', `${method} ${path}`, broken);
     const limit = this.rateLimiter?.check(method, path) ?? { ok: true as const, headers: {} };
     if (!limit.ok) return send(429, limit.body, limit.headers);
     try {

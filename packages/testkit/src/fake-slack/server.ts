@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { AuditLog } from '../audit.ts';
+import { AuditLog, brokenText } from '../audit.ts';
 import { LIMITS, messageProblems, parseMessage, submissionAnswerProblems, viewProblems } from './limits.ts';
 import { SlackRateLimiter } from './ratelimit.ts';
 import { type FakeSocket, startSocket } from './socket.ts';
@@ -521,6 +521,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const body = req.method === 'POST' ? await readBody(req) : '';
     if (url.pathname.startsWith('/response/')) {
       const parsed = parseBody(body, String(req.headers['content-type'] ?? 'application/json'));
+      const broken = brokenText(parsed);
+      if (broken.length) audit.record('text', 'response_url', broken);
       // A response URL takes a message: the same rules, and an ephemeral one notifies nobody else.
       const problems = parsed.delete_original ? [] : messageProblems(parsed.blocks, parsed.text);
       if (problems.length) {
@@ -549,6 +551,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return;
     }
     const args = parseBody(body, String(req.headers['content-type'] ?? ''));
+    const broken = brokenText(args);
+    if (broken.length) audit.record('text', method, broken);
     const auth = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const basic = /^Basic (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (basic) {
