@@ -80,7 +80,9 @@ describe('a Slack token that does not work', () => {
       SLACK_API_URL: slack.apiUrl,
     });
     expect(out.code).toBe(2);
-    expect(lines(out.stderr)).toEqual([expect.stringMatching(/^Slack refused SLACK_APP_TOKEN \(invalid_auth\)/)]);
+    expect(lines(out.stderr)).toEqual([
+      expect.stringMatching(/^Slack refused SLACK_APP_TOKEN \(invalid_auth\)/),
+    ]);
     expect(out.stdout + out.stderr).not.toMatch(/running|\n\s+at /);
   }, 90_000);
 
