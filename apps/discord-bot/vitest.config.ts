@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['../../packages/db/test/setup.ts'],
+    setupFiles: ['../../packages/db/test/setup.ts', '@oversight/testkit/audit-setup'],
     testTimeout: 90_000,
     hookTimeout: 60_000,
   },

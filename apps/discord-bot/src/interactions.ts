@@ -18,7 +18,15 @@ import {
 import { ButtonStyle, ComponentType, MessageFlags } from 'discord-api-types/v10';
 import { runAdmin } from './admin.ts';
 import { COMMAND } from './commands.ts';
-import { actReply, clip, ephemeral, type Reply, type ReplyMessage } from './render.ts';
+import {
+  actReply,
+  clip,
+  consentReply,
+  ephemeral,
+  leaderboardReply,
+  type Reply,
+  type ReplyMessage,
+} from './render.ts';
 import { experimentFrom, NOT_HERE, servedHere, servedIn } from './servers.ts';
 import type { ThreadPoster } from './threads.ts';
 
@@ -114,6 +122,14 @@ async function answer(
       ? { content: 'That took too long to open; click again.', components: [], embeds: [] }
       : reply.message;
   await interaction.editReply(payload(message) as never);
+  await followUps(interaction, reply);
+}
+
+/** What did not fit the first message, as ephemeral follow-ups in order (a long consent, a long board). */
+async function followUps(interaction: Repliable, reply: Reply): Promise<void> {
+  if (reply.kind !== 'message') return;
+  for (const more of reply.more ?? [])
+    await interaction.followUp({ ...payload(more), flags: MessageFlags.Ephemeral } as never);
 }
 
 async function send(interaction: Repliable, reply: Reply, update: boolean): Promise<void> {
@@ -129,6 +145,7 @@ async function send(interaction: Repliable, reply: Reply, update: boolean): Prom
     (interaction.isModalSubmit() && interaction.isFromMessage());
   if (update && fromMessage) await (interaction as ButtonInteraction).update(payload(reply.message) as never);
   else await interaction.reply({ ...payload(reply.message), flags: MessageFlags.Ephemeral } as never);
+  await followUps(interaction, reply);
 }
 
 function payload(message: ReplyMessage) {
@@ -193,34 +210,9 @@ async function join(ctx: BotContext, interaction: Interaction, experiment: strin
   if (person && !person.leftAt) return joined(experiment, person.label, false);
   const consent = await ctx.chat.consent(experiment);
   if (!consent) return accept(ctx, interaction, experiment);
-  const at = { ref: experiment, position: 0 };
-  return ephemeral(`To join **${experiment}**, read this and accept:`, {
-    embeds: [
-      {
-        title: 'Consent',
-        description: clip(consent.text, 4096),
-        footer: { text: `Version ${consent.version}` },
-      },
-    ],
-    components: [
-      {
-        type: ComponentType.ActionRow,
-        components: [
-          {
-            type: ComponentType.Button,
-            style: ButtonStyle.Success,
-            label: 'I accept',
-            custom_id: ctx.chat.id({ kind: 'accept', ...at }),
-          },
-          {
-            type: ComponentType.Button,
-            style: ButtonStyle.Secondary,
-            label: 'I decline',
-            custom_id: ctx.chat.id({ kind: 'decline', ...at }),
-          },
-        ],
-      },
-    ],
+  return consentReply(experiment, consent, {
+    accept: ctx.chat.id({ kind: 'accept', ref: experiment, position: 0 }),
+    decline: ctx.chat.id({ kind: 'decline', ref: experiment, position: 0 }),
   });
 }
 
@@ -324,35 +316,12 @@ async function status(ctx: BotContext, interaction: ChatInputCommandInteraction)
   return ephemeral('Your trials:', { embeds: [{ title: 'Your status', fields }] });
 }
 
+/** How many of each list the leaderboard shows (the rest are counted). */
+export const LEADERBOARD_SHOWN = 50;
+
 async function leaderboard(ctx: BotContext, experiment: string): Promise<Reply> {
-  const board = await ctx.chat.leaderboard(experiment);
-  const list = (lines: string[]) => clip(lines.join('\n') || 'nobody yet', 1024);
-  return ephemeral(`Leaderboard of **${experiment}** (pseudonyms only):`, {
-    embeds: [
-      {
-        title: 'Leaderboard',
-        fields: [
-          {
-            name: 'Judges by mean reward',
-            value: list(
-              board.judges.map(
-                (j) =>
-                  `${j.rank}. ${j.name}: ${j.meanReward.toFixed(3)} (${j.n} judged, ${Math.round(j.accuracy * 100)}% correct)`,
-              ),
-            ),
-          },
-          {
-            name: 'Honest arguers by rating',
-            value: list(board.honest.map((a) => `${a.rank}. ${a.name}: ${Math.round(a.rating)}`)),
-          },
-          {
-            name: 'Dishonest arguers by rating',
-            value: list(board.dishonest.map((a) => `${a.rank}. ${a.name}: ${Math.round(a.rating)}`)),
-          },
-        ],
-      },
-    ],
-  });
+  const board = await ctx.chat.leaderboard(experiment, { limit: LEADERBOARD_SHOWN });
+  return leaderboardReply(experiment, board);
 }
 
 // ---- buttons, selects, modals ----
@@ -415,7 +384,11 @@ async function act(
   if (interaction.isStringSelectMenu()) input.values = interaction.values;
   if (interaction.isModalSubmit())
     input.fields = Object.fromEntries(
-      [...interaction.fields.fields.values()].map((f) => [f.customId, 'value' in f ? String(f.value) : '']),
+      [...interaction.fields.fields.values()].map((f) => {
+        // A text input or a radio group has `value` (null: nothing chosen), a select `values`.
+        const field = f as { customId: string; value?: string | null; values?: readonly string[] };
+        return [field.customId, field.values ? (field.values[0] ?? '') : (field.value ?? '')];
+      }),
     );
   // A speech preview keeps its text in its embed: Send reads it back, Edit reopens the modal with it.
   const shown = interaction.message?.embeds[0]?.description ?? undefined;

@@ -2,7 +2,7 @@ import { type ChatService, Notices, pause, type TurnNotice } from '@oversight/ch
 import { type Database, NOTIFY_CHANNEL } from '@oversight/db';
 import type { REST } from 'discord.js';
 import { ButtonStyle, ComponentType, Routes } from 'discord-api-types/v10';
-import { clip } from './render.ts';
+import { clip, escapeDiscord } from './render.ts';
 
 /**
  * "Your turn" and reminders by DM, from the outbox: at least once (a notice is marked delivered only
@@ -36,7 +36,9 @@ export async function sendNotice(options: NoticeLoopOptions, turn: TurnNotice): 
     : 'Use `/oversight next` in the server to open it.';
   await rest.post(Routes.channelMessages(dm.id), {
     body: {
-      content: clip(`**${text.heading}** in *${text.title}*. ${where}`, 2000),
+      // The title holds the story's title, from the dataset: escaped, and nothing in a DM pings.
+      content: clip(`**${text.heading}** in *${escapeDiscord(text.title)}*. ${where}`, 2000),
+      allowed_mentions: { parse: [] },
       nonce: `notice-${notice.id}`.slice(0, 25),
       enforce_nonce: true,
       ...(thread

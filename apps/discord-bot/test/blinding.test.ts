@@ -67,6 +67,10 @@ async function twinWorld(which: 'a' | 'b'): Promise<World> {
     // Every "your turn" by DM, so DMs are compared too.
     activeMs: 0,
     plans,
+    // Rate limits delay a request by how many came before it, the same in both worlds, but where a
+    // bucket's window resets follows each world's own clock: they are off here, so that the timing
+    // compared is the bot's (the judge's DMs otherwise queue behind Discord's 5 per 5 s per channel).
+    discord: { rateLimits: false },
     openai: { latencyMs: 150, reply: sideBlindReplier(question.source) },
   });
 }

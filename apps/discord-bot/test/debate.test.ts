@@ -133,7 +133,14 @@ describe('a debate judged in Discord', () => {
     );
     const survey = await alice.click(surveyButton, 'Answer the survey…');
     expect(survey.modal).toMatchObject({ title: 'A few questions' });
-    const badSurvey = await alice.submit(survey, { clear: '9', notes: '' });
+    // The scale is a radio group of 1 to 5; a modified client that sends 9 is refused, nothing recorded.
+    const badSurvey = await fake.forge(alice.id, thread!.id, 5, {
+      custom_id: String(survey.modal!.custom_id),
+      components: [
+        { type: 18, id: 1, component: { type: 21, id: 2, custom_id: 'clear', value: '9' } },
+        { type: 18, id: 3, component: { type: 4, id: 4, custom_id: 'notes', value: '' } },
+      ],
+    });
     expect(await badSurvey.text()).toMatch(/1 to 5/);
     const survey2 = await alice.click(surveyButton, 'Answer the survey…');
     const thanks = await alice.submit(survey2, { clear: '4', notes: 'Debater B quoted well.' });

@@ -13,6 +13,7 @@ import {
   controlsOf,
   type FakeDiscordChannel as FakeChannel,
   type FakeDiscord,
+  type FakeDiscordOptions,
   type FakeDiscordMessage as FakeMessage,
   type FakeOpenAIOptions,
   type FakeOpenAIServer,
@@ -109,10 +110,12 @@ export async function startWorld(
     roles?: Record<string, string>;
     /** The bot's DISCORD_GUILD_ID: the fake's first server unless given (null: none). */
     guildId?: string | null;
+    /** Options of the fake Discord (its rate limits are Discord's unless set otherwise here). */
+    discord?: FakeDiscordOptions;
   } = {},
 ): Promise<World> {
   const dir = options.dir ?? tempDir('world');
-  const fake = await startFakeDiscord();
+  const fake = await startFakeDiscord(options.discord ?? {});
   for (const [name, id] of Object.entries(options.roles ?? { Researcher: RESEARCHER_ROLE }))
     fake.addRole(name, { id });
   const openai = await startFakeOpenAI({ latencyMs: 5, ...options.openai });
@@ -275,7 +278,7 @@ export class Person {
     return this.fake.select(this.id, message, select.id, [value]);
   }
 
-  submit(opened: Acted, values: Record<string, string>): Promise<Acted> {
+  submit(opened: Acted, values: Record<string, string | string[]>): Promise<Acted> {
     return this.fake.submit(this.id, opened, values);
   }
 

@@ -1,7 +1,7 @@
 // The other ways people take part: an interactive debate where the judge asks a question, a human
 // consultant whose speech is previewed with its quote checks before sending, a sandwiching chat with
 // an AI assistant; and the "your turn" DMs and an admin's reminder.
-import { controlsOf, messageText } from '@oversight/testkit';
+import { controlsOf, messageText, modalInputs } from '@oversight/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llm, person, RESEARCHER_ROLE, startWorld, until, type World } from './harness.ts';
 
@@ -171,13 +171,12 @@ describe('people in every protocol', () => {
     const preview = await (await consultant.submit(open, { speech: text })).reply();
     expect(messageText(preview)).toContain('Preview: 1 verified, 1 not found');
     expect(messageText(preview)).toMatch(
-      /✓ “In chapter 0.*verified\n✗ “the pilot sailed to Lisbon” — not found/,
+      /✓ 1\. “In chapter 0.*verified\n✗ 2\. “the pilot sailed to Lisbon” — not found/,
     );
     expect(messageText(preview)).toMatch(/\d+ of 300 characters, \d+ of 120 quoted/);
     // Edit reopens the modal with the text; too long, and there is no Send.
     const edit = await consultant.click(preview, 'Edit…');
-    const prefilled = (edit.modal!.components as Array<{ components: Array<{ value?: string }> }>)[0]!
-      .components[0]!;
+    const prefilled = modalInputs(edit.modal!).find((c) => c.custom_id === 'speech')!;
     expect(prefilled.value).toBe(text);
     const long = await (
       await consultant.submit(edit, { speech: `${text} ${'More words here. '.repeat(20)}` })

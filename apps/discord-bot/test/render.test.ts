@@ -102,6 +102,8 @@ describe('laying out a trial within Discord’s limits', () => {
       kind: 'survey',
       action: { kind: 'survey', ref: 'AbCdEfGhIjKl', position: 0 },
       title: 'A few questions',
+      answered: 0,
+      total: 5,
       questions: Array.from({ length: 5 }, (_, i) => ({
         id: `q${i}`,
         question: 'How '.repeat(60),

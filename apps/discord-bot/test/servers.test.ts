@@ -286,7 +286,11 @@ describe('commands, clicks and forms from a server the experiment is not run in'
     const count = async () => (await world.events(trial.id)).filter((e) => judged.has(e.type)).length;
     const before = await count();
     const copy = (message: typeof turn) =>
-      fake.post(second.channelId, { content: message.content, components: message.components });
+      fake.post(second.channelId, {
+        content: message.content,
+        components: message.components,
+        allowed_mentions: { parse: [] },
+      });
 
     const refused = async (acted: Awaited<ReturnType<typeof alice.click>>) => {
       expect(acted.ms).toBeLessThan(3000);

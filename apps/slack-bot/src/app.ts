@@ -4,13 +4,15 @@ import { type ExperimentConfig, parseStoredConfig } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { type ServeHandle, type ServeOptions, serve } from '@oversight/runner';
 import { App, type Logger } from '@slack/bolt';
-import type { WebClient, WebClientOptions } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { PLATFORM, SlackBot, slackError } from './bot.ts';
 import { Clients, databaseInstallationStore } from './clients.ts';
 import { runCommand } from './commands.ts';
 import type { SlackEnv } from './env.ts';
 import { type Click, decodeControl, onClick, onSubmit, type Submitted } from './interactions.ts';
+import { plain, textContext } from './limits.ts';
 import { createLogger } from './log.ts';
+import { consentModal, infoModal, type View } from './render/modals.ts';
 import { noteMessage } from './render/trial.ts';
 import { WorkQueue } from './work.ts';
 
@@ -96,6 +98,72 @@ function inputValues(state: { values?: Values } | undefined): Record<string, str
 
 const SUBMIT_DEADLINE_MS = 2500;
 
+/** The app cannot start as configured (a token Slack refuses, Slack out of reach); the message says what to do. */
+export class SlackSetupError extends Error {
+  override name = 'SlackSetupError';
+}
+
+const quiet: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => 'error' as never,
+  setName: () => {},
+};
+
+/**
+ * A token checked before anything starts: a token Slack refuses, or a Slack the machine cannot reach,
+ * ends the start in one sentence (and exit code 2), not in a stack trace after the app said it runs.
+ * Bolt's own check runs in its constructor, where its failure is an unhandled rejection.
+ */
+async function verifyToken(
+  name: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN',
+  token: string,
+  clientOptions: WebClientOptions,
+): Promise<void> {
+  const client = new WebClient(token, {
+    ...clientOptions,
+    logger: quiet,
+    retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 },
+  });
+  try {
+    if (name === 'SLACK_BOT_TOKEN') await client.auth.test();
+    else await client.apps.connections.open();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const platform = (error as { data?: { error?: string } }).data?.error;
+    const where = clientOptions.slackApiUrl ?? 'https://slack.com/api/';
+    if (platform)
+      throw new SlackSetupError(
+        `Slack refused ${name} (${platform}): ${
+          name === 'SLACK_BOT_TOKEN'
+            ? 'copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions, after installing the app'
+            : 'make an app-level token (xapp-…) with connections:write under Basic Information → App-Level Tokens'
+        }.`,
+      );
+    const cause = (error as { original?: { code?: string; message?: string } }).original;
+    throw new SlackSetupError(
+      `Slack could not be reached at ${where} to check ${name} (${cause?.code ?? code ?? (error as Error).message}): check the network${clientOptions.slackApiUrl ? ' and SLACK_API_URL' : ''}.`,
+    );
+  }
+}
+
+/** What a modal shows while its content is worked out: the trigger is used at once, the work after. */
+function loadingView(title: string): View {
+  return {
+    type: 'modal',
+    callback_id: 'ov-loading',
+    title: plain(title, 24),
+    close: plain('Close', 24),
+    blocks: [textContext('Loading…')],
+  };
+}
+
+/** Clicks whose answer is a modal: opened with a loading view straight away, filled in after. */
+const OPENS_MODAL: ReadonlySet<string> = new Set(['numbers', 'ask', 'speak', 'survey', 'show']);
+
 export async function startSlackApp(options: SlackAppOptions): Promise<RunningSlackApp> {
   const { env, db } = options;
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
@@ -108,6 +176,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     ...options.clientOptions,
     logger,
   };
+  if (env.SLACK_BOT_TOKEN && !env.oauth)
+    await verifyToken('SLACK_BOT_TOKEN', env.SLACK_BOT_TOKEN, clientOptions);
+  if (env.mode === 'socket') await verifyToken('SLACK_APP_TOKEN', env.SLACK_APP_TOKEN!, clientOptions);
   const installations = env.oauth ? databaseInstallationStore(db) : undefined;
   const clients = new Clients({
     clientOptions,
@@ -124,6 +195,8 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     convoStore: false as const,
     ignoreSelf: true,
     processBeforeResponse: false,
+    // Checked above (verifyToken); Bolt's own check would run unawaited in its constructor.
+    tokenVerificationEnabled: false,
   };
   const app =
     env.mode === 'socket'
@@ -175,8 +248,17 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     bot.runNotices(stop.signal, options.pollMs ?? 1000),
   ];
 
-  const started =
-    env.mode === 'http' ? await app.start({ port: env.PORT, host: env.HOST }) : await app.start();
+  let started: unknown;
+  try {
+    started = env.mode === 'http' ? await app.start({ port: env.PORT, host: env.HOST }) : await app.start();
+  } catch (error) {
+    stop.abort();
+    await Promise.allSettled(loops);
+    if (service) await service.done.catch(() => {});
+    throw new SlackSetupError(
+      `The Slack app could not start (${slackError(error) ?? (error as Error).message})${env.mode === 'http' ? `: is port ${env.PORT} free?` : '.'}`,
+    );
+  }
   const port = env.mode === 'http' ? ((started as Server).address() as AddressInfo).port : null;
 
   return {
@@ -213,8 +295,26 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
 
   app.command('/oversight', async ({ command, ack, respond, client }) => {
     await ack();
-    const opensModal = /^\s*join\b/i.test(command.text ?? '');
-    work.run(opensModal ? 'urgent' : 'normal', async () => {
+    // `join` with a consent text is a modal: opened now, from the config kept in memory, before any
+    // other work (Slack's trigger lasts 3 seconds, and the network both ways comes out of that).
+    const join = /^\s*join\b\s*(\S*)\s*(\S*)/i.exec(command.text ?? '');
+    if (join) {
+      try {
+        const experimentId = bot.resolveExperiment(join[1] || undefined);
+        const consent = await bot.chat.consent(experimentId);
+        if (consent) {
+          await client.views.open({
+            trigger_id: command.trigger_id,
+            view: consentModal(experimentId, consent, join[2] || undefined) as never,
+          });
+          return;
+        }
+      } catch (error) {
+        logger.debug(`join: ${(error as Error).message}`);
+        // An unknown experiment and the like: the command below says so.
+      }
+    }
+    work.run('normal', async () => {
       try {
         const out = await runCommand(
           bot,
@@ -277,15 +377,108 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
       channel,
       messageTs: channel ? (b.container?.message_ts ?? null) : null,
     };
-    const urgent = ['numbers', 'ask', 'speak', 'survey', 'show', 'accept'].includes(action.kind);
-    work.run(urgent ? 'urgent' : 'normal', async () => {
+    // A click whose answer is a modal opens one now (a loading view) and the work fills it in
+    // (views.update needs no trigger): the trigger is used within moments of the click, however busy
+    // the database is. `accept` opens the consent text, known from the config in memory.
+    let opened: { id: string; hash: string } | null = null;
+    let filled = false;
+    const consent = action.kind === 'accept' ? await bot.chat.consent(action.ref).catch(() => null) : null;
+    try {
+      if (consent) {
+        await client.views.open({
+          trigger_id: b.trigger_id,
+          view: consentModal(action.ref, consent, undefined) as never,
+        });
+        return;
+      }
+      if (OPENS_MODAL.has(action.kind)) {
+        const res = await client.views.open({
+          trigger_id: b.trigger_id,
+          view: loadingView(action.kind === 'show' ? 'Your trial' : 'One moment') as never,
+        });
+        if (res.view?.id) opened = { id: res.view.id, hash: res.view.hash ?? '' };
+      }
+    } catch (error) {
+      logger.warn(`a modal could not be opened: ${slackError(error) ?? (error as Error).message}`);
+    }
+    work.run(opened ? 'urgent' : 'normal', async () => {
       try {
         await onClick(bot, click, {
-          openView: async (trigger, view) =>
-            void (await client.views.open({ trigger_id: trigger, view: view as never })),
+          modalOpen: opened !== null,
+          openView: async (trigger, view) => {
+            if (!opened) {
+              await client.views.open({ trigger_id: trigger, view: view as never });
+              return;
+            }
+            filled = true;
+            await client.views.update({ view_id: opened.id, hash: opened.hash, view: view as never });
+          },
         });
+        // Nothing to show after all: the loading view says where to look instead of spinning.
+        if (opened && !filled)
+          await client.views.update({
+            view_id: opened.id,
+            hash: opened.hash,
+            view: infoModal(
+              'Done',
+              'Nothing more to show here: see the note in your conversation with the app.',
+            ) as never,
+          });
       } catch (error) {
         await oops(team, b.user.id, channel, error);
+      }
+    });
+  });
+
+  // The Home tab's menu of waiting trials past those it lists: choosing one opens it, as Open does.
+  app.action(/^ov-queue:/, async ({ ack, body, client }) => {
+    await ack();
+    const b = body as unknown as {
+      user: { id: string; team_id?: string };
+      team?: { id: string } | null;
+      trigger_id: string;
+      actions: Array<{ selected_option?: { value: string }; action_ts: string }>;
+    };
+    const chosen = b.actions[0]?.selected_option?.value;
+    const action = chosen ? decodeControl(chosen) : null;
+    if (action?.kind !== 'show') return;
+    const team = b.team?.id ?? b.user.team_id ?? '';
+    let opened: { id: string; hash: string } | null = null;
+    try {
+      const res = await client.views.open({
+        trigger_id: b.trigger_id,
+        view: loadingView('Your trial') as never,
+      });
+      if (res.view?.id) opened = { id: res.view.id, hash: res.view.hash ?? '' };
+    } catch (error) {
+      logger.warn(`a modal could not be opened: ${slackError(error) ?? (error as Error).message}`);
+      return;
+    }
+    work.run('urgent', async () => {
+      try {
+        await onClick(
+          bot,
+          {
+            team,
+            user: b.user.id,
+            action,
+            origin: `action:${b.user.id}:${b.actions[0]!.action_ts}`,
+            trigger: b.trigger_id,
+            channel: null,
+            messageTs: null,
+          },
+          {
+            modalOpen: true,
+            openView: async (_trigger, view) =>
+              void (await client.views.update({
+                view_id: opened!.id,
+                hash: opened!.hash,
+                view: view as never,
+              })),
+          },
+        );
+      } catch (error) {
+        await oops(team, b.user.id, null, error);
       }
     });
   });

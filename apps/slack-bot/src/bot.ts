@@ -15,7 +15,7 @@ import type { Identity } from '@oversight/runner';
 import type { Logger } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Clients } from './clients.ts';
-import type { Block, SlackMessage } from './limits.ts';
+import { type Block, esc, fallback, type SlackMessage } from './limits.ts';
 import { type HomeExperiment, homeView } from './render/home.ts';
 import {
   answeredMessage,
@@ -154,9 +154,14 @@ export class SlackBot {
     text: string,
     p?: Presentation | null,
     extra: Block[] = [],
+    /** The note as the app's own mrkdwn (links it made, escaped data), when it has one. */
+    mrkdwn?: string,
   ) {
     const client = await this.clients.forTeam(team);
-    const message = noteMessage(text, p);
+    const note = noteMessage(text, p);
+    const message = mrkdwn
+      ? { text: note.text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }] }
+      : note;
     await client.chat.postEphemeral({
       channel: channel ?? (await this.dmChannel(team, user)),
       user,
@@ -385,15 +390,16 @@ export class SlackBot {
         const link = await this.permalink(team, thread.channel, thread.thread);
         const where = link ? `<${link}|Open the trial's thread>` : 'Open the trial in your DM with the app.';
         const heading = p.turn?.heading ?? 'A trial is waiting for you';
+        // The title holds the story's title, from the dataset: escaped like everything people wrote.
         if (!taking)
           await this.dm(team, identity.user, {
-            text: `A trial is waiting for you: ${heading}`,
+            text: fallback(`A trial is waiting for you: ${heading}`),
             blocks: [
               {
                 type: 'section',
                 text: {
                   type: 'mrkdwn',
-                  text: `*Your turn* in ${p.intro.title.replace(/[<>&]/g, '')}: ${heading}.\n${where}`,
+                  text: `*Your turn* in ${esc(p.intro.title)}: ${esc(heading)}.\n${where}`,
                 },
               },
             ],
@@ -424,7 +430,7 @@ export class SlackBot {
       await client.chat.scheduleMessage({
         channel: await this.dmChannel(team, user),
         post_at: postAt,
-        text: `Reminder: a trial is still waiting for you: ${heading}. ${where} ${SlackBot.reminderMarker(ref, notice.sinceSeq)}`,
+        text: `Reminder: a trial is still waiting for you: ${esc(heading)}. ${where} ${SlackBot.reminderMarker(ref, notice.sinceSeq)}`,
       });
     } catch (error) {
       await this.notices.releaseReminder(notice);

@@ -20,7 +20,10 @@ export interface CommandInput {
 }
 
 export interface CommandOutput {
+  /** The app's own mrkdwn: its formatting and links, with every piece of data escaped. */
   text: string;
+  /** The same in plain words (no formatting), for a notification or a fallback. */
+  plain?: string;
   blocks?: Block[];
 }
 
@@ -110,7 +113,8 @@ export async function runCommand(
       }
     }
   } catch (error) {
-    if (error instanceof ChatError) return say(error.message);
+    // The message may repeat what was typed (an experiment's name): escaped, it pings nobody.
+    if (error instanceof ChatError) return say(esc(error.message));
     throw error;
   }
 }
@@ -133,11 +137,13 @@ async function join(
 
 export async function joined(bot: SlackBot, team: string, user: string, experimentId: string, pool?: string) {
   const result = await bot.chat.join(experimentId, bot.identity(team, user), true, pool);
-  if (result.status === 'refused') return say(`You have not joined ${experimentId}: ${result.reason}.`);
+  if (result.status === 'refused') return say(esc(`You have not joined ${experimentId}: ${result.reason}.`));
   void bot.publishHome(team, user);
-  return say(
-    `You are in ${experimentId} as *${esc(result.participant.label)}* (the name others see). Type \`/oversight next\` or use the Home tab for your first trial.`,
-  );
+  const rest = '(the name others see). Type `/oversight next` or use the Home tab for your first trial.';
+  return {
+    text: `You are in ${esc(experimentId)} as *${esc(result.participant.label)}* ${rest}`,
+    plain: `You are in ${experimentId} as ${result.participant.label} ${rest}`,
+  };
 }
 
 export async function next(
@@ -148,9 +154,13 @@ export async function next(
   const experimentId = bot.resolveExperiment(name);
   const result = await bot.next(input.team, input.user, experimentId, input.origin);
   void bot.publishHome(input.team, input.user);
-  if (result.status === 'none') return say(`No trial for you now: ${result.reason.replace(/\.$/, '')}.`);
+  if (result.status === 'none') return say(esc(`No trial for you now: ${result.reason.replace(/\.$/, '')}.`));
   const where = result.link ? `<${result.link}|in this thread>` : `in <#${result.thread.channel}>`;
-  return say(`${result.assigned ? 'A new trial for you' : 'A trial is waiting for you'}: it is ${where}.`);
+  const what = result.assigned ? 'A new trial for you' : 'A trial is waiting for you';
+  return {
+    text: `${what}: it is ${where}.`,
+    plain: `${what}: it is in your direct messages with the app.`,
+  };
 }
 
 async function status(bot: SlackBot, input: CommandInput, name?: string): Promise<CommandOutput> {

@@ -3,6 +3,7 @@ import type { ActResult, ChatAction, Presentation } from '@oversight/chat';
 import { decodeAction } from '@oversight/chat';
 import type { SlackBot } from './bot.ts';
 import { joined, next } from './commands.ts';
+import { fallback } from './limits.ts';
 import {
   askModal,
   consentModal,
@@ -36,7 +37,10 @@ export interface Click {
 }
 
 export interface Io {
+  /** Opens a modal (or, when one was opened at the click, fills it in). */
   openView(trigger: string, view: View): Promise<void>;
+  /** A modal was opened at the click: a refusal is shown in it rather than as a note. */
+  modalOpen?: boolean;
 }
 
 export type SubmitResponse =
@@ -86,13 +90,16 @@ export async function onClick(bot: SlackBot, click: Click, io: Io): Promise<void
   switch (action.kind) {
     case 'next': {
       const out = await next(bot, { team, user, origin: click.origin }, action.ref);
-      await bot.ephemeral(team, user, click.channel, out.text.replace(/\*/g, ''));
+      await bot.ephemeral(team, user, click.channel, out.plain ?? out.text, null, [], out.text);
       return;
     }
     case 'accept': {
       const consent = await bot.chat.consent(action.ref);
       if (consent) await io.openView(click.trigger, consentModal(action.ref, consent, undefined));
-      else await bot.ephemeral(team, user, click.channel, (await joined(bot, team, user, action.ref)).text);
+      else {
+        const out = await joined(bot, team, user, action.ref);
+        await bot.ephemeral(team, user, click.channel, out.plain ?? out.text, null, [], out.text);
+      }
       return;
     }
     case 'show': {
@@ -131,7 +138,11 @@ async function render(bot: SlackBot, click: Click, result: ActResult, meta: Moda
       if (modal.kind === 'numbers') {
         const shown = await bot.chat.show(bot.identity(click.team, click.user), click.action.ref);
         const judge = shown.status === 'accepted' ? shown.presentation.turn?.judge : null;
-        if (!judge) return;
+        if (!judge) {
+          if (io.modalOpen)
+            await io.openView(click.trigger, infoModal('Not now', 'It is not your turn to judge.'));
+          return;
+        }
         await io.openView(click.trigger, judgeModal(modal.action, judge, modal.answers, meta));
       } else if (modal.kind === 'speech') {
         await io.openView(click.trigger, speechModal(modal.action, modal, meta));
@@ -143,7 +154,8 @@ async function render(bot: SlackBot, click: Click, result: ActResult, meta: Moda
       return;
     }
     case 'refused':
-      await refuse(bot, click, result);
+      if (io.modalOpen) await io.openView(click.trigger, infoModal('Not now', result.message));
+      else await refuse(bot, click, result);
       return;
     case 'accepted':
       if (!result.duplicate)
@@ -216,7 +228,7 @@ export async function onSubmit(bot: SlackBot, s: Submission): Promise<Submitted>
         after: async () => {
           const out = await joined(bot, s.team, s.user, s.action.ref, s.meta.p);
           await bot.dm(s.team, s.user, {
-            text: out.text,
+            text: fallback(out.plain ?? out.text),
             blocks: [{ type: 'section', text: { type: 'mrkdwn', text: out.text } }],
           });
         },

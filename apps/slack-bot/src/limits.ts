@@ -1,4 +1,4 @@
-import { splitText } from '@oversight/chat';
+import { clip, splitText } from '@oversight/chat';
 
 /**
  * Slack's Block Kit limits, and the few helpers that keep every message and view within them: long
@@ -34,9 +34,9 @@ export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** One line within `max` characters: whitespace runs made single spaces, cut at a grapheme boundary with "…". */
 export function cut(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+  return clip(text.replace(/\s+/g, ' ').trim(), max);
 }
 
 export const plain = (text: string, max: number = SLACK.sectionText) => ({
@@ -91,12 +91,15 @@ export function context(...texts: string[]): Block {
   };
 }
 
-/** Blocks as few messages as the 50-block limit allows, each with a fallback text. */
+/**
+ * Blocks as few messages as the 50-block limit allows, each with `text` as its fallback. `text` must
+ * already be a fallback (see `fallback`): it goes to Slack as it is.
+ */
 export function messagesOf(blocks: Block[], text: string): SlackMessage[] {
   const out: SlackMessage[] = [];
   for (let i = 0; i < blocks.length; i += SLACK.messageBlocks)
-    out.push({ text: cut(text, SLACK.fallbackText), blocks: blocks.slice(i, i + SLACK.messageBlocks) });
-  return out.length ? out : [{ text: cut(text, SLACK.fallbackText), blocks: [] }];
+    out.push({ text, blocks: blocks.slice(i, i + SLACK.messageBlocks) });
+  return out.length ? out : [{ text, blocks: [] }];
 }
 
 /** A view's blocks within its limit, the last one saying what was left out. */

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { openDatabase } from '@oversight/db';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
-import { startSlackApp } from './app.ts';
+import { SlackSetupError, startSlackApp } from './app.ts';
 import { describeEnv, EnvError, readEnv } from './env.ts';
 import { createLogger } from './log.ts';
 
@@ -23,14 +23,23 @@ async function main(): Promise<number> {
     dataDir: process.env.OVERSIGHT_DATA_DIR || path.join(process.env.INIT_CWD ?? process.cwd(), '.oversight'),
   });
   const store = databaseLlmStore(db);
-  const running = await startSlackApp({
-    env,
-    db,
-    logger,
-    factories: (experimentId, config) => ({
-      llm: llmParticipantFactory({ store, config: config.llm, experimentId }),
-    }),
-  });
+  let running: Awaited<ReturnType<typeof startSlackApp>>;
+  try {
+    running = await startSlackApp({
+      env,
+      db,
+      logger,
+      factories: (experimentId, config) => ({
+        llm: llmParticipantFactory({ store, config: config.llm, experimentId }),
+      }),
+    });
+  } catch (error) {
+    if (!(error instanceof SlackSetupError)) throw error;
+    // Expected: a token or a setting to fix, said in one line.
+    process.stderr.write(`${error.message}\n`);
+    await db.close();
+    return 2;
+  }
   const served = running.bot.experimentIds;
   logger.info(
     `Slack app running: ${describeEnv(env)}${running.port !== null ? ` (port ${running.port})` : ''}; experiments: ${served.join(', ') || 'none (set OVERSIGHT_EXPERIMENTS or add a pool of Slack people)'}; database: ${db.location}`,

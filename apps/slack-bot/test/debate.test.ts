@@ -97,13 +97,14 @@ describe('a debate judged in Slack', () => {
     const trial = (await db.trials.list(EXP)).find((t) => t.status !== 'pending' && t.judgeId === person.id)!;
     const before = (await eventsOf(db, trial.id)).length;
 
-    // Someone else clicking the judge's button: refused ephemerally, no modal, nothing recorded.
-    const modalsBefore = slack.views().length;
+    // Someone else clicking the judge's button: the modal that opens at the click says why, and
+    // nothing is recorded.
+    const modalsBefore = new Set(slack.views().map((v) => v.id));
     await driver.clickMessage(bob, firstTurn, 'Judge now');
-    await waitFor('the refusal to bob', () =>
-      slack.ephemerals(bob.id).find((e) => /not your trial/.test(e.text)),
+    const refusal = await waitFor('the refusal to bob', () =>
+      slack.views().find((v) => !modalsBefore.has(v.id) && /not your trial/.test(textOf(v.view))),
     );
-    expect(slack.views().length).toBe(modalsBefore);
+    expect(String(refusal.view.callback_id)).not.toMatch(/^ov1:/);
     expect((await eventsOf(db, trial.id)).length).toBe(before);
 
     // The judge's modal: an ambiguous number is refused inside the modal, nothing recorded.

@@ -139,7 +139,12 @@ describe('Block Kit limits', () => {
       checkView(
         speechModal(
           { ...action, kind: 'speak' },
-          { title: 'Your speech, round 12 of a long debate', label: long(10), maxLength: 5000 },
+          {
+            title: 'Your speech, round 12 of a long debate',
+            label: long(10),
+            maxLength: 5000,
+            limits: long(3),
+          },
           {},
         ),
       ),

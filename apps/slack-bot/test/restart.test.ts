@@ -144,7 +144,10 @@ describe('SIGKILL and restart', () => {
     );
     const seen = new Set(slack.views().map((v) => v.id));
     await driver.clickMessage(alice, turn1, 'Judge now');
-    const modal = await waitFor('modal 1', () => slack.views().find((v) => !seen.has(v.id)));
+    // The modal opens at the click (a loading view) and is filled in once the turn is looked up.
+    const modal = await waitFor('modal 1', () =>
+      slack.views().find((v) => !seen.has(v.id) && String(v.view.callback_id).startsWith('ov1:numbers:')),
+    );
     const first = await driver.submit(alice, modal, { 'credence-0': '60', next: 'continue' });
     expect(first.body).toBe('');
     const turn2 = await waitFor(
@@ -157,7 +160,9 @@ describe('SIGKILL and restart', () => {
     // The button of a message the killed process posted opens the modal and records the verdict.
     const seen2 = new Set(slack.views().map((v) => v.id));
     await driver.clickMessage(alice, turn2, 'Submit verdict');
-    const modal2 = await waitFor('modal 2', () => slack.views().find((v) => !seen2.has(v.id)));
+    const modal2 = await waitFor('modal 2', () =>
+      slack.views().find((v) => !seen2.has(v.id) && String(v.view.callback_id).startsWith('ov1:numbers:')),
+    );
     expect((await driver.submit(alice, modal2, { 'credence-0': '65' })).body).toBe('');
     await waitFor('the outcome', () =>
       slack.thread(dm, parent.ts).find((m) => textOf(m).includes('The correct answer was')),

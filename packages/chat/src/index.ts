@@ -6,3 +6,4 @@ export * from './service.ts';
 export * from './speech.ts';
 export * from './split.ts';
 export * from './sync.ts';
+export * from './text.ts';

@@ -71,8 +71,17 @@ export type ActResult =
   | { status: 'modal'; modal: ModalSpec }
   /** A speech checked and not yet sent: show it with a Send control (and what must change, if anything). */
   | { status: 'preview'; preview: SpeechPreview; send: ChatAction | null }
-  /** Recorded (or recorded before under the same id: `duplicate`). */
-  | { status: 'accepted'; message: string; duplicate: boolean; presentation: Presentation }
+  /**
+   * Recorded (or recorded before under the same id: `duplicate`). `survey`: how much of the survey
+   * this person has answered, when the move was (part of) it.
+   */
+  | {
+      status: 'accepted';
+      message: string;
+      duplicate: boolean;
+      presentation: Presentation;
+      survey?: { answered: number; total: number };
+    }
   /** Nothing recorded: why (ephemeral), and the trial as it stands when there is one to show. */
   | { status: 'refused'; message: string; presentation: Presentation | null };
 
@@ -85,17 +94,39 @@ export type ModalSpec =
       /** What the numbers lead to: the verdict (last turn), or a choice of continuing or ending. */
       after: 'continue' | 'verdict' | 'either';
     }
-  | { kind: 'comment'; action: ChatAction; title: string; label: string; required: boolean }
+  | {
+      kind: 'comment';
+      action: ChatAction;
+      title: string;
+      label: string;
+      required: boolean;
+      /** The box's limit, the same on every platform (COMMENT_MAX). */
+      maxLength: number;
+    }
   | {
       kind: 'speech';
       action: ChatAction;
       title: string;
       label: string;
+      /** The box's limit, from the arm's rules and the smallest platform box (speechBoxLimit). */
       maxLength: number;
+      /** What the limits are, in a sentence for the form ("Up to 1500 characters, 500 of them quoted…"). */
+      limits: string;
       /** What the judge asked since the arguer's last speech, which this one must answer. */
       judgeAsked?: string;
     }
-  | { kind: 'survey'; action: ChatAction; title: string; questions: SurveyQuestion[] };
+  /**
+   * The survey questions this person has not answered yet (a platform whose forms hold fewer shows the
+   * first of them and asks again for the rest), with how many of how many are answered already.
+   */
+  | {
+      kind: 'survey';
+      action: ChatAction;
+      title: string;
+      questions: SurveyQuestion[];
+      answered: number;
+      total: number;
+    };
 
 /** What the person typed or chose, as the platform delivered it. */
 export interface ActInput {
@@ -279,9 +310,14 @@ export class ChatService {
               title: judge.mustComment ? 'Your message' : 'A question or comment',
               label: judge.mustComment ? 'Message to the assistant' : 'For the arguers (they all see it)',
               required: true,
+              maxLength: COMMENT_MAX,
             },
           };
         if (!text) return now('The message is empty.');
+        if (text.length > COMMENT_MAX)
+          return now(
+            `Your message has ${text.length} characters; the most is ${COMMENT_MAX}. Nothing was sent.`,
+          );
         return this.record(handle, state, role, person, origin, {
           type: 'judgement',
           ...(action.credence ? { probabilities: action.credence } : {}),
@@ -311,7 +347,8 @@ export class ChatService {
               action,
               title: `Your ${speech.kind}, round ${speech.round}`,
               label: `Cite the story with <quote>…</quote> (${speech.charLimit} characters${speech.quoteLimit === null ? '' : `, ${speech.quoteLimit} quoted`})`,
-              maxLength: Math.min(4000, speech.charLimit * 2 + 200),
+              maxLength: speechBoxLimit(speech.charLimit),
+              limits: `Up to ${speech.charLimit} characters${speech.quoteLimit === null ? '' : `, ${speech.quoteLimit} of them quoted`} (the <quote> tags do not count); the box holds ${speechBoxLimit(speech.charLimit)}.`,
               ...(judgeAsked(state, speech.round) ? { judgeAsked: judgeAsked(state, speech.round)! } : {}),
             },
           };
@@ -381,6 +418,7 @@ export class ChatService {
           title: 'A question for the arguers',
           label: `They answer it in their next speeches${current.ask.left === null ? '' : ` (${current.ask.left} left)`}`,
           required: true,
+          maxLength: COMMENT_MAX,
         },
       };
     }
@@ -468,6 +506,11 @@ export class ChatService {
     };
   }
 
+  /**
+   * The survey after a verdict. A submission may answer some of the questions (a platform whose forms
+   * hold fewer asks page by page): the questions present in `fields` are checked and recorded as one
+   * FeedbackSubmitted, and the person is asked for the rest until every question has an answer.
+   */
   private async survey(
     handle: ExperimentHandle,
     state: TrialState,
@@ -484,16 +527,31 @@ export class ChatService {
       return { status: 'refused', message: 'This experiment has no survey.', presentation };
     if (!state.verdict)
       return { status: 'refused', message: 'The survey opens after the verdict.', presentation };
-    if (state.feedback.some((f) => f.participantId === person.id))
+    const answeredIds = (s: TrialState) =>
+      new Set(s.feedback.filter((f) => f.participantId === person.id).flatMap((f) => Object.keys(f.answers)));
+    const done = answeredIds(state);
+    const pending = questions.filter((q) => !done.has(q.id));
+    const progress = (answered: Set<string>) => ({
+      answered: questions.filter((q) => answered.has(q.id)).length,
+      total: questions.length,
+    });
+    if (!input.fields) {
+      if (pending.length === 0)
+        return {
+          status: 'refused',
+          message: 'You have answered the survey for this trial. Thank you!',
+          presentation,
+        };
       return {
-        status: 'refused',
-        message: 'You have answered the survey for this trial. Thank you!',
-        presentation,
+        status: 'modal',
+        modal: { kind: 'survey', action, title: 'A few questions', questions: pending, ...progress(done) },
       };
-    if (!input.fields)
-      return { status: 'modal', modal: { kind: 'survey', action, title: 'A few questions', questions } };
+    }
+    const given = questions.filter((q) => q.id in input.fields!);
+    if (given.length === 0)
+      return { status: 'refused', message: 'Nothing in this form answers the survey.', presentation };
     const answers: Record<string, string | number> = {};
-    for (const q of questions) {
+    for (const q of given) {
       const raw = (input.fields[q.id] ?? '').trim();
       if (q.kind === 'scale') {
         const n = Number(raw);
@@ -512,19 +570,53 @@ export class ChatService {
             presentation,
           };
         answers[q.id] = raw;
-      } else answers[q.id] = raw.slice(0, 2000);
+      } else answers[q.id] = raw.slice(0, SURVEY_TEXT_MAX);
     }
     const event: TrialEvent = { type: 'FeedbackSubmitted', role, participantId: person.id, answers };
+    const thanks = (answered: Set<string>) => {
+      const p = progress(answered);
+      return p.answered === p.total ? 'Thank you!' : `Thank you: ${p.answered} of ${p.total} answered.`;
+    };
     for (let race = 0; race < 10; race++) {
       const fresh = foldEvents(await handle.drive.store.loadEvents(state.created.trialId));
-      if (fresh.feedback.some((f) => f.participantId === person.id))
-        return { status: 'accepted', message: 'Thank you!', duplicate: true, presentation };
-      const { input: append } = appendFor(fresh, [event], recordOptions(handle.drive));
+      const now = answeredIds(fresh);
+      if (given.every((q) => now.has(q.id)))
+        return {
+          status: 'accepted',
+          message: thanks(now),
+          duplicate: true,
+          presentation,
+          survey: progress(now),
+        };
+      // Only what is not answered yet: a page answered twice (two devices) records each answer once.
+      const missing = Object.fromEntries(Object.entries(answers).filter(([id]) => !now.has(id)));
+      const { input: append } = appendFor(
+        fresh,
+        [{ ...event, answers: missing }],
+        recordOptions(handle.drive),
+      );
       try {
         await handle.drive.store.append({ ...append, receipt: this.receipt(person.id, origin) });
-        return { status: 'accepted', message: 'Thank you!', duplicate: false, presentation };
+        for (const id of Object.keys(missing)) now.add(id);
+        return {
+          status: 'accepted',
+          message: thanks(now),
+          duplicate: false,
+          presentation,
+          survey: progress(now),
+        };
       } catch (error) {
-        if (!(error instanceof AppendConflict) && (error as Error).name !== 'DuplicateMove') throw error;
+        if ((error as Error).name === 'DuplicateMove') {
+          const again = answeredIds(foldEvents(await handle.drive.store.loadEvents(state.created.trialId)));
+          return {
+            status: 'accepted',
+            message: thanks(again),
+            duplicate: true,
+            presentation,
+            survey: progress(again),
+          };
+        }
+        if (!(error instanceof AppendConflict)) throw error;
       }
     }
     return { status: 'refused', message: 'The trial kept changing; send the survey again.', presentation };
@@ -601,22 +693,27 @@ export class ChatService {
     const names = new Map((await this.db.participants.list(experimentId)).map((p) => [p.id, p.label]));
     const name = (id: string) => names.get(id) ?? id;
     const limit = options.limit ?? 10;
-    const judges = judgeLeaderboard(rows, { minJudgments: 1 })
-      .slice(0, limit)
-      .map((j) => ({
-        rank: j.rank,
-        name: name(j.judgeId),
-        n: j.n,
-        meanReward: j.meanReward,
-        accuracy: j.accuracy,
-      }));
+    const ranked = judgeLeaderboard(rows, { minJudgments: 1 });
+    const judges = ranked.slice(0, limit).map((j) => ({
+      rank: j.rank,
+      name: name(j.judgeId),
+      n: j.n,
+      meanReward: j.meanReward,
+      accuracy: j.accuracy,
+    }));
     const ratings = rows.some((r) => r.honestArguerId || r.dishonestArguerId) ? arguerRatings(rows) : [];
     const arguers = (role: 'honest' | 'dishonest') =>
       ratings
         .filter((r) => r.role === role)
         .slice(0, limit)
         .map((r, i) => ({ rank: i + 1, name: name(r.arguerId), rating: r.elo }));
-    return { judges, honest: arguers('honest'), dishonest: arguers('dishonest') };
+    // How many there are in all, so a board cut at `limit` can say how many it leaves out.
+    const totals = {
+      judges: ranked.length,
+      honest: ratings.filter((r) => r.role === 'honest').length,
+      dishonest: ratings.filter((r) => r.role === 'dishonest').length,
+    };
+    return { judges, honest: arguers('honest'), dishonest: arguers('dishonest'), totals };
   }
 
   // ---- admins ----
@@ -685,6 +782,26 @@ export class ChatService {
     return encodeAction(action);
   }
 }
+
+/**
+ * The largest box either platform's forms offer: Slack's plain-text input holds 3,000 characters,
+ * Discord's 4,000. The smaller serves both, so one config gives everyone the same box.
+ */
+export const PLATFORM_BOX_MAX = 3000;
+
+/**
+ * The speech box for an arm's `charLimit`: room for the limit itself plus the <quote> tags and a
+ * draft a little over (the preview then says by how much), within the smallest platform box.
+ */
+export function speechBoxLimit(charLimit: number): number {
+  return Math.min(PLATFORM_BOX_MAX, charLimit * 2 + 200);
+}
+
+/** A judge's question or comment, or a message to the assistant: the same limit on every platform. */
+export const COMMENT_MAX = 2000;
+
+/** The longest answer to a survey's free-text question (both apps' forms allow it). */
+export const SURVEY_TEXT_MAX = 2000;
 
 /** A request that cannot be served; the message is for the person. */
 export class ChatError extends Error {

@@ -1,3 +1,5 @@
+import { graphemeFloor } from './text.ts';
+
 /**
  * Long text split to a platform's limits (Discord: 2,000 characters a message, 4,096 an embed
  * description; Slack: 3,000 a section), at paragraph, then line, then sentence, then word breaks,
@@ -28,9 +30,14 @@ function lastBreak(window: string, separator: string, limit: number, keep = 0): 
   return at >= limit / 2 ? at + keep : null;
 }
 
-/** A cut with no break near: never between an escaping backslash and the character it escapes. */
+/**
+ * A cut with no break near: on a grapheme boundary (never half an emoji or a letter without its
+ * accent), and never between an escaping backslash and the character it escapes.
+ */
 function hardCut(text: string, limit: number): number {
+  let at = graphemeFloor(text, limit);
+  if (at === 0) at = limit;
   let slashes = 0;
-  while (slashes < limit && text[limit - 1 - slashes] === '\\') slashes += 1;
-  return slashes % 2 === 1 ? limit - 1 : limit;
+  while (slashes < at && text[at - 1 - slashes] === '\\') slashes += 1;
+  return slashes % 2 === 1 ? at - 1 : at;
 }

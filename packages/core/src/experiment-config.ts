@@ -378,13 +378,34 @@ export const ExperimentConfigSchema = z
           message: `"${pool.name}" is also a judge pool; pool names must be unique`,
         });
     });
+    // Each question's id names its field in the chat apps' forms: Discord refuses a modal whose
+    // components repeat a custom_id, Slack a view whose blocks repeat a block_id, so a repeated id
+    // would make the survey impossible to open on both. A repeated option could not be told apart.
+    const surveyIds = new Set<string>();
     config.survey?.forEach((question, i) => {
+      if (surveyIds.has(question.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['survey', i, 'id'],
+          message: `"${question.id}" is the id of an earlier survey question; each question needs its own id`,
+        });
+      surveyIds.add(question.id);
       if (question.kind === 'choice' && !question.options)
         ctx.addIssue({
           code: 'custom',
           path: ['survey', i, 'options'],
           message: 'a choice question needs "options"',
         });
+      const seen = new Set<string>();
+      question.options?.forEach((option, k) => {
+        if (seen.has(option))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['survey', i, 'options', k],
+            message: `"${option}" is listed twice; each option must differ`,
+          });
+        seen.add(option);
+      });
     });
     for (const retired of RETIRED)
       if (retired.present(config))

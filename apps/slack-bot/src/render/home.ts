@@ -1,11 +1,13 @@
 import { encodeAction, ROLE_NAMES } from '@oversight/chat';
 import type { Role } from '@oversight/core';
-import { type Block, context, esc, fitView, plain, SLACK, sections } from '../limits.ts';
+import { type Block, context, esc, fitView, md, plain, SLACK, sections } from '../limits.ts';
 
 /**
  * The App Home tab: per experiment, the person's queue (trials waiting on them, oldest first) with
  * their counts and reward and a button for the next trial; for admins, the experiment's progress.
- * At most 100 blocks (Slack's limit): long queues are cut with a count of the rest.
+ * A view holds 100 blocks: each waiting trial gets a line with an Open button while the view has room
+ * for them (QUEUE_SHOWN at most), and the rest are in a menu that opens any of them (up to 100
+ * options), so every trial waiting on the person can be opened from here.
  */
 
 export interface HomeQueueItem {
@@ -28,7 +30,9 @@ export interface HomeExperiment {
   progress: { counts: Record<string, number>; waitingOn: Array<[string, number]> } | null;
 }
 
-const QUEUE_SHOWN = 8;
+export const QUEUE_SHOWN = 40;
+/** A select holds 100 options. */
+const QUEUE_MENU = 100;
 const WAITING_SHOWN = 8;
 
 function ago(since: Date, now: number): string {
@@ -45,7 +49,7 @@ const button = (text: string, actionId: string, style?: 'primary') => ({
   ...(style ? { style } : {}),
 });
 
-function experimentBlocks(e: HomeExperiment, now: number): Block[] {
+function experimentBlocks(e: HomeExperiment, now: number, budget: number): Block[] {
   const blocks: Block[] = [{ type: 'header', text: plain(e.id, SLACK.headerText) }];
   const j = e.joined;
   if (!j) {
@@ -66,13 +70,40 @@ function experimentBlocks(e: HomeExperiment, now: number): Block[] {
     if (j.owed.length === 0) blocks.push(...sections('Nothing is waiting on you.'));
     else {
       blocks.push(...sections(`*Waiting on you (${j.owed.length})*`));
-      for (const item of j.owed.slice(0, QUEUE_SHOWN))
+      const shown = j.owed.slice(0, budget);
+      for (const [i, item] of shown.entries())
         blocks.push({
           type: 'section',
-          text: { type: 'mrkdwn', text: `${ROLE_NAMES[item.role]} · waiting ${ago(item.since, now)}` },
+          text: {
+            type: 'mrkdwn',
+            text: `${i + 1}. ${ROLE_NAMES[item.role]} · waiting ${ago(item.since, now)}`,
+          },
           accessory: button('Open', encodeAction({ kind: 'show', ref: item.ref, position: 0 })),
         });
-      if (j.owed.length > QUEUE_SHOWN) blocks.push(context(`…and ${j.owed.length - QUEUE_SHOWN} more`));
+      const rest = j.owed.slice(shown.length);
+      if (rest.length > 0) {
+        const menu = rest.slice(0, QUEUE_MENU);
+        blocks.push({
+          type: 'section',
+          text: md(`*${rest.length} more* waiting on you: open any of them here.`),
+          accessory: {
+            type: 'static_select',
+            action_id: `ov-queue:${e.id}`,
+            placeholder: plain('Open a trial…', 150),
+            options: menu.map((item, k) => ({
+              value: encodeAction({ kind: 'show', ref: item.ref, position: 0 }),
+              text: plain(
+                `${shown.length + k + 1}. ${ROLE_NAMES[item.role]} · waiting ${ago(item.since, now)}`,
+                SLACK.optionText,
+              ),
+            })),
+          },
+        });
+        if (rest.length > menu.length)
+          blocks.push(
+            context(`…and ${rest.length - menu.length} more: \`/oversight next\` takes them in order.`),
+          );
+      }
     }
     blocks.push({
       type: 'actions',
@@ -94,8 +125,12 @@ function experimentBlocks(e: HomeExperiment, now: number): Block[] {
 }
 
 export function homeView(experiments: HomeExperiment[], now = Date.now()): Record<string, unknown> {
+  // Lines for waiting trials share what the 100 blocks leave after each experiment's other blocks
+  // (at most 12 each, and one for the footer).
+  const room = SLACK.viewBlocks - 1 - experiments.length * 12;
+  const budget = Math.max(3, Math.min(QUEUE_SHOWN, Math.floor(room / Math.max(1, experiments.length))));
   const blocks: Block[] = experiments.length
-    ? experiments.flatMap((e) => experimentBlocks(e, now))
+    ? experiments.flatMap((e) => experimentBlocks(e, now, budget))
     : sections('No experiment is open in this workspace yet. An admin starts one with `/oversight start`.');
   blocks.push(context('`/oversight help` lists the commands.'));
   return { type: 'home', blocks: fitView(blocks) };

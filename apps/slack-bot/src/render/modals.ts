@@ -1,7 +1,18 @@
 import type { ChatAction, JudgeTurnOptions, SpeechPreview } from '@oversight/chat';
-import { encodeAction } from '@oversight/chat';
+import { COMMENT_MAX, encodeAction, SURVEY_TEXT_MAX, splitGraphemes } from '@oversight/chat';
 import type { SurveyQuestion } from '@oversight/core';
-import { type Block, context, cut, esc, fitView, md, plain, SLACK, sections } from '../limits.ts';
+import {
+  type Block,
+  context,
+  cut,
+  esc,
+  fitView,
+  md,
+  plain,
+  SLACK,
+  sections,
+  textSections,
+} from '../limits.ts';
 
 /**
  * Modals: the judge's credence (one number per answer, what to do next, a question or comment where
@@ -86,6 +97,21 @@ function textInput(
 
 const option = (value: string, text: string) => ({ value, text: plain(text, SLACK.optionText) });
 
+/**
+ * An option whose words may pass an option's 75 characters: the rest goes on in its description
+ * (75 more), cut at a word or grapheme boundary, so a choice of up to 150 characters (the config
+ * allows 100) is read whole. Longer ones say so with "…".
+ */
+function longOption(value: string, words: string) {
+  const [first = '', ...rest] = splitGraphemes(words.replace(/\s+/g, ' ').trim(), SLACK.optionText);
+  const more = rest.join(' ');
+  return {
+    value,
+    text: { type: 'plain_text', text: first || ' ', emoji: true },
+    ...(more ? { description: plain(more, SLACK.optionText) } : {}),
+  };
+}
+
 /** The judge's turn: a credence per answer, continue or verdict where allowed, a comment where allowed. */
 export function judgeModal(
   action: ChatAction,
@@ -103,9 +129,13 @@ export function judgeModal(
         : 'Your probability for each answer, in percent (70 or 70%); they must add up to 100.',
     ),
   );
+  // Each answer whole as its box's label (a label holds 2,000 characters): answers that differ only
+  // late in the sentence must still be told apart. One longer than that is shown whole above.
+  const tooLong = answers.some((a) => a.length > SLACK.inputLabel);
+  if (tooLong) blocks.push(...textSections(answers.join('\n\n')));
   answers.forEach((answer, i) => {
     blocks.push(
-      textInput(FIELD.credence(i), cut(answer, 150), {
+      textInput(FIELD.credence(i), tooLong ? cut(answer, SLACK.inputLabel) : answer, {
         optional: judge.answers === 2 && i === 1,
         ...(options.values?.[i] ? { initial: options.values[i] } : {}),
         max: 10,
@@ -140,7 +170,8 @@ export function judgeModal(
       textInput(FIELD.comment, 'Your message to the assistant (leave it empty to submit your answer)', {
         multiline: true,
         optional: true,
-        max: 2000,
+        max: COMMENT_MAX,
+        hint: `Up to ${COMMENT_MAX} characters.`,
         ...(options.comment ? { initial: options.comment } : {}),
       }),
     );
@@ -149,8 +180,8 @@ export function judgeModal(
       textInput(FIELD.comment, 'A question or comment for the arguers', {
         multiline: true,
         optional: true,
-        max: 2000,
-        hint: 'Sent with Continue; every arguer sees it.',
+        max: COMMENT_MAX,
+        hint: `Up to ${COMMENT_MAX} characters; sent with Continue, and every arguer sees it.`,
         ...(options.comment ? { initial: options.comment } : {}),
       }),
     );
@@ -178,7 +209,7 @@ export function askModal(action: ChatAction, spec: { title: string; label: strin
 
 export function speechModal(
   action: ChatAction,
-  spec: { title: string; label: string; maxLength: number; judgeAsked?: string },
+  spec: { title: string; label: string; maxLength: number; limits: string; judgeAsked?: string },
   meta: ModalMeta,
   preview?: SpeechPreview,
 ): View {
@@ -202,6 +233,7 @@ export function speechModal(
     textInput(FIELD.speech, spec.label, {
       multiline: true,
       max: Math.min(spec.maxLength, SLACK.plainTextInputMax),
+      hint: spec.limits,
       ...(preview ? { initial: preview.text } : {}),
     }),
   );
@@ -214,21 +246,36 @@ export function speechModal(
   );
 }
 
+/**
+ * The survey: each question whole as its input's label (up to 2,000 characters; the config allows
+ * 300), a scale as radio buttons, a choice as radio buttons (up to 10) or a select (up to 100), each
+ * option read whole across its text and description, free text a box of SURVEY_TEXT_MAX characters.
+ */
 export function surveyModal(action: ChatAction, questions: readonly SurveyQuestion[]): View {
   const blocks: Block[] = questions.map((q) => {
     const id = FIELD.survey(q.id);
-    if (q.kind === 'text') return textInput(id, q.question, { multiline: true, optional: true, max: 2000 });
+    if (q.kind === 'text')
+      return textInput(id, q.question, {
+        multiline: true,
+        optional: true,
+        max: SURVEY_TEXT_MAX,
+        hint: `Optional; up to ${SURVEY_TEXT_MAX} characters.`,
+      });
     const options =
       q.kind === 'scale'
         ? ['1', '2', '3', '4', '5'].map((v, i) =>
             option(v, i === 0 ? '1 (not at all)' : i === 4 ? '5 (very much)' : v),
           )
-        : (q.options ?? []).map((o) => option(o, o));
+        : (q.options ?? []).map((o) => longOption(o, o));
+    const element =
+      options.length <= 10
+        ? { type: 'radio_buttons', action_id: id, options }
+        : { type: 'static_select', action_id: id, options, placeholder: plain('Choose one', 150) };
     return {
       type: 'input',
       block_id: id,
       label: plain(q.question, SLACK.inputLabel),
-      element: { type: 'static_select', action_id: id, options, placeholder: plain('Choose', 150) },
+      element,
     };
   });
   return modal(encodeAction(action), 'A few questions', blocks, 'Send', {});

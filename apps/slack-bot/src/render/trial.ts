@@ -130,7 +130,7 @@ export function turnMessage(p: Presentation, ref: string): SlackMessage | null {
         ),
         actions(button('Write with my credence', at('numbers'), 'primary')),
       ];
-      return { text: `${turn.heading}: write to the assistant`, blocks };
+      return { text: fallback(`${turn.heading}: write to the assistant`), blocks };
     }
     if (j.mustComment) {
       const blocks: Block[] = [
@@ -138,7 +138,7 @@ export function turnMessage(p: Presentation, ref: string): SlackMessage | null {
         context('When you are ready, give your answer with your credence for each option.'),
         actions(button('Give my answer', at('numbers'), 'primary')),
       ];
-      return { text: `${turn.heading}: write to the assistant in this thread`, blocks };
+      return { text: fallback(`${turn.heading}: write to the assistant in this thread`), blocks };
     }
     const can = [
       j.final ? 'submit your verdict' : 'give your credence and continue',
@@ -151,7 +151,7 @@ export function turnMessage(p: Presentation, ref: string): SlackMessage | null {
       ...sections(`*${esc(turn.heading)}*: ${can}.`),
       actions(button(j.final ? 'Submit verdict' : 'Judge now', at('numbers'), 'primary')),
     ];
-    return { text: `${turn.heading}: your turn to judge`, blocks };
+    return { text: fallback(`${turn.heading}: your turn to judge`), blocks };
   }
   if (turn.speech) {
     const s = turn.speech;
@@ -165,7 +165,7 @@ export function turnMessage(p: Presentation, ref: string): SlackMessage | null {
       ),
       actions(button(`Write your ${s.kind}`, at('speak'), 'primary')),
     ];
-    return { text: `${turn.heading}: your turn`, blocks };
+    return { text: fallback(`${turn.heading}: your turn`), blocks };
   }
   return null;
 }
@@ -205,17 +205,20 @@ export function outcomeMessage(p: Presentation, ref: string, surveyQuestions: nu
       context(`A short survey: ${surveyQuestions} question${surveyQuestions === 1 ? '' : 's'}.`),
       actions(button('Answer the survey', { kind: 'survey', ref, position: 0 })),
     );
-  return { text: `The verdict is in: the correct answer was ${outcome.correct}.`, blocks };
+  return { text: fallback(`The verdict is in: the correct answer was ${outcome.correct}.`), blocks };
 }
 
 /** What replaces a turn's buttons once it is answered (so an old button is not clicked by mistake). */
 export function answeredMessage(text: string): SlackMessage {
-  return { text, blocks: [{ type: 'section', text: md(`✓ ${esc(cut(text, SLACK.sectionText - 2))}`) }] };
+  return {
+    text: fallback(text),
+    blocks: [{ type: 'section', text: md(`✓ ${esc(cut(text, SLACK.sectionText - 2))}`) }],
+  };
 }
 
 /** A refusal or a notice shown to one person only. */
 export function noteMessage(text: string, p?: Presentation | null): SlackMessage {
   const blocks: Block[] = sections(esc(text));
   if (p?.waiting) blocks.push(context(esc(p.waiting)));
-  return { text: cut(text, SLACK.fallbackText), blocks };
+  return { text: fallback(text), blocks };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FakeGateway } from './gateway.ts';
-import { messageProblems, modalInputs, modalProblems } from './limits.ts';
+import { callbackProblems, modalInputs } from './limits.ts';
 import type { FakeRest } from './rest.ts';
 import { DiscordError, type RestReply } from './rest.ts';
 import { type FakeMessage, type FakeState, type FakeUser, snowflake } from './state.ts';
@@ -155,9 +155,10 @@ export class InteractionBook {
     let messageJson: Json | null = null;
     if (type === 4 || type === 5) {
       const flags = Number(data?.flags ?? 0);
+      // A deferral makes the "thinking…" placeholder (flag LOADING, 128) that the edit fills in.
       const created = this.rest.createMessage(
         channel,
-        type === 5 ? { content: '', flags: flags | 128, __edit: true } : (data ?? {}),
+        type === 5 ? { content: '' } : (data ?? {}),
         {
           interactionId: interaction.id,
           webhook_id: this.state.applicationId,
@@ -165,6 +166,7 @@ export class InteractionBook {
           ...(flags & 64 ? { visibleTo: interaction.user.id } : {}),
           flags: type === 5 ? flags | 128 : flags,
         },
+        type === 5 ? 'edit' : 'interaction',
       );
       interaction.originalId = String(created.id);
       messageJson = created;
@@ -188,39 +190,62 @@ export class InteractionBook {
   }
 
   private validate(interaction: FakeInteraction, type: number, data: Json | null): void {
-    const problems: string[] = [];
-    if (![1, 4, 5, 6, 7, 8, 9].includes(type)) problems.push(`type: ${type} is not a callback type`);
-    if ((type === 6 || type === 7) && interaction.type !== 3 && interaction.type !== 5)
-      problems.push('type: updates answer component or modal interactions only');
-    if (type === 9 && interaction.type === 5) problems.push('type: a modal cannot answer a modal');
-    if (type === 4) problems.push(...messageProblems(data ?? {}));
-    if (type === 7) problems.push(...messageProblems({ ...(data ?? {}), __edit: true }));
-    if (type === 9) problems.push(...modalProblems(data ?? {}));
+    const problems = callbackProblems(interaction.type, type, data);
     if (problems.length) {
       interaction.refusals.push(problems.join('; '));
       throw new DiscordError(400, 50035, 'Invalid Form Body', problems);
     }
   }
 
-  /** The modal a callback opened, as a person's client would fill it: checks ids, required and length. */
-  modalSubmission(from: FakeInteraction, values: Record<string, string>): Json {
+  /**
+   * The modal a callback opened, filled in as a person's client would: `values` by custom id (a
+   * text, or the chosen option values of a select or radio group). Checks what the client checks
+   * (required fields, lengths, options that exist) and answers in the shape Discord sends: labels
+   * holding their component, text displays by id, legacy action rows of text inputs.
+   */
+  modalSubmission(from: FakeInteraction, values: Record<string, string | string[]>): Json {
     const modal = from.ack?.type === 9 ? from.ack.data : null;
     if (!modal) throw new Error('fake-discord: that interaction did not open a modal');
     const inputs = modalInputs(modal);
-    const rows = inputs.map((input) => {
+    let nextId = 1;
+    const answer = (input: Json): Json => {
       const id = String(input.custom_id);
-      const value = values[id] ?? '';
-      if (input.required !== false && value.length === 0)
-        throw new Error(`fake-discord: "${input.label}" is required; Discord's client would not submit`);
-      if (typeof input.max_length === 'number' && value.length > input.max_length)
-        throw new Error(`fake-discord: "${input.label}" allows ${input.max_length} characters`);
-      if (typeof input.min_length === 'number' && value.length > 0 && value.length < input.min_length)
-        throw new Error(`fake-discord: "${input.label}" needs ${input.min_length} characters`);
-      return { type: 1, components: [{ type: 4, custom_id: id, value }] };
-    });
+      const given = values[id];
+      const name = String(input.label ?? id);
+      if (input.type === 4) {
+        const value = Array.isArray(given) ? given.join('') : (given ?? '');
+        if (input.required !== false && value.length === 0)
+          throw new Error(`fake-discord: "${name}" is required; Discord's client would not submit`);
+        if (typeof input.max_length === 'number' && value.length > input.max_length)
+          throw new Error(`fake-discord: "${name}" allows ${input.max_length} characters`);
+        if (typeof input.min_length === 'number' && value.length > 0 && value.length < input.min_length)
+          throw new Error(`fake-discord: "${name}" needs ${input.min_length} characters`);
+        return { type: 4, id: nextId++, custom_id: id, value };
+      }
+      const chosen = given === undefined ? [] : Array.isArray(given) ? given : [given];
+      const options = new Set(((input.options ?? []) as Json[]).map((o) => String(o.value)));
+      for (const v of chosen)
+        if (!options.has(v)) throw new Error(`fake-discord: "${name}" has no option ${v}`);
+      if (input.required !== false && chosen.length === 0)
+        throw new Error(`fake-discord: "${name}" is required; Discord's client would not submit`);
+      if (input.type === 21) {
+        if (chosen.length > 1) throw new Error(`fake-discord: "${name}" takes one option`);
+        return { type: 21, id: nextId++, custom_id: id, value: chosen[0] ?? null };
+      }
+      const max = input.max_values === undefined ? 1 : Number(input.max_values);
+      const min = input.min_values === undefined ? 1 : Number(input.min_values);
+      if (chosen.length > max || (chosen.length > 0 && chosen.length < min))
+        throw new Error(`fake-discord: "${name}" takes ${min} to ${max} options`);
+      return { type: Number(input.type), id: nextId++, custom_id: id, values: chosen };
+    };
     for (const key of Object.keys(values))
       if (!inputs.some((i) => i.custom_id === key))
         throw new Error(`fake-discord: the modal has no field "${key}"`);
-    return { custom_id: modal.custom_id, components: rows };
+    const components = ((modal.components ?? []) as Json[]).map((c) => {
+      if (c.type === 18) return { type: 18, id: nextId++, component: answer(c.component as Json) };
+      if (c.type === 10) return { type: 10, id: nextId++ };
+      return { type: 1, id: nextId++, components: ((c.components ?? []) as Json[]).map(answer) };
+    });
+    return { custom_id: modal.custom_id, components };
   }
 }

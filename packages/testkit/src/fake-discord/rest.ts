@@ -1,6 +1,7 @@
+import type { AuditLog } from '../audit.ts';
 import type { FakeGateway } from './gateway.ts';
 import type { InteractionBook } from './interactions.ts';
-import { LIMITS, messageProblems } from './limits.ts';
+import { commandProblems, type MessageContext, messageProblems, pingsOf, threadProblems } from './limits.ts';
 import { type FakeChannel, type FakeMessage, type FakeState, snowflake } from './state.ts';
 
 /**
@@ -43,6 +44,7 @@ export interface RestOptions {
   /** Discord refuses messages in an archived thread unless it is reopened first (as the bot must). */
   rejectArchivedSends: boolean;
   gatewayUrl: () => string;
+  audit: AuditLog;
 }
 
 export class FakeRest {
@@ -104,26 +106,7 @@ export class FakeRest {
   }
 
   private putCommands(scope: string, body: Json[]): Json[] {
-    if (!Array.isArray(body) || body.length > 100)
-      throw new DiscordError(400, 50035, 'Invalid Form Body', ['commands: at most 100']);
-    const problems: string[] = [];
-    const check = (options: Json[] | undefined, where: string) => {
-      if ((options?.length ?? 0) > 25) problems.push(`${where}.options: at most 25`);
-      for (const [i, o] of (options ?? []).entries()) {
-        if (!/^[-_\p{L}\p{N}]{1,32}$/u.test(String(o.name))) problems.push(`${where}.options[${i}].name`);
-        if (!o.description || String(o.description).length > 100)
-          problems.push(`${where}.options[${i}].description: 1 to 100 characters`);
-        if (((o.choices as unknown[]) ?? []).length > 25)
-          problems.push(`${where}.options[${i}].choices: at most 25`);
-        check(o.options as Json[] | undefined, `${where}.options[${i}]`);
-      }
-    };
-    body.forEach((command, i) => {
-      if (!/^[-_\p{Ll}\p{N}]{1,32}$/u.test(String(command.name))) problems.push(`[${i}].name`);
-      if (!command.description || String(command.description).length > 100)
-        problems.push(`[${i}].description: 1 to 100 characters`);
-      check(command.options as Json[] | undefined, `[${i}]`);
-    });
+    const problems = commandProblems(body);
     if (problems.length) throw new DiscordError(400, 50035, 'Invalid Form Body', problems);
     const stored = body.map((command) => ({
       ...command,
@@ -217,9 +200,9 @@ export class FakeRest {
 
   private createThread(parent: FakeChannel, body: Json): Json {
     if (parent.type !== 0) throw new DiscordError(400, 50024, 'Cannot execute action on this channel type');
-    const name = String(body.name ?? '');
-    if (!name || name.length > LIMITS.threadName)
-      throw new DiscordError(400, 50035, 'Invalid Form Body', [`name: 1 to ${LIMITS.threadName} characters`]);
+    const problems = threadProblems(body);
+    if (problems.length) throw new DiscordError(400, 50035, 'Invalid Form Body', problems);
+    const name = String(body.name);
     const type = Number(body.type ?? 12);
     const thread: FakeChannel = {
       id: snowflake(),
@@ -243,8 +226,13 @@ export class FakeRest {
     return wire;
   }
 
-  createMessage(channel: FakeChannel, body: Json, extra: Partial<FakeMessage> = {}): Json {
-    const problems = messageProblems(body);
+  createMessage(
+    channel: FakeChannel,
+    body: Json,
+    extra: Partial<FakeMessage> = {},
+    context: MessageContext = 'create',
+  ): Json {
+    const problems = messageProblems(body, context);
     if (problems.length) throw new DiscordError(400, 50035, 'Invalid Form Body', problems);
     if (channel.thread_metadata?.archived && this.options.rejectArchivedSends)
       throw new DiscordError(400, 50083, 'Thread is archived');
@@ -275,6 +263,15 @@ export class FakeRest {
       ...extra,
     };
     list.push(message);
+    // Who it would notify: an ephemeral reply notifies nobody else; a mention nobody named is a defect.
+    if (!message.visibleTo) {
+      const pings = pingsOf(body, context === 'create' ? 'message' : 'interaction');
+      message.pings = pings;
+      if (pings.implicit.length > 0)
+        this.options.audit.record('ping', `message in channel ${channel.id}`, [
+          `${pings.implicit.join(', ')} would notify: nothing in allowed_mentions names them (developers/resources/message.mdx, "Allowed Mentions Object")`,
+        ]);
+    }
     if (channel.type === 1 || !message.visibleTo)
       this.gateway.dispatch('MESSAGE_CREATE', {
         ...this.state.wireMessage(message),
@@ -284,7 +281,7 @@ export class FakeRest {
   }
 
   editMessage(message: FakeMessage, body: Json): Json {
-    const problems = messageProblems({ ...body, __edit: true });
+    const problems = messageProblems(body, 'edit');
     if (problems.length) throw new DiscordError(400, 50035, 'Invalid Form Body', problems);
     if (body.content !== undefined) message.content = String(body.content ?? '');
     if (body.embeds !== undefined)
@@ -313,12 +310,17 @@ export class FakeRest {
     if (!messageId && m === 'POST') {
       const channel = this.channelOr404(interaction.channelId);
       const flags = Number(body?.flags ?? 0);
-      const created = this.createMessage(channel, body ?? {}, {
-        interactionId: interaction.id,
-        webhook_id: this.state.applicationId,
-        application_id: this.state.applicationId,
-        ...(flags & 64 ? { visibleTo: interaction.user.id } : {}),
-      });
+      const created = this.createMessage(
+        channel,
+        body ?? {},
+        {
+          interactionId: interaction.id,
+          webhook_id: this.state.applicationId,
+          application_id: this.state.applicationId,
+          ...(flags & 64 ? { visibleTo: interaction.user.id } : {}),
+        },
+        'interaction',
+      );
       interaction.followups.push(String(created.id));
       return ok(created);
     }

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AuditLog, brokenText } from '../audit.ts';
 import { FakeGateway } from './gateway.ts';
 import { type FakeInteraction, type InteractionAck, InteractionBook } from './interactions.ts';
+import { DiscordRateLimiter, type DiscordRateLimitOptions } from './ratelimit.ts';
 import { DiscordError, FakeRest } from './rest.ts';
 import { type FakeChannel, type FakeMessage, FakeState, type FakeUser, snowflake } from './state.ts';
 
@@ -31,6 +33,12 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Refuse messages in archived threads (50083) until the bot reopens them (default true). */
   rejectArchivedSends?: boolean;
+  /**
+   * Discord's rate limits (ratelimit.ts): per-route buckets and 50 requests per second globally,
+   * interaction endpoints excepted. On unless `false`: throughput measured through the fake is then
+   * throughput Discord would allow.
+   */
+  rateLimits?: DiscordRateLimitOptions | false;
 }
 
 export interface CommandInput {
@@ -64,6 +72,10 @@ export class FakeDiscord {
   readonly interactions: InteractionBook;
   readonly calls: RestCall[] = [];
   readonly token: string;
+  /** Requests refused for breaking a documented rule, and mentions nobody chose (see audit.ts). */
+  readonly audit = new AuditLog('discord');
+  /** Null when rate limits are off. */
+  readonly rateLimiter: DiscordRateLimiter | null;
   private readonly rest: FakeRest;
   private readonly injected: Injected[] = [];
   private server!: http.Server;
@@ -81,7 +93,9 @@ export class FakeDiscord {
     this.rest = new FakeRest(this.state, this.gateway, this.interactions, {
       rejectArchivedSends: options.rejectArchivedSends !== false,
       gatewayUrl: () => `ws://127.0.0.1:${this.port}/gateway`,
+      audit: this.audit,
     });
+    this.rateLimiter = options.rateLimits === false ? null : new DiscordRateLimiter(options.rateLimits ?? {});
     this.interactions.rest = this.rest;
   }
 
@@ -112,6 +126,7 @@ export class FakeDiscord {
   }
 
   async close(): Promise<void> {
+    this.audit.closed = true;
     this.gateway.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -167,6 +182,10 @@ export class FakeDiscord {
         fault.headers,
       );
     }
+    const broken = brokenText(body);
+    if (broken.length) this.audit.record('text', `${method} ${path}`, broken);
+    const limit = this.rateLimiter?.check(method, path) ?? { ok: true as const, headers: {} };
+    if (!limit.ok) return send(429, limit.body, limit.headers);
     try {
       const reply = this.rest.handle({
         method,
@@ -175,16 +194,24 @@ export class FakeDiscord {
         body,
         authorized: req.headers.authorization === `Bot ${this.token}`,
       });
-      send(reply.status, reply.body, reply.headers);
+      send(reply.status, reply.body, { ...limit.headers, ...reply.headers });
     } catch (error) {
-      if (error instanceof DiscordError)
-        return send(error.status, {
-          code: error.code,
-          message: error.message,
-          ...(error.errors
-            ? { errors: { _errors: error.errors.map((message) => ({ code: 'INVALID', message })) } }
-            : {}),
-        });
+      if (error instanceof DiscordError) {
+        // A body that breaks a documented rule is the app's defect, whatever the state of Discord.
+        if (error.status === 400 && [50035, 50006, 50109].includes(error.code))
+          this.audit.record('refused', `${method} ${path}`, error.errors ?? [error.message]);
+        return send(
+          error.status,
+          {
+            code: error.code,
+            message: error.message,
+            ...(error.errors
+              ? { errors: { _errors: error.errors.map((message) => ({ code: 'INVALID', message })) } }
+              : {}),
+          },
+          limit.headers,
+        );
+      }
       send(500, { code: 0, message: `fake-discord: ${(error as Error).message}` });
     }
   }
@@ -301,8 +328,8 @@ export class FakeDiscord {
     );
   }
 
-  /** Submits the modal that `opened` answered with, filled in as given. */
-  submit(userId: string, opened: Acted, values: Record<string, string>): Promise<Acted> {
+  /** Submits the modal that `opened` answered with, filled in as given (a select's or radio group's option values as an array or a string). */
+  submit(userId: string, opened: Acted, values: Record<string, string | string[]>): Promise<Acted> {
     if (opened.interaction.user.id !== userId)
       throw new Error('fake-discord: only the person who opened a modal submits it');
     const data = this.interactions.modalSubmission(opened.interaction, values);

@@ -62,6 +62,8 @@ export interface FakeMessage {
   interactionId?: string;
   webhook_id?: string;
   application_id?: string;
+  /** Who posting it notified (mentions Discord parsed under its allowed_mentions). */
+  pings?: { users: string[]; roles: string[]; everyone: boolean; implicit: string[] };
 }
 
 export interface FakeRole {
@@ -232,7 +234,7 @@ export class FakeState {
   }
 
   wireMessage(message: FakeMessage): Json {
-    const { visibleTo, interactionId, ...rest } = message;
+    const { visibleTo, interactionId, pings, ...rest } = message;
     return {
       ...rest,
       tts: false,

@@ -17,7 +17,22 @@ export {
   socketTransport,
   type Transport,
 } from './driver.ts';
-export { BlockKitError, checkMessage, checkView, LIMITS } from './limits.ts';
+export {
+  BlockKitError,
+  checkMessage,
+  checkView,
+  DOCS as SLACK_DOCS,
+  LIMITS,
+  messageProblems as slackMessageProblems,
+  parseMessage as parseSlackMessage,
+  submissionAnswerProblems,
+  viewProblems,
+} from './limits.ts';
+export {
+  METHOD_TIERS as SLACK_METHOD_TIERS,
+  SlackRateLimiter,
+  type SlackRateLimitOptions,
+} from './ratelimit.ts';
 export { type FakeSlack, startFakeSlack } from './server.ts';
 export type { FakeSocket } from './socket.ts';
 export type * from './types.ts';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { BlockKitError, checkMessage, checkView, LIMITS } from './limits.ts';
+import { AuditLog, brokenText } from '../audit.ts';
+import { LIMITS, messageProblems, parseMessage, submissionAnswerProblems, viewProblems } from './limits.ts';
+import { SlackRateLimiter } from './ratelimit.ts';
 import { type FakeSocket, startSocket } from './socket.ts';
 import type {
   FakeMessage,
@@ -59,6 +61,10 @@ export interface FakeSlack {
   applySubmission(viewId: string, answer: unknown): void;
   /** The DM channel id between the app and a user (what conversations.open answers). */
   dm(user: string): string;
+  /** Requests refused for breaking a documented rule, and mentions or links nobody chose (audit.ts). */
+  audit: AuditLog;
+  /** Null when rate limits are off. */
+  rateLimiter: SlackRateLimiter | null;
   socket: FakeSocket;
   close(): Promise<void>;
 }
@@ -129,6 +135,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const appId = options.appId ?? 'A0000001';
   const triggerTtl = options.triggerTtlMs ?? 3000;
   const recorded: RecordedCall[] = [];
+  const audit = new AuditLog('slack');
+  const rateLimiter = options.rateLimits === false ? null : new SlackRateLimiter(options.rateLimits ?? {});
+  /** Links the app itself makes (permalinks to threads) may appear in what it sends. */
+  const ownLinks = ['https://slack.fake/'];
   const limits = new Map<string, { times: number; retryAfter: number }>();
   const failures = new Map<string, { times: number; error: string }>();
   const messages: FakeMessage[] = [];
@@ -166,23 +176,48 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     messages.push(msg);
     return msg;
   };
-  const checkedMessage = (args: Args) => {
-    try {
-      checkMessage(args.blocks, args.text);
-    } catch (error) {
-      if (error instanceof BlockKitError)
-        throw new SlackApiError('invalid_blocks', { errors: [error.message] });
-      throw error;
+  const checkedMessage = (args: Args, method: string) => {
+    const problems = messageProblems(args.blocks, args.text);
+    if (problems.length) {
+      audit.record('refused', method, problems);
+      throw new SlackApiError('invalid_blocks', { errors: problems });
     }
   };
-  const checkedView = (view: unknown) => {
-    try {
-      checkView(view);
-    } catch (error) {
-      if (error instanceof BlockKitError)
-        throw new SlackApiError('invalid_arguments', { response_metadata: { messages: [error.message] } });
-      throw error;
+  const checkedView = (view: unknown, method: string) => {
+    const problems = viewProblems(view);
+    if (problems.length) {
+      audit.record('refused', method, problems);
+      throw new SlackApiError('invalid_arguments', { response_metadata: { messages: problems } });
     }
+  };
+  /**
+   * Who a message would notify and where it would link (formatting-message-text): special mentions
+   * (@here, @channel, @everyone, a user group) never come from this project on purpose; a user mention
+   * is one only in a message someone else can read (not an ephemeral note, not the person's own DM);
+   * a link is the app's own only when it points at Slack's permalinks.
+   */
+  const audited = (method: string, args: Args, where: { channel?: string; ephemeral?: boolean }) => {
+    const parsed = parseMessage(args.text, args.blocks);
+    const problems: string[] = [];
+    if (parsed.special.length) problems.push(`${parsed.special.join(', ')} would notify many people`);
+    if (!where.ephemeral) {
+      const others = parsed.users.filter((u) => !where.channel || dm(u) !== where.channel);
+      if (others.length) problems.push(`<@${others.join('>, <@')}> would be notified`);
+    }
+    const foreign = parsed.links.filter((l) => !ownLinks.some((own) => l.startsWith(own)));
+    if (foreign.length) problems.push(`renders ${foreign.join(', ')} as a link`);
+    if (problems.length)
+      audit.record(
+        'ping',
+        method,
+        problems.map((x) => `${x} [https://docs.slack.dev/messaging/formatting-message-text]`),
+      );
+  };
+  /** Slack truncates `text` over 40,000 characters and says so, rather than refusing the message. */
+  const truncated = (args: Args): Record<string, unknown> => {
+    if (typeof args.text !== 'string' || args.text.length <= LIMITS.messageText) return {};
+    args.text = args.text.slice(0, LIMITS.messageText);
+    return { warning: 'message_truncated', response_metadata: { warnings: ['message_truncated'] } };
   };
   const needTeam = (team: FakeTeam | null): FakeTeam => {
     if (!team) throw new SlackApiError('invalid_auth');
@@ -196,9 +231,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const trigger = str(args, 'trigger_id');
     const issued = triggers.get(trigger);
     if (issued === undefined) throw new SlackApiError('invalid_trigger_id');
-    if (Date.now() - issued > triggerTtl) throw new SlackApiError('expired_trigger_id');
+    const age = Date.now() - issued;
+    if (age > triggerTtl) throw new SlackApiError('expired_trigger_id', { trigger_age_ms: age });
     triggers.delete(trigger);
+    return age;
   };
+  let lastTriggerAge: number | undefined;
   const viewOut = (v: FakeView) => ({
     id: v.id,
     hash: v.hash,
@@ -224,32 +262,38 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const t = needTeam(team);
       const channel = str(args, 'channel');
       knownChannel(channel);
-      checkedMessage(args);
+      checkedMessage(args, 'chat.postMessage');
+      const warning = truncated(args);
+      audited('chat.postMessage', args, { channel });
       if (
         typeof args.thread_ts === 'string' &&
         !messages.some((m) => m.channel === channel && m.ts === args.thread_ts)
       )
         throw new SlackApiError('thread_not_found');
       const msg = post(t, channel, args);
-      return { channel, ts: msg.ts, message: { ...msg } };
+      return { channel, ts: msg.ts, message: { ...msg }, ...warning };
     },
     'chat.update': (args, team) => {
       needTeam(team);
       const channel = str(args, 'channel');
       const ts = str(args, 'ts');
-      checkedMessage(args);
+      checkedMessage(args, 'chat.update');
+      const warning = truncated(args);
+      audited('chat.update', args, { channel });
       const msg = messages.find((m) => m.channel === channel && m.ts === ts);
       if (!msg) throw new SlackApiError('message_not_found');
       msg.text = typeof args.text === 'string' ? args.text : msg.text;
       if (Array.isArray(args.blocks)) msg.blocks = args.blocks;
       msg.edited = true;
-      return { channel, ts, text: msg.text };
+      return { channel, ts, text: msg.text, ...warning };
     },
     'chat.postEphemeral': (args, team) => {
       needTeam(team);
       const channel = str(args, 'channel');
       const user = str(args, 'user');
-      checkedMessage(args);
+      checkedMessage(args, 'chat.postEphemeral');
+      truncated(args);
+      audited('chat.postEphemeral', args, { channel, ephemeral: true });
       ephemerals.push({
         channel,
         user,
@@ -266,7 +310,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (!Number.isInteger(postAt)) throw new SlackApiError('invalid_time');
       if (postAt <= now) throw new SlackApiError('time_in_past');
       if (postAt > now + 120 * 86400) throw new SlackApiError('time_too_far');
-      checkedMessage(args);
+      checkedMessage(args, 'chat.scheduleMessage');
+      truncated(args);
+      audited('chat.scheduleMessage', args, { channel });
       const item: FakeScheduled = {
         id: nextId('Q'),
         channel,
@@ -340,10 +386,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     'views.open': (args, team) => {
       const t = needTeam(team);
-      useTrigger(args);
-      checkedView(args.view);
+      const triggerAgeMs = useTrigger(args);
+      checkedView(args.view, 'views.open');
       const view = args.view as Args;
       if (view.type !== 'modal') throw new SlackApiError('invalid_arguments');
+      lastTriggerAge = triggerAgeMs;
       const id = nextId('V');
       const v: FakeView = {
         id,
@@ -359,8 +406,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     'views.push': (args, team) => {
       const t = needTeam(team);
-      useTrigger(args);
-      checkedView(args.view);
+      lastTriggerAge = useTrigger(args);
+      checkedView(args.view, 'views.push');
       const roots = [...views.values()].filter((v) => !v.closed && v.view.type === 'modal');
       const root = roots.at(-1);
       if (!root) throw new SlackApiError('not_found');
@@ -381,7 +428,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     'views.update': (args, team) => {
       needTeam(team);
-      checkedView(args.view);
+      checkedView(args.view, 'views.update');
       const id = typeof args.view_id === 'string' ? args.view_id : null;
       const v = id ? views.get(id) : [...views.values()].find((x) => x.view.external_id === args.external_id);
       if (!v || v.closed) throw new SlackApiError('not_found');
@@ -393,7 +440,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     'views.publish': (args, team) => {
       const t = needTeam(team);
       const user = str(args, 'user_id');
-      checkedView(args.view);
+      checkedView(args.view, 'views.publish');
       if ((args.view as Args).type !== 'home') throw new SlackApiError('invalid_arguments');
       const existing = homes.get(user);
       const prior = existing ? views.get(existing) : undefined;
@@ -474,6 +521,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const body = req.method === 'POST' ? await readBody(req) : '';
     if (url.pathname.startsWith('/response/')) {
       const parsed = parseBody(body, String(req.headers['content-type'] ?? 'application/json'));
+      const broken = brokenText(parsed);
+      if (broken.length) audit.record('text', 'response_url', broken);
+      // A response URL takes a message: the same rules, and an ephemeral one notifies nobody else.
+      const problems = parsed.delete_original ? [] : messageProblems(parsed.blocks, parsed.text);
+      if (problems.length) {
+        audit.record('refused', 'response_url', problems);
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: false, error: 'invalid_blocks' }));
+        return;
+      }
+      audited('response_url', parsed, { ephemeral: parsed.response_type !== 'in_channel' });
       responses.push(parsed);
       recorded.push({
         method: 'response_url',
@@ -492,6 +551,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return;
     }
     const args = parseBody(body, String(req.headers['content-type'] ?? ''));
+    const broken = brokenText(args);
+    if (broken.length) audit.record('text', method, broken);
     const auth = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const basic = /^Basic (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (basic) {
@@ -504,7 +565,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const team = teamOfToken(token);
     const record = (status: number, error: string | null) => {
       const { client_secret: _secret, code: _code, ...safe } = args;
-      recorded.push({ method, args: safe, team: team?.id ?? null, status, error, at: Date.now() });
+      recorded.push({
+        method,
+        args: safe,
+        team: team?.id ?? null,
+        status,
+        error,
+        at: Date.now(),
+        ...(lastTriggerAge !== undefined ? { triggerAgeMs: lastTriggerAge } : {}),
+      });
+      lastTriggerAge = undefined;
     };
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const limit = limits.get(method);
@@ -513,6 +583,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       record(429, 'ratelimited');
       res
         .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfter) })
+        .end('{"ok":false,"error":"ratelimited"}');
+      return;
+    }
+    const wait = rateLimiter?.check(
+      method,
+      team?.id ?? null,
+      typeof args.channel === 'string' ? args.channel : null,
+    );
+    if (wait) {
+      record(429, 'ratelimited');
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait) })
         .end('{"ok":false,"error":"ratelimited"}');
       return;
     }
@@ -610,16 +692,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     applySubmission(viewId, answer) {
       const v = views.get(viewId);
       if (!v) return;
+      const problems = submissionAnswerProblems(answer, v.view);
+      if (problems.length) {
+        audit.record('refused', 'view_submission response', problems);
+        return;
+      }
       const a = (answer && typeof answer === 'object' ? answer : {}) as Args;
       if (a.response_action === 'errors') return;
       if (a.response_action === 'update' && a.view) {
-        checkedView(a.view);
         v.view = a.view as Args;
         v.hash = nextId('h');
         return;
       }
       if (a.response_action === 'push' && a.view) {
-        checkedView(a.view);
         const depth = [...views.values()].filter((x) => x.rootId === v.rootId && !x.closed).length;
         if (depth >= LIMITS.viewStack) throw new SlackApiError('push_limit_reached');
         const id = nextId('V');
@@ -637,8 +722,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       for (const x of views.values()) if (x.rootId === v.rootId) x.closed = true;
     },
     dm,
+    audit,
+    rateLimiter,
     socket,
     async close() {
+      audit.closed = true;
       await socket.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -33,6 +33,8 @@ export interface FakeSlackOptions {
   port?: number;
   /** A trigger id expires this long after it was issued (Slack: 3 s). */
   triggerTtlMs?: number;
+  /** Slack's rate limits (ratelimit.ts); on unless `false`. */
+  rateLimits?: import('./ratelimit.ts').SlackRateLimitOptions | false;
 }
 
 export interface RecordedCall {
@@ -45,6 +47,8 @@ export interface RecordedCall {
   /** ok / the error Slack would answer. */
   error: string | null;
   at: number;
+  /** views.open and views.push: how old the trigger id was when it arrived (ms). */
+  triggerAgeMs?: number;
 }
 
 export interface FakeMessage {
