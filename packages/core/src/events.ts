@@ -30,6 +30,16 @@ export const MoveMetaSchema = z
      * answer (null when it could not score it), so the ones not kept remain as preference data.
      */
     candidateSpeeches: z.array(z.object({ text: z.string(), score: z.number().nullable() })),
+    /**
+     * A person's move from a browser: what the page saw during the turn it answers (participants are
+     * told in the consent). Seconds the turn's screen was open, of them hidden (another tab or app),
+     * and characters pasted into its boxes. Quality-control rules in the config read these.
+     */
+    attention: z.object({
+      turnSeconds: z.number().min(0),
+      hiddenSeconds: z.number().min(0),
+      pastedCharacters: z.number().int().min(0),
+    }),
   })
   .partial();
 export type MoveMeta = z.infer<typeof MoveMetaSchema>;
