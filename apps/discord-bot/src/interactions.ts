@@ -5,6 +5,7 @@ import {
   type ChatService,
   decodeAction,
   encodeAction,
+  LEADERBOARD_SHOWN,
 } from '@oversight/chat';
 import { type Identity, SeatError } from '@oversight/runner';
 import {
@@ -315,9 +316,6 @@ async function status(ctx: BotContext, interaction: ChatInputCommandInteraction)
   if (fields.length === 0) return ephemeral('You have not joined an experiment here. Use `/oversight join`.');
   return ephemeral('Your trials:', { embeds: [{ title: 'Your status', fields }] });
 }
-
-/** How many of each list the leaderboard shows (the rest are counted). */
-export const LEADERBOARD_SHOWN = 50;
 
 async function leaderboard(ctx: BotContext, experiment: string): Promise<Reply> {
   const board = await ctx.chat.leaderboard(experiment, { limit: LEADERBOARD_SHOWN });

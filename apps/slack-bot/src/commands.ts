@@ -1,4 +1,4 @@
-import { ChatError, encodeAction, ROLE_NAMES } from '@oversight/chat';
+import { ChatError, encodeAction, LEADERBOARD_SHOWN, ROLE_NAMES } from '@oversight/chat';
 import type { Role } from '@oversight/core';
 import { type SlackBot, slackError } from './bot.ts';
 import { type Block, context, esc, plain, SLACK, sections } from './limits.ts';
@@ -194,7 +194,7 @@ async function status(bot: SlackBot, input: CommandInput, name?: string): Promis
 
 async function leaderboard(bot: SlackBot, name?: string): Promise<CommandOutput> {
   const experimentId = bot.resolveExperiment(name);
-  const board = await bot.chat.leaderboard(experimentId, { limit: 10 });
+  const board = await bot.chat.leaderboard(experimentId, { limit: LEADERBOARD_SHOWN });
   const judges = board.judges.map(
     (j) =>
       `${j.rank}. ${esc(j.name)}: mean reward ${j.meanReward.toFixed(3)}, ${Math.round(j.accuracy * 100)}% correct (${j.n})`,

@@ -150,10 +150,12 @@ describe('a debate judged in Slack', () => {
       comment: 'Which chapter says so?',
     });
     expect(again.status).toBe(200);
-    // The old button, after the trial moved on: refused as out of date, nothing recorded.
+    // The old button, after the trial moved on: the modal that opens at the click says it is out of
+    // date, and nothing is recorded.
+    const viewsBefore = new Set(slack.views().map((v) => v.id));
     await driver.clickMessage(alice, firstTurn, 'Judge now');
     await waitFor('the stale refusal', () =>
-      slack.ephemerals(alice.id).find((e) => /out of date|not your turn/i.test(e.text)),
+      slack.views().find((v) => !viewsBefore.has(v.id) && /out of date|not your turn/i.test(textOf(v.view))),
     );
     const judged = (await eventsOf(db, trial.id)).filter(
       (e) => e.type === 'BeliefReported' || e.type === 'JudgeInterjected',

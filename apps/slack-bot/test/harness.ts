@@ -224,3 +224,28 @@ export async function clickForModal(
       .find((v) => !seen.has(v.id) && v.view.type === 'modal' && callback.test(String(v.view.callback_id))),
   );
 }
+
+/**
+ * A click on a button that opens a modal, answered with a refusal: the modal opened at the click says
+ * why (the trigger is used at once, before the database is asked), or, for a click that opens none, an
+ * ephemeral message does.
+ */
+export async function clickForRefusal(
+  w: Pick<World, 'slack' | 'driver'>,
+  person: SlackPerson,
+  message: FakeMessage,
+  label: string | RegExp,
+  reason: RegExp,
+) {
+  const seen = new Set(w.slack.views().map((v) => v.id));
+  const ephemerals = w.slack.ephemerals(person.id).length;
+  await w.driver.clickMessage(person, message, label);
+  return waitFor(`a refusal ${reason}`, () => {
+    const view = w.slack.views().find((v) => !seen.has(v.id) && reason.test(textOf(v.view)));
+    if (view) return textOf(view.view);
+    return w.slack
+      .ephemerals(person.id)
+      .slice(ephemerals)
+      .find((e) => reason.test(e.text))?.text;
+  });
+}

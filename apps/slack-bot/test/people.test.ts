@@ -10,6 +10,7 @@ import {
   bob,
   carol,
   clickForModal,
+  clickForRefusal,
   eventsOf,
   llm,
   planInto,
@@ -72,7 +73,7 @@ beforeAll(async () => {
     },
     { socket: true, userGroups: { S0REVIEW: [carol.id] } },
   );
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await w?.close();
 });
@@ -138,10 +139,7 @@ describe('people in Slack over Socket Mode', () => {
     const latest = await waitFor('alice sees the second turn', () =>
       withButton(slack.thread(dm, parent.ts), /Judge now|Submit verdict/).at(-1),
     );
-    await driver.clickMessage(alice, latest, /Judge now|Submit verdict/);
-    await waitFor('alice refused', () =>
-      slack.ephemerals(alice.id).find((e) => /not your trial/.test(e.text)),
-    );
+    await clickForRefusal(w, alice, latest, /Judge now|Submit verdict/, /not your trial/);
     expect((await eventsOf(db, trial.id)).length).toBe(before);
     // Carol finishes it in her thread.
     const carolParent = await waitFor('carol thread', () =>

@@ -20,6 +20,7 @@ import {
   admin,
   alice,
   bob,
+  clickForRefusal,
   eventsOf,
   llm,
   planInto,
@@ -168,10 +169,7 @@ describe('SIGKILL and restart', () => {
       slack.thread(dm, parent.ts).find((m) => textOf(m).includes('The correct answer was')),
     );
     // The first turn's button, now outdated: refused.
-    await driver.clickMessage(alice, turn1, 'Judge now');
-    await waitFor('the stale refusal', () =>
-      slack.ephemerals(alice.id).find((e) => /out of date|ended/.test(e.text)),
-    );
+    await clickForRefusal({ slack, driver }, alice, turn1, 'Judge now', /out of date|ended/);
 
     // A second trial; its seat handed to bob while bob cannot be reached: the notice stays pending.
     await driver.command(alice, 'next');

@@ -800,6 +800,9 @@ export function speechBoxLimit(charLimit: number): number {
 /** A judge's question or comment, or a message to the assistant: the same limit on every platform. */
 export const COMMENT_MAX = 2000;
 
+/** How many of each list the leaderboard shows on every platform (the rest are counted). */
+export const LEADERBOARD_SHOWN = 50;
+
 /** The longest answer to a survey's free-text question (both apps' forms allow it). */
 export const SURVEY_TEXT_MAX = 2000;
 
