@@ -47,6 +47,11 @@ export interface SlackAppOptions {
   workConcurrency?: number;
   /** How often threads and notices are looked at when nothing wakes them. */
   pollMs?: number;
+  /**
+   * A person who moved in a trial this recently is taken to be at it: their next turn there comes
+   * without a "your turn" DM (default: the chat layer's two minutes; tests: 0, so every turn is DM'd).
+   */
+  activeMs?: number;
 }
 
 export interface RunningSlackApp {
@@ -116,7 +121,13 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
   });
   const experimentIds = options.experimentIds ?? env.OVERSIGHT_EXPERIMENTS ?? (await slackExperiments(db));
   for (const id of experimentIds) await new SlackBot(db, clients, [], logger).chat.experiment(id);
-  const bot = new SlackBot(db, clients, experimentIds, logger);
+  const bot = new SlackBot(
+    db,
+    clients,
+    experimentIds,
+    logger,
+    options.activeMs === undefined ? {} : { activeMs: options.activeMs },
+  );
 
   const common = {
     logger,

@@ -81,7 +81,8 @@ export class Normalizer {
 
   /**
    * `opaque`: keys whose values are digests of platform ids (Discord message nonces, made from the
-   * thread's id, the participant id and positions in the log), compared by first appearance: a digest
+   * thread's id, the participant id and positions in the log) or ids the platform made up (Slack's
+   * trigger, view and scheduled-message ids, a view's hash), compared by first appearance: a digest
    * differs between worlds whatever went into it, so what goes in is the code's to keep truth-free.
    */
   constructor(
@@ -93,6 +94,12 @@ export class Normalizer {
     let out = value;
     for (const [from, to] of this.named) if (from) out = out.split(from).join(to);
     out = out.replace(/aW50ZXJhY3Rpb24\.\d+\.[a-z0-9]+/g, '<interaction-token>');
+    // A Slack permalink names its message by the ts without the dot (…/p1733000000123456): the same
+    // placeholder as the ts itself.
+    out = out.replace(
+      /\/p(\d{10})(\d{6})\b/g,
+      (_m, s: string, us: string) => `/p${this.placeholder(`${s}.${us}`, '#')}`,
+    );
     return out.replace(/\b\d{10,20}(?:\.\d{6})?\b/g, (id) => this.placeholder(id, '#'));
   }
 
@@ -129,6 +136,7 @@ export class Normalizer {
           ? this.named
               .reduce((t, [from, to]) => (from ? t.split(from).join(to) : t), v)
               .replace(/aW50ZXJhY3Rpb24\.\d+\.[a-z0-9]+/g, '<interaction-token>')
+              .replace(/\/p\d{16}\b/g, '/p#')
               .replace(/\b\d{10,20}(?:\.\d{6})?\b/g, '#')
           : v,
     );

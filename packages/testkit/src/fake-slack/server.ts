@@ -439,8 +439,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 
   const server = createServer(async (req, res) => {
+    // When the app sent it (what a person's client would see the time of), not when it was handled:
+    // the body is read and any injected latency passes before the call is recorded.
+    const at = Date.now();
     try {
-      await route(req, res);
+      await route(req, res, at);
     } catch (error) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'fatal_error', detail: (error as Error).message }));
@@ -452,7 +455,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     s.on('close', () => sockets.delete(s));
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, at: number): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (req.method === 'GET' && url.pathname === '/oauth/v2/authorize') {
       // Slack's consent screen, accepted at once for the first workspace: back to the app with a code.
@@ -481,7 +484,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         team: null,
         status: 200,
         error: null,
-        at: Date.now(),
+        at,
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
@@ -504,7 +507,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const team = teamOfToken(token);
     const record = (status: number, error: string | null) => {
       const { client_secret: _secret, code: _code, ...safe } = args;
-      recorded.push({ method, args: safe, team: team?.id ?? null, status, error, at: Date.now() });
+      recorded.push({ method, args: safe, team: team?.id ?? null, status, error, at });
     };
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const limit = limits.get(method);
