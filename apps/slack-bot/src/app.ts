@@ -60,6 +60,8 @@ export interface RunningSlackApp {
   /** HTTP mode: the port listened on. */
   port: number | null;
   serve: ServeHandle | null;
+  /** Requests acknowledged whose work (and a submission's follow-up) is still queued or running. */
+  busy(): number;
   stop(): Promise<void>;
 }
 
@@ -195,6 +197,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     bot,
     port,
     serve: service,
+    busy: () => work.pending,
     async stop() {
       await app.stop().catch(() => {});
       await work.idle();
@@ -316,8 +319,7 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
     }
     // The answer must leave within Slack's 3 seconds: past the deadline the modal closes and the
     // outcome follows as a DM (a slow database, not a lost move: the move keeps its idempotency key).
-    let timedOut = false;
-    const work = onSubmit(bot, {
+    const submitted = onSubmit(bot, {
       team,
       user: body.user.id,
       viewId: view.id,
@@ -330,7 +332,7 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
     );
     let done: Submitted | 'late';
     try {
-      done = await Promise.race([work, deadline]);
+      done = await Promise.race([submitted, deadline]);
     } catch (error) {
       await ack({
         response_action: 'errors',
@@ -340,9 +342,8 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
       return;
     }
     if (done === 'late') {
-      timedOut = true;
       await ack();
-      work
+      submitted
         .then(async (late) => {
           const errs =
             late.response?.response_action === 'errors'
@@ -355,8 +356,13 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
       return;
     }
     await ack(done.response as never);
-    if (!timedOut)
-      await done.after?.().catch((error) => logger.warn(`after a submission: ${(error as Error).message}`));
+    // What follows a recorded move (the turn marked answered, the Home tab) is work after an
+    // acknowledgement like any other: queued, so a clean stop waits for it and `busy` counts it.
+    const after = done.after;
+    if (after)
+      work.run('normal', () =>
+        after().catch((error) => logger.warn(`after a submission: ${(error as Error).message}`)),
+      );
   });
 
   app.view({ callback_id: /^ov1:accept:/, type: 'view_closed' }, async ({ ack, body, view }) => {

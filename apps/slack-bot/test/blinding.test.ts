@@ -5,7 +5,7 @@
 // cancelling, ephemerals, answers to response URLs) and every answer to the judge's own requests must
 // be the same in both, up to the trial's random handle, the judge's pseudonym and Slack's own ids and
 // timestamps, and arrive at the same delays after the judge's moves: the dishonest side's
-// critique-refine takes seven model calls where the honest side takes one.
+// critique-refine takes eleven model calls where the honest side takes one.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +25,7 @@ import {
 } from '@oversight/testkit';
 import { describe, expect, it } from 'vitest';
 import {
+  admin,
   llm,
   migratedDir,
   planInto,
@@ -39,22 +40,22 @@ import {
 const [base] = questions(1);
 const twins = twinQuestions(base!);
 /**
- * The dishonest side drafts, then critiques and rewrites three times (seven calls of 150 ms), the
- * honest side writes once: 900 ms apart, well beyond the tolerance the comparison needs for a busy
- * machine's noise (a Web API answer now and then some 500 ms late in one world).
+ * The dishonest side drafts, then critiques and rewrites five times (eleven calls of 150 ms), the
+ * honest side writes once: 1.5 s apart, well beyond the tolerance the comparison needs for a busy
+ * machine's noise (a stall of half a second within a segment, now and then, in one world).
  */
-const arguer = { ...llm('arguer'), induction: { method: 'critique-refine', rounds: 3 } };
+const arguer = { ...llm('arguer'), induction: { method: 'critique-refine', rounds: 5 } };
 
 const arms: Array<Record<string, unknown>> = [
   { name: 'seq', protocol: 'debate', rounds: 2 },
   { name: 'sim', protocol: 'debate', speeches: 'simultaneous', rounds: 2 },
   { name: 'inter', protocol: 'interactive-debate', rounds: 2 },
-  // One arguer: only the pace hides how long its side's work takes (seven calls of 150 ms, and the
-  // machine may be busy: nearly twice that).
-  { name: 'cons', protocol: 'consultancy', rounds: 2, paceSeconds: 2 },
-  { name: 'sand', protocol: 'sandwiching', rounds: 1, paceSeconds: 2 },
+  // One arguer: only the pace hides how long its side's work takes (eleven calls of 150 ms, which a
+  // busy machine makes twice as long).
+  { name: 'cons', protocol: 'consultancy', rounds: 2, paceSeconds: 4 },
+  { name: 'sand', protocol: 'sandwiching', rounds: 1, paceSeconds: 4 },
   // The person writes to the assistant in the thread itself (a message event, not a modal).
-  { name: 'chat', protocol: 'sandwiching', rounds: 1, paceSeconds: 2, beliefsEachRound: false },
+  { name: 'chat', protocol: 'sandwiching', rounds: 1, paceSeconds: 4, beliefsEachRound: false },
   { name: 'alone', protocol: 'judge-alone' },
   { name: 'oracle', protocol: 'oracle' },
 ];
@@ -67,8 +68,9 @@ function experiments(world: 'a' | 'b') {
     judges: [slackPeople],
     // One experiment asks for consent first (a modal, its submission, the DM saying who you are).
     ...(i === 0 ? { consent: { text: 'You will judge short debates. You appear under a pseudonym.' } } : {}),
-    // A reminder per turn, scheduled in the judge's DM (and cancelled when the turn is taken).
-    chat: { reminderMinutes: 30 },
+    // A reminder per turn, scheduled in the judge's DM (and cancelled when the turn is taken); an
+    // admin who may send reminders now.
+    chat: { reminderMinutes: 30, admins: { slackUsers: [admin.id] } },
     arms: [{ trialsPerQuestion: 1, arguer, ...arm, name: 'arm' }],
   }));
 }
@@ -126,14 +128,25 @@ async function session(which: 'a' | 'b'): Promise<{ stream: Observed[]; normaliz
     // What Slack's client got back from the app for the person's own requests (a modal's errors or
     // its next view): timed when the answer arrived.
     const answers: Observed[] = [];
-    // Before each move the judge waits until the app has been quiet for a moment, so what arrived
-    // after a move (a thread post, the DM saying it is their turn, the Home tab) is all in before the next.
+    // Before each move the judge waits until the app is done with the last one, so what follows a move
+    // (a thread post, the DM saying it is their turn, the Home tab) is all in before the next: no work
+    // after an acknowledgement, no "your turn" undelivered, no thread behind its trial, and no call for
+    // a moment (on a busy machine, a silence alone can fall in the middle of the work).
+    const experimentIds = experiments(which).map((e) => e.name);
+    const settled = async () =>
+      world.app.busy() === 0 &&
+      (await world.db.prisma.notification.count({ where: { deliveredAt: null } })) === 0 &&
+      (await world.db.chat.behind('slack', { experimentIds })).length === 0;
     const quiet = async () => {
-      for (let n = slack.calls().length; ; ) {
+      const deadline = Date.now() + 30_000;
+      for (let n = slack.calls().length; Date.now() < deadline; ) {
         await sleep(250);
-        if (slack.calls().length === n) return;
+        if (slack.calls().length === n && (await settled())) return;
         n = slack.calls().length;
       }
+      throw new Error(
+        `the app did not settle in 30 s (busy ${world.app.busy()}; logs: ${world.logs.join(' | ')})`,
+      );
     };
     const act = async (what: string, run: () => Promise<Delivery>): Promise<Delivery> => {
       await quiet();
@@ -210,6 +223,8 @@ async function session(which: 'a' | 'b'): Promise<{ stream: Observed[]; normaliz
             driver.clickView(judge, opened, (el) => String(el.action_id).startsWith('ov1:show:')),
           );
           tab = opened;
+          // An admin reminds everyone who owes a move: a DM to the judge naming the trial by its handle.
+          await act('admin: remind', () => driver.command(admin, `remind ${e.name} 0`));
         }
         const label = labels(turn.blocks).find((l) => TURN_BUTTONS.includes(l))!;
         if (label === 'Give my answer' && !said) {
@@ -314,6 +329,12 @@ describe('flipped twins at the Slack boundary', () => {
     expect(seen).toContain('Your turn');
     // No trial id (it names the question, whose id differs between the worlds) and no seed.
     expect(seen.match(/q0-twin-[ab]|seed-[ab]-/)?.[0]).toBeUndefined();
-    assertTwinStreams(segmentsA, segmentsB, { timing: true, toleranceMs: 600 });
+    // Timed from the first answer after each move: the answer to the judge's request, which Slack wants
+    // within 3 s and which this app gives before any model is asked.
+    assertTwinStreams(segmentsA, segmentsB, {
+      timing: true,
+      toleranceMs: 800,
+      firstArrival: { toleranceMs: 1500 },
+    });
   }, 300_000);
 });
