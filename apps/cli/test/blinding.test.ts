@@ -240,20 +240,46 @@ async function session(world: World): Promise<{ stream: Observed[]; normalizer: 
   return { stream, normalizer: new Normalizer(names) };
 }
 
-/** `oversight show <trial> --judge-view` of each experiment's trial in a world, by experiment. */
+/**
+ * Per experiment, the longest the terminal kept the judge waiting after an answer (a round of the
+ * models' turns, run inline): in a paced arm, never less than the pace.
+ */
+function longestWaits(stream: readonly Observed[]): Map<string, number> {
+  const waits = new Map<string, number>();
+  let experiment = '';
+  let typed: number | null = null;
+  for (const o of stream) {
+    if (o.kind.startsWith('action: judge ')) experiment = o.kind.slice('action: judge '.length);
+    if (o.kind.startsWith('action: typed')) typed = o.at;
+    if (o.kind === 'line' && typed !== null) {
+      waits.set(experiment, Math.max(waits.get(experiment) ?? 0, o.at - typed));
+      typed = null;
+    }
+  }
+  return waits;
+}
+
+/**
+ * `oversight show <trial> --judge-view` of each experiment's trial in a world, by experiment; three at
+ * a time (each connects to this process's database within 3 s, which a crowd of them on a busy
+ * machine can miss).
+ */
 async function shown(world: World): Promise<string[]> {
-  return Promise.all(
-    world.names.map(async (name) => {
-      const [trial] = await world.db.trials.list(name);
-      const out = await cliAsync(['show', trial!.id, '--judge-view', '--data-dir', world.dataDir], {
-        cwd: root,
-      });
-      expect(out.code, out.stderr).toBe(0);
-      // The trial id names the question (another in each world): it is given, never printed.
-      expect(out.stdout).not.toContain(trial!.id);
-      return out.stdout;
-    }),
-  );
+  const out: string[] = [];
+  for (let i = 0; i < world.names.length; i += 3)
+    out.push(...(await Promise.all(world.names.slice(i, i + 3).map((name) => showOne(world, name)))));
+  return out;
+}
+
+async function showOne(world: World, name: string): Promise<string> {
+  const [trial] = await world.db.trials.list(name);
+  const out = await cliAsync(['show', trial!.id, '--judge-view', '--data-dir', world.dataDir], {
+    cwd: root,
+  });
+  expect(out.code, out.stderr).toBe(0);
+  // The trial id names the question (another in each world): it is given, never printed.
+  expect(out.stdout).not.toContain(trial!.id);
+  return out.stdout;
 }
 
 describe('flipped twins at the terminal', () => {
@@ -261,21 +287,13 @@ describe('flipped twins at the terminal', () => {
     const a = await twinWorld('a');
     let sessionA: Awaited<ReturnType<typeof session>>;
     let shownA: string[];
-    let b: World;
     try {
       sessionA = await session(a);
-      // World B is made while A's trials are shown: nothing is timed in either.
-      const [shows, made] = await Promise.allSettled([shown(a), twinWorld('b')]);
-      if (made.status === 'rejected') throw made.reason;
-      b = made.value;
-      if (shows.status === 'rejected') {
-        await b.close();
-        throw shows.reason;
-      }
-      shownA = shows.value;
+      shownA = await shown(a);
     } finally {
       await a.close();
     }
+    const b = await twinWorld('b');
     let sessionB: Awaited<ReturnType<typeof session>>;
     let shownB: string[];
     try {
@@ -294,9 +312,21 @@ describe('flipped twins at the terminal', () => {
     expect(seen).toContain('✓ verified');
     // No trial id (it names the question, whose id differs between the worlds) and no seed.
     expect(seen.match(/q0-twin-[ab]|seed-[ab]-/)?.[0]).toBeUndefined();
-    // The terminal answers at once (no acknowledgement to anchor on): each line is timed from the
-    // answer typed before it, and a stall of the machine may move it by up to 0.8 s.
-    assertTwinStreams(segmentsA, segmentsB, { timing: true, toleranceMs: 800 });
+    // The same lines after each answer, first.
+    assertTwinStreams(segmentsA, segmentsB);
+    // What hides a lone arguer's extra work at the terminal is the pace: after the judge's move, the
+    // next screen waits for it in both worlds (the honest side's one call would show it at once).
+    const waits = [longestWaits(sessionA.stream), longestWaits(sessionB.stream)];
+    for (const arm of arms.filter((x) => x.paceSeconds))
+      for (const wait of waits)
+        expect(wait.get(`twin-${arm.name}`), `${arm.name}`).toBeGreaterThanOrEqual(
+          Number(arm.paceSeconds) * 1000 - 100,
+        );
+    // Each line timed from the answer typed before it. The judge's process reaches the database
+    // through this one, query by query: on a busy machine (a load of 12 on 2 cores) a screen with no
+    // model turn before it came 1 s later in one world than in the other, so the bound is loose here
+    // (the dishonest side's eleven calls take 1.5 s more) and the pace is checked as such above.
+    assertTwinStreams(segmentsA, segmentsB, { timing: true, toleranceMs: 1500, relative: 0.5 });
 
     // `show --judge-view`: the same for the twins, and no reveal (no correct answer, no honest side).
     expect(shownA.map((s) => sessionA.normalizer.text(s))).toEqual(
