@@ -49,6 +49,11 @@ export interface SlackAppOptions {
   workConcurrency?: number;
   /** How often threads and notices are looked at when nothing wakes them. */
   pollMs?: number;
+  /**
+   * A person who moved in a trial this recently is taken to be at it: their next turn there comes
+   * without a "your turn" DM (default: the chat layer's two minutes; tests: 0, so every turn is DM'd).
+   */
+  activeMs?: number;
 }
 
 export interface RunningSlackApp {
@@ -57,6 +62,8 @@ export interface RunningSlackApp {
   /** HTTP mode: the port listened on. */
   port: number | null;
   serve: ServeHandle | null;
+  /** Requests acknowledged whose work (and a submission's follow-up) is still queued or running. */
+  busy(): number;
   stop(): Promise<void>;
 }
 
@@ -187,7 +194,13 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
   });
   const experimentIds = options.experimentIds ?? env.OVERSIGHT_EXPERIMENTS ?? (await slackExperiments(db));
   for (const id of experimentIds) await new SlackBot(db, clients, [], logger).chat.experiment(id);
-  const bot = new SlackBot(db, clients, experimentIds, logger);
+  const bot = new SlackBot(
+    db,
+    clients,
+    experimentIds,
+    logger,
+    options.activeMs === undefined ? {} : { activeMs: options.activeMs },
+  );
 
   const common = {
     logger,
@@ -266,6 +279,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     bot,
     port,
     serve: service,
+    busy: () => work.pending,
     async stop() {
       await app.stop().catch(() => {});
       await work.idle();
@@ -498,8 +512,7 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
     }
     // The answer must leave within Slack's 3 seconds: past the deadline the modal closes and the
     // outcome follows as a DM (a slow database, not a lost move: the move keeps its idempotency key).
-    let timedOut = false;
-    const work = onSubmit(bot, {
+    const submitted = onSubmit(bot, {
       team,
       user: body.user.id,
       viewId: view.id,
@@ -512,7 +525,7 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
     );
     let done: Submitted | 'late';
     try {
-      done = await Promise.race([work, deadline]);
+      done = await Promise.race([submitted, deadline]);
     } catch (error) {
       await ack({
         response_action: 'errors',
@@ -522,9 +535,8 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
       return;
     }
     if (done === 'late') {
-      timedOut = true;
       await ack();
-      work
+      submitted
         .then(async (late) => {
           const errs =
             late.response?.response_action === 'errors'
@@ -537,8 +549,13 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
       return;
     }
     await ack(done.response as never);
-    if (!timedOut)
-      await done.after?.().catch((error) => logger.warn(`after a submission: ${(error as Error).message}`));
+    // What follows a recorded move (the turn marked answered, the Home tab) is work after an
+    // acknowledgement like any other: queued, so a clean stop waits for it and `busy` counts it.
+    const after = done.after;
+    if (after)
+      work.run('normal', () =>
+        after().catch((error) => logger.warn(`after a submission: ${(error as Error).message}`)),
+      );
   });
 
   app.view({ callback_id: /^ov1:accept:/, type: 'view_closed' }, async ({ ack, body, view }) => {

@@ -62,10 +62,14 @@ export class SlackBot {
     readonly clients: Clients,
     readonly experimentIds: string[],
     readonly log: Logger,
+    options: { activeMs?: number } = {},
   ) {
     this.chat = new ChatService(db, PLATFORM);
     this.sync = new ThreadSync(this.chat);
-    this.notices = new Notices(this.chat);
+    this.notices = new Notices(
+      this.chat,
+      options.activeMs === undefined ? {} : { activeMs: options.activeMs },
+    );
   }
 
   identity(team: string, user: string): Identity {

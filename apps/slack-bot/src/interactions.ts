@@ -326,7 +326,7 @@ function recorded(bot: SlackBot, s: Submission, result: ActResult & { status: 'a
     after: async () => {
       if (!result.duplicate) await bot.afterMove(s.team, s.user, s.action.ref, s.action.position);
       await bot.markAnswered(s.team, s.meta.c, s.meta.m, result.message);
-      void bot.publishHome(s.team, s.user);
+      await bot.publishHome(s.team, s.user);
     },
   };
 }

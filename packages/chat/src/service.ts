@@ -679,7 +679,14 @@ export class ChatService {
       judged: judgments.length,
       correct: judgments.filter((j) => j.correct).length,
       meanReward: rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : null,
-      owed: owed.map((o) => ({ trialId: o.trialId, role: o.role as Role, since: o.since })),
+      // Since when the move has been this person's: a seat taken after the move fell due counts from
+      // the taking. The time the move fell due is the trial's clock (when a round came in, when the
+      // trial was planned), not the person's, and a judge's screen must tell nothing but their own.
+      owed: owed.map((o) => {
+        const taken = seats.find((s) => s.trialId === o.trialId && s.role === o.role)?.assignedAt;
+        const since = taken && taken > o.since ? taken : o.since;
+        return { trialId: o.trialId, role: o.role as Role, since };
+      }),
     };
   }
 

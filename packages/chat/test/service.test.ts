@@ -294,6 +294,30 @@ describe('the chat layer', () => {
     expect(board.judges[0]?.name).toBe(status!.participant.label);
   });
 
+  it("times a person's wait from when they took the seat, not from when the move fell due", async () => {
+    // A judge-alone trial owes its verdict from the moment it is planned: a person who takes it later
+    // has not waited since then. The Slack Home tab's "waiting N min" reads this; counted from when the
+    // move fell due, it would show a judge the trial's clock (when it was planned, when a round came
+    // in), where what a judge sees may follow only the clock of their own turns.
+    const { name, chat } = await experiment({
+      judges: [people],
+      arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }],
+    });
+    const due = await db.trials.owedIn(name);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await chat.join(name, discord('444'), true);
+    const next = await chat.next(name, discord('444'), origin());
+    if (next.status !== 'trial') throw new Error(next.reason);
+    const status = await chat.status(name, discord('444'));
+    const owed = status!.owed.find((o) => o.trialId === next.trial.id)!;
+    const [seat] = (await db.trials.seatsOf(name, status!.participant.id)).filter(
+      (s) => s.trialId === next.trial.id,
+    );
+    const fellDue = due.find((o) => o.trialId === next.trial.id && o.role === 'judge')!.since;
+    expect(seat!.assignedAt.getTime()).toBeGreaterThan(fellDue.getTime());
+    expect(owed.since).toEqual(seat!.assignedAt);
+  });
+
   it('posts to each thread what is new since it was last posted, simultaneous speeches together', async () => {
     const { name, chat } = await experiment({
       judges: [people],

@@ -486,8 +486,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 
   const server = createServer(async (req, res) => {
+    // When the app sent it (what a person's client would see the time of), not when it was handled:
+    // the body is read and any injected latency passes before the call is recorded.
+    const at = Date.now();
     try {
-      await route(req, res);
+      await route(req, res, at);
     } catch (error) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'fatal_error', detail: (error as Error).message }));
@@ -499,7 +502,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     s.on('close', () => sockets.delete(s));
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, at: number): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (req.method === 'GET' && url.pathname === '/oauth/v2/authorize') {
       // Slack's consent screen, accepted at once for the first workspace: back to the app with a code.
@@ -540,7 +543,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         team: null,
         status: 200,
         error: null,
-        at: Date.now(),
+        at,
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
@@ -571,7 +574,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         team: team?.id ?? null,
         status,
         error,
-        at: Date.now(),
+        at,
         ...(lastTriggerAge !== undefined ? { triggerAgeMs: lastTriggerAge } : {}),
       });
       lastTriggerAge = undefined;

@@ -46,6 +46,7 @@ export interface RecordedCall {
   status: number;
   /** ok / the error Slack would answer. */
   error: string | null;
+  /** When the request arrived (ms since the epoch), before its body was read or any latency added. */
   at: number;
   /** views.open and views.push: how old the trigger id was when it arrived (ms). */
   triggerAgeMs?: number;
