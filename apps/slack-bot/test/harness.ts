@@ -141,6 +141,8 @@ export async function startWorld(
     openai?: FakeOpenAIOptions;
     /** See SlackAppOptions.activeMs. */
     activeMs?: number;
+    /** The fake's rate limits (default: Slack's own); false for none. */
+    rateLimits?: false;
     /** The data folder (default: a new one); removed on close. */
     dir?: string;
   } = {},
@@ -150,6 +152,7 @@ export async function startWorld(
   const slack = await startFakeSlack({
     users: [alice, bob, carol, admin].map((p) => ({ id: p.id, team: p.team, name: p.name! })),
     ...(options.userGroups ? { userGroups: options.userGroups } : {}),
+    ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
   });
   const openai = await startFakeOpenAI(options.openai);
   const experimentIds = await setup(db, openai.url);
