@@ -14,9 +14,11 @@ import type {
   ModelContrast,
   ModelSummary,
 } from './analysis.ts';
+import type { BootstrapSummary } from './bootstrap-summary.ts';
 import { capitalise, fixed, pct, pctInterval, pValueText } from './format.ts';
 import { isDebateProtocol } from './judgment.ts';
 import type { IntervalRelation } from './monte-carlo.ts';
+import { fixedNComparisonTest } from './power-simulation.ts';
 import type { ReportInterval } from './report-types.ts';
 import type { SandwichingMeasure } from './sandwiching.ts';
 
@@ -31,6 +33,13 @@ function relationText(relation: IntervalRelation, reference: string): string {
     case 'unsettled':
       return `has an end within Monte Carlo error of ${reference}`;
   }
+}
+
+/** The judge-clustered bootstrap clause of a sentence: what its interval settles, or why there is none. */
+function bootstrapClause(b: BootstrapSummary, lv: number, reference: string): string {
+  if (b.notEstimable !== null || b.relation === 'not-estimable')
+    return `the judge-clustered bootstrap gives no interval (${b.notEstimable ?? 'not estimable'})`;
+  return `the judge-clustered bootstrap ${lv}% interval ${relationText(b.relation, reference)}`;
 }
 
 function participantsText(s: ArmSummary): string {
@@ -50,8 +59,7 @@ function armSentence(s: ArmSummary, level: number): string {
   else core = `In ${s.label}${who}, judges with the source text were correct in ${count}`;
   let sentence = `${core}; exact one-sided binomial p ${pValueText(s.binomialPValue)}`;
   const judgeBoot = s.bootstrap.find((b) => b.cluster === 'judge');
-  if (judgeBoot)
-    sentence += `; the judge-clustered bootstrap ${lv}% interval ${relationText(judgeBoot.relation, '50%')}`;
+  if (judgeBoot) sentence += `; ${bootstrapClause(judgeBoot, lv, '50%')}`;
   return `${sentence}.`;
 }
 
@@ -61,8 +69,7 @@ function honestySentence(h: HonestySplit, level: number): string {
   let s = `In ${h.arm}, judges accepted honest ${noun}' answers in ${pct(h.honest.acceptance)}% (${h.honest.accepted} of ${h.honest.n}) and dishonest ${noun}' answers in ${pct(h.dishonest.acceptance)}% (${h.dishonest.accepted} of ${h.dishonest.n})`;
   if (h.gap.estimate !== null) {
     s += `: a gap of ${pct(h.gap.estimate)} points (${lv}% CI ${pctInterval(h.gap.newcombe)}); z = ${fixed(h.gap.z)}, p ${pValueText(h.gap.pValue)}`;
-    if (h.gap.bootstrap)
-      s += `; the judge-clustered bootstrap ${lv}% interval ${relationText(h.gap.bootstrap.relation, 'zero')}`;
+    if (h.gap.bootstrap) s += `; ${bootstrapClause(h.gap.bootstrap, lv, 'zero')}`;
   }
   return `${s}.`;
 }
@@ -72,13 +79,13 @@ function sandwichingSentence(m: SandwichingMeasure, level: number): string {
   const base = m.baselineArm
     ? `people alone (${m.baselineArm}, ${pct(m.accuracyAlone)}% correct)`
     : 'chance (50%; no judge-alone arm)';
-  const boot = m.measureBootstrap
-    ? `; its judge-clustered bootstrap ${lv}% interval ${relationText(m.measureBootstrap.relation, 'zero')}`
-    : '';
+  const boot = m.measureBootstrap ? `; ${bootstrapClause(m.measureBootstrap, lv, 'zero')}` : '';
   return `In ${m.arm}, against ${base}, an honest assistant raised accuracy by ${pct(m.riseHonest)} points (${lv}% CI ${pctInterval(m.riseHonestInterval)}) and a misleading one raised wrong answers by ${pct(m.riseWrong)} points (${lv}% CI ${pctInterval(m.riseWrongInterval)}): sandwiching measure ${pct(m.measure)} points (${lv}% CI ${pctInterval(m.measureInterval)})${boot}.`;
 }
 
 function modelText(contrast: ModelContrast, models: readonly ModelSummary[], label: string): string {
+  if (contrast.notEstimable !== null || contrast.pValue === null)
+    return `the ${label} gives no p-value (${contrast.notEstimable ?? 'not estimable'})`;
   const model = models.find((m) => m.id === contrast.model);
   const arms = model
     ? model.arms.length > 2
@@ -86,6 +93,19 @@ function modelText(contrast: ModelContrast, models: readonly ModelSummary[], lab
       : model.arms.join(' and ')
     : '?';
   return `${label} on ${arms}${model?.singular ? ', singular fit' : ''} p ${pValueText(contrast.pValue)}`;
+}
+
+/** The fixed-n test a comparison's verdict quotes (see fixedNComparisonTest), with its Holm-adjusted p. */
+export function quotedTest(c: ArmComparison): {
+  name: 'z' | 'fisher';
+  pValue: number;
+  holm: number;
+  smallestExpected: number;
+} {
+  const t = fixedNComparisonTest(c.wins1, c.n1, c.wins2, c.n2);
+  return t.name === 'fisher'
+    ? { name: 'fisher', pValue: c.fisher.pValue, holm: c.holm.fisher, smallestExpected: t.smallestExpected }
+    : { name: 'z', pValue: c.propTest.pValue, holm: c.holm.propTest, smallestExpected: t.smallestExpected };
 }
 
 function comparisonSentence(
@@ -106,21 +126,31 @@ function comparisonSentence(
       ? i
       : { lower: i.upper === null ? null : -i.upper, upper: i.lower === null ? null : -i.lower };
   const d = Math.abs(c.difference ?? Number.NaN);
-  const significant = c.propTest.pValue < alpha;
+  const test = quotedTest(c);
+  const significant = test.pValue < alpha;
   const head = significant ? `${capitalise(hi)} beat ${lo}` : `${capitalise(hi)} vs ${lo}`;
-  let s = `${head}: ${pct(rHi)}% vs ${pct(rLo)}% (difference ${pct(d)} points, ${lv}% CI ${pctInterval(flip(c.newcombe))}); two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`;
-  if (many) s += ` (Holm-adjusted p ${pValueText(c.holm.propTest)})`;
+  let s = `${head}: ${pct(rHi)}% vs ${pct(rLo)}% (difference ${pct(d)} points, ${lv}% CI ${pctInterval(flip(c.newcombe))}); `;
+  s +=
+    test.name === 'z'
+      ? `two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`
+      : `Fisher's exact p ${pValueText(c.fisher.pValue)} (not the z-test: an expected count is ${fixed(test.smallestExpected, 1)}, below the 5 its normal approximation needs)`;
+  if (many) s += ` (Holm-adjusted p ${pValueText(test.holm)})`;
   if (!significant) s += `, not significant at α = ${alpha}`;
   const judgeBoot = c.bootstrap.find((b) => b.cluster === 'judge');
   if (judgeBoot) {
-    s += `; the judge-clustered bootstrap ${lv}% interval ${relationText(judgeBoot.relation, 'zero')}`;
+    s += `; ${bootstrapClause(judgeBoot, lv, 'zero')}`;
     if (significant && judgeBoot.relation === 'includes')
       s += ', so the difference is not robust to clustering by judge';
     else if (significant && judgeBoot.relation === 'unsettled')
       s += ', so whether the difference is robust to clustering by judge is undecided';
   }
-  if (c.glmm) s += `; ${modelText(c.glmm, models, 'judge random-intercept GLMM')}`;
-  if (c.crossedGlmm) s += `; ${modelText(c.crossedGlmm, models, 'judge + question GLMM')}`;
+  const refusedAlike =
+    c.glmm?.notEstimable && c.crossedGlmm?.notEstimable && c.glmm.notEstimable === c.crossedGlmm.notEstimable;
+  if (refusedAlike) s += `; neither random-intercept GLMM gives a p-value (${c.glmm!.notEstimable})`;
+  else {
+    if (c.glmm) s += `; ${modelText(c.glmm, models, 'judge random-intercept GLMM')}`;
+    if (c.crossedGlmm) s += `; ${modelText(c.crossedGlmm, models, 'judge + question GLMM')}`;
+  }
   return `${s}.`;
 }
 
