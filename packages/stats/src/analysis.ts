@@ -6,6 +6,8 @@
  * question, story), per-cluster counts are built per group, and every clustered method (bootstrap,
  * sandwich, GLMM) then runs on counts.
  */
+
+import { type AnytimeSummary, type ArmAnytime, armAnytime, differenceAnytime } from './anytime-summary.ts';
 import {
   type BootstrapOptions,
   type BootstrapResult,
@@ -99,6 +101,8 @@ export interface AnalysisOptions {
   sandwichingBaseline?: string;
   /** Order of arms in the report; unlisted arms follow in order of first appearance. */
   armOrder?: string[];
+  /** Anytime-valid confidence sequences per arm and comparison (anytime.ts). Default true. */
+  anytime?: boolean;
 }
 
 export interface BeliefPoint {
@@ -147,6 +151,12 @@ export interface ArmSummary {
   byContinues: ContinuesPoint[];
   /** Bits of information about the correct answer gained per judge turn. */
   information: InformationSummary;
+  /**
+   * The anytime-valid confidence sequence (at level 1 − alpha) and always-valid p-value for 50%,
+   * valid however often the study was looked at; with its path over the judgments. Null for the
+   * by-induction rows and when turned off.
+   */
+  anytime: ArmAnytime | null;
 }
 
 /** A cluster-robust test as the report stores it; `notEstimable` says why its numbers are null. */
@@ -210,6 +220,8 @@ export interface ArmComparison {
   glmm: ModelContrast | null;
   /** Contrast in the crossed judge + question model, or why not; null when that model is turned off. */
   crossedGlmm: ModelContrast | null;
+  /** Anytime-valid sequence for the difference (first − second); null when turned off. */
+  anytime: AnytimeSummary | null;
   /** Holm-adjusted p-values across all arm comparisons, per test. */
   holm: {
     propTest: number;
@@ -499,6 +511,7 @@ export function analyzeExperiment(
   const useCrossed = options.crossedGlmm ?? true;
   const crossedMaxCost = options.crossedGlmmMaxCost ?? 3e6;
   const bins = options.calibrationBins ?? 10;
+  const useAnytime = options.anytime ?? true;
   validate(rows);
   const cols = buildColumns(rows, options.armOrder ?? []);
   const notes: string[] = cols.emptyArms.map(
@@ -682,6 +695,10 @@ export function analyzeExperiment(
       beliefByTurn,
       byContinues: byContinues(rows, rowsIdx, level),
       information: informationByTurn(rows, rowsIdx, level),
+      anytime:
+        useAnytime && induction === undefined && n > 0
+          ? armAnytime(rowsIdx, cols.cluster.judge, cols.clusterCount.judge, won, alpha)
+          : null,
     };
   };
 
@@ -860,6 +877,16 @@ export function analyzeExperiment(
         clusterRobust: { ...robustSummary(cr, crWhy), pValue: crWhy ? null : finiteOrNull(cr.pValue) },
         glmm: mixed ? mixed.judgeContrast(a, b) : null,
         crossedGlmm: mixed ? mixed.crossedContrast(a, b) : null,
+        anytime: useAnytime
+          ? differenceAnytime(
+              { rows: armRows[a]! },
+              { rows: armRows[b]! },
+              cols.cluster.judge,
+              cols.clusterCount.judge,
+              won,
+              alpha,
+            )
+          : null,
         holm: {
           propTest: Number.NaN,
           fisher: Number.NaN,
@@ -915,6 +942,7 @@ export function analyzeExperiment(
       calibrationBins: bins,
       sandwichingBaseline: baselineArm,
       armOrder: cols.arms,
+      anytime: useAnytime,
     },
     totals: {
       judgments: cols.n,

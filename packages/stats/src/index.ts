@@ -1,4 +1,6 @@
 export * from './analysis.ts';
+export * from './anytime.ts';
+export * from './anytime-summary.ts';
 export * from './bootstrap.ts';
 export * from './bootstrap-summary.ts';
 export * from './calibration.ts';

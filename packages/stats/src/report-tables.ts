@@ -298,6 +298,41 @@ export function reportTables(
       ]),
       textColumns: [0, 1, 2, 3, 4, 5],
     });
+  const anytimeRows = [
+    ...report.arms.flatMap((a) =>
+      a.anytime ? [{ label: a.label, n: a.n, s: a.anytime, reference: '50%' }] : [],
+    ),
+    ...report.comparisons.flatMap((c) =>
+      c.anytime ? [{ label: `${c.arm1} − ${c.arm2}`, n: c.n1 + c.n2, s: c.anytime, reference: '0' }] : [],
+    ),
+  ];
+  if (anytimeRows.length > 0) {
+    const alpha = anytimeRows[0]!.s.alpha;
+    tables.push({
+      id: 'anytime',
+      title: `Anytime-valid: confidence sequences for a study watched as it runs (${Math.round((1 - alpha) * 100)}%)`,
+      headers: [
+        'Arm or difference',
+        'n',
+        'Judges',
+        'Design effect',
+        'Sequence now',
+        'Always-valid p',
+        'Answer',
+      ],
+      rows: anytimeRows.map((r) => [
+        r.label,
+        String(r.n),
+        String(r.s.judges),
+        fixed(r.s.designEffect, 2),
+        pctInterval(r.s),
+        formatP(r.s.pValue),
+        r.s.known ? `known: ${r.s.known} ${r.reference}` : `not yet: ${r.s.why}`,
+      ]),
+      textColumns: [0, 6],
+      note: `Unlike the fixed-n intervals above, these hold at every moment at once: a study may be checked after every judgment and stopped the first time a sequence excludes ${'50%'} (or 0), and the error rate stays at most α = ${alpha}. The price is width: about 1.6–1.7 times the judgments of a fixed-n test for 80% power. Beta-binomial mixture (Beta(4, 4) prior); counts deflated by the judge design effect, and nothing declared before 10 judges (an arm judged by one judge throughout is about that judge); a difference uses each arm's sequence at α/2. Sequences depend on the counts only, not on the order of the judgments.`,
+    });
+  }
   const calibrationNe = new NotEstimable();
   const maxTurns = compact ? Math.min(6, Math.max(0, ...report.arms.map((s) => s.beliefByTurn.length))) : 0;
   tables.push({

@@ -160,6 +160,26 @@ export interface VerdictGroups {
   honesty: string[];
   sandwiching: string[];
   comparisons: string[];
+  anytime: string[];
+}
+
+/** What an arm's anytime-valid sequence says now. */
+function anytimeArmSentence(s: ArmSummary): string | null {
+  const a = s.anytime;
+  if (!a) return null;
+  const lv = Math.round((1 - a.alpha) * 100);
+  const head = `Watched as it ran, ${s.label}'s anytime-valid ${lv}% sequence is ${pctInterval(a)}% after ${s.n} judgments (always-valid p ${pValueText(a.pValue)})`;
+  return a.known
+    ? `${head}: its win rate is known to be ${a.known} 50%, however often the study was looked at.`
+    : `${head}: not known yet (${a.why}).`;
+}
+
+/** A comparison's anytime-valid sentence, only once the difference is known. */
+function anytimeComparisonSentence(c: ArmComparison): string | null {
+  const a = c.anytime;
+  if (!a?.known) return null;
+  const lv = Math.round((1 - a.alpha) * 100);
+  return `Watched as it ran, the anytime-valid ${lv}% sequence for ${c.arm1} − ${c.arm2} is ${pctInterval(a)} points: ${a.known === 'above' ? c.arm1 : c.arm2} is known to be ahead.`;
 }
 
 /** The verdict sentences grouped by section. */
@@ -172,11 +192,15 @@ export function verdictGroups(report: AnalysisReport): VerdictGroups {
     honesty: report.honesty.map((h) => honestySentence(h, level)),
     sandwiching: report.sandwiching.map((m) => sandwichingSentence(m, level)),
     comparisons: report.comparisons.map((c) => comparisonSentence(c, alpha, level, many, report.models)),
+    anytime: [
+      ...report.arms.filter((s) => s.n > 0).flatMap((s) => anytimeArmSentence(s) ?? []),
+      ...report.comparisons.flatMap((c) => anytimeComparisonSentence(c) ?? []),
+    ],
   };
 }
 
 /** The plain-language verdicts of a report (also stored in report.verdicts). */
 export function verdictSentences(report: AnalysisReport): string[] {
   const g = verdictGroups(report);
-  return [...g.arms, ...g.induction, ...g.honesty, ...g.sandwiching, ...g.comparisons];
+  return [...g.arms, ...g.induction, ...g.honesty, ...g.sandwiching, ...g.comparisons, ...g.anytime];
 }

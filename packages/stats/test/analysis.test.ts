@@ -192,8 +192,11 @@ describe('text and HTML reports', () => {
     expect(html).not.toMatch(/<script|<link|@import|url\((?!#)/i); // only in-document url(#id) references
     const urls = html.match(/https?:\/\/[^\s"'<]+/g) ?? [];
     expect(urls.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
-    // win rate, honesty, reliability, belief, accuracy by continues, information per turn, ratings
-    expect((html.match(/<svg /g) ?? []).length).toBe(7);
+    // win rate, anytime-valid sequences, honesty, reliability, belief, accuracy by continues,
+    // information per turn, ratings
+    expect((html.match(/<svg /g) ?? []).length).toBe(8);
+    expect(html).toContain('Anytime-valid confidence sequences over the judgments');
+    expect(html).toContain('Watched as it runs (anytime-valid)');
     expect(html).toContain('Accuracy by rounds continued before the verdict');
     expect(html).toContain('Information gained per judge turn');
     expect(html).toContain('Reliability diagram');
