@@ -47,7 +47,9 @@ describe('oversight power', () => {
     for (const pair of ['debate vs consultancy', 'debate vs alone', 'consultancy vs alone'])
       expect(result.stdout).toContain(`${pair}: z-test`);
     // the clustered tests the report quotes, with how often they could not be run
-    expect(result.stdout).toMatch(/debate: win rate > 50%, judge-clustered sandwich test \(t, judges − 1 df\): power/);
+    expect(result.stdout).toMatch(
+      /debate: win rate > 50%, judge-clustered sandwich test \(t, judges − 1 df\): power/,
+    );
     expect(result.stdout).toMatch(/debate vs alone: judge-clustered sandwich test of the difference: power/);
   });
 });

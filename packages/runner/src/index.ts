@@ -16,5 +16,6 @@ export * from './retry.ts';
 export * from './run.ts';
 export * from './serve.ts';
 export * from './simulate.ts';
+export * from './stopping.ts';
 export * from './store.ts';
 export * from './submit.ts';

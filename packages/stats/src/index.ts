@@ -30,6 +30,7 @@ export * from './rng.ts';
 export * from './rounds.ts';
 export * from './sandwiching.ts';
 export * from './simulate.ts';
+export * from './stopping.ts';
 export * from './student-t.ts';
 export * from './svg-charts.ts';
 export * from './types.ts';
