@@ -135,8 +135,15 @@ describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
     const report = JSON.parse(readFileSync(path.join(dir, 'both/report.json'), 'utf8')) as AnalysisReport;
     expect(report.arms.map((a) => a.arm)).toContain('human-debate+ai-judge');
     expect(report.arms.find((a) => a.arm === 'human-debate+ai-judge')!.n).toBe(154);
-    expect(
-      report.comparisons.some((c) => c.arm1 === 'human-debate' && c.arm2 === 'human-debate+ai-judge'),
-    ).toBe(true);
+    const paired = report.comparisons.find(
+      (c) => c.arm1 === 'human-debate' && c.arm2 === 'human-debate+ai-judge',
+    )!;
+    // the same 154 debates, judged by people and by the model: paired, compared by McNemar
+    expect(paired.paired!.pairs).toBe(154);
+    expect(paired.quoted.test).toBe('mcnemar');
+    expect(report.agreement!.transcripts).toBe(154);
+    expect(report.verdicts.join(' ')).toContain(
+      'Human-debate and human-debate+ai-judge judged the same 154 transcripts',
+    );
   });
 });

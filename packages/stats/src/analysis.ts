@@ -7,6 +7,12 @@
  * sandwich, GLMM) then runs on counts.
  */
 
+import {
+  type AgreementSummary,
+  agreementSummary,
+  type PairedComparison,
+  pairedComparison,
+} from './agreement-summary.ts';
 import { type AnytimeSummary, type ArmAnytime, armAnytime, differenceAnytime } from './anytime-summary.ts';
 import {
   type BootstrapOptions,
@@ -44,6 +50,7 @@ import {
 } from './mixed-models.ts';
 import { settledForVerdict } from './monte-carlo.ts';
 import { type ParticipantSummary, participantsHeadline, summariseParticipants } from './participants.ts';
+import { fixedNComparisonTest } from './power-simulation.ts';
 import {
   binomialTest,
   clopperPearsonInterval,
@@ -222,6 +229,17 @@ export interface ArmComparison {
   crossedGlmm: ModelContrast | null;
   /** Anytime-valid sequence for the difference (first − second); null when turned off. */
   anytime: AnytimeSummary | null;
+  /**
+   * The two arms on the transcripts both judged (rows with the same transcriptId): McNemar's test and
+   * agreement. Null when they share none. When most judgments are paired, the verdict quotes McNemar.
+   */
+  paired: PairedComparison | null;
+  /**
+   * The test the verdict quotes, and why: McNemar's exact test when the arms judged the same
+   * transcripts (at least PAIRED_SHARE of the smaller arm's judgments paired), else the z-test, or
+   * Fisher's exact test where an expected count is below 5. `holm` adjusts it across comparisons.
+   */
+  quoted: { test: 'z' | 'fisher' | 'mcnemar'; pValue: number; holm: number; why: string };
   /** Holm-adjusted p-values across all arm comparisons, per test. */
   holm: {
     propTest: number;
@@ -252,6 +270,8 @@ export interface AnalysisReport {
   ratings: ArguerRating[];
   /** Judges ranked by mean reward, with accuracy and calibration. */
   judges: JudgeStanding[];
+  /** Agreement between judges of the same transcript (null when no transcript was judged twice). */
+  agreement: AgreementSummary | null;
   verdicts: string[];
   notes: string[];
 }
@@ -490,6 +510,37 @@ function robustWhyNot(r: ClusterRobustResult, what: string): string | null {
 function robustSummary(r: ClusterRobustResult | null, why: string | null): ClusterRobustSummary {
   if (!r || why) return { standardError: null, z: null, df: r ? r.df : null, notEstimable: why };
   return { standardError: finiteOrNull(r.standardError), z: finiteOrNull(r.z), df: r.df, notEstimable: null };
+}
+
+/** Share of the smaller arm's judgments that must be paired for a comparison to be treated as paired. */
+export const PAIRED_SHARE = 0.8;
+
+/** The test a comparison's verdict quotes (see ArmComparison.quoted); its Holm adjustment is filled in later. */
+function quotedFor(
+  paired: PairedComparison | null,
+  x1: number,
+  n1: number,
+  x2: number,
+  n2: number,
+  zP: number,
+  fisherP: number,
+): ArmComparison['quoted'] {
+  if (paired && paired.pairs >= PAIRED_SHARE * Math.min(n1, n2))
+    return {
+      test: 'mcnemar',
+      pValue: paired.mcnemar.exactPValue,
+      holm: Number.NaN,
+      why: `the arms judged the same ${paired.pairs} transcripts, so their verdicts are paired, not independent`,
+    };
+  const t = fixedNComparisonTest(x1, n1, x2, n2);
+  return t.name === 'fisher'
+    ? {
+        test: 'fisher',
+        pValue: fisherP,
+        holm: Number.NaN,
+        why: `an expected count is ${t.smallestExpected.toFixed(1)}, below the 5 the z-test's normal approximation needs`,
+      }
+    : { test: 'z', pValue: zP, holm: Number.NaN, why: 'independent arms, expected counts of 5 or more' };
 }
 
 /** Analyse an experiment: per-arm rates, honesty splits, pairwise comparisons, calibration, ratings. */
@@ -849,6 +900,7 @@ export function analyzeExperiment(
       });
       const cr = clusterRobustDifference(pairDense(denseByArm.judge[a]!, denseByArm.judge[b]!), level);
       const crWhy = robustWhyNot(cr, 'difference');
+      const paired = pairedComparison(rows, armRows[a]!, armRows[b]!, level);
       comparisons.push({
         arm1: s1.arm,
         arm2: s2.arm,
@@ -887,6 +939,8 @@ export function analyzeExperiment(
               alpha,
             )
           : null,
+        paired,
+        quoted: quotedFor(paired, x1, s1.n, x2, s2.n, t.pValue, f.pValue),
         holm: {
           propTest: Number.NaN,
           fisher: Number.NaN,
@@ -904,7 +958,9 @@ export function analyzeExperiment(
   const holmCr = holmOf((c) => c.clusterRobust.pValue);
   const holmG = holmOf((c) => c.glmm?.pValue);
   const holmX = holmOf((c) => c.crossedGlmm?.pValue);
+  const holmQ = holmOf((c) => c.quoted.pValue);
   comparisons.forEach((c, i) => {
+    c.quoted.holm = holmQ[i]!;
     c.holm = {
       propTest: holmZ[i]!,
       fisher: holmF[i]!,
@@ -960,6 +1016,7 @@ export function analyzeExperiment(
     models,
     ratings,
     judges: judgeLeaderboard(rows, { level }),
+    agreement: agreementSummary(rows, level, (label) => boot(`agreement:${label}`, null)),
     verdicts: [],
     notes,
   };

@@ -6,9 +6,11 @@ import { type IntervalRelation, intervalRelation, stableDecimals } from './monte
 import type { ReportInterval } from './report-types.ts';
 
 export type ClusterKind = 'judge' | 'question' | 'story';
+/** What a bootstrap resamples: a clustering of judgments, or transcripts (agreement statistics). */
+export type ResampledUnit = ClusterKind | 'transcript';
 
 export interface BootstrapSummary {
-  cluster: ClusterKind;
+  cluster: ResampledUnit;
   clusters: number;
   interval: ReportInterval;
   /** Monte Carlo standard error of each end (from the order statistics around it). */
@@ -32,7 +34,7 @@ export interface BootstrapSummary {
 }
 
 /** Why every resample gave the same value, in words. */
-function degenerateReason(cluster: ClusterKind, r: BootstrapResult, what: string): string {
+function degenerateReason(cluster: ResampledUnit, r: BootstrapResult, what: string): string {
   const value = what === 'win rate' ? `${pct(r.estimate)}%` : fixed(r.estimate, 3);
   return r.clusters === 1
     ? `one ${cluster}: resampling a single ${cluster} always gives the same ${what} (${value}), which is no interval`
@@ -44,7 +46,7 @@ function degenerateReason(cluster: ClusterKind, r: BootstrapResult, what: string
  * resample was equal (default: 'win rate' against 50%, 'difference' against 0).
  */
 export function bootstrapSummary(
-  cluster: ClusterKind,
+  cluster: ResampledUnit,
   r: BootstrapResult,
   reference: number,
   what = reference === 0.5 ? 'win rate' : 'difference',
@@ -70,7 +72,7 @@ export function bootstrapSummary(
 }
 
 /** A bootstrap that was not run, or gave no interval, with the reason. */
-export function refusedBootstrap(cluster: ClusterKind, clusters: number, reason: string): BootstrapSummary {
+export function refusedBootstrap(cluster: ResampledUnit, clusters: number, reason: string): BootstrapSummary {
   return {
     cluster,
     clusters,

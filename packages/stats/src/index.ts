@@ -1,3 +1,5 @@
+export * from './agreement.ts';
+export * from './agreement-summary.ts';
 export * from './analysis.ts';
 export * from './anytime.ts';
 export * from './anytime-summary.ts';

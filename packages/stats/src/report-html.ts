@@ -84,7 +84,7 @@ export function renderReportHtml(
       ? ''
       : `<h3>${escapeXml(heading)}</h3><ul>${items.map((v) => `<li>${escapeXml(v)}</li>`).join('')}</ul>`;
   parts.push(
-    `<div class="verdicts">${verdictBlock('Does the correct answer win?', groups.arms)}${verdictBlock('By induction of misalignment', groups.induction)}${verdictBlock('Honest vs dishonest arguers', groups.honesty)}${verdictBlock('Sandwiching: does assistance help more than it misleads?', groups.sandwiching)}${verdictBlock('Which protocol is better?', groups.comparisons)}${verdictBlock('Watched as it runs (anytime-valid)', groups.anytime)}</div>`,
+    `<div class="verdicts">${verdictBlock('Does the correct answer win?', groups.arms)}${verdictBlock('By induction of misalignment', groups.induction)}${verdictBlock('Honest vs dishonest arguers', groups.honesty)}${verdictBlock('Sandwiching: does assistance help more than it misleads?', groups.sandwiching)}${verdictBlock('Which protocol is better?', groups.comparisons)}${verdictBlock('Watched as it runs (anytime-valid)', groups.anytime)}${verdictBlock('The same transcripts judged more than once', groups.agreement)}</div>`,
   );
   if (report.notes.length > 0) parts.push(`<p class="notes">${report.notes.map(escapeXml).join('<br>')}</p>`);
 

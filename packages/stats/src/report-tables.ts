@@ -333,6 +333,61 @@ export function reportTables(
       note: `Unlike the fixed-n intervals above, these hold at every moment at once: a study may be checked after every judgment and stopped the first time a sequence excludes ${'50%'} (or 0), and the error rate stays at most α = ${alpha}. The price is width: about 1.6–1.7 times the judgments of a fixed-n test for 80% power. Beta-binomial mixture (Beta(4, 4) prior); counts deflated by the judge design effect, and nothing declared before 10 judges (an arm judged by one judge throughout is about that judge); a difference uses each arm's sequence at α/2. Sequences depend on the counts only, not on the order of the judgments.`,
     });
   }
+  const paired = report.comparisons.filter((c) => c.paired);
+  if (paired.length > 0 || report.agreement) {
+    const boot = (b: BootstrapSummary | null | undefined) => (b ? bootText(b) : '–');
+    const rows: string[][] = paired.map((c) => {
+      const p = c.paired!;
+      return [
+        `${c.arm1} & ${c.arm2}`,
+        String(p.pairs),
+        `${p.bothWon} / ${p.onlyFirst} / ${p.onlySecond} / ${p.neitherWon}`,
+        formatP(p.mcnemar.exactPValue),
+        formatP(p.mcnemar.pValue),
+        `${fixed(p.cohenKappa.estimate)} (${fixed(p.cohenKappa.interval.lower)} to ${fixed(p.cohenKappa.interval.upper)})`,
+        '–',
+        '–',
+        p.icc
+          ? `${fixed(p.icc.estimate)} (${fixed(p.icc.interval.lower)} to ${fixed(p.icc.interval.upper)})`
+          : '–',
+      ];
+    });
+    const a = report.agreement;
+    if (a)
+      rows.push([
+        'every judge of a transcript',
+        String(a.transcripts),
+        `${a.judgments} judgments`,
+        '–',
+        '–',
+        '–',
+        `${fixed(a.krippendorffAlpha.estimate)} ${boot(a.krippendorffAlpha.bootstrap)}`.trim(),
+        a.fleissKappa
+          ? `${fixed(a.fleissKappa.estimate)} (${a.fleissKappa.subjects} × ${a.fleissKappa.raters}; p ${formatP(a.fleissKappa.pValue)})`
+          : '–',
+        a.icc
+          ? `${fixed(a.icc.estimate)} (${fixed(a.icc.interval.lower)} to ${fixed(a.icc.interval.upper)})`
+          : '–',
+      ]);
+    tables.push({
+      id: 'agreement',
+      title: 'The same transcripts judged more than once: paired comparisons and agreement',
+      headers: [
+        'Arms / judges',
+        'Transcripts',
+        'Both / first only / second only / neither',
+        'McNemar exact p',
+        'McNemar χ² p',
+        `Cohen κ (${lv}% CI)`,
+        `Krippendorff α (transcript-boot ${lv}%)`,
+        "Fleiss' κ",
+        `ICC(1) of probabilities (${lv}% CI)`,
+      ],
+      rows,
+      textColumns: [0, 2],
+      note: 'Judgments are paired by the transcript they judged (a model re-judging a debate, an offline judge reading a live one). McNemar: R mcnemar.test (χ², continuity-corrected) and the exact binomial test of the discordant pairs; a comparison whose arms are mostly paired quotes the exact test in its verdict. κ: Cohen (Fleiss-Cohen-Everitt SE); α: Krippendorff, nominal, on verdicts; Fleiss κ on the transcripts with the most common number of judgments; ICC(1): one-way random, single judgment (Shrout & Fleiss).',
+    });
+  }
   const calibrationNe = new NotEstimable();
   const maxTurns = compact ? Math.min(6, Math.max(0, ...report.arms.map((s) => s.beliefByTurn.length))) : 0;
   tables.push({

@@ -18,7 +18,6 @@ import type { BootstrapSummary } from './bootstrap-summary.ts';
 import { capitalise, fixed, pct, pctInterval, pValueText } from './format.ts';
 import { isDebateProtocol } from './judgment.ts';
 import type { IntervalRelation } from './monte-carlo.ts';
-import { fixedNComparisonTest } from './power-simulation.ts';
 import type { ReportInterval } from './report-types.ts';
 import type { SandwichingMeasure } from './sandwiching.ts';
 
@@ -95,19 +94,6 @@ function modelText(contrast: ModelContrast, models: readonly ModelSummary[], lab
   return `${label} on ${arms}${model?.singular ? ', singular fit' : ''} p ${pValueText(contrast.pValue)}`;
 }
 
-/** The fixed-n test a comparison's verdict quotes (see fixedNComparisonTest), with its Holm-adjusted p. */
-export function quotedTest(c: ArmComparison): {
-  name: 'z' | 'fisher';
-  pValue: number;
-  holm: number;
-  smallestExpected: number;
-} {
-  const t = fixedNComparisonTest(c.wins1, c.n1, c.wins2, c.n2);
-  return t.name === 'fisher'
-    ? { name: 'fisher', pValue: c.fisher.pValue, holm: c.holm.fisher, smallestExpected: t.smallestExpected }
-    : { name: 'z', pValue: c.propTest.pValue, holm: c.holm.propTest, smallestExpected: t.smallestExpected };
-}
-
 function comparisonSentence(
   c: ArmComparison,
   alpha: number,
@@ -126,14 +112,18 @@ function comparisonSentence(
       ? i
       : { lower: i.upper === null ? null : -i.upper, upper: i.lower === null ? null : -i.lower };
   const d = Math.abs(c.difference ?? Number.NaN);
-  const test = quotedTest(c);
+  const test = c.quoted;
   const significant = test.pValue < alpha;
   const head = significant ? `${capitalise(hi)} beat ${lo}` : `${capitalise(hi)} vs ${lo}`;
   let s = `${head}: ${pct(rHi)}% vs ${pct(rLo)}% (difference ${pct(d)} points, ${lv}% CI ${pctInterval(flip(c.newcombe))}); `;
-  s +=
-    test.name === 'z'
-      ? `two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`
-      : `Fisher's exact p ${pValueText(c.fisher.pValue)} (not the z-test: an expected count is ${fixed(test.smallestExpected, 1)}, below the 5 its normal approximation needs)`;
+  if (test.test === 'z')
+    s += `two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`;
+  else if (test.test === 'fisher')
+    s += `Fisher's exact p ${pValueText(c.fisher.pValue)} (not the z-test: ${test.why})`;
+  else {
+    const p = c.paired!;
+    s += `exact McNemar p ${pValueText(test.pValue)} on the ${p.pairs} transcripts both judged (${c.arm1} alone right in ${p.onlyFirst}, ${c.arm2} alone in ${p.onlySecond}; not the z-test: ${test.why})`;
+  }
   if (many) s += ` (Holm-adjusted p ${pValueText(test.holm)})`;
   if (!significant) s += `, not significant at α = ${alpha}`;
   const judgeBoot = c.bootstrap.find((b) => b.cluster === 'judge');
@@ -161,6 +151,33 @@ export interface VerdictGroups {
   sandwiching: string[];
   comparisons: string[];
   anytime: string[];
+  agreement: string[];
+}
+
+/** Two arms that judged the same transcripts: how their verdicts and probabilities agree. */
+function pairedSentence(c: ArmComparison, level: number): string | null {
+  const p = c.paired;
+  if (!p) return null;
+  const lv = Math.round(level * 100);
+  let s = `${capitalise(c.arm1)} and ${c.arm2} judged the same ${p.pairs} transcript${p.pairs === 1 ? '' : 's'}: the correct answer won with both in ${p.bothWon}, with ${c.arm1} alone in ${p.onlyFirst}, with ${c.arm2} alone in ${p.onlySecond}, with neither in ${p.neitherWon} (exact McNemar p ${pValueText(p.mcnemar.exactPValue)})`;
+  if (p.cohenKappa.estimate !== null)
+    s += `; their verdicts agree beyond chance by Cohen's κ = ${fixed(p.cohenKappa.estimate)} (${lv}% CI ${fixed(p.cohenKappa.interval.lower)} to ${fixed(p.cohenKappa.interval.upper)})`;
+  if (p.icc?.estimate != null)
+    s += `, their probabilities by ICC(1) = ${fixed(p.icc.estimate)} (${lv}% CI ${fixed(p.icc.interval.lower)} to ${fixed(p.icc.interval.upper)})`;
+  return `${s}.`;
+}
+
+/** All judges of each transcript judged more than once. */
+function agreementSentence(report: AnalysisReport): string | null {
+  const a = report.agreement;
+  if (!a) return null;
+  const lv = Math.round(report.options.level * 100);
+  let s = `Judges of the same transcript (${a.transcripts} transcripts judged more than once, ${a.judgments} judgments): Krippendorff's alpha on their verdicts ${fixed(a.krippendorffAlpha.estimate)}`;
+  if (a.fleissKappa?.estimate != null)
+    s += `, Fleiss' kappa ${fixed(a.fleissKappa.estimate)} on the ${a.fleissKappa.subjects} judged ${a.fleissKappa.raters} times (z = ${fixed(a.fleissKappa.z)}, p ${pValueText(a.fleissKappa.pValue)})`;
+  if (a.icc?.estimate != null)
+    s += `; ICC(1) of their probabilities ${fixed(a.icc.estimate)} (${lv}% CI ${fixed(a.icc.interval.lower)} to ${fixed(a.icc.interval.upper)})`;
+  return `${s}.`;
 }
 
 /** What an arm's anytime-valid sequence says now. */
@@ -196,11 +213,23 @@ export function verdictGroups(report: AnalysisReport): VerdictGroups {
       ...report.arms.filter((s) => s.n > 0).flatMap((s) => anytimeArmSentence(s) ?? []),
       ...report.comparisons.flatMap((c) => anytimeComparisonSentence(c) ?? []),
     ],
+    agreement: [
+      ...report.comparisons.flatMap((c) => pairedSentence(c, level) ?? []),
+      ...[agreementSentence(report)].filter((v): v is string => v !== null),
+    ],
   };
 }
 
 /** The plain-language verdicts of a report (also stored in report.verdicts). */
 export function verdictSentences(report: AnalysisReport): string[] {
   const g = verdictGroups(report);
-  return [...g.arms, ...g.induction, ...g.honesty, ...g.sandwiching, ...g.comparisons, ...g.anytime];
+  return [
+    ...g.arms,
+    ...g.induction,
+    ...g.honesty,
+    ...g.sandwiching,
+    ...g.comparisons,
+    ...g.anytime,
+    ...g.agreement,
+  ];
 }

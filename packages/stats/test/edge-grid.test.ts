@@ -11,7 +11,6 @@ import { fitArmGlmm } from '../src/glmm.ts';
 import { fitCrossedGlmm } from '../src/glmm-crossed.ts';
 import type { JudgmentRow } from '../src/judgment.ts';
 import { studentTQuantile, studentTSf } from '../src/student-t.ts';
-import { quotedTest } from '../src/verdicts.ts';
 import { close, closeP, loadFixture } from './fixtures.ts';
 
 interface Row {
@@ -189,9 +188,9 @@ describe.each(fixture.cases.map((c) => [c.name, c] as const))('edge case %s', (_
       expect(closeP(cmp.fisher.pValue, e.fisherP, 1e-9)).toBe(true);
       if (e.propTestP !== null) expect(closeP(cmp.propTest.pValue, e.propTestP, 1e-9)).toBe(true);
       // R's prop.test warns "Chi-squared approximation may be incorrect" when an expected count is below 5
-      expect(quotedTest(cmp).name).toBe(e.propTestWarned || e.propTestP === null ? 'fisher' : 'z');
+      expect(cmp.quoted.test).toBe(e.propTestWarned || e.propTestP === null ? 'fisher' : 'z');
       const sentence = comparisonSentence(report, e.arm1, e.arm2);
-      expect(sentence.includes("Fisher's exact p")).toBe(quotedTest(cmp).name === 'fisher');
+      expect(sentence.includes("Fisher's exact p")).toBe(cmp.quoted.test === 'fisher');
     }
   });
 
