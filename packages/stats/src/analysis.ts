@@ -498,9 +498,24 @@ function clusterBootstrapOrWhyNot(
   return few ? refusedBootstrap(kind, clusters, few) : bootstrapSummary(kind, run(), reference, what);
 }
 
+/**
+ * Clusters behind a difference: those of the group with fewer. Each group's rate needs its own
+ * clusters (an arm of one judgment drawn into a union of 19 judges made an interval that "excluded
+ * zero"); the simulations behind the minimums had every judge in both groups.
+ */
+function pairedClusters(p: PairedClusterCounts): number {
+  let g1 = 0;
+  let g2 = 0;
+  for (let i = 0; i < p.clusters.length; i++) {
+    if (p.trials1[i]! > 0) g1++;
+    if (p.trials2[i]! > 0) g2++;
+  }
+  return Math.min(g1, g2);
+}
+
 /** Why a judge-clustered sandwich test gives no p-value (too few judges, or a standard error of 0), or null. */
-function robustWhyNot(r: ClusterRobustResult, what: string): string | null {
-  const few = tooFewClusters('clusterRobust', 'judge', r.clusters);
+function robustWhyNot(r: ClusterRobustResult, what: string, clusters = r.clusters): string | null {
+  const few = tooFewClusters('clusterRobust', 'judge', clusters);
   if (few) return few;
   if (!(r.standardError > 0))
     return `every judge's residual is 0 (the ${what} does not vary between judges): a standard error of 0 gives no test`;
@@ -837,11 +852,11 @@ export function analyzeExperiment(
         accepted,
       );
       const paired = pairDense(hj.dense, dj.dense);
-      const b = clusterBootstrapOrWhyNot('judge', paired.clusters.length, 0, () =>
+      const b = clusterBootstrapOrWhyNot('judge', pairedClusters(paired), 0, () =>
         clusterBootstrapDifference(paired, boot(`gap:${cols.arms[a]}`, 0)),
       );
       const cr = clusterRobustDifference(paired, level);
-      const crWhy = robustWhyNot(cr, 'gap');
+      const crWhy = robustWhyNot(cr, 'gap', pairedClusters(paired));
       gap = {
         estimate: t.difference,
         newcombe: interval(
@@ -891,15 +906,16 @@ export function analyzeExperiment(
       const f = fisherExactTest({ a: x1, b: s1.n - x1, c: x2, d: s2.n - x2 }, 'two-sided', level);
       const bootstrap = kinds.map((kind) => {
         const paired = pairDense(denseByArm[kind][a]!, denseByArm[kind][b]!);
-        return clusterBootstrapOrWhyNot(kind, paired.clusters.length, 0, () =>
+        return clusterBootstrapOrWhyNot(kind, pairedClusters(paired), 0, () =>
           clusterBootstrapDifference(
             paired,
             boot(`diff:${s1.arm}:${s2.arm}:${kind}`, kind === 'judge' ? 0 : null),
           ),
         );
       });
-      const cr = clusterRobustDifference(pairDense(denseByArm.judge[a]!, denseByArm.judge[b]!), level);
-      const crWhy = robustWhyNot(cr, 'difference');
+      const judgePairs = pairDense(denseByArm.judge[a]!, denseByArm.judge[b]!);
+      const cr = clusterRobustDifference(judgePairs, level);
+      const crWhy = robustWhyNot(cr, 'difference', pairedClusters(judgePairs));
       const paired = pairedComparison(rows, armRows[a]!, armRows[b]!, level);
       comparisons.push({
         arm1: s1.arm,

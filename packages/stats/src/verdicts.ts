@@ -65,6 +65,12 @@ function armSentence(s: ArmSummary, level: number): string {
 function honestySentence(h: HonestySplit, level: number): string {
   const lv = Math.round(level * 100);
   const noun = h.protocol === 'sandwiching' ? 'assistants' : 'consultants';
+  // one side never judged: say so rather than print a rate of "–%" of 0
+  if (h.honest.n === 0 || h.dishonest.n === 0) {
+    const [seen, none] = h.honest.n === 0 ? ['dishonest', 'honest'] : ['honest', 'dishonest'];
+    const g = h.honest.n === 0 ? h.dishonest : h.honest;
+    return `In ${h.arm}, judges accepted ${seen} ${noun}' answers in ${pct(g.acceptance)}% (${g.accepted} of ${g.n}); no judgment had ${none === 'honest' ? 'an honest' : 'a dishonest'} one, so there is no gap to measure.`;
+  }
   let s = `In ${h.arm}, judges accepted honest ${noun}' answers in ${pct(h.honest.acceptance)}% (${h.honest.accepted} of ${h.honest.n}) and dishonest ${noun}' answers in ${pct(h.dishonest.acceptance)}% (${h.dishonest.accepted} of ${h.dishonest.n})`;
   if (h.gap.estimate !== null) {
     s += `: a gap of ${pct(h.gap.estimate)} points (${lv}% CI ${pctInterval(h.gap.newcombe)}); z = ${fixed(h.gap.z)}, p ${pValueText(h.gap.pValue)}`;

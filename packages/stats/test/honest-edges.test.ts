@@ -180,6 +180,37 @@ describe('2. one cluster, or clusters that do not vary, give no interval', () =>
   });
 });
 
+describe('2b. a difference needs clusters in both arms', () => {
+  it('one judgment in one arm against 19 judges in the other: no judge-clustered interval of the difference', () => {
+    // NYU's ai-debate-offline (0 of 1) against human-debate: drawn into the union of 19 judges, the
+    // one judgment made a bootstrap interval that "excluded zero"
+    const report = analyzeExperiment(
+      rows([
+        { arm: 'debate', wins: 130, n: 154, judges: 19 },
+        { arm: 'offline', wins: 0, n: 1, judges: 1 },
+      ]),
+    );
+    const c = report.comparisons[0]!;
+    const judgeBoot = c.bootstrap.find((b) => b.cluster === 'judge')!;
+    expect(judgeBoot.notEstimable).toBe('1 judge, fewer than the 6 a cluster bootstrap needs');
+    expect(c.clusterRobust.pValue).toBeNull();
+    expect(report.verdicts.join(' ')).not.toMatch(/Debate vs offline[^•]*excludes zero/);
+  });
+
+  it('an arm whose consultants were never honest says so, with no "–%" rate', () => {
+    const judgments = rows([{ arm: 'consultancy', wins: 2, n: 2, judges: 1, protocol: 'consultancy' }]).map(
+      (r) => ({
+        ...r,
+        arguerHonest: false,
+      }),
+    );
+    const sentence = analyzeExperiment(judgments).verdicts.find((v) => v.includes('accepted'))!;
+    expect(sentence).toBe(
+      "In consultancy, judges accepted dishonest consultants' answers in 0.0% (0 of 2); no judgment had an honest one, so there is no gap to measure.",
+    );
+  });
+});
+
 describe('3. a missing p-value says why', () => {
   it('NYU with two tiny arms (0/1, 2/2): the human arms keep their GLMM p-values, and the notes say what was left out', () => {
     const nyu = loadFixture<JudgmentRow[]>('nyu-human-judgments.json');
