@@ -149,6 +149,8 @@ export function renderReportHtml(
           yDomain: [0, 1],
           yFormat: (v) => `${Math.round(v * 100)}%`,
           referenceLine: { value: 0.5, label: 'chance' },
+          // a point per few judgments: markers would hide the line
+          markers: false,
         }),
         `Each arm's win rate so far (line) and its ${Math.round((1 - alpha) * 100)}% confidence sequence (band), after each number of judgments in the order they were read. The bands hold at every point at once, so a study may be watched and stopped the first time a band leaves 50% without inflating the error rate above α = ${alpha} (checking a fixed-n interval that way would). Counts deflated by the judge design effect; nothing is declared before 10 judges.`,
       ),
