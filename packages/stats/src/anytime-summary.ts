@@ -5,9 +5,10 @@
 import {
   type AnytimeClustering,
   type AnytimeStatus,
-  anytimeArmStatus,
   anytimeDifferenceStatus,
+  anytimeStatusFromSums,
   DEFAULT_PRIOR,
+  type JudgeSums,
 } from './anytime.ts';
 import type { ClusterCounts } from './bootstrap.ts';
 
@@ -85,29 +86,37 @@ export function armAnytime(
   alpha: number,
   points = 100,
 ): ArmAnytime {
+  // per-judge counts and the design effect's sums, kept up to date judgment by judgment (O(1) each:
+  // a path over 250,000 judgments by 5,000 judges rebuilt per-judge arrays at every point before)
   const s = new Float64Array(judgeCount);
   const n = new Float64Array(judgeCount);
+  const sums: JudgeSums = { judges: 0, n: 0, wins: 0, winsSquaredOverN: 0, nSquared: 0 };
   const judges = new Set<number>();
   for (const i of rows) judges.add(judgeOf[i]!);
   const options = { oneJudgeByDesign: judges.size === 1 };
   const path: AnytimePathPoint[] = [];
   const marks = pathPoints(rows.length, points);
   let next = 0;
-  let wins = 0;
   for (let k = 0; k < rows.length; k++) {
     const i = rows[k]!;
-    n[judgeOf[i]!]!++;
-    if (won(i)) {
-      s[judgeOf[i]!]!++;
-      wins++;
-    }
+    const j = judgeOf[i]!;
+    const w = won(i) ? 1 : 0;
+    const before = n[j]!;
+    if (before === 0) sums.judges++;
+    else sums.winsSquaredOverN -= (s[j]! * s[j]!) / before;
+    n[j] = before + 1;
+    s[j]! += w;
+    sums.n++;
+    sums.wins += w;
+    sums.winsSquaredOverN += (s[j]! * s[j]!) / n[j]!;
+    sums.nSquared += 2 * before + 1;
     if (k + 1 === marks[next]) {
-      const st = anytimeArmStatus(compress(s, n), alpha, options);
-      path.push({ n: k + 1, rate: wins / (k + 1), lower: st.lower, upper: st.upper });
+      const st = anytimeStatusFromSums(sums, alpha, options);
+      path.push({ n: k + 1, rate: sums.wins / (k + 1), lower: st.lower, upper: st.upper });
       next++;
     }
   }
-  const now = anytimeArmStatus(compress(s, n), alpha, options);
+  const now = anytimeStatusFromSums(sums, alpha, options);
   return { ...summary(now, alpha), path };
 }
 

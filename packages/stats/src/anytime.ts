@@ -45,7 +45,6 @@
 
 import type { ClusterCounts } from './bootstrap.ts';
 import { MIN_CLUSTERS } from './estimability.ts';
-import { estimateIcc } from './power.ts';
 import { logGamma } from './student-t.ts';
 
 /** The prior of the mixture: Beta(a, a), centred on 50%. */
@@ -131,16 +130,53 @@ export function alwaysValidPValue(
 }
 
 /**
- * The design effect of an arm's judgments so far, 1 + (m0 − 1)·ICC with the ICC across judges
- * (estimateIcc: one-way ANOVA, negative estimates set to 0) and m0 its adjusted mean judge size.
+ * The sums the judge design effect is a function of, so that a path over a study can keep them up
+ * to date in O(1) per judgment: judges, judgments, wins, Σ s_j²/n_j and Σ n_j² over judges j.
  */
+export interface JudgeSums {
+  judges: number;
+  n: number;
+  wins: number;
+  /** Σ over judges of wins² / judgments. */
+  winsSquaredOverN: number;
+  /** Σ over judges of judgments². */
+  nSquared: number;
+}
+
+export function judgeSums(byJudge: ClusterCounts): JudgeSums {
+  const out: JudgeSums = { judges: 0, n: 0, wins: 0, winsSquaredOverN: 0, nSquared: 0 };
+  for (let i = 0; i < byJudge.trials.length; i++) {
+    const n = byJudge.trials[i]!;
+    if (!(n > 0)) continue;
+    const w = byJudge.successes[i]!;
+    out.judges++;
+    out.n += n;
+    out.wins += w;
+    out.winsSquaredOverN += (w * w) / n;
+    out.nSquared += n * n;
+  }
+  return out;
+}
+
+/**
+ * The design effect of an arm's judgments so far, 1 + (m0 − 1)·ICC, with the ICC across judges by
+ * the one-way ANOVA estimator (as estimateIcc in power.ts; negative estimates set to 0) and m0 the
+ * adjusted mean number of judgments per judge. From the sums: between-judge SS = Σ s²/n − S²/N,
+ * within = S − Σ s²/n.
+ */
+export function designEffectFromSums(t: JudgeSums): number {
+  const { judges: k, n: N, wins: S } = t;
+  if (k < 2 || N <= k) return 1;
+  const msb = (t.winsSquaredOverN - (S * S) / N) / (k - 1);
+  const msw = (S - t.winsSquaredOverN) / (N - k);
+  const m0 = (N - t.nSquared / N) / (k - 1);
+  const icc = (msb - msw) / (msb + (m0 - 1) * msw);
+  return Math.max(1, 1 + (m0 - 1) * Math.max(0, Number.isFinite(icc) ? icc : 0));
+}
+
+/** The design effect of an arm's judgments so far (see designEffectFromSums). */
 export function judgeDesignEffect(byJudge: ClusterCounts): number {
-  const { icc, clusters } = estimateIcc(byJudge);
-  if (clusters < 2) return 1;
-  const trials = Array.from(byJudge.trials);
-  const N = trials.reduce((s, x) => s + x, 0);
-  const m0 = (N - trials.reduce((s, x) => s + x * x, 0) / N) / (clusters - 1);
-  return Math.max(1, 1 + (m0 - 1) * icc);
+  return designEffectFromSums(judgeSums(byJudge));
 }
 
 /** One point of an arm's sequence: the counts, deflated by `designEffect`, and their sequence and p-value. */
@@ -271,10 +307,19 @@ export function anytimeArmStatus(
   alpha: number,
   options: AnytimeOptions = {},
 ): AnytimeStatus {
+  return anytimeStatusFromSums(judgeSums(byJudge), alpha, options);
+}
+
+/** anytimeArmStatus from the per-judge sums (a path keeps them up to date judgment by judgment). */
+export function anytimeStatusFromSums(
+  sums: JudgeSums,
+  alpha: number,
+  options: AnytimeOptions = {},
+): AnytimeStatus {
   const prior = options.prior ?? DEFAULT_PRIOR;
-  const { wins, n } = totals(byJudge);
-  const judges = byJudge.clusters.length;
-  const { deff, clustering } = designEffectOf(byJudge);
+  const { wins, n, judges } = sums;
+  const clustering: AnytimeClustering = judges <= 1 ? 'one judge' : 'judge design effect';
+  const deff = judges <= 1 ? 1 : designEffectFromSums(sums);
   // The sequence excludes 50% exactly when the always-valid p-value is at most α (both are
   // M_n(0.5) ≥ 1/α), so the decision needs no interval; `ends: false` skips computing one.
   const pValue = alwaysValidPValue(wins / deff, n / deff, 0.5, prior);

@@ -14,6 +14,7 @@ import {
   logMixtureRatio,
 } from '../src/anytime.ts';
 import type { ClusterCounts } from '../src/bootstrap.ts';
+import { estimateIcc } from '../src/power.ts';
 import { binomialTest } from '../src/proportions.ts';
 import { createRng } from '../src/rng.ts';
 
@@ -179,6 +180,20 @@ describe('clustering by judge', () => {
       ).toBeLessThanOrEqual(0.06);
     }
   }, 300_000);
+
+  it('the design effect from running sums equals 1 + (m0 − 1)·ICC with estimateIcc’s ANOVA ICC', () => {
+    const rng = createRng('deff');
+    for (let k = 0; k < 50; k++) {
+      const G = 2 + rng.int(30);
+      const trials = Array.from({ length: G }, () => 1 + rng.int(12));
+      const successes = trials.map((t) => rng.int(t + 1));
+      const c = counts(successes, trials);
+      const { icc } = estimateIcc(c);
+      const N = trials.reduce((a, b) => a + b, 0);
+      const m0 = (N - trials.reduce((a, b) => a + b * b, 0) / N) / (G - 1);
+      expect(judgeDesignEffect(c)).toBeCloseTo(Math.max(1, 1 + (m0 - 1) * icc), 10);
+    }
+  });
 
   it('the design effect is 1 without judge effects and 1 + (m − 1)·ICC with them', () => {
     expect(judgeDesignEffect(counts([5, 5, 5, 5], [10, 10, 10, 10]))).toBe(1);
