@@ -226,6 +226,29 @@ export const ExportConfigSchema = z.strictObject({
 });
 export type ExportConfig = z.infer<typeof ExportConfigSchema>;
 
+/**
+ * When to stop giving out trials in an arm because its answer is known: the anytime-valid
+ * confidence sequence of @oversight/stats (valid however often it is checked) excludes 50% for the
+ * arm's win rate (`per: "arm"`), or excludes 0 for the difference between two arms (`per:
+ * "comparison"`, both arms stop). Checked by `serve` after each finished trial and when a person
+ * asks for work; when it fires, trials nobody has started in that arm are stopped with the reason
+ * (their TrialAborted event records why and when), trials in progress finish.
+ */
+export const StoppingRuleSchema = z.strictObject({
+  /** Error rate the sequence guarantees, however often it is looked at. */
+  alpha: z.number().gt(0).lt(0.5).default(0.05),
+  /** Never stop an arm before it has this many judgments. */
+  minJudgments: z.number().int().min(0).default(0),
+  /** Stop an arm once it has this many judgments, known or not. */
+  maxJudgments: z.number().int().min(1).optional(),
+  per: z.enum(['arm', 'comparison']).default('arm'),
+  /** per "arm": the arms the rule watches (all when omitted). */
+  arms: z.array(slug).optional(),
+  /** per "comparison": the pairs of arms it watches (every pair when omitted). */
+  comparisons: z.array(z.tuple([slug, slug])).optional(),
+});
+export type StoppingRule = z.infer<typeof StoppingRuleSchema>;
+
 export const DatasetRefSchema = z.union([
   z.strictObject({ bundled: z.literal('nyu-2023-quality') }),
   z.strictObject({
@@ -295,6 +318,8 @@ export const ExperimentConfigSchema = z
      * configs stored before it existed keep their hash.
      */
     eachStoryOnce: z.enum(['per-dataset', 'per-experiment']).optional(),
+    /** Stop an arm when its answer is known (anytime-valid); none when omitted. */
+    stopping: StoppingRuleSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const judgePools = new Map(config.judges.map((p) => [p.name, p]));
@@ -410,6 +435,52 @@ export const ExperimentConfigSchema = z
     for (const retired of RETIRED)
       if (retired.present(config))
         ctx.addIssue({ code: 'custom', path: retired.path, message: retired.message });
+    const stopping = config.stopping;
+    if (stopping) {
+      const arms = new Set(config.arms.map((a) => a.name));
+      stopping.arms?.forEach((arm, i) => {
+        if (!arms.has(arm))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stopping', 'arms', i],
+            message: `no arm named "${arm}"; the stopping rule can watch ${[...arms].join(', ')}`,
+          });
+      });
+      stopping.comparisons?.forEach((pair, i) => {
+        pair.forEach((arm, j) => {
+          if (!arms.has(arm))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['stopping', 'comparisons', i, j],
+              message: `no arm named "${arm}"; compare two of ${[...arms].join(', ')}`,
+            });
+        });
+        if (pair[0] === pair[1])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stopping', 'comparisons', i],
+            message: `a comparison needs two different arms, not "${pair[0]}" twice`,
+          });
+      });
+      if (stopping.maxJudgments !== undefined && stopping.maxJudgments < stopping.minJudgments)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stopping', 'maxJudgments'],
+          message: `maxJudgments (${stopping.maxJudgments}) is below minJudgments (${stopping.minJudgments})`,
+        });
+      if (stopping.per === 'arm' && stopping.comparisons)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stopping', 'comparisons'],
+          message: 'comparisons apply with "per": "comparison"; drop them or set "per": "comparison"',
+        });
+      if (stopping.per === 'comparison' && config.arms.length < 2)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stopping', 'per'],
+          message: 'a stopping rule per comparison needs at least two arms; use "per": "arm"',
+        });
+    }
     const q = config.qualification;
     if (q) {
       const arm = config.arms.find((a) => a.name === q.arm);

@@ -469,6 +469,24 @@ for (const backend of backends) {
         expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
         expect(pages.flat()).toEqual(trialIds);
       });
+
+      it('counts judgments and wins per arm and judge in the database', async () => {
+        const { experimentId, trialIds } = await seed(db, 7, ['debate', 'consultancy']);
+        for (const [i, trialId] of trialIds.entries())
+          await db.events.append({
+            trialId,
+            expectedSeq: 1,
+            events: [{ type: 'VerdictSubmitted' }],
+            trial: { status: 'finished' },
+            owed: [],
+            // trials 0, 2, 4, 6 are debate: won, lost, won, won; 1, 3, 5 consultancy: lost, won, lost
+            judgment: { ...verdict, correct: [true, false, false, true, true, false, true][i]! },
+          });
+        expect(await db.judgments.countsByArmAndJudge(experimentId)).toEqual([
+          { arm: 'consultancy', judgeId: 'judge-1', n: 3, wins: 1 },
+          { arm: 'debate', judgeId: 'judge-1', n: 4, wins: 3 },
+        ]);
+      });
     });
 
     describe('llm', () => {

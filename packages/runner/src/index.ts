@@ -18,6 +18,7 @@ export * from './retry.ts';
 export * from './run.ts';
 export * from './serve.ts';
 export * from './simulate.ts';
+export * from './stopping.ts';
 export * from './store.ts';
 export * from './story-once.ts';
 export * from './submit.ts';

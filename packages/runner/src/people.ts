@@ -21,6 +21,7 @@ import {
 import type { Database, ParticipantRow } from '@oversight/db';
 import { type DriveContext, recordOptions } from './drive.ts';
 import { appendFor } from './record.ts';
+import { applyStoppingRule } from './stopping.ts';
 import { AppendConflict, DuplicateMove, type MoveReceipt } from './store.ts';
 
 /**
@@ -199,6 +200,19 @@ export async function nextForPerson(
   }
   if (arms.length === 0)
     return { status: 'none', reason: `no arm of ${experimentId} takes people from pool "${person.pool}"` };
+  // The stopping rule: an arm whose answer is known gives no new seats (its unstarted trials are
+  // stopped, with the reason in their logs); what is left is offered as usual.
+  if (config.stopping) {
+    const stopped = await applyStoppingRule(db, ctx.drive, experimentId, config);
+    const known = new Set(stopped.map((s) => s.arm));
+    const open = arms.filter((a) => !known.has(a));
+    if (open.length === 0)
+      return {
+        status: 'none',
+        reason: `the study's answer is known for ${arms.join(', ')}: no new trials there`,
+      };
+    arms = open;
+  }
   const roles = entry.seats === 'judge' ? ['judge'] : arguerRolesOf(config, arms);
   const acrossExperiments = storiesAcrossExperiments(config);
   // Stories count as seen across every experiment on the dataset that this person joined (by their

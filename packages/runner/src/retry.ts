@@ -2,6 +2,7 @@ import { foldEvents, type TrialCreated, type TrialEvent } from '@oversight/core'
 import type { Database } from '@oversight/db';
 import { trialInput } from './experiment.ts';
 import type { IsPerson } from './record.ts';
+import { STOPPING_RULE } from './stopping.ts';
 
 /**
  * Aborted trials are kept as they are (their log says why they stopped) and can be tried again: each
@@ -72,8 +73,12 @@ export async function retryAbortedTrials(
   isPerson: IsPerson,
   options: { reasonContains?: string } = {},
 ): Promise<string[]> {
+  // Trials the stopping rule stopped are not failures to try again: their arm's answer is known.
   const aborted = (await abortedTrials(db, experimentId)).filter(
-    (t) => t.retriedAs === null && (!options.reasonContains || t.reason.includes(options.reasonContains)),
+    (t) =>
+      t.retriedAs === null &&
+      t.by !== STOPPING_RULE &&
+      (!options.reasonContains || t.reason.includes(options.reasonContains)),
   );
   if (aborted.length === 0) return [];
   const counts = await db.trials.countByStatus(experimentId);

@@ -4,7 +4,7 @@ import { databaseQuestions, databaseTrialStore } from './db-store.ts';
 import type { DriveContext, DriveOutcome } from './drive.ts';
 import { type ExperimentPlan, participantDirectory } from './experiment.ts';
 import type { ParticipantFactories } from './participant.ts';
-import { serve } from './serve.ts';
+import { type ServeOptions, serve } from './serve.ts';
 
 export interface RunOptions {
   factories?: ParticipantFactories;
@@ -12,6 +12,8 @@ export interface RunOptions {
   concurrency?: number;
   onTrial?: (trialId: string, outcome: DriveOutcome) => void;
   signal?: AbortSignal;
+  /** Told when the config's stopping rule stops an arm (see serve). */
+  onStopped?: ServeOptions['onStopped'];
 }
 
 export interface RunSummary {
@@ -82,6 +84,7 @@ export async function runTrials(
     pollMs: 200,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onTrial ? { onTrial: options.onTrial } : {}),
+    ...(options.onStopped ? { onStopped: options.onStopped } : {}),
   }).done;
   return { driven: served.driven, outcomes: served.outcomes };
 }

@@ -7,6 +7,7 @@ import { participantRecords } from './experiment.ts';
 import type { ParticipantFactories } from './participant.ts';
 import { trialRecord } from './record.ts';
 import { allSimulated, driveContext, SIMULATED_CONCURRENCY } from './run.ts';
+import { applyStoppingRule, type StoppingOutcome } from './stopping.ts';
 
 /**
  * The service that drives every trial not waiting on a person: after a person's move, the simulated
@@ -42,6 +43,15 @@ export interface ServeOptions {
   onWarning?: (message: string) => void;
   /** This process's name in lease columns (default host:pid:random). */
   owner?: string;
+  /**
+   * Experiments with a `stopping` rule are checked once at start and then after trials finish, at
+   * most this often. Default: five times as long as the last check took (each check counts the
+   * judgments in the database), so checking costs at most a sixth of the time: after every trial for
+   * a small study, less often for a million judgments.
+   */
+  stoppingCheckMs?: number;
+  /** Told when the stopping rule stops an arm: which, why, and how many unstarted trials it stopped. */
+  onStopped?: (experimentId: string, outcome: StoppingOutcome) => void;
 }
 
 export interface ServeSummary {
@@ -142,6 +152,8 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     if (options.concurrency === undefined && [...contexts.values()].every((e) => allSimulated(e.config)))
       concurrency = SIMULATED_CONCURRENCY;
     for (const [experimentId, { context }] of contexts) await reconcileOwedMoves(db, experimentId, context);
+    const stoppingRule = stoppingChecks(db, contexts, options);
+    await stoppingRule.now();
     const stopListening = await db.listen(NOTIFY_CHANNEL, (experimentId) => {
       if (contexts.has(experimentId)) wake();
     });
@@ -206,6 +218,7 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
               summary.driven += 1;
               summary.outcomes[outcome] += 1;
               options.onTrial?.(trialId, outcome);
+              if (outcome === 'finished') stoppingRule.soon(experimentId);
             } catch (error) {
               if (error instanceof DriveInterrupted) summary.interrupted = (summary.interrupted ?? 0) + 1;
               else if (isTransientDatabaseError(error)) {
@@ -241,6 +254,7 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
         wakeUp = null;
       }
       await Promise.all(inFlight.values());
+      await stoppingRule.settled();
       if (failure) throw failure.error;
     } finally {
       clearInterval(heartbeat);
@@ -250,6 +264,93 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     return summary;
   })();
   return { wake, done };
+}
+
+/**
+ * The stopping rule, checked for each experiment that has one: once at start, then after trials
+ * finish, one check at a time per experiment and at most every `stoppingCheckMs` (default: five
+ * times the last check's duration). An arm it stops is
+ * swept once (its unstarted trials stopped); a check that fails (the database away) is retried by
+ * the next finished trial.
+ */
+function stoppingChecks(
+  db: Database,
+  contexts: Map<string, { config: ExperimentConfig; context: DriveContext }>,
+  options: ServeOptions,
+) {
+  interface Check {
+    swept: Set<string>;
+    running: Promise<void> | null;
+    /** A trial finished while a check ran: check again after it. */
+    again: boolean;
+    timer: ReturnType<typeof setTimeout> | null;
+    last: number;
+    /** How long the last check took. */
+    took: number;
+  }
+  const state = new Map<string, Check>();
+  for (const [id, { config }] of contexts)
+    if (config.stopping)
+      state.set(id, { swept: new Set(), running: null, again: false, timer: null, last: 0, took: 0 });
+  const check = (experimentId: string): Promise<void> => {
+    const s = state.get(experimentId)!;
+    const { config, context } = contexts.get(experimentId)!;
+    s.last = Date.now();
+    const started = performance.now();
+    s.running = applyStoppingRule(db, context, experimentId, config, s.swept)
+      .then(
+        (outcomes) => {
+          for (const o of outcomes) options.onStopped?.(experimentId, o);
+        },
+        (error: unknown) =>
+          options.onWarning?.(`stopping rule of ${experimentId}: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        s.took = performance.now() - started;
+        s.running = null;
+        if (s.again) {
+          s.again = false;
+          soon(experimentId);
+        }
+      });
+    return s.running;
+  };
+  const soon = (experimentId: string) => {
+    const s = state.get(experimentId);
+    if (!s) return;
+    if (s.running) {
+      s.again = true;
+      return;
+    }
+    if (s.timer) return;
+    const wait = (options.stoppingCheckMs ?? 5 * s.took) - (Date.now() - s.last);
+    if (wait <= 0) {
+      void check(experimentId);
+      return;
+    }
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      void check(experimentId);
+    }, wait);
+  };
+  return {
+    async now() {
+      for (const id of state.keys()) await check(id);
+    },
+    soon,
+    /** Waits for running checks; a check that was waiting for its interval runs now, the last one. */
+    async settled() {
+      for (const [id, s] of state) {
+        await s.running;
+        if (s.timer || s.again) {
+          if (s.timer) clearTimeout(s.timer);
+          s.timer = null;
+          s.again = false;
+          await check(id);
+        }
+      }
+    },
+  };
 }
 
 /**

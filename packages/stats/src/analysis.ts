@@ -6,21 +6,34 @@
  * question, story), per-cluster counts are built per group, and every clustered method (bootstrap,
  * sandwich, GLMM) then runs on counts.
  */
+
+import {
+  type AgreementSummary,
+  agreementSummary,
+  type PairedComparison,
+  pairedComparison,
+} from './agreement-summary.ts';
+import { type AnytimeSummary, type ArmAnytime, armAnytime, differenceAnytime } from './anytime-summary.ts';
 import {
   type BootstrapOptions,
+  type BootstrapResult,
   type ClusterCounts,
   clusterBootstrapDifference,
   clusterBootstrapRate,
   type PairedClusterCounts,
 } from './bootstrap.ts';
-import { type BootstrapSummary, bootstrapSummary, type ClusterKind } from './bootstrap-summary.ts';
+import {
+  type BootstrapSummary,
+  bootstrapSummary,
+  type ClusterKind,
+  refusedBootstrap,
+} from './bootstrap-summary.ts';
 import { type CalibrationResult, eceBootstrap, judgeCalibration } from './calibration.ts';
-import { clusterRobustDifference, clusterRobustRate } from './cluster-robust.ts';
-import { normalQuantile, normalSf } from './distributions.ts';
+import { type ClusterRobustResult, clusterRobustDifference, clusterRobustRate } from './cluster-robust.ts';
+import { normalQuantile } from './distributions.ts';
+import { FEW_CLUSTERS_NOTE, tooFewClusters } from './estimability.ts';
 import { fisherExactTest } from './fisher.ts';
 import { finiteOrNull } from './format.ts';
-import { fitArmGlmm, type GlmmFit, glmmContrast } from './glmm.ts';
-import { crossedGlmmCostOfObservations, fitCrossedGlmm } from './glmm-crossed.ts';
 import {
   arguerNoun,
   isSingleArguerProtocol,
@@ -29,8 +42,15 @@ import {
   type Protocol,
 } from './judgment.ts';
 import { type JudgeStanding, judgeLeaderboard } from './leaderboard.ts';
+import {
+  fitMixedModels,
+  type ModelArmEstimate,
+  type ModelContrast,
+  type ModelSummary,
+} from './mixed-models.ts';
 import { settledForVerdict } from './monte-carlo.ts';
 import { type ParticipantSummary, participantsHeadline, summariseParticipants } from './participants.ts';
+import { fixedNComparisonTest } from './power-simulation.ts';
 import {
   binomialTest,
   clopperPearsonInterval,
@@ -46,7 +66,7 @@ import { byContinues, type ContinuesPoint, type InformationSummary, informationB
 import { type GroupCounts, type SandwichingMeasure, sandwichingMeasure } from './sandwiching.ts';
 import { verdictSentences } from './verdicts.ts';
 
-export type { BootstrapSummary, ClusterKind, ReportInterval };
+export type { BootstrapSummary, ClusterKind, ModelArmEstimate, ModelContrast, ModelSummary, ReportInterval };
 
 export interface AnalysisOptions {
   /** Confidence level of every interval. Default 0.95. */
@@ -55,7 +75,11 @@ export interface AnalysisOptions {
   alpha?: number;
   /** Cluster-bootstrap resamples drawn at least (more when the Monte Carlo error asks). Default 2000. */
   bootstrapResamples?: number;
-  /** At most this many resamples per interval. Default 1,000,000. */
+  /**
+   * At most this many resamples per interval. Default 200,000: the NYU comparison's judge-clustered
+   * end settles at 64,000 (expanded interval); an end still within Monte Carlo error of its
+   * reference after that is reported as such.
+   */
   bootstrapMaxResamples?: number;
   /** At most this many cluster draws per interval (resamples × clusters). Default 4e7. */
   bootstrapMaxDraws?: number;
@@ -84,6 +108,8 @@ export interface AnalysisOptions {
   sandwichingBaseline?: string;
   /** Order of arms in the report; unlisted arms follow in order of first appearance. */
   armOrder?: string[];
+  /** Anytime-valid confidence sequences per arm and comparison (anytime.ts). Default true. */
+  anytime?: boolean;
 }
 
 export interface BeliefPoint {
@@ -113,16 +139,13 @@ export interface ArmSummary {
   /** Exact one-sided binomial p-value for rate > 0.5. */
   binomialPValue: number | null;
   bootstrap: BootstrapSummary[];
-  /** Judge-clustered sandwich test of rate > 0.5. */
-  clusterRobust: { standardError: number | null; z: number | null; pValueGreater: number | null } | null;
-  /** Judge random-intercept GLMM (model `model` of report.models): logit win rate of a typical judge, one-sided p for > 0.5. */
-  glmm: {
-    model: string;
-    logit: number;
-    standardError: number;
-    typicalJudgeRate: number;
-    pValueGreater: number;
-  } | null;
+  /** Judge-clustered sandwich test of rate > 0.5 (t with judges − 1 df), or why not. */
+  clusterRobust: ClusterRobustSummary & { pValueGreater: number | null };
+  /**
+   * Judge random-intercept GLMM (model `model` of report.models): logit win rate of a typical
+   * judge, one-sided p for > 0.5, or why not (`notEstimable`); null when GLMMs are turned off.
+   */
+  glmm: ModelArmEstimate | null;
   judges: number;
   questions: number;
   stories: number;
@@ -135,6 +158,21 @@ export interface ArmSummary {
   byContinues: ContinuesPoint[];
   /** Bits of information about the correct answer gained per judge turn. */
   information: InformationSummary;
+  /**
+   * The anytime-valid confidence sequence (at level 1 − alpha) and always-valid p-value for 50%,
+   * valid however often the study was looked at; with its path over the judgments. Null for the
+   * by-induction rows and when turned off.
+   */
+  anytime: ArmAnytime | null;
+}
+
+/** A cluster-robust test as the report stores it; `notEstimable` says why its numbers are null. */
+export interface ClusterRobustSummary {
+  standardError: number | null;
+  z: number | null;
+  /** Degrees of freedom of the t reference (clusters − 1). */
+  df: number | null;
+  notEstimable: string | null;
 }
 
 export interface HonestyGroup {
@@ -162,21 +200,19 @@ export interface HonestySplit {
     pValue: number | null;
     bootstrap: BootstrapSummary | null;
     clusterRobustPValue: number | null;
+    /** Why there is no judge-robust p-value (too few judges, no variation); null when there is one. */
+    clusterRobustNotEstimable: string | null;
   };
-}
-
-export interface ModelContrast {
-  /** Id of the model in report.models. */
-  model: string;
-  logOddsRatio: number;
-  standardError: number;
-  z: number;
-  pValue: number;
 }
 
 export interface ArmComparison {
   arm1: string;
   arm2: string;
+  /** Judgments and wins in each arm. */
+  n1: number;
+  wins1: number;
+  n2: number;
+  wins2: number;
   rate1: number | null;
   rate2: number | null;
   /** rate1 − rate2. */
@@ -186,27 +222,32 @@ export interface ArmComparison {
   fisher: { pValue: number; oddsRatio: number | null };
   newcombe: ReportInterval;
   bootstrap: BootstrapSummary[];
-  clusterRobust: { standardError: number | null; z: number | null; pValue: number | null };
-  /** Contrast in the judge random-intercept model (which one: `model`). */
+  clusterRobust: ClusterRobustSummary & { pValue: number | null };
+  /** Contrast in the judge random-intercept model (which one: `model`), or why not; null when GLMMs are off. */
   glmm: ModelContrast | null;
-  /** Contrast in the crossed judge + question random-intercept model, where it was fitted. */
+  /** Contrast in the crossed judge + question model, or why not; null when that model is turned off. */
   crossedGlmm: ModelContrast | null;
+  /** Anytime-valid sequence for the difference (first − second); null when turned off. */
+  anytime: AnytimeSummary | null;
+  /**
+   * The two arms on the transcripts both judged (rows with the same transcriptId): McNemar's test and
+   * agreement. Null when they share none. When most judgments are paired, the verdict quotes McNemar.
+   */
+  paired: PairedComparison | null;
+  /**
+   * The test the verdict quotes, and why: McNemar's exact test when the arms judged the same
+   * transcripts (at least PAIRED_SHARE of the smaller arm's judgments paired), else the z-test, or
+   * Fisher's exact test where an expected count is below 5. `holm` adjusts it across comparisons.
+   */
+  quoted: { test: 'z' | 'fisher' | 'mcnemar'; pValue: number; holm: number; why: string };
   /** Holm-adjusted p-values across all arm comparisons, per test. */
-  holm: { propTest: number; clusterRobust: number | null; glmm: number | null; crossedGlmm: number | null };
-}
-
-/** A fitted mixed model, stated in full so that every p-value says which model it came from. */
-export interface ModelSummary {
-  id: string;
-  formula: string;
-  /** The arms whose judgments the model was fitted on. */
-  arms: string[];
-  method: string;
-  randomEffects: { factor: 'judge' | 'question'; levels: number; sd: number }[];
-  singular: boolean;
-  converged: boolean;
-  logLik: number;
-  cells: number;
+  holm: {
+    propTest: number;
+    fisher: number;
+    clusterRobust: number | null;
+    glmm: number | null;
+    crossedGlmm: number | null;
+  };
 }
 
 export interface AnalysisReport {
@@ -229,6 +270,8 @@ export interface AnalysisReport {
   ratings: ArguerRating[];
   /** Judges ranked by mean reward, with accuracy and calibration. */
   judges: JudgeStanding[];
+  /** Agreement between judges of the same transcript (null when no transcript was judged twice). */
+  agreement: AgreementSummary | null;
   verdicts: string[];
   notes: string[];
 }
@@ -236,6 +279,8 @@ export interface AnalysisReport {
 interface Columns {
   n: number;
   arms: string[];
+  /** Arms named in armOrder that have no judgments (left out of the report, with a note). */
+  emptyArms: string[];
   armProtocol: Protocol[];
   arm: Int32Array;
   cluster: Record<ClusterKind, Int32Array>;
@@ -345,6 +390,7 @@ function buildColumns(rows: readonly JudgmentRow[], requestedOrder: readonly str
     return {
       n,
       arms: keptArms,
+      emptyArms: arms.filter((_, i) => !present[i]),
       armProtocol: keptProtocols,
       arm,
       cluster,
@@ -355,6 +401,7 @@ function buildColumns(rows: readonly JudgmentRow[], requestedOrder: readonly str
   return {
     n,
     arms,
+    emptyArms: [],
     armProtocol,
     arm,
     cluster,
@@ -436,37 +483,80 @@ function labelOf(arm: string, induction: string | null | undefined): string {
   return induction === undefined ? arm : `${arm} [${induction ?? 'no induction'}]`;
 }
 
-interface ArmCells {
-  cluster: string;
-  arm: string;
-  successes: number;
-  trials: number;
+/**
+ * A cluster bootstrap summary, or why there is none: too few clusters (not run), or clusters that do
+ * not vary (every resample equal; bootstrapSummary says so).
+ */
+function clusterBootstrapOrWhyNot(
+  kind: ClusterKind,
+  clusters: number,
+  reference: number,
+  run: () => BootstrapResult,
+  what?: string,
+): BootstrapSummary {
+  const few = tooFewClusters('bootstrap', kind, clusters);
+  return few ? refusedBootstrap(kind, clusters, few) : bootstrapSummary(kind, run(), reference, what);
 }
 
-/** Judge random-intercept models: one over all arms, or one per pair of arms ('pairwise'). */
-function fitJudgeModels(
-  cells: readonly ArmCells[],
-  arms: readonly string[],
-  scope: 'all' | 'pairwise',
-  quadraturePoints: number,
-): { id: string; arms: string[]; fit: GlmmFit }[] {
-  const groups =
-    scope === 'all' ? [arms.slice()] : arms.flatMap((a, i) => arms.slice(i + 1).map((b) => [a, b]));
-  return groups
-    .filter((g) => g.length > 0)
-    .map((group) => ({
-      id: scope === 'all' ? 'judge-all-arms' : `judge:${group.join('+')}`,
-      arms: group,
-      fit: fitArmGlmm(
-        cells.filter((c) => group.includes(c.arm)),
-        group,
-        { quadraturePoints },
-      ),
-    }));
+/**
+ * Clusters behind a difference: those of the group with fewer. Each group's rate needs its own
+ * clusters (an arm of one judgment drawn into a union of 19 judges made an interval that "excluded
+ * zero"); the simulations behind the minimums had every judge in both groups.
+ */
+function pairedClusters(p: PairedClusterCounts): number {
+  let g1 = 0;
+  let g2 = 0;
+  for (let i = 0; i < p.clusters.length; i++) {
+    if (p.trials1[i]! > 0) g1++;
+    if (p.trials2[i]! > 0) g2++;
+  }
+  return Math.min(g1, g2);
 }
 
-const judgeFormula = 'cbind(wins, losses) ~ 0 + arm + (1 | judge)';
-const crossedFormula = 'cbind(wins, losses) ~ 0 + arm + (1 | judge) + (1 | question)';
+/** Why a judge-clustered sandwich test gives no p-value (too few judges, or a standard error of 0), or null. */
+function robustWhyNot(r: ClusterRobustResult, what: string, clusters = r.clusters): string | null {
+  const few = tooFewClusters('clusterRobust', 'judge', clusters);
+  if (few) return few;
+  if (!(r.standardError > 0))
+    return `every judge's residual is 0 (the ${what} does not vary between judges): a standard error of 0 gives no test`;
+  return null;
+}
+
+function robustSummary(r: ClusterRobustResult | null, why: string | null): ClusterRobustSummary {
+  if (!r || why) return { standardError: null, z: null, df: r ? r.df : null, notEstimable: why };
+  return { standardError: finiteOrNull(r.standardError), z: finiteOrNull(r.z), df: r.df, notEstimable: null };
+}
+
+/** Share of the smaller arm's judgments that must be paired for a comparison to be treated as paired. */
+export const PAIRED_SHARE = 0.8;
+
+/** The test a comparison's verdict quotes (see ArmComparison.quoted); its Holm adjustment is filled in later. */
+function quotedFor(
+  paired: PairedComparison | null,
+  x1: number,
+  n1: number,
+  x2: number,
+  n2: number,
+  zP: number,
+  fisherP: number,
+): ArmComparison['quoted'] {
+  if (paired && paired.pairs >= PAIRED_SHARE * Math.min(n1, n2))
+    return {
+      test: 'mcnemar',
+      pValue: paired.mcnemar.exactPValue,
+      holm: Number.NaN,
+      why: `the arms judged the same ${paired.pairs} transcripts, so their verdicts are paired, not independent`,
+    };
+  const t = fixedNComparisonTest(x1, n1, x2, n2);
+  return t.name === 'fisher'
+    ? {
+        test: 'fisher',
+        pValue: fisherP,
+        holm: Number.NaN,
+        why: `an expected count is ${t.smallestExpected.toFixed(1)}, below the 5 the z-test's normal approximation needs`,
+      }
+    : { test: 'z', pValue: zP, holm: Number.NaN, why: 'independent arms, expected counts of 5 or more' };
+}
 
 /** Analyse an experiment: per-arm rates, honesty splits, pairwise comparisons, calibration, ratings. */
 export function analyzeExperiment(
@@ -476,7 +566,7 @@ export function analyzeExperiment(
   const level = options.level ?? 0.95;
   const alpha = options.alpha ?? 0.05;
   const resamples = options.bootstrapResamples ?? 2000;
-  const maxResamples = options.bootstrapMaxResamples ?? 1_000_000;
+  const maxResamples = options.bootstrapMaxResamples ?? 200_000;
   const maxDraws = options.bootstrapMaxDraws ?? 4e7;
   const mcseTarget = options.bootstrapMcse ?? 0.001;
   const seed = options.seed ?? 1;
@@ -487,9 +577,12 @@ export function analyzeExperiment(
   const useCrossed = options.crossedGlmm ?? true;
   const crossedMaxCost = options.crossedGlmmMaxCost ?? 3e6;
   const bins = options.calibrationBins ?? 10;
+  const useAnytime = options.anytime ?? true;
   validate(rows);
   const cols = buildColumns(rows, options.armOrder ?? []);
-  const notes: string[] = [];
+  const notes: string[] = cols.emptyArms.map(
+    (arm) => `Arm ${arm} has no judgments yet: nothing is estimated for it, and it is in no comparison.`,
+  );
   const A = cols.arms.length;
   /** Bootstrap options for an interval; those quoted in a verdict must also settle against `reference`. */
   const boot = (label: string, reference: number | null): BootstrapOptions => ({
@@ -517,110 +610,32 @@ export function analyzeExperiment(
   const won = (i: number): boolean => cols.correct[i] === 1;
 
   // Mixed models. Each is listed in `models` with its formula and arms; contrasts name their model.
-  const models: ModelSummary[] = [];
-  let judgeModels: { id: string; arms: string[]; fit: GlmmFit }[] = [];
-  if (useGlmm && A > 0) {
-    const cells: ArmCells[] = [];
-    for (let a = 0; a < A; a++) {
-      const { counts } = countsFor(armRows[a]!, cols.cluster.judge, cols.clusterCount.judge, won);
-      counts.clusters.forEach((c, k) => {
-        cells.push({
-          cluster: c,
-          arm: cols.arms[a]!,
-          successes: counts.successes[k]!,
-          trials: counts.trials[k]!,
-        });
-      });
-    }
-    judgeModels = fitJudgeModels(cells, cols.arms, A > 1 ? glmmArms : 'all', quadraturePoints);
-    for (const m of judgeModels) {
-      models.push({
-        id: m.id,
-        formula: judgeFormula,
-        arms: m.arms,
-        method: `maximum likelihood, ${m.fit.quadraturePoints}-point adaptive Gauss-Hermite quadrature`,
-        randomEffects: [{ factor: 'judge', levels: m.fit.clusters, sd: m.fit.randomInterceptSd }],
-        singular: m.fit.singular,
-        converged: m.fit.converged,
-        logLik: m.fit.logLik,
-        cells: m.fit.cells,
-      });
-      if (m.fit.singular)
-        notes.push(
-          `The judge random-intercept model ${m.id} is singular (estimated judge SD = 0): judges did not differ detectably, so its p-values equal those of ordinary logistic regression.`,
-        );
-      if (!m.fit.converged)
-        notes.push(
-          `The judge random-intercept model ${m.id} did not converge; treat its p-values with caution.`,
-        );
-    }
-  }
-  let crossed: { fit: ReturnType<typeof fitCrossedGlmm> } | null = null;
-  if (useGlmm && useCrossed && A > 0) {
-    // Priced before any cell is made: with a million judgments the cells alone were some 300 MB, built
-    // only to find the fit too costly.
-    const cost = crossedGlmmCostOfObservations(cols.cluster.judge, cols.cluster.question, cols.arm);
-    if (cols.clusterCount.judge < 2 || cols.clusterCount.question < 2) {
-      notes.push(
-        'The crossed judge + question model needs at least two judges and two questions; not fitted.',
-      );
-    } else if (cost > crossedMaxCost) {
-      notes.push(
-        `The crossed judge + question random-intercept model was not fitted: ${cols.clusterCount.judge} judges × ${cols.clusterCount.question} questions would cost ~${cost.toExponential(1)} operations per likelihood evaluation (limit crossedGlmmMaxCost = ${crossedMaxCost.toExponential(1)}); the question-clustered bootstrap covers question effects.`,
-      );
-    } else {
-      const cellIndex = new Map<number, number>();
-      const crossedCells: {
-        judge: number;
-        question: number;
-        x: number[];
-        successes: number;
-        trials: number;
-      }[] = [];
-      for (let i = 0; i < cols.n; i++) {
-        const key =
-          (cols.cluster.judge[i]! * cols.clusterCount.question + cols.cluster.question[i]!) * A +
-          cols.arm[i]!;
-        let c = cellIndex.get(key);
-        if (c === undefined) {
-          c = crossedCells.length;
-          cellIndex.set(key, c);
-          const x = new Array<number>(A).fill(0);
-          x[cols.arm[i]!] = 1;
-          crossedCells.push({
-            judge: cols.cluster.judge[i]!,
-            question: cols.cluster.question[i]!,
-            x,
-            successes: 0,
-            trials: 0,
-          });
-        }
-        crossedCells[c]!.trials++;
-        if (won(i)) crossedCells[c]!.successes++;
-      }
-      const fit = fitCrossedGlmm(crossedCells, cols.arms);
-      crossed = { fit };
-      models.push({
-        id: 'crossed-all-arms',
-        formula: crossedFormula,
-        arms: cols.arms.slice(),
-        method: 'maximum likelihood, Laplace approximation (lme4 nAGQ = 1)',
-        randomEffects: [
-          { factor: 'judge', levels: fit.judges, sd: fit.judgeSd },
-          { factor: 'question', levels: fit.questions, sd: fit.questionSd },
-        ],
-        singular: fit.singular,
-        converged: fit.converged,
-        logLik: fit.logLik,
-        cells: fit.cells,
-      });
-      if (fit.singular)
-        notes.push(
-          `The crossed judge + question model is singular (judge SD ${fit.judgeSd.toFixed(3)}, question SD ${fit.questionSd.toFixed(3)}): one source of variation was not detectable.`,
-        );
-    }
-  }
-  const armModel = judgeModels.find((m) => m.id === 'judge-all-arms') ?? null;
+  const armWins = new Array<number>(A).fill(0);
+  for (let i = 0; i < cols.n; i++) armWins[cols.arm[i]!]! += cols.correct[i]!;
+  const mixed =
+    useGlmm && A > 0
+      ? fitMixedModels(
+          {
+            arms: cols.arms,
+            wins: armWins,
+            n: armRows.map((r) => r.length),
+            arm: cols.arm,
+            judge: cols.cluster.judge,
+            question: cols.cluster.question,
+            correct: cols.correct,
+            judgeCount: cols.clusterCount.judge,
+            questionCount: cols.clusterCount.question,
+          },
+          {
+            scope: A > 1 ? glmmArms : 'all',
+            quadraturePoints,
+            crossed: useCrossed,
+            crossedMaxCost: crossedMaxCost,
+          },
+        )
+      : null;
+  const models: ModelSummary[] = mixed?.models ?? [];
+  if (mixed) notes.push(...mixed.notes);
 
   const allProbs = Float64Array.from(rows, (r) => r.probCorrect);
   const denseByArm: Record<ClusterKind, { s: Float64Array; n: Float64Array }[]> = {
@@ -674,7 +689,10 @@ export function analyzeExperiment(
       return { turn: t + 1, n: m, mean, lower: mean - half, upper: mean + half };
     });
     const bootstrap: BootstrapSummary[] = [];
-    let robust: ArmSummary['clusterRobust'] = null;
+    let robust: ArmSummary['clusterRobust'] = {
+      ...robustSummary(null, 'no judgments'),
+      pValueGreater: null,
+    };
     const judgesSet = countsFor(rowsIdx, cols.cluster.judge, cols.clusterCount.judge, won);
     const questions = countsFor(rowsIdx, cols.cluster.question, cols.clusterCount.question, won);
     const stories = countsFor(rowsIdx, cols.cluster.story, cols.clusterCount.story, won);
@@ -690,36 +708,35 @@ export function analyzeExperiment(
     if (n > 0) {
       for (const kind of kinds) {
         // only the judge-clustered interval is quoted in the verdict sentences
-        const r = clusterBootstrapRate(
-          byKind[kind].counts,
-          boot(`rate:${label}:${kind}`, kind === 'judge' ? 0.5 : null),
+        bootstrap.push(
+          clusterBootstrapOrWhyNot(kind, byKind[kind].counts.clusters.length, 0.5, () =>
+            clusterBootstrapRate(
+              byKind[kind].counts,
+              boot(`rate:${label}:${kind}`, kind === 'judge' ? 0.5 : null),
+            ),
+          ),
         );
-        bootstrap.push(bootstrapSummary(kind, r, 0.5));
       }
       const cr = clusterRobustRate(judgesSet.counts, 0.5, level);
-      robust = {
-        standardError: finiteOrNull(cr.standardError),
-        z: finiteOrNull(cr.z),
-        pValueGreater: finiteOrNull(cr.pValueGreater),
-      };
+      const why = robustWhyNot(cr, 'win rate');
+      robust = { ...robustSummary(cr, why), pValueGreater: why ? null : finiteOrNull(cr.pValueGreater) };
       // the ECE interval starts from fewer resamples (see eceBootstrap); its Monte Carlo error still meets the target
-      const e = eceBootstrap(allProbs, rowsIdx, cols.cluster.judge, bins, {
-        ...boot(`ece:${label}`, null),
-        resamples: Math.min(400, resamples),
-      });
-      eceInterval = bootstrapSummary('judge', e, 0);
+      eceInterval = clusterBootstrapOrWhyNot(
+        'judge',
+        judgesSet.counts.clusters.length,
+        0,
+        () =>
+          eceBootstrap(allProbs, rowsIdx, cols.cluster.judge, bins, {
+            ...boot(`ece:${label}`, null),
+            resamples: Math.min(400, resamples),
+            // No verdict reads the ECE interval and each of its resamples sums 3 × bins numbers per
+            // judge: 64 times the first 400 at most (it drew 819,200 on a 13-judgment arm).
+            maxResamples: Math.min(25_600, maxResamples),
+          }),
+        'calibration error',
+      );
     }
-    let glmm: ArmSummary['glmm'] = null;
-    if (armModel && induction === undefined) {
-      const c = armModel.fit.coefficients[armIdx]!;
-      glmm = {
-        model: armModel.id,
-        logit: c.estimate,
-        standardError: c.standardError,
-        typicalJudgeRate: 1 / (1 + Math.exp(-c.estimate)),
-        pValueGreater: normalSf(c.z),
-      };
-    }
+    const glmm: ArmSummary['glmm'] = mixed && induction === undefined ? mixed.armEstimate(armIdx) : null;
     return {
       arm,
       protocol,
@@ -744,6 +761,10 @@ export function analyzeExperiment(
       beliefByTurn,
       byContinues: byContinues(rows, rowsIdx, level),
       information: informationByTurn(rows, rowsIdx, level),
+      anytime:
+        useAnytime && induction === undefined && n > 0
+          ? armAnytime(rowsIdx, cols.cluster.judge, cols.clusterCount.judge, won, alpha)
+          : null,
     };
   };
 
@@ -819,6 +840,7 @@ export function analyzeExperiment(
       pValue: null,
       bootstrap: null,
       clusterRobustPValue: null,
+      clusterRobustNotEstimable: null,
     };
     if (honest.n > 0 && dishonest.n > 0) {
       const t = twoProportionTest(honest.accepted, honest.n, dishonest.accepted, dishonest.n, { level });
@@ -830,8 +852,11 @@ export function analyzeExperiment(
         accepted,
       );
       const paired = pairDense(hj.dense, dj.dense);
-      const b = clusterBootstrapDifference(paired, boot(`gap:${cols.arms[a]}`, 0));
+      const b = clusterBootstrapOrWhyNot('judge', pairedClusters(paired), 0, () =>
+        clusterBootstrapDifference(paired, boot(`gap:${cols.arms[a]}`, 0)),
+      );
       const cr = clusterRobustDifference(paired, level);
+      const crWhy = robustWhyNot(cr, 'gap', pairedClusters(paired));
       gap = {
         estimate: t.difference,
         newcombe: interval(
@@ -840,8 +865,9 @@ export function analyzeExperiment(
         z: t.z,
         chiSquare: t.chiSquare,
         pValue: t.pValue,
-        bootstrap: bootstrapSummary('judge', b, 0),
-        clusterRobustPValue: finiteOrNull(cr.pValue),
+        bootstrap: b,
+        clusterRobustPValue: crWhy ? null : finiteOrNull(cr.pValue),
+        clusterRobustNotEstimable: crWhy,
       };
       if (cols.armProtocol[a] === 'sandwiching') {
         const counts = (idx: Int32Array): GroupCounts => {
@@ -868,32 +894,6 @@ export function analyzeExperiment(
 
   // pairwise comparisons
   const comparisons: ArmComparison[] = [];
-  const contrast = (a: number, b: number): ModelContrast | null => {
-    const m = judgeModels.find((x) => x.arms.includes(cols.arms[a]!) && x.arms.includes(cols.arms[b]!));
-    if (!m) return null;
-    const g = glmmContrast(m.fit, m.arms.indexOf(cols.arms[a]!), m.arms.indexOf(cols.arms[b]!));
-    return {
-      model: m.id,
-      logOddsRatio: g.estimate,
-      standardError: g.standardError,
-      z: g.z,
-      pValue: g.pValue,
-    };
-  };
-  const crossedContrast = (a: number, b: number): ModelContrast | null => {
-    if (!crossed) return null;
-    const f = crossed.fit;
-    const est = f.coefficients[a]!.estimate - f.coefficients[b]!.estimate;
-    const se = Math.sqrt(f.covariance[a]![a]! + f.covariance[b]![b]! - 2 * f.covariance[a]![b]!);
-    const z = est / se;
-    return {
-      model: 'crossed-all-arms',
-      logOddsRatio: est,
-      standardError: se,
-      z,
-      pValue: 2 * normalSf(Math.abs(z)),
-    };
-  };
   for (let a = 0; a < A; a++) {
     for (let b = a + 1; b < A; b++) {
       const s1 = arms[a]!;
@@ -906,16 +906,24 @@ export function analyzeExperiment(
       const f = fisherExactTest({ a: x1, b: s1.n - x1, c: x2, d: s2.n - x2 }, 'two-sided', level);
       const bootstrap = kinds.map((kind) => {
         const paired = pairDense(denseByArm[kind][a]!, denseByArm[kind][b]!);
-        const r = clusterBootstrapDifference(
-          paired,
-          boot(`diff:${s1.arm}:${s2.arm}:${kind}`, kind === 'judge' ? 0 : null),
+        return clusterBootstrapOrWhyNot(kind, pairedClusters(paired), 0, () =>
+          clusterBootstrapDifference(
+            paired,
+            boot(`diff:${s1.arm}:${s2.arm}:${kind}`, kind === 'judge' ? 0 : null),
+          ),
         );
-        return bootstrapSummary(kind, r, 0);
       });
-      const cr = clusterRobustDifference(pairDense(denseByArm.judge[a]!, denseByArm.judge[b]!), level);
+      const judgePairs = pairDense(denseByArm.judge[a]!, denseByArm.judge[b]!);
+      const cr = clusterRobustDifference(judgePairs, level);
+      const crWhy = robustWhyNot(cr, 'difference', pairedClusters(judgePairs));
+      const paired = pairedComparison(rows, armRows[a]!, armRows[b]!, level);
       comparisons.push({
         arm1: s1.arm,
         arm2: s2.arm,
+        n1: s1.n,
+        wins1: s1.wins,
+        n2: s2.n,
+        wins2: s2.wins,
         rate1: s1.rate,
         rate2: s2.rate,
         difference: t.difference,
@@ -934,26 +942,44 @@ export function analyzeExperiment(
         fisher: { pValue: f.pValue, oddsRatio: finiteOrNull(f.oddsRatio) },
         newcombe: interval(newcombeInterval(x1, s1.n, x2, s2.n, level)),
         bootstrap,
-        clusterRobust: {
-          standardError: finiteOrNull(cr.standardError),
-          z: finiteOrNull(cr.z),
-          pValue: finiteOrNull(cr.pValue),
+        clusterRobust: { ...robustSummary(cr, crWhy), pValue: crWhy ? null : finiteOrNull(cr.pValue) },
+        glmm: mixed ? mixed.judgeContrast(a, b) : null,
+        crossedGlmm: mixed ? mixed.crossedContrast(a, b) : null,
+        anytime: useAnytime
+          ? differenceAnytime(
+              { rows: armRows[a]! },
+              { rows: armRows[b]! },
+              cols.cluster.judge,
+              cols.clusterCount.judge,
+              won,
+              alpha,
+            )
+          : null,
+        paired,
+        quoted: quotedFor(paired, x1, s1.n, x2, s2.n, t.pValue, f.pValue),
+        holm: {
+          propTest: Number.NaN,
+          fisher: Number.NaN,
+          clusterRobust: null,
+          glmm: null,
+          crossedGlmm: null,
         },
-        glmm: contrast(a, b),
-        crossedGlmm: crossedContrast(a, b),
-        holm: { propTest: Number.NaN, clusterRobust: null, glmm: null, crossedGlmm: null },
       });
     }
   }
   const holmOf = (get: (c: ArmComparison) => number | null | undefined) =>
     holmAdjust(comparisons.map((c) => get(c) ?? Number.NaN));
   const holmZ = holmOf((c) => c.propTest.pValue);
+  const holmF = holmOf((c) => c.fisher.pValue);
   const holmCr = holmOf((c) => c.clusterRobust.pValue);
   const holmG = holmOf((c) => c.glmm?.pValue);
   const holmX = holmOf((c) => c.crossedGlmm?.pValue);
+  const holmQ = holmOf((c) => c.quoted.pValue);
   comparisons.forEach((c, i) => {
+    c.quoted.holm = holmQ[i]!;
     c.holm = {
       propTest: holmZ[i]!,
+      fisher: holmF[i]!,
       clusterRobust: finiteOrNull(holmCr[i]!),
       glmm: finiteOrNull(holmG[i]!),
       crossedGlmm: finiteOrNull(holmX[i]!),
@@ -988,6 +1014,7 @@ export function analyzeExperiment(
       calibrationBins: bins,
       sandwichingBaseline: baselineArm,
       armOrder: cols.arms,
+      anytime: useAnytime,
     },
     totals: {
       judgments: cols.n,
@@ -1005,9 +1032,12 @@ export function analyzeExperiment(
     models,
     ratings,
     judges: judgeLeaderboard(rows, { level }),
+    agreement: agreementSummary(rows, level, (label) => boot(`agreement:${label}`, null)),
     verdicts: [],
     notes,
   };
+  if (JSON.stringify([arms, comparisons, honesty, sandwiching]).includes('fewer than the'))
+    notes.push(FEW_CLUSTERS_NOTE);
   report.verdicts = verdictSentences(report);
   return report;
 }

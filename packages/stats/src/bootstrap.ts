@@ -14,9 +14,20 @@
  * random stream continued, so B = 4,000 contains the first 2,000) until every end's error is below
  * a target and the caller's `settled` check (e.g. "is this end clearly above zero?") holds, or a
  * budget of draws is spent. Interval: percentile, with R's default (type 7) quantile.
+ *
+ * With few clusters the plain percentile interval is too narrow: the resampled clusters' spread is
+ * the sample's, which underestimates the population's by (G − 1)/G, and the normal shape it mimics
+ * is not the t shape a mean of G values has. So the percentiles are taken at the "expanded" level
+ * of Hesterberg (2015, "What teachers should know about the bootstrap", The American Statistician
+ * 69(4)): the α' with z_{α'/2} = √(G/(G − 1))·t_{α/2, G−1}. At 95% that is the 2.5% and 97.5%
+ * percentiles for large G, 0.4% and 99.6% for 7 clusters. In simulated null studies with 7 to 20
+ * judges the plain interval excluded the true rate in up to 12% of studies, the expanded one in
+ * at most 7.6% (scripts/few-clusters.ts).
  */
 import { sampleStandardDeviation } from 'simple-statistics';
+import { normalCdf } from './distributions.ts';
 import { createRng } from './rng.ts';
+import { studentTQuantile } from './student-t.ts';
 import type { Interval } from './types.ts';
 
 /** Per-cluster success and trial counts for one group. */
@@ -43,12 +54,19 @@ export interface BootstrapOptions {
   maxResamples?: number;
   /** Never more than this many cluster draws in all (resamples × clusters). Default 4e7 (~0.25 s). */
   maxDraws?: number;
-  /** Resample until both ends' Monte Carlo standard error is at most this. Default 0.001. */
+  /**
+   * Resample until both ends' Monte Carlo standard error is at most this, or at most 1% of the
+   * interval's width if that is larger. Default 0.001.
+   */
   mcseTarget?: number;
+  /** The share of the interval's width the Monte Carlo error may reach (see mcseTarget). Default 0.01. */
+  relativeMcseTarget?: number;
   /** An extra stopping condition, e.g. that an end is clearly on one side of zero. */
   settled?: (result: BootstrapResult) => boolean;
   seed?: number | string;
   level?: number;
+  /** Take the percentiles at Hesterberg's expanded level for G clusters (see above). Default true. */
+  expand?: boolean;
 }
 
 export interface BootstrapResult {
@@ -65,6 +83,20 @@ export interface BootstrapResult {
   undefinedResamples: number;
   /** False when the draw budget ran out before the error target and `settled` were met. */
   converged: boolean;
+  /** The level of the percentiles taken: `level` expanded for the number of clusters (see above). */
+  percentileLevel: number;
+  /** True when every resample gave the same value: a zero-width "interval" that is no interval. */
+  degenerate: boolean;
+}
+
+/**
+ * Hesterberg's expanded percentile level for G clusters: the level' whose normal quantile is
+ * √(G/(G − 1)) times the t quantile of `level` with G − 1 degrees of freedom. NaN for G < 2.
+ */
+export function expandedPercentileLevel(level: number, clusters: number): number {
+  if (!(clusters >= 2)) return Number.NaN;
+  const t = studentTQuantile(1 - (1 - level) / 2, clusters - 1);
+  return 1 - 2 * normalCdf(-Math.sqrt(clusters / (clusters - 1)) * t);
 }
 
 /** Aggregate outcomes by cluster label. */
@@ -159,6 +191,7 @@ export function clusterBootstrap(
   const minResamples = options.resamples ?? 2000;
   const level = options.level ?? 0.95;
   const target = options.mcseTarget ?? 0.001;
+  const relativeTarget = options.relativeMcseTarget ?? 0.01;
   const g = vectors.length / width;
   const maxResamples = Math.max(
     minResamples,
@@ -173,7 +206,8 @@ export function clusterBootstrap(
   let drawn = 0;
   const draws = new Int32Array(g);
   const sums = new Float64Array(width);
-  const alpha = 1 - level;
+  const percentileLevel = (options.expand ?? true) && g >= 2 ? expandedPercentileLevel(level, g) : level;
+  const alpha = 1 - percentileLevel;
   const run = (upTo: number) => {
     if (stats.length < upTo) {
       const grown = new Float64Array(upTo);
@@ -224,6 +258,8 @@ export function clusterBootstrap(
   const summarise = (converged: boolean): BootstrapResult => {
     const values = stats.slice(0, used).sort();
     return {
+      percentileLevel,
+      degenerate: used > 0 && values[0] === values[used - 1],
       estimate,
       interval: {
         lower: quantileSorted(values, alpha / 2),
@@ -240,12 +276,29 @@ export function clusterBootstrap(
   };
   if (g === 0) return { ...summarise(true), estimate: Number.NaN };
   let size = minResamples;
+  /** Doublings in a row that did not shrink the larger end error (see below). */
+  let stalls = 0;
+  let previousError = Number.POSITIVE_INFINITY;
   for (;;) {
     run(size);
     const result = summarise(true);
-    const precise =
-      !(result.mcse.lower > target) && !(result.mcse.upper > target) && (options.settled?.(result) ?? true);
-    if (precise) return result;
+    // Every resample equal: more resamples cannot make an interval of it (the caller says why).
+    if (result.degenerate) return result;
+    const settled = options.settled?.(result) ?? true;
+    const error = Math.max(result.mcse.lower, result.mcse.upper);
+    // The target, or 1% of the interval's width if larger: an interval 40 points wide (a small study)
+    // gains nothing from ends known to 0.1 points, and chasing them took most of a 60-judgment
+    // analysis (up to 200,000 resamples per question-clustered interval).
+    const wanted = Math.max(target, relativeTarget * (result.interval.upper - result.interval.lower));
+    if (!(error > wanted) && settled) return result;
+    // A statistic of counts takes few values: an end that falls where its distribution jumps from
+    // one value to the next has an order-statistic error of half the jump however many resamples
+    // are drawn (a question-clustered difference on 36 questions drew 1,000,000 and stayed at
+    // ±0.3 points). Error falls as 1/√B elsewhere, by 29% a doubling; two doublings without a 10%
+    // fall mean more resamples will not help. The ends are then reported with that error.
+    stalls = error > 0.9 * previousError ? stalls + 1 : 0;
+    previousError = error;
+    if (settled && stalls >= 2) return { ...result, converged: false };
     if (size >= maxResamples) return { ...result, converged: false };
     size = Math.min(maxResamples, size * 2);
   }

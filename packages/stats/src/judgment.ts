@@ -32,6 +32,12 @@ export interface JudgmentProvenance {
   rationale?: string | null;
   /** ISO time each move (each event after TrialCreated) was recorded, in log order. */
   moveTimes?: string[] | null;
+  /**
+   * The transcript the judge read, when it is shared with other judgments (a model re-judging a
+   * finished debate, an offline judge reading a live one): judgments with the same transcriptId are
+   * compared as paired data and for agreement. Absent: the trial's own transcript.
+   */
+  transcriptId?: string | null;
 }
 
 /**

@@ -24,11 +24,16 @@ export function stableDecimals(value: number, mcse: number): number | null {
   return null;
 }
 
-/** Which side of `reference` the end lies on, if that holds within MC_Z·mcse. */
-export function settledSide(value: number, mcse: number, reference: number): 'above' | 'below' | null {
+/**
+ * Which side of `reference` the end lies on, if that holds within MC_Z·mcse; 'on' when the end is
+ * the reference itself with no Monte Carlo error (a bootstrap of counts puts whole resamples on
+ * 50% or 0, so an end can sit there for any number of resamples: that is settled, not undecided).
+ */
+export function settledSide(value: number, mcse: number, reference: number): 'above' | 'below' | 'on' | null {
   if (!Number.isFinite(value) || !(mcse >= 0)) return null;
   if (value - MC_Z * mcse > reference) return 'above';
   if (value + MC_Z * mcse < reference) return 'below';
+  if (mcse === 0 && value === reference) return 'on';
   return null;
 }
 
@@ -43,7 +48,8 @@ export function intervalRelation(
   const hi = settledSide(r.interval.upper, r.mcse.upper, reference);
   if (lo === 'above') return 'above';
   if (hi === 'below') return 'below';
-  if (lo === 'below' && hi === 'above') return 'includes';
+  // an end on the reference: the (closed) interval contains it
+  if ((lo === 'below' || lo === 'on') && (hi === 'above' || hi === 'on')) return 'includes';
   return 'unsettled';
 }
 

@@ -92,7 +92,7 @@ export function renderReportHtml(
       ? ''
       : `<h3>${escapeXml(heading)}</h3><ul>${items.map((v) => `<li>${escapeXml(v)}</li>`).join('')}</ul>`;
   parts.push(
-    `<div class="verdicts">${verdictBlock('Does the correct answer win?', groups.arms)}${verdictBlock('By induction of misalignment', groups.induction)}${verdictBlock('Honest vs dishonest arguers', groups.honesty)}${verdictBlock('Sandwiching: does assistance help more than it misleads?', groups.sandwiching)}${verdictBlock('Which protocol is better?', groups.comparisons)}</div>`,
+    `<div class="verdicts">${verdictBlock('Does the correct answer win?', groups.arms)}${verdictBlock('By induction of misalignment', groups.induction)}${verdictBlock('Honest vs dishonest arguers', groups.honesty)}${verdictBlock('Sandwiching: does assistance help more than it misleads?', groups.sandwiching)}${verdictBlock('Which protocol is better?', groups.comparisons)}${verdictBlock('Watched as it runs (anytime-valid)', groups.anytime)}${verdictBlock('The same transcripts judged more than once', groups.agreement)}</div>`,
   );
   if (report.notes.length > 0) parts.push(`<p class="notes">${report.notes.map(escapeXml).join('<br>')}</p>`);
 
@@ -132,6 +132,38 @@ export function renderReportHtml(
       `Share of judgments in which the judge's final probability on the correct answer exceeded 0.5. Black whiskers: ${lv}% Wilson interval (judgments independent); red whiskers: judge-clustered bootstrap interval.`,
     ),
   );
+  const withPaths = arms.filter((a) => a.anytime && a.anytime.path.length > 1);
+  if (withPaths.length > 0) {
+    const alpha = withPaths[0]!.anytime!.alpha;
+    const maxN = Math.max(...withPaths.map((a) => a.n));
+    charts.push(
+      figure(
+        lineChart({
+          title: 'Anytime-valid confidence sequences over the judgments',
+          series: withPaths.map((a) => ({
+            name: a.label,
+            color: colour(arms.indexOf(a)),
+            points: a.anytime!.path.map((p) => ({
+              x: p.n,
+              y: p.rate,
+              lower: p.lower,
+              upper: p.upper,
+              tooltip: `${a.label} after ${p.n}: ${pct(p.rate)}% (sequence ${pct(p.lower)}–${pct(p.upper)}%)`,
+            })),
+          })),
+          xLabel: 'Judgments in the arm',
+          yLabel: 'Win rate of the correct answer',
+          xDomain: [0, Math.max(1, maxN)],
+          yDomain: [0, 1],
+          yFormat: (v) => `${Math.round(v * 100)}%`,
+          referenceLine: { value: 0.5, label: 'chance' },
+          // a point per few judgments: markers would hide the line
+          markers: false,
+        }),
+        `Each arm's win rate so far (line) and its ${Math.round((1 - alpha) * 100)}% confidence sequence (band), after each number of judgments in the order they were read. The bands hold at every point at once, so a study may be watched and stopped the first time a band leaves 50% without inflating the error rate above α = ${alpha} (checking a fixed-n interval that way would). Counts deflated by the judge design effect; nothing is declared before 10 judges.`,
+      ),
+    );
+  }
   if (report.honesty.length > 0) {
     const noun = (p: string) => (p === 'sandwiching' ? 'assistant' : 'consultant');
     charts.push(

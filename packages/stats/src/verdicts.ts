@@ -14,6 +14,7 @@ import type {
   ModelContrast,
   ModelSummary,
 } from './analysis.ts';
+import type { BootstrapSummary } from './bootstrap-summary.ts';
 import { capitalise, fixed, pct, pctInterval, pValueText } from './format.ts';
 import { isDebateProtocol } from './judgment.ts';
 import type { IntervalRelation } from './monte-carlo.ts';
@@ -33,6 +34,13 @@ function relationText(relation: IntervalRelation, reference: string): string {
   }
 }
 
+/** The judge-clustered bootstrap clause of a sentence: what its interval settles, or why there is none. */
+function bootstrapClause(b: BootstrapSummary, lv: number, reference: string): string {
+  if (b.notEstimable !== null || b.relation === 'not-estimable')
+    return `the judge-clustered bootstrap gives no interval (${b.notEstimable ?? 'not estimable'})`;
+  return `the judge-clustered bootstrap ${lv}% interval ${relationText(b.relation, reference)}`;
+}
+
 function participantsText(s: ArmSummary): string {
   const d = s.participants.description;
   return d.includes('not recorded') && !s.participants.anySimulated ? '' : ` (${d})`;
@@ -50,19 +58,23 @@ function armSentence(s: ArmSummary, level: number): string {
   else core = `In ${s.label}${who}, judges with the source text were correct in ${count}`;
   let sentence = `${core}; exact one-sided binomial p ${pValueText(s.binomialPValue)}`;
   const judgeBoot = s.bootstrap.find((b) => b.cluster === 'judge');
-  if (judgeBoot)
-    sentence += `; the judge-clustered bootstrap ${lv}% interval ${relationText(judgeBoot.relation, '50%')}`;
+  if (judgeBoot) sentence += `; ${bootstrapClause(judgeBoot, lv, '50%')}`;
   return `${sentence}.`;
 }
 
 function honestySentence(h: HonestySplit, level: number): string {
   const lv = Math.round(level * 100);
   const noun = h.protocol === 'sandwiching' ? 'assistants' : 'consultants';
+  // one side never judged: say so rather than print a rate of "–%" of 0
+  if (h.honest.n === 0 || h.dishonest.n === 0) {
+    const [seen, none] = h.honest.n === 0 ? ['dishonest', 'honest'] : ['honest', 'dishonest'];
+    const g = h.honest.n === 0 ? h.dishonest : h.honest;
+    return `In ${h.arm}, judges accepted ${seen} ${noun}' answers in ${pct(g.acceptance)}% (${g.accepted} of ${g.n}); no judgment had ${none === 'honest' ? 'an honest' : 'a dishonest'} one, so there is no gap to measure.`;
+  }
   let s = `In ${h.arm}, judges accepted honest ${noun}' answers in ${pct(h.honest.acceptance)}% (${h.honest.accepted} of ${h.honest.n}) and dishonest ${noun}' answers in ${pct(h.dishonest.acceptance)}% (${h.dishonest.accepted} of ${h.dishonest.n})`;
   if (h.gap.estimate !== null) {
     s += `: a gap of ${pct(h.gap.estimate)} points (${lv}% CI ${pctInterval(h.gap.newcombe)}); z = ${fixed(h.gap.z)}, p ${pValueText(h.gap.pValue)}`;
-    if (h.gap.bootstrap)
-      s += `; the judge-clustered bootstrap ${lv}% interval ${relationText(h.gap.bootstrap.relation, 'zero')}`;
+    if (h.gap.bootstrap) s += `; ${bootstrapClause(h.gap.bootstrap, lv, 'zero')}`;
   }
   return `${s}.`;
 }
@@ -72,13 +84,13 @@ function sandwichingSentence(m: SandwichingMeasure, level: number): string {
   const base = m.baselineArm
     ? `people alone (${m.baselineArm}, ${pct(m.accuracyAlone)}% correct)`
     : 'chance (50%; no judge-alone arm)';
-  const boot = m.measureBootstrap
-    ? `; its judge-clustered bootstrap ${lv}% interval ${relationText(m.measureBootstrap.relation, 'zero')}`
-    : '';
+  const boot = m.measureBootstrap ? `; ${bootstrapClause(m.measureBootstrap, lv, 'zero')}` : '';
   return `In ${m.arm}, against ${base}, an honest assistant raised accuracy by ${pct(m.riseHonest)} points (${lv}% CI ${pctInterval(m.riseHonestInterval)}) and a misleading one raised wrong answers by ${pct(m.riseWrong)} points (${lv}% CI ${pctInterval(m.riseWrongInterval)}): sandwiching measure ${pct(m.measure)} points (${lv}% CI ${pctInterval(m.measureInterval)})${boot}.`;
 }
 
 function modelText(contrast: ModelContrast, models: readonly ModelSummary[], label: string): string {
+  if (contrast.notEstimable !== null || contrast.pValue === null)
+    return `the ${label} gives no p-value (${contrast.notEstimable ?? 'not estimable'})`;
   const model = models.find((m) => m.id === contrast.model);
   const arms = model
     ? model.arms.length > 2
@@ -106,21 +118,35 @@ function comparisonSentence(
       ? i
       : { lower: i.upper === null ? null : -i.upper, upper: i.lower === null ? null : -i.lower };
   const d = Math.abs(c.difference ?? Number.NaN);
-  const significant = c.propTest.pValue < alpha;
+  const test = c.quoted;
+  const significant = test.pValue < alpha;
   const head = significant ? `${capitalise(hi)} beat ${lo}` : `${capitalise(hi)} vs ${lo}`;
-  let s = `${head}: ${pct(rHi)}% vs ${pct(rLo)}% (difference ${pct(d)} points, ${lv}% CI ${pctInterval(flip(c.newcombe))}); two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`;
-  if (many) s += ` (Holm-adjusted p ${pValueText(c.holm.propTest)})`;
+  let s = `${head}: ${pct(rHi)}% vs ${pct(rLo)}% (difference ${pct(d)} points, ${lv}% CI ${pctInterval(flip(c.newcombe))}); `;
+  if (test.test === 'z')
+    s += `two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`;
+  else if (test.test === 'fisher')
+    s += `Fisher's exact p ${pValueText(c.fisher.pValue)} (not the z-test: ${test.why})`;
+  else {
+    const p = c.paired!;
+    s += `exact McNemar p ${pValueText(test.pValue)} on the ${p.pairs} transcripts both judged (${c.arm1} alone right in ${p.onlyFirst}, ${c.arm2} alone in ${p.onlySecond}; not the z-test: ${test.why})`;
+  }
+  if (many) s += ` (Holm-adjusted p ${pValueText(test.holm)})`;
   if (!significant) s += `, not significant at α = ${alpha}`;
   const judgeBoot = c.bootstrap.find((b) => b.cluster === 'judge');
   if (judgeBoot) {
-    s += `; the judge-clustered bootstrap ${lv}% interval ${relationText(judgeBoot.relation, 'zero')}`;
+    s += `; ${bootstrapClause(judgeBoot, lv, 'zero')}`;
     if (significant && judgeBoot.relation === 'includes')
       s += ', so the difference is not robust to clustering by judge';
     else if (significant && judgeBoot.relation === 'unsettled')
       s += ', so whether the difference is robust to clustering by judge is undecided';
   }
-  if (c.glmm) s += `; ${modelText(c.glmm, models, 'judge random-intercept GLMM')}`;
-  if (c.crossedGlmm) s += `; ${modelText(c.crossedGlmm, models, 'judge + question GLMM')}`;
+  const refusedAlike =
+    c.glmm?.notEstimable && c.crossedGlmm?.notEstimable && c.glmm.notEstimable === c.crossedGlmm.notEstimable;
+  if (refusedAlike) s += `; neither random-intercept GLMM gives a p-value (${c.glmm!.notEstimable})`;
+  else {
+    if (c.glmm) s += `; ${modelText(c.glmm, models, 'judge random-intercept GLMM')}`;
+    if (c.crossedGlmm) s += `; ${modelText(c.crossedGlmm, models, 'judge + question GLMM')}`;
+  }
   return `${s}.`;
 }
 
@@ -130,6 +156,53 @@ export interface VerdictGroups {
   honesty: string[];
   sandwiching: string[];
   comparisons: string[];
+  anytime: string[];
+  agreement: string[];
+}
+
+/** Two arms that judged the same transcripts: how their verdicts and probabilities agree. */
+function pairedSentence(c: ArmComparison, level: number): string | null {
+  const p = c.paired;
+  if (!p) return null;
+  const lv = Math.round(level * 100);
+  let s = `${capitalise(c.arm1)} and ${c.arm2} judged the same ${p.pairs} transcript${p.pairs === 1 ? '' : 's'}: the correct answer won with both in ${p.bothWon}, with ${c.arm1} alone in ${p.onlyFirst}, with ${c.arm2} alone in ${p.onlySecond}, with neither in ${p.neitherWon} (exact McNemar p ${pValueText(p.mcnemar.exactPValue)})`;
+  if (p.cohenKappa.estimate !== null)
+    s += `; their verdicts agree beyond chance by Cohen's κ = ${fixed(p.cohenKappa.estimate)} (${lv}% CI ${fixed(p.cohenKappa.interval.lower)} to ${fixed(p.cohenKappa.interval.upper)})`;
+  if (p.icc?.estimate != null)
+    s += `, their probabilities by ICC(1) = ${fixed(p.icc.estimate)} (${lv}% CI ${fixed(p.icc.interval.lower)} to ${fixed(p.icc.interval.upper)})`;
+  return `${s}.`;
+}
+
+/** All judges of each transcript judged more than once. */
+function agreementSentence(report: AnalysisReport): string | null {
+  const a = report.agreement;
+  if (!a) return null;
+  const lv = Math.round(report.options.level * 100);
+  let s = `Judges of the same transcript (${a.transcripts} transcripts judged more than once, ${a.judgments} judgments): Krippendorff's alpha on their verdicts ${fixed(a.krippendorffAlpha.estimate)}`;
+  if (a.fleissKappa?.estimate != null)
+    s += `, Fleiss' kappa ${fixed(a.fleissKappa.estimate)} on the ${a.fleissKappa.subjects} judged ${a.fleissKappa.raters} times (z = ${fixed(a.fleissKappa.z)}, p ${pValueText(a.fleissKappa.pValue)})`;
+  if (a.icc?.estimate != null)
+    s += `; ICC(1) of their probabilities ${fixed(a.icc.estimate)} (${lv}% CI ${fixed(a.icc.interval.lower)} to ${fixed(a.icc.interval.upper)})`;
+  return `${s}.`;
+}
+
+/** What an arm's anytime-valid sequence says now. */
+function anytimeArmSentence(s: ArmSummary): string | null {
+  const a = s.anytime;
+  if (!a) return null;
+  const lv = Math.round((1 - a.alpha) * 100);
+  const head = `Watched as it ran, ${s.label}'s anytime-valid ${lv}% sequence is ${pctInterval(a)}% after ${s.n} judgments (always-valid p ${pValueText(a.pValue)})`;
+  return a.known
+    ? `${head}: its win rate is known to be ${a.known} 50%, however often the study was looked at.`
+    : `${head}: not known yet (${a.why}).`;
+}
+
+/** A comparison's anytime-valid sentence, only once the difference is known. */
+function anytimeComparisonSentence(c: ArmComparison): string | null {
+  const a = c.anytime;
+  if (!a?.known) return null;
+  const lv = Math.round((1 - a.alpha) * 100);
+  return `Watched as it ran, the anytime-valid ${lv}% sequence for ${c.arm1} − ${c.arm2} is ${pctInterval(a)} points: ${a.known === 'above' ? c.arm1 : c.arm2} is known to be ahead.`;
 }
 
 /** The verdict sentences grouped by section. */
@@ -142,11 +215,27 @@ export function verdictGroups(report: AnalysisReport): VerdictGroups {
     honesty: report.honesty.map((h) => honestySentence(h, level)),
     sandwiching: report.sandwiching.map((m) => sandwichingSentence(m, level)),
     comparisons: report.comparisons.map((c) => comparisonSentence(c, alpha, level, many, report.models)),
+    anytime: [
+      ...report.arms.filter((s) => s.n > 0).flatMap((s) => anytimeArmSentence(s) ?? []),
+      ...report.comparisons.flatMap((c) => anytimeComparisonSentence(c) ?? []),
+    ],
+    agreement: [
+      ...report.comparisons.flatMap((c) => pairedSentence(c, level) ?? []),
+      ...[agreementSentence(report)].filter((v): v is string => v !== null),
+    ],
   };
 }
 
 /** The plain-language verdicts of a report (also stored in report.verdicts). */
 export function verdictSentences(report: AnalysisReport): string[] {
   const g = verdictGroups(report);
-  return [...g.arms, ...g.induction, ...g.honesty, ...g.sandwiching, ...g.comparisons];
+  return [
+    ...g.arms,
+    ...g.induction,
+    ...g.honesty,
+    ...g.sandwiching,
+    ...g.comparisons,
+    ...g.anytime,
+    ...g.agreement,
+  ];
 }

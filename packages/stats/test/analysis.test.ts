@@ -123,7 +123,8 @@ describe('analyzeExperiment on the NYU 2023 human data', () => {
       seed: 99,
     });
     expect(otherSeed.arms[0]!.bootstrap[0]!.interval).not.toEqual(nyuReport.arms[0]!.bootstrap[0]!.interval);
-  });
+    // two more full analyses of the NYU data: on a shared 2-core machine they can pass 5 s
+  }, 30_000);
 });
 
 describe('analyzeExperiment on a simulated multi-protocol design', () => {
@@ -191,8 +192,11 @@ describe('text and HTML reports', () => {
     expect(html).not.toMatch(/<script|<link|@import|url\((?!#)/i); // only in-document url(#id) references
     const urls = html.match(/https?:\/\/[^\s"'<]+/g) ?? [];
     expect(urls.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
-    // win rate, honesty, reliability, belief, accuracy by continues, information per turn, ratings
-    expect((html.match(/<svg /g) ?? []).length).toBe(7);
+    // win rate, anytime-valid sequences, honesty, reliability, belief, accuracy by continues,
+    // information per turn, ratings
+    expect((html.match(/<svg /g) ?? []).length).toBe(8);
+    expect(html).toContain('Anytime-valid confidence sequences over the judgments');
+    expect(html).toContain('Watched as it runs (anytime-valid)');
     expect(html).toContain('Accuracy by rounds continued before the verdict');
     expect(html).toContain('Information gained per judge turn');
     expect(html).toContain('Reliability diagram');

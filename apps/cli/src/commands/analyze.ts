@@ -19,6 +19,7 @@ import { resolveUserPath } from '../config-file.ts';
 import { resolveDataFolder, withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { limitHeapGrowth } from '../memory.ts';
+import { transcriptOf } from '../transcripts.ts';
 
 type Role = 'judge' | 'honest' | 'dishonest';
 
@@ -169,6 +170,7 @@ export async function loadJudgments(db: Database, experimentId: string): Promise
         honestArguerModel: one(honest?.model ?? null),
         dishonestArguerKind: one(dishonest?.kind ?? null),
         dishonestArguerModel: one(dishonest?.model ?? null),
+        transcriptId: transcriptOf(experimentId, r.trialId),
       });
     }
   return rows;

@@ -1,12 +1,6 @@
 import { isSimulated, type ParticipantSpec } from '@oversight/core';
 import { planExperiment, simulateExperiment } from '@oversight/runner';
-import {
-  binomialTest,
-  sampleSizeTwoProportions,
-  sampleSizeWinRate,
-  twoProportionTest,
-  wilsonInterval,
-} from '@oversight/stats';
+import { designEffect, PowerTally, sampleSizeTwoProportions, sampleSizeWinRate } from '@oversight/stats';
 import { type Command, type CommandInput, stringOption } from '../command.ts';
 import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -80,30 +74,13 @@ async function simulatedPower(input: CommandInput, alpha: number): Promise<numbe
   preflight(loaded);
   planExperiment(loaded.config, loaded.questions); // fail early, with the usual message, on a bad design
   const arms = loaded.config.arms.map((a) => a.name);
-  const rejections = { perArm: new Map(arms.map((a) => [a, 0])), comparison: 0 };
-  const [first, second] = arms;
+  const tally = new PowerTally(arms, alpha);
   const progress = startProgress('simulating', sims, { unit: 'experiments' });
   try {
     for (let i = 0; i < sims; i++) {
-      const rows = await simulateExperiment(
-        loaded.config,
-        loaded.questions,
-        `${loaded.config.seed}/power/${i}`,
+      tally.add(
+        await simulateExperiment(loaded.config, loaded.questions, `${loaded.config.seed}/power/${i}`),
       );
-      const tally = (arm: string) => {
-        const armRows = rows.filter((r) => r.arm === arm);
-        return { wins: armRows.filter((r) => r.correct).length, n: armRows.length };
-      };
-      for (const arm of arms) {
-        const { wins, n } = tally(arm);
-        if (n > 0 && binomialTest(wins, n, 0.5, 'greater').pValue < alpha)
-          rejections.perArm.set(arm, rejections.perArm.get(arm)! + 1);
-      }
-      if (first && second) {
-        const a = tally(first);
-        const b = tally(second);
-        if (twoProportionTest(a.wins, a.n, b.wins, b.n).pValue < alpha) rejections.comparison += 1;
-      }
       progress.tick();
     }
   } finally {
@@ -112,17 +89,14 @@ async function simulatedPower(input: CommandInput, alpha: number): Promise<numbe
   console.log(
     `Simulated power of ${loaded.config.name} as designed (${sims} simulated experiments, alpha ${alpha}; simulated participants):`,
   );
-  for (const arm of arms) {
-    const k = rejections.perArm.get(arm)!;
-    const ci = wilsonInterval(k, sims);
+  // every test the report quotes, per arm and for every pair of arms, clustered ones included
+  for (const line of tally.lines()) {
+    const refused =
+      line.refused > 0
+        ? `; not run in ${line.refused} of ${sims} (too few judges or no variation), counted as not rejecting`
+        : '';
     console.log(
-      `  ${arm}: correct-answer win rate > 50% (exact one-sided binomial): power ${pct(k / sims)} (95% CI ${pct(ci.lower)}–${pct(ci.upper)})`,
-    );
-  }
-  if (first && second) {
-    const ci = wilsonInterval(rejections.comparison, sims);
-    console.log(
-      `  ${first} vs ${second} (two-proportion z-test): power ${pct(rejections.comparison / sims)} (95% CI ${pct(ci.lower)}–${pct(ci.upper)})`,
+      `  ${line.label}: power ${pct(line.power)} (95% CI ${pct(line.interval.lower)}–${pct(line.interval.upper)})${refused}`,
     );
   }
   return 0;
@@ -140,8 +114,6 @@ function checkCombinations(input: CommandInput): void {
   if (!simulate && given('sims')) throw new UsageError('--sims only applies with --simulate <config>');
   if (given('icc') && !given('cluster-size'))
     throw new UsageError('--icc needs --cluster-size M (judgments per judge) for the design effect');
-  if (given('cluster-size') && !given('p2'))
-    throw new UsageError('--cluster-size applies to a comparison of two protocols: add --p2 P');
 }
 
 export const powerCommand: Command = {
@@ -166,7 +138,7 @@ export const powerCommand: Command = {
     'cluster-size': {
       type: 'string',
       valueName: 'M',
-      description: 'with --p2: judgments per judge, for the design effect',
+      description: 'judgments per judge, for the design effect 1 + (M − 1)·ICC',
       defaultText: 'independent judgments',
     },
     icc: {
@@ -212,6 +184,11 @@ export const powerCommand: Command = {
         `power needs --p1 (or --simulate <config>); usage: pnpm oversight ${powerCommand.usage}`,
       );
     const p2 = numberOption(input, 'p2', PROPORTION);
+    const clusterSize = numberOption(input, 'cluster-size', {
+      what: 'a whole number of judgments per judge, at least 1',
+      ok: (v) => Number.isInteger(v) && v >= 1,
+    });
+    const icc = numberOption(input, 'icc', { what: 'a correlation from 0 to 1', ok: (v) => v >= 0 && v < 1 });
     if (p2 === undefined) {
       // Above 0.5 by enough that the exact search ends in moments (0.51 needs ~15,000 judgments).
       if (p1 < 0.51)
@@ -224,14 +201,17 @@ export const powerCommand: Command = {
           `  exact binomial test: ${n.exactN} judgments (win at least ${n.exactCriticalValue}; achieved power ${pct(n.exactAchievedPower)})\n` +
           `  normal approximation: ${n.normalApproximationN} judgments`,
       );
+      if (clusterSize !== undefined) {
+        // judgments clustered by judge carry less information: the design effect inflates n
+        const deff = designEffect(clusterSize, icc ?? 0);
+        const judgments = Math.ceil(n.normalApproximation * deff - 1e-9);
+        console.log(
+          `  with ${clusterSize} judgments per judge and ICC ${icc ?? 0} (design effect ${deff.toFixed(2)}): ${judgments} judgments, from ${Math.ceil(judgments / clusterSize)} judges (normal approximation × design effect)`,
+        );
+      }
       return 0;
     }
     if (p1 === p2) throw new UsageError(`--p1 and --p2 are both ${p1}: there is no difference to detect`);
-    const clusterSize = numberOption(input, 'cluster-size', {
-      what: 'a whole number of judgments per judge, at least 1',
-      ok: (v) => Number.isInteger(v) && v >= 1,
-    });
-    const icc = numberOption(input, 'icc', { what: 'a correlation from 0 to 1', ok: (v) => v >= 0 && v < 1 });
     const n = sampleSizeTwoProportions({
       p1,
       p2,

@@ -150,6 +150,8 @@ export async function runPrepared(
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       onTrial: () => progress.tick(),
       signal: interrupt.signal,
+      onStopped: (experimentId, o) =>
+        console.error(`\n${experimentId}: ${o.reason}; ${o.stopped} trials not started in ${o.arm} stopped`),
     });
   } finally {
     progress.stop();
@@ -213,8 +215,10 @@ export const runCommand: Command = {
     // before it writes anything, with exit 0, as one later does.
     const interrupt = catchInterrupt(`run  ${resumeCommand}  to go on from there`);
     let result: RunResult;
+    let hasStoppingRule = false;
     try {
       const prepared = await prepareRun(config, dataDir);
+      hasStoppingRule = prepared.loaded.config.stopping !== undefined;
       result = await withDatabase(
         dataDir,
         async (db) =>
@@ -243,7 +247,10 @@ export const runCommand: Command = {
     }
     if (result.counts.aborted)
       console.log(
-        `${result.counts.aborted} trials were stopped: see why with  pnpm oversight status ${result.experimentId}; try them again with  pnpm oversight retry ${config}`,
+        `${result.counts.aborted} trials were stopped: see why with  pnpm oversight status ${result.experimentId}; try them again with  pnpm oversight retry ${config}` +
+          (hasStoppingRule
+            ? ' (retry leaves the ones the stopping rule stopped: their arm’s answer is known)'
+            : ''),
       );
     return 0;
   },

@@ -71,6 +71,8 @@ export const serveCommand: Command = {
           onReady: () =>
             console.error(`serving ${experimentIds.join(', ')} (database: ${db.location}); Ctrl-C to stop`),
           onWarning: (message) => console.error(`warning: ${message}`),
+          onStopped: (experimentId, o) =>
+            console.log(`${experimentId}: ${o.reason}; ${o.stopped} trials not started in ${o.arm} stopped`),
         });
         const summary = await service.done;
         const seconds = (Date.now() - started) / 1000;

@@ -1,5 +1,13 @@
+import { ExperimentConfigSchema } from '@oversight/core';
 import type { Database } from '@oversight/db';
-import { abortedTrials } from '@oversight/runner';
+import {
+  abortedTrials,
+  evaluateStopping,
+  judgmentCountsByArm,
+  oneJudgeByDesign,
+  STOPPING_RULE,
+} from '@oversight/runner';
+import { anytimeArmStatus, anytimeStatusLine } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { describeCounts } from './run.ts';
@@ -24,6 +32,7 @@ export const statusCommand: Command = {
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
         console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
         for (const line of await waitingLines(db, experiment.id)) console.log(`  ${line}`);
+        for (const line of await anytimeLines(db, experiment.id, experiment.config)) console.log(`  ${line}`);
         if (counts.aborted) for (const line of await abortLines(db, experiment.id)) console.log(`  ${line}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
@@ -81,9 +90,45 @@ async function waitingLines(db: Database, experimentId: string): Promise<string[
   return lines;
 }
 
+/**
+ * One line per arm: its anytime-valid confidence sequence now and whether its answer is known
+ * (valid however often status is run); with the config's stopping rule, its alpha and, per
+ * comparison, the pairs it watches.
+ */
+async function anytimeLines(db: Database, experimentId: string, stored: unknown): Promise<string[]> {
+  const counts = await judgmentCountsByArm(db, experimentId);
+  if (counts.size === 0) return [];
+  const parsed = ExperimentConfigSchema.safeParse(stored);
+  const config = parsed.success ? parsed.data : null;
+  const rule = config?.stopping;
+  const alpha = rule?.alpha ?? 0.05;
+  const single = config ? oneJudgeByDesign(config) : () => false;
+  const arms = config ? config.arms.map((a) => a.name).filter((a) => counts.has(a)) : [...counts.keys()];
+  const lines = [
+    `win rate of the correct answer, anytime-valid ${Math.round((1 - alpha) * 100)}% sequences (valid however often you look)${rule ? `; stopping rule: per ${rule.per}, alpha ${alpha}` : ''}:`,
+    ...arms.map(
+      (arm) =>
+        `  ${anytimeStatusLine(arm, anytimeArmStatus(counts.get(arm)!, alpha, { oneJudgeByDesign: single(arm) }), alpha)}`,
+    ),
+  ];
+  if (config && rule?.per === 'comparison') {
+    const evaluation = await evaluateStopping(db, experimentId, config);
+    for (const { label, status } of evaluation?.standings ?? [])
+      lines.push(
+        `  ${label}: ${status.lower.toFixed(2)} to ${status.upper.toFixed(2)} after ${status.n} judgments; ${status.known ? `the answer is known at alpha = ${alpha}` : `not known yet (${status.why})`}`,
+      );
+  }
+  return lines;
+}
+
 /** Why trials were stopped, most common reason first, and how to try them again. */
 async function abortLines(db: Database, experimentId: string): Promise<string[]> {
-  const aborted = (await abortedTrials(db, experimentId)).filter((t) => t.retriedAs === null);
+  const all = (await abortedTrials(db, experimentId)).filter((t) => t.retriedAs === null);
+  // The stopping rule's stops are not failures: listed apart, and not offered for retry.
+  const byRule = all.filter((t) => t.by === STOPPING_RULE);
+  const aborted = all.filter((t) => t.by !== STOPPING_RULE);
+  const ruleArms = new Map<string, number>();
+  for (const t of byRule) ruleArms.set(t.arm, (ruleArms.get(t.arm) ?? 0) + 1);
   const byReason = new Map<string, number>();
   for (const t of aborted) {
     // The participant's id would keep equal causes apart (each arm's arguer has its own); the role says enough.
@@ -95,6 +140,10 @@ async function abortLines(db: Database, experimentId: string): Promise<string[]>
     .slice(0, 5)
     .map(([reason, n]) => `stopped (${n}): ${reason.length > 160 ? `${reason.slice(0, 157)}...` : reason}`);
   if (byReason.size > 5) lines.push(`stopped for ${byReason.size - 5} other reasons too`);
+  for (const [arm, n] of ruleArms) {
+    const reason = byRule.find((t) => t.arm === arm)!.reason;
+    lines.push(`${arm}: ${n} trials not started were stopped by the ${reason}`);
+  }
   if (aborted.length > 0)
     lines.push(`try them again with  pnpm oversight retry ${experimentId}  (the stopped trials are kept)`);
   return lines;

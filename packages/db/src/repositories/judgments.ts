@@ -7,6 +7,13 @@ export interface JudgmentsRepository {
   /** Yields the judgments in pages of up to batchSize rows, ordered by trialId (for millions of rows). */
   stream(experimentId: string, batchSize?: number): AsyncGenerator<JudgmentRow[], void, undefined>;
   count(experimentId: string): Promise<number>;
+  /**
+   * Judgments and wins per arm and judge, counted by the database: what an anytime-valid status line
+   * or a stopping rule needs, without reading a row per judgment.
+   */
+  countsByArmAndJudge(
+    experimentId: string,
+  ): Promise<{ arm: string; judgeId: string; n: number; wins: number }[]>;
 }
 
 type Row = Omit<JudgmentRow, 'beliefs'> & { beliefs: unknown };
@@ -39,6 +46,25 @@ export function judgmentsRepository(prisma: PrismaClient): JudgmentsRepository {
 
     count(experimentId) {
       return prisma.judgment.count({ where: { experimentId } });
+    },
+
+    async countsByArmAndJudge(experimentId) {
+      const groups = await prisma.judgment.groupBy({
+        by: ['arm', 'judgeId', 'correct'],
+        where: { experimentId },
+        _count: { _all: true },
+      });
+      const out = new Map<string, { arm: string; judgeId: string; n: number; wins: number }>();
+      for (const g of groups) {
+        const key = `${g.arm}\u0000${g.judgeId}`;
+        const entry = out.get(key) ?? { arm: g.arm, judgeId: g.judgeId, n: 0, wins: 0 };
+        entry.n += g._count._all;
+        if (g.correct) entry.wins += g._count._all;
+        out.set(key, entry);
+      }
+      return [...out.values()].sort((a, b) =>
+        a.arm === b.arm ? (a.judgeId < b.judgeId ? -1 : 1) : a.arm < b.arm ? -1 : 1,
+      );
     },
   };
 }
