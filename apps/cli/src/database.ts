@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from '@oversight/db';
 import { type DataFolder, resolveDataFolder as resolveFolder } from '@oversight/db/data-folder';
+import { keepToOwner } from '@oversight/db/owner-only';
 import { env, userCwd } from './env.ts';
 import { DataFolderError, UsageError } from './exit-codes.ts';
 
@@ -31,13 +32,17 @@ function checkFolder(folder: DataFolder, create: boolean): void {
       `no database in ${dir} (from ${source}): nothing has been run with it yet. ` +
         'Check --data-dir / OVERSIGHT_DATA_DIR, or start with  pnpm oversight run <config>  (or  pnpm oversight demo)',
     );
-  if (isNew) {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw new DataFolderError(`cannot create the database folder ${dir} (${errno(error)}); ${choose}`);
-    }
+  // Created 0700, or checked: the folder holds everything people typed (see packages/db/src/owner-only.ts).
+  let warning: string | null;
+  try {
+    warning = keepToOwner(dir);
+  } catch (error) {
+    if ((error as Error).name === 'DataFolderPermissionError') throw error;
+    throw new DataFolderError(
+      `cannot ${isNew ? 'create' : 'use'} the database folder ${dir} (${errno(error)}); ${choose}`,
+    );
   }
+  if (warning) console.error(`warning: ${warning}`);
   // The embedded database writes on every open (its lock, its write-ahead log), even to read.
   const probe = path.join(dir, `.write-check-${process.pid}`);
   try {

@@ -24,7 +24,12 @@ const BAD_INPUT_ERRORS = new Set([
   'LlmConfigError',
   'TemplateError',
 ]);
-const DATABASE_ERRORS = new Set(['DatabaseLockedError', 'DatabaseUnreachableError', 'DataFolderError']);
+const DATABASE_ERRORS = new Set([
+  'DatabaseLockedError',
+  'DatabaseUnreachableError',
+  'DataFolderError',
+  'DataFolderPermissionError',
+]);
 
 /**
  * The disk holding the database is full: PostgreSQL's disk_full (53100, also what the embedded database

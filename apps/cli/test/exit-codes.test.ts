@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../src/cli.ts';
@@ -97,6 +97,24 @@ describe('expected failures', () => {
     const inside = await run(path.join(file, 'data'));
     expect(inside.code).toBe(3);
     expect(inside.stderr).toMatch(/cannot use the database folder .*not-a-folder\/data \(ENOTDIR\)/);
+  });
+
+  it('a database folder other users can write to (exit 3), left as it was; a new one is made 0700', async () => {
+    const open = path.join(dir, 'world-writable');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const refusedRun = await oversight(['run', config('shared', {}), '--data-dir', open]);
+    expect(refusedRun.code, refusedRun.stderr).toBe(3);
+    expect(refusedRun.stderr).toMatch(
+      `refusing to use the database folder ${open}: other users can write to it (mode 777)`,
+    );
+    expect(refusedRun.stderr).toMatch(`chmod -R go-rwx ${open}`);
+    expect(refusedRun.stderr).not.toMatch(STACK_LINE);
+    expect(statSync(open).mode & 0o777).toBe(0o777);
+    expect(readdirSync(open)).toEqual([]);
+    const fresh = path.join(dir, 'fresh-folder');
+    expect((await oversight(['run', config('fresh', {}), '--data-dir', fresh])).code).toBe(0);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
   });
 
   it('--out into a missing folder, a folder where a file goes, a file where a folder goes', async () => {

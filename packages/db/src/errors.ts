@@ -37,6 +37,18 @@ export class DatabaseLockedError extends Error {
   }
 }
 
+/** The embedded database's folder is open to other users in a way that cannot be fixed here (not ours, or writable by others). */
+export class DataFolderPermissionError extends Error {
+  override readonly name = 'DataFolderPermissionError';
+  constructor(
+    readonly dir: string,
+    why: string,
+    fix: string,
+  ) {
+    super(`refusing to use the database folder ${dir}: ${why}; ${fix}. Nothing was read or written.`);
+  }
+}
+
 /** DATABASE_URL is set but no server answers there. */
 export class DatabaseUnreachableError extends Error {
   override readonly name = 'DatabaseUnreachableError';

@@ -3,6 +3,7 @@ export {
   AppendConflictError,
   DatabaseLockedError,
   DatabaseUnreachableError,
+  DataFolderPermissionError,
   DatasetConflictError,
   DuplicateMoveError,
   ExperimentConfigChangedError,

@@ -15,6 +15,7 @@ import { acquireLock } from './lock.ts';
 import { applyMigrations, migrationsUpToDate } from './migrate/apply.ts';
 import { repairInterruptedMigrations } from './migrate/repair.ts';
 import { withWholeScriptExecution } from './migrate/script-fix.ts';
+import { keepToOwner, narrow } from './owner-only.ts';
 import { pgliteQuery, poolQuery, type RawQuery } from './raw.ts';
 import { type AppendBatching, createRepositories, type Repositories } from './repositories/index.ts';
 
@@ -66,7 +67,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 }
 
 async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions): Promise<Database> {
-  fs.mkdirSync(requestedDir, { recursive: true });
+  const warning = keepToOwner(requestedDir);
+  if (warning) console.error(`warning: ${warning}`);
   // The real path, so that two spellings of one folder (symlinks, ..) meet at the same lock.
   const dataDir = fs.realpathSync(requestedDir);
   const share = options.share !== false;
@@ -86,10 +88,13 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
   try {
     // After a crash (even SIGKILL) PGlite starts PostgreSQL's WAL recovery on this folder, so every
     // committed transaction is there; the lock above guarantees no other process is using it meanwhile.
-    pglite = new PGlite({ dataDir: path.join(dataDir, 'pgdata') });
+    const pgdata = path.join(dataDir, 'pgdata');
+    const fresh = !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
+    pglite = new PGlite({ dataDir: pgdata });
     await pglite.waitReady.catch((error: unknown) => {
       throw diskFullOr(dataDir, error);
     });
+    if (fresh) narrow(pgdata);
     const db = pglite;
     if (options.migrate !== false) {
       // This process holds the folder's lock: no other migrator can be running.
