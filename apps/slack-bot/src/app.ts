@@ -9,6 +9,7 @@ import { PLATFORM, SlackBot, slackError } from './bot.ts';
 import { Clients, databaseInstallationStore } from './clients.ts';
 import { runCommand } from './commands.ts';
 import type { SlackEnv } from './env.ts';
+import { InstallationKey } from './installation-key.ts';
 import { type Click, decodeControl, onClick, onSubmit, type Submitted } from './interactions.ts';
 import { createLogger } from './log.ts';
 import { noteMessage } from './render/trial.ts';
@@ -104,7 +105,11 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     ...options.clientOptions,
     logger,
   };
-  const installations = env.oauth ? databaseInstallationStore(db) : undefined;
+  const installations = env.oauth
+    ? databaseInstallationStore(db, new InstallationKey(env.SLACK_INSTALLATION_KEY!), (rowId) =>
+        logger.info(`the installation of ${rowId}, stored in the clear by an earlier version, is now sealed`),
+      )
+    : undefined;
   const clients = new Clients({
     clientOptions,
     ...(env.SLACK_BOT_TOKEN && !env.oauth ? { botToken: env.SLACK_BOT_TOKEN } : {}),

@@ -178,6 +178,7 @@ describe('the environment', () => {
         SLACK_CLIENT_ID: '1',
         SLACK_CLIENT_SECRET: '2',
         SLACK_STATE_SECRET: 'abcdefgh9',
+        SLACK_INSTALLATION_KEY: 'k'.repeat(32),
       }),
     ).toMatchObject({ mode: 'http', oauth: true });
   });
