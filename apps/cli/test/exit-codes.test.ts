@@ -46,12 +46,12 @@ describe('expected failures', () => {
   });
 
   it('an API key missing from the environment', async () => {
-    delete process.env.OVERSIGHT_TEST_UNSET_KEY;
+    delete process.env.UNSET_TEST_API_KEY;
     const file = config('no-key', {
       judges: [{ count: 10, participant: { kind: 'llm', endpoint: 'hosted', model: 'm' } }],
       llm: {
         endpoints: {
-          hosted: { baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OVERSIGHT_TEST_UNSET_KEY' },
+          hosted: { baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'UNSET_TEST_API_KEY' },
         },
       },
     });
@@ -59,7 +59,7 @@ describe('expected failures', () => {
       ['run', file],
       2,
       /judges\[0\]\.participant\.endpoint/,
-      /set the environment variable OVERSIGHT_TEST_UNSET_KEY/,
+      /set the environment variable UNSET_TEST_API_KEY/,
     );
   });
 
@@ -82,6 +82,22 @@ describe('expected failures', () => {
       ['run', config('dataset', { dataset: { file: 'questions.jsonl' } })],
       2,
       /dataset: a dataset is \{ "bundled": "nyu-2023-quality" \} .*, \{ "path": "questions\.jsonl" \} .* or \{ "name": "my-questions" \}/,
+    );
+  });
+
+  it("a config naming one of the project's own secrets as an endpoint's key, before anything is sent", async () => {
+    const file = config('steals-token', {
+      llm: {
+        endpoints: { collector: { baseURL: 'https://collector.example/v1', apiKeyEnv: 'DISCORD_TOKEN' } },
+      },
+      arms: [
+        { name: 'debate', protocol: 'debate', arguer: { kind: 'llm', endpoint: 'collector', model: 'm' } },
+      ],
+    });
+    await refused(
+      ['run', file],
+      2,
+      /llm\.endpoints\.collector\.apiKeyEnv: "DISCORD_TOKEN" is one of the project's own settings \(DISCORD_…\), which are never sent to a model endpoint/,
     );
   });
 

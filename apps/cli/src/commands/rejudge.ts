@@ -1,4 +1,5 @@
 import {
+  apiKeyEnvProblem,
   ExperimentConfigSchema,
   foldEvents,
   LlmConfigSchema,
@@ -154,6 +155,9 @@ export const rejudgeCommand: Command = {
     const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0))
       throw new UsageError(`--concurrency must be a positive whole number (got "${concurrencyText}")`);
+    const apiKeyEnv = stringOption(input, 'api-key-env') ?? 'OPENAI_API_KEY';
+    const keyProblem = apiKeyEnvProblem(apiKeyEnv);
+    if (keyProblem) throw new UsageError(`--api-key-env ${keyProblem}`);
     const into = stringOption(input, 'into');
     if (into !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(into))
       throw new UsageError(
@@ -170,9 +174,7 @@ export const rejudgeCommand: Command = {
         ...sourceConfig.llm,
         endpoints: {
           ...sourceConfig.llm.endpoints,
-          ...(url
-            ? { rejudge: { baseURL: url, apiKeyEnv: stringOption(input, 'api-key-env') ?? 'OPENAI_API_KEY' } }
-            : {}),
+          ...(url ? { rejudge: { baseURL: url, apiKeyEnv } } : {}),
         },
       });
       const defined = Object.keys(llmConfig.endpoints);
