@@ -20,7 +20,7 @@ import {
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
-import { checkModelEndpoints } from '../preflight.ts';
+import { checkModelEndpoints, probeModelEndpoints } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
 import { didYouMean, listSome } from '../suggest.ts';
 import { experimentOrExplain } from './db.ts';
@@ -183,11 +183,23 @@ export const rejudgeCommand: Command = {
           `--endpoint-name ${endpointName}: experiment "${sourceId}" defines no such endpoint${didYouMean(endpointName, defined)} ` +
             `(it defines: ${listSome(defined)}); or give the judge's API with --endpoint URL`,
         );
-      checkModelEndpoints(
-        llmConfig,
-        [{ field: url ? '--endpoint' : '--endpoint-name', endpoint: endpointName }],
-        `experiment "${sourceId}"`,
-      );
+      const uses = [{ field: url ? '--endpoint' : '--endpoint-name', endpoint: endpointName, model }];
+      try {
+        checkModelEndpoints(llmConfig, uses, `experiment "${sourceId}"`);
+      } catch (error) {
+        // The key's variable comes from an option here, not from a config.
+        if (url && /needs an API key/.test((error as Error).message))
+          throw new UsageError(
+            `--endpoint ${url} needs an API key: set the environment variable ${apiKeyEnv}, or name the one that holds it with --api-key-env VAR`,
+          );
+        throw error;
+      }
+      // One request before any trial is read: a server that is down is said now, not after every trial's retries.
+      await probeModelEndpoints(llmConfig, uses, `rejudge ${sourceId}`, {
+        baseUrlField: url
+          ? '--endpoint'
+          : `llm.endpoints.${endpointName}.baseURL of "${sourceId}", or give --endpoint URL`,
+      });
       const total = await countFinished(db, sourceId, arms);
       if (total === 0)
         throw new UsageError(

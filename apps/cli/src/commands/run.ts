@@ -1,15 +1,17 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { persistPlan, runTrials, type StreamedPlan, streamExperiment } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { type LoadedConfig, loadExperimentConfig } from '../config-file.ts';
-import { withDatabase } from '../database.ts';
+import { resolveDataFolder, withDatabase } from '../database.ts';
+import { env } from '../env.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { catchInterrupt, type Interrupt } from '../interrupt.ts';
 import { limitHeapGrowth } from '../memory.ts';
 import { participantFactories } from '../participants.ts';
-import { preflight, printDesignWarnings } from '../preflight.ts';
+import { endpointUses, preflight, printDesignWarnings, probeModelEndpoints } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
 
 export interface RunResult {
@@ -27,14 +29,46 @@ export interface PreparedRun {
   plan: StreamedPlan;
 }
 
-/** Everything that can be wrong with the input, found before anything is written. */
-export async function prepareRun(configPath: string, dataDir?: string): Promise<PreparedRun> {
+/**
+ * Everything that can be wrong with the input, found before anything is written: the config, its
+ * dataset and questions, the design, and every model endpoint it names (each asked for its models list).
+ * `run` passes `forRun`: a run again of an experiment with nothing left to run needs no endpoint.
+ */
+export async function prepareRun(
+  configPath: string,
+  dataDir?: string,
+  options: { forRun?: boolean } = {},
+): Promise<PreparedRun> {
   const loaded = await loadExperimentConfig(configPath, (name) => storedQuestions(dataDir, name));
   preflight(loaded);
   printDesignWarnings(loaded);
   const plan = streamExperiment(loaded.config, loaded.questions, loaded.datasetName);
   plan.check();
+  const uses = endpointUses(loaded);
+  if (uses.length > 0)
+    await probeModelEndpoints(loaded.config.llm, uses, loaded.file).catch(async (error: unknown) => {
+      if (
+        !(
+          options.forRun &&
+          error instanceof InputError &&
+          (await nothingLeftToRun(dataDir, plan.experimentId))
+        )
+      )
+        throw error;
+      console.error(
+        `warning: ${(error as Error).message.split('\n').join(' ')} (every trial of ${plan.experimentId} has run, so none is needed now)`,
+      );
+    });
   return { loaded, plan };
+}
+
+/** Whether the experiment is stored and has no trial left for run to drive (read only when an endpoint is down). */
+async function nothingLeftToRun(dataDir: string | undefined, experimentId: string): Promise<boolean> {
+  if (!env.DATABASE_URL && !existsSync(path.join(resolveDataFolder(dataDir).dir, 'pgdata'))) return false;
+  return withDatabase(dataDir, async (db) => {
+    if (!(await db.experiments.get(experimentId))) return false;
+    return ((await db.trials.countByStatus(experimentId)).active ?? 0) === 0;
+  });
 }
 
 /** The questions stored under a dataset name (imported before), or an InputError naming those there are. */
@@ -161,7 +195,7 @@ export const runCommand: Command = {
     const interrupt = catchInterrupt(`run  ${resumeCommand}  to go on from there`);
     let result: RunResult;
     try {
-      const prepared = await prepareRun(config, dataDir);
+      const prepared = await prepareRun(config, dataDir, { forRun: true });
       result = await withDatabase(
         dataDir,
         async (db) =>
@@ -192,6 +226,14 @@ export const runCommand: Command = {
       console.log(
         `${result.counts.aborted} trials were stopped: see why with  pnpm oversight status ${result.experimentId}; try them again with  pnpm oversight retry ${config}`,
       );
-    return 0;
+    // Nothing finished and nothing waits: a script that goes on to analyze would analyze nothing.
+    const { finished = 0, waiting = 0, active = 0, aborted = 0 } = result.counts;
+    if (aborted > 0 && finished + waiting + active === 0) {
+      console.error(
+        `error: every trial of ${result.experimentId} was stopped; none finished (exit ${EXIT.noneSucceeded})`,
+      );
+      return EXIT.noneSucceeded;
+    }
+    return EXIT.ok;
   },
 };
