@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from './command.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMANDS, READ_ONLY_COMMANDS } from './commands/index.ts';
+import { setDatabaseAccess } from './database.ts';
 import { EXIT, exitCodeFor, isDiskFull, UsageError } from './exit-codes.ts';
 import { commandHelp, describedOption, GLOBAL_OPTIONS, generalHelp } from './help.ts';
 import { checkOutputPath } from './output-path.ts';
@@ -61,6 +62,7 @@ async function dispatch(argv: string[]): Promise<number> {
     console.log(commandHelp(command));
     return EXIT.ok;
   }
+  setDatabaseAccess(READ_ONLY_COMMANDS.has(command.name) ? 'read' : 'write');
   for (const [name, value] of Object.entries(parsed.values)) {
     const { output } = describedOption(command, name);
     if (output && typeof value === 'string') checkOutputPath(`--${name}`, value, output);

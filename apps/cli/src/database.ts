@@ -60,6 +60,15 @@ function checkFolder(folder: DataFolder, create: boolean): void {
 export interface OpenOptions {
   /** Create the database when the folder has none (commands that add data); others refuse. */
   create?: boolean;
+  /** Whether the work only reads (default: what the command line's command does, see setDatabaseAccess). */
+  access?: 'read' | 'write';
+}
+
+let commandAccess: 'read' | 'write' = 'write';
+
+/** What the command being run does with the database (cli.ts sets it from READ_ONLY_COMMANDS). */
+export function setDatabaseAccess(access: 'read' | 'write'): void {
+  commandAccess = access;
 }
 
 /** Opens the embedded database (or DATABASE_URL's server), having checked its folder first. */
@@ -75,7 +84,7 @@ export async function openProjectDatabase(
   const { openDatabase } = await import('@oversight/db');
   let db: Database;
   try {
-    db = await openDatabase(server ? {} : { dataDir: folder.dir });
+    db = await openDatabase(server ? {} : { dataDir: folder.dir, access: options.access ?? commandAccess });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EISDIR'].includes(code))
@@ -96,6 +105,9 @@ export async function withDatabase<T>(
   const db = await openProjectDatabase(dataDir, options);
   try {
     return await work(db);
+  } catch (error) {
+    // Through another process that ended meanwhile: say that, not what the driver made of it.
+    throw (await db.hostGone()) ?? error;
   } finally {
     await db.close();
   }

@@ -34,6 +34,7 @@ const BAD_INPUT_ERRORS = new Set([
 ]);
 const DATABASE_ERRORS = new Set([
   'DatabaseLockedError',
+  'DatabaseHostGoneError',
   'DatabaseUnreachableError',
   'DataFolderError',
   'DataFolderPermissionError',

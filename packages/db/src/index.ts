@@ -1,6 +1,7 @@
 export { type DataFolder, resolveDataFolder, workspaceRoot } from './data-folder.ts';
 export {
   AppendConflictError,
+  DatabaseHostGoneError,
   DatabaseLockedError,
   DatabaseUnreachableError,
   DataFolderPermissionError,

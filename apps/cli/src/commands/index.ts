@@ -31,3 +31,16 @@ export const COMMANDS: readonly Command[] = [
   dbCommand,
   demoCommand,
 ];
+
+/**
+ * The commands that only read the database. On the embedded database such a command, when it is the
+ * first to open the folder, holds it only for itself and briefly: a writer (run, serve, judge) that
+ * comes meanwhile waits for it rather than joining a process about to end (packages/db/src/open.ts).
+ */
+export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  'status',
+  'list',
+  'show',
+  'analyze',
+  'export',
+]);
