@@ -24,6 +24,7 @@ import { withWholeScriptExecution } from './migrate/script-fix.ts';
 import { keepToOwner, narrow } from './owner-only.ts';
 import { pgliteQuery, poolQuery, type RawQuery } from './raw.ts';
 import { type AppendBatching, createRepositories, type Repositories } from './repositories/index.ts';
+import { copyTemplate } from './template.ts';
 
 export interface OpenDatabaseOptions {
   /** Folder of the embedded database (pgdata/ and the lock). Default: $OVERSIGHT_DATA_DIR or ./.oversight */
@@ -113,20 +114,20 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     // After a crash (even SIGKILL) PGlite starts PostgreSQL's WAL recovery on this folder, so every
     // committed transaction is there; the lock above guarantees no other process is using it meanwhile.
     const pgdata = path.join(dataDir, 'pgdata');
+    const migrate = options.migrate !== false;
     const fresh = !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
-    pglite = new PGlite({ dataDir: pgdata });
-    await pglite.waitReady.catch((error: unknown) => {
+    // A new database is a copy of a migrated template when one can be had (template.ts).
+    if (fresh && migrate)
+      await copyTemplate(pgdata, async (making) => {
+        const maker = await startPGlite(making, true);
+        await maker.close();
+        narrow(making);
+      });
+    pglite = await startPGlite(pgdata, migrate).catch((error: unknown) => {
       throw diskFullOr(dataDir, error);
     });
     if (fresh) narrow(pgdata);
     const db = pglite;
-    if (options.migrate !== false) {
-      // This process holds the folder's lock: no other migrator can be running.
-      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
-      await repairInterruptedMigrations(query);
-      if (!(await migrationsUpToDate(query)))
-        await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
-    }
     if (share) shared = await shareEmbedded(db, dataDir);
     lock.advertise('serving', shared ? path.join(shared.socketDir, `.s.PGSQL.${shared.port}`) : undefined);
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
@@ -159,6 +160,27 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     await shared?.close().catch(() => {});
     await pglite?.close().catch(() => {});
     lock.release();
+    throw error;
+  }
+}
+
+/**
+ * PGlite on a folder (made by its initdb when new), migrated when asked. The caller holds the folder's
+ * lock (or owns the folder alone), so no other migrator can be running.
+ */
+async function startPGlite(pgdata: string, migrate: boolean): Promise<PGlite> {
+  const db = new PGlite({ dataDir: pgdata });
+  try {
+    await db.waitReady;
+    if (migrate) {
+      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+      await repairInterruptedMigrations(query);
+      if (!(await migrationsUpToDate(query)))
+        await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
+    }
+    return db;
+  } catch (error) {
+    await db.close().catch(() => {});
     throw error;
   }
 }
