@@ -15,14 +15,14 @@ function findCommand(name: string): Command {
     `unknown command "${name}"${didYouMean(
       name,
       COMMANDS.map((c) => c.name),
-    )}; the commands are: ${COMMANDS.map((c) => c.name).join(', ')} (pnpm oversight --help)`,
+    )}; the commands are: ${COMMANDS.map((c) => c.name).join(', ')} (oversight --help)`,
   );
 }
 
 /** parseArgs' errors, reworded to name the option, the command and what to do. */
 function parseError(error: Error & { code?: string }, command: Command, args: string[]): UsageError {
   const known = Object.keys({ ...command.options, ...GLOBAL_OPTIONS });
-  const help = `pnpm oversight ${command.name} --help lists its options`;
+  const help = `oversight ${command.name} --help lists its options`;
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const given = /'(-{1,2}[^'\s=]+)/.exec(error.message)?.[1] ?? args.find((a) => a.startsWith('-')) ?? '';
     const word = given.replace(/^-+/, '');
@@ -36,7 +36,7 @@ function parseError(error: Error & { code?: string }, command: Command, args: st
       return new UsageError(`--${name} needs a value (--${name} ${option.valueName ?? 'VALUE'}); ${help}`);
     if (name) return new UsageError(`--${name} takes no value; ${help}`);
   }
-  return new UsageError(`${error.message}\nUsage: pnpm oversight ${command.usage}`);
+  return new UsageError(`${error.message}\nUsage: oversight ${command.usage}`);
 }
 
 async function dispatch(argv: string[]): Promise<number> {

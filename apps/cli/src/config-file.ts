@@ -45,7 +45,7 @@ const DATASET_FORMS =
   'a dataset is { "bundled": "nyu-2023-quality" } (the questions that come with the project), ' +
   '{ "path": "questions.jsonl" } (a .jsonl or .csv file in the generic question format, relative to the ' +
   'config, with an optional "name"; see experiments/datasets/README.md) or { "name": "my-questions" } ' +
-  '(questions imported before with  pnpm oversight import <file>)';
+  '(questions imported before with  oversight import <file>)';
 
 /** Reads the questions stored under a dataset name; throws InputError naming the datasets there are. */
 export type StoredQuestions = (dataset: string) => Promise<Question[]>;

@@ -30,7 +30,7 @@ function checkFolder(folder: DataFolder, create: boolean): void {
   if (!create && (isNew || !existsSync(path.join(dir, 'pgdata'))))
     throw new UsageError(
       `no database in ${dir} (from ${source}): nothing has been run with it yet. ` +
-        'Check --data-dir / OVERSIGHT_DATA_DIR, or start with  pnpm oversight run <config>  (or  pnpm oversight demo)',
+        'Check --data-dir / OVERSIGHT_DATA_DIR, or start with  oversight run <config>  (or  oversight demo)',
     );
   // Created 0700, or checked: the folder holds everything people typed (see packages/db/src/owner-only.ts).
   let warning: string | null;

@@ -8,7 +8,7 @@ describe('help', () => {
     for (const command of COMMANDS) {
       const help = await oversight([command.name, '--help']);
       expect(help.code, command.name).toBe(0);
-      expect(help.stdout).toContain(`Usage: pnpm oversight ${command.usage}`);
+      expect(help.stdout).toContain(`Usage: oversight ${command.usage}`);
       for (const name of Object.keys(command.options)) {
         const option = describedOption(command, name);
         expect(option.description, `${command.name} --${name} has no description`).toBeTruthy();

@@ -37,7 +37,7 @@ describe('aborted trials', () => {
     const run = await cli(['run', file, '--data-dir', dataDir], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/4 aborted/);
-    expect(run.stdout).toMatch(/try them again with {2}pnpm oversight retry/);
+    expect(run.stdout).toMatch(/try them again with {2}oversight retry/);
     const status = await cli(['status', 'flaky', '--data-dir', dataDir], { cwd: dir });
     expect(status.stdout).toMatch(
       /stopped \(4\): consultant: model fake-model at endpoint local: connection error/,

@@ -39,7 +39,7 @@ async function main(): Promise<number> {
     console.error(
       missing.length
         ? `No experiment ${missing.join(', ')} in ${db.location}. There are: ${known.join(', ') || 'none'}.`
-        : `No experiment in ${db.location} yet. Plan one first: pnpm oversight run <config.json> (trials that wait for people stay waiting).`,
+        : `No experiment in ${db.location} yet. Plan one first: oversight run <config.json> (trials that wait for people stay waiting).`,
     );
     await db.close();
     return 2;

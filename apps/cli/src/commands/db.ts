@@ -13,7 +13,7 @@ export async function experimentOrExplain(db: Database, id: string) {
   throw new UsageError(
     `no experiment "${id}" in ${db.location}${didYouMean(id, ids)}; ${
       ids.length ? `the experiments are: ${listSome(ids)}` : 'it holds no experiments yet'
-    } (pnpm oversight list)`,
+    } (oversight list)`,
   );
 }
 
@@ -82,13 +82,13 @@ export const dbCommand: Command = {
     }
     if (action === 'drop-experiment') {
       if (!id)
-        throw new UsageError('db drop-experiment needs an experiment id (pnpm oversight list shows them)');
+        throw new UsageError('db drop-experiment needs an experiment id (oversight list shows them)');
       if (extra)
         throw new UsageError(`db drop-experiment deletes one experiment at a time, not also "${extra}"`);
       return dropExperiment(dataDir, id, input.values.yes === true);
     }
     throw new UsageError(
-      `${action ? `db has no action "${action}"${didYouMean(action, ['migrate', 'drop-experiment'])}` : 'db needs an action'}; usage: pnpm oversight ${dbCommand.usage}`,
+      `${action ? `db has no action "${action}"${didYouMean(action, ['migrate', 'drop-experiment'])}` : 'db needs an action'}; usage: oversight ${dbCommand.usage}`,
     );
   },
 };

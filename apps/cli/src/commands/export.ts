@@ -177,7 +177,7 @@ export const exportCommand: Command = {
   async run(input) {
     limitHeapGrowth();
     const [experimentId, second] = input.positionals;
-    if (!experimentId) throw new UsageError('export needs an experiment id (see  pnpm oversight status)');
+    if (!experimentId) throw new UsageError('export needs an experiment id (see  oversight status)');
     const format = stringOption(input, 'format');
     if (!FORMATS.includes(format as Format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);

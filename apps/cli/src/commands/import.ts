@@ -57,7 +57,7 @@ async function importNyu(folder: string, experimentId: string, dataDir: string |
           `${result.participants} new participants`,
       );
       if (result.offline) console.log(`and their offline judgments as ${describe(result.offline)}`);
-      console.log(`analyse them with  pnpm oversight analyze ${experimentId}`);
+      console.log(`analyse them with  oversight analyze ${experimentId}`);
       return 0;
     },
     { create: true },

@@ -16,7 +16,7 @@ function configArms(experiment: ExperimentRow): Map<string, string> {
 async function listExperiments(db: Database): Promise<void> {
   const experiments = await db.experiments.list();
   if (experiments.length === 0) {
-    console.log(`no experiments in ${db.location} yet; start one with  pnpm oversight run <config>`);
+    console.log(`no experiments in ${db.location} yet; start one with  oversight run <config>`);
     return;
   }
   for (const experiment of experiments) {
@@ -42,7 +42,7 @@ async function listExperiments(db: Database): Promise<void> {
     }
     if (example)
       console.log(
-        `  trials: pnpm oversight list ${experiment.id}; one of them: pnpm oversight show ${example.id}`,
+        `  trials: oversight list ${experiment.id}; one of them: oversight show ${example.id}`,
       );
   }
 }
@@ -73,9 +73,9 @@ async function listTrials(db: Database, experimentId: string, input: CommandInpu
     console.log(`${t.id.padEnd(width)}  ${t.status.padEnd(8)}  ${t.judgeId ?? '(open seat)'}`);
   if (trials.length > limit)
     console.log(
-      `… more: pnpm oversight list ${experimentId} --after ${shown.at(-1)!.id}${status ? ` --status ${status}` : ''}`,
+      `… more: oversight list ${experimentId} --after ${shown.at(-1)!.id}${status ? ` --status ${status}` : ''}`,
     );
-  console.log(`see one with  pnpm oversight show <trial>`);
+  console.log(`see one with  oversight show <trial>`);
 }
 
 export const listCommand: Command = {
@@ -108,7 +108,7 @@ export const listCommand: Command = {
     const trialOption = ['status', 'limit', 'after'].find((name) => input.values[name] !== undefined);
     if (!experimentId && trialOption)
       throw new UsageError(
-        `--${trialOption} is about one experiment's trials: pnpm oversight list <experiment> --${trialOption} …`,
+        `--${trialOption} is about one experiment's trials: oversight list <experiment> --${trialOption} …`,
       );
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       if (experimentId) await listTrials(db, experimentId, input);

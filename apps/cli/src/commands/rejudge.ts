@@ -145,11 +145,11 @@ export const rejudgeCommand: Command = {
     const model = stringOption(input, 'model');
     if (!sourceId)
       throw new UsageError(
-        `rejudge needs the experiment to re-judge; usage: pnpm oversight ${rejudgeCommand.usage}`,
+        `rejudge needs the experiment to re-judge; usage: oversight ${rejudgeCommand.usage}`,
       );
     if (!model)
       throw new UsageError(
-        `rejudge needs --model, the judge model; usage: pnpm oversight ${rejudgeCommand.usage}`,
+        `rejudge needs --model, the judge model; usage: oversight ${rejudgeCommand.usage}`,
       );
     const concurrencyText = stringOption(input, 'concurrency');
     const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
@@ -227,7 +227,7 @@ export const rejudgeCommand: Command = {
       const existing = await db.experiments.get(targetId);
       if (existing && existing.configHash !== configHash(parsedTarget))
         throw new UsageError(
-          `experiment "${targetId}" exists with another judge set-up; choose another id with --into, or delete it (pnpm oversight db drop-experiment ${targetId})`,
+          `experiment "${targetId}" exists with another judge set-up; choose another id with --into, or delete it (oversight db drop-experiment ${targetId})`,
         );
       let target: Promise<void> | undefined;
       const ensureTarget = () =>
@@ -306,7 +306,7 @@ export const rejudgeCommand: Command = {
       console.log(
         `${targetId}: ${stored} new AI judgments (${summary.results.length} judged, ${summary.skipped.length} skipped as unfinished, ${summary.failed.length} failed)`,
       );
-      console.log(`compare human and AI judges with  pnpm oversight analyze ${sourceId} ${targetId}`);
+      console.log(`compare human and AI judges with  oversight analyze ${sourceId} ${targetId}`);
       return 0;
     });
   },

@@ -43,11 +43,11 @@ export const retryCommand: Command = {
         experimentId = prepared.plan.experimentId;
         config = prepared.plan.config;
         // Stores the (fixed) config, refusing a changed design, and plans anything not planned yet.
-        await runPrepared(db, prepared, { resumeCommand: `pnpm oversight retry ${target}` });
+        await runPrepared(db, prepared, { resumeCommand: `oversight retry ${target}` });
       } else {
         const row = await db.experiments.get(target);
         if (!row)
-          throw new UsageError(`no experiment "${target}" in ${db.location}; see  pnpm oversight list`);
+          throw new UsageError(`no experiment "${target}" in ${db.location}; see  oversight list`);
         config = ExperimentConfigSchema.parse(row.config);
       }
       const aborted = await abortedTrials(db, experimentId);
@@ -92,7 +92,7 @@ async function drive(
   total: number,
 ): Promise<void> {
   const progress = startProgress(`${experimentId} (retries)`, total);
-  const interrupt = catchInterrupt(`run  pnpm oversight retry ${experimentId}  to go on`);
+  const interrupt = catchInterrupt(`run  oversight retry ${experimentId}  to go on`);
   try {
     await runTrials(
       db,

@@ -78,7 +78,7 @@ function storedQuestions(dataDir: string | undefined, name: string) {
     if (rows.length === 0) {
       const known = (await db.questions.datasets()).map((d) => d.name);
       throw new InputError(
-        `dataset "${name}" is not in ${db.location}; import it first with  pnpm oversight import <file> --dataset ${name}` +
+        `dataset "${name}" is not in ${db.location}; import it first with  oversight import <file> --dataset ${name}` +
           (known.length ? ` (stored datasets: ${known.join(', ')})` : ''),
         name,
       );
@@ -163,7 +163,7 @@ export function interruptedMessage(result: RunResult, resumeCommand: string): st
 
 /** The command line that resumes this run, as the user would type it. */
 function resumeCommandOf(config: string, dataDir: string | undefined): string {
-  return `pnpm oversight run ${config}${dataDir ? ` --data-dir ${dataDir}` : ''}`;
+  return `oversight run ${config}${dataDir ? ` --data-dir ${dataDir}` : ''}`;
 }
 
 export const runCommand: Command = {
@@ -219,12 +219,12 @@ export const runCommand: Command = {
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}`);
     if (result.counts.waiting) {
       console.log(
-        `${result.counts.waiting} trials wait for people: judge them with  pnpm oversight judge ${result.experimentId} --as <name>`,
+        `${result.counts.waiting} trials wait for people: judge them with  oversight judge ${result.experimentId} --as <name>`,
       );
     }
     if (result.counts.aborted)
       console.log(
-        `${result.counts.aborted} trials were stopped: see why with  pnpm oversight status ${result.experimentId}; try them again with  pnpm oversight retry ${config}`,
+        `${result.counts.aborted} trials were stopped: see why with  oversight status ${result.experimentId}; try them again with  oversight retry ${config}`,
       );
     // Nothing finished and nothing waits: a script that goes on to analyze would analyze nothing.
     const { finished = 0, waiting = 0, active = 0, aborted = 0 } = result.counts;

@@ -18,7 +18,7 @@ export const statusCommand: Command = {
         return 2;
       }
       if (experiments.length === 0)
-        console.log(`no experiments yet in ${db.location}; start one with  pnpm oversight run <config>`);
+        console.log(`no experiments yet in ${db.location}; start one with  oversight run <config>`);
       for (const experiment of experiments) {
         const counts = await db.trials.countByStatus(experiment.id);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -96,6 +96,6 @@ async function abortLines(db: Database, experimentId: string): Promise<string[]>
     .map(([reason, n]) => `stopped (${n}): ${reason.length > 160 ? `${reason.slice(0, 157)}...` : reason}`);
   if (byReason.size > 5) lines.push(`stopped for ${byReason.size - 5} other reasons too`);
   if (aborted.length > 0)
-    lines.push(`try them again with  pnpm oversight retry ${experimentId}  (the stopped trials are kept)`);
+    lines.push(`try them again with  oversight retry ${experimentId}  (the stopped trials are kept)`);
   return lines;
 }
