@@ -97,6 +97,13 @@ describe('model endpoints are probed before planning', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch('(every trial of done has run, so none is needed now)');
     expect(again.stdout).toMatch('done: 8 finished');
+    // No price table: the cost is not $0 but unknown, and status says how to give prices.
+    const status = await oversight(['status', 'done', '--data-dir', dataDir]);
+    expect(status.stdout).toMatch(/total\s+\d+\s+\d+\s+\d+\s+\d+\s+no prices\s+no prices/);
+    expect(status.stdout).not.toMatch(/\$0\.0000/);
+    expect(status.stdout).toMatch(
+      '(no prices configured for fake-model: add "llm": { "prices": { "fake-model": { "input": 2.5, "output": 10 } } }',
+    );
   });
 
   it('rejudge against a server that is not running stops before judging anything; a missing key names --api-key-env', async () => {

@@ -132,7 +132,12 @@ describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
     expect(both.code, both.stderr).toBe(0);
     const report = JSON.parse(readFileSync(path.join(dir, 'both/report.json'), 'utf8')) as AnalysisReport;
     expect(report.arms.map((a) => a.arm)).toContain('human-debate+ai-judge');
-    expect(report.arms.find((a) => a.arm === 'human-debate+ai-judge')!.n).toBe(154);
+    const rejudged = report.arms.find((a) => a.arm === 'human-debate+ai-judge')!;
+    expect(rejudged.n).toBe(154);
+    // The debaters keep their kind in the new experiment: people, as in the source; the judge is the model.
+    expect(Object.keys(rejudged.participants.arguers)).toEqual(['person']);
+    expect(Object.keys(rejudged.participants.judges)).toEqual(['model fake-judge']);
+    expect(report.participants.headline).not.toMatch(/not known|not recorded/);
     expect(
       report.comparisons.some((c) => c.arm1 === 'human-debate' && c.arm2 === 'human-debate+ai-judge'),
     ).toBe(true);

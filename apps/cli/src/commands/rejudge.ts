@@ -249,6 +249,28 @@ export const rejudgeCommand: Command = {
           ]);
         })());
 
+      // The arguers keep their kinds in the new experiment (the analysis says whether they were people,
+      // models or simulated from its participants): each arguer of a re-judged trial is copied from the
+      // source, without a person's platform identity, before that trial is stored.
+      const sourceParticipants = new Map((await db.participants.list(sourceId)).map((p) => [p.id, p]));
+      const copied = new Set<string>([judgeId]);
+      const copyArguers = async (events: readonly TrialEvent[]) => {
+        const ids = new Set<string>();
+        for (const e of events) {
+          if (e.type === 'TrialCreated')
+            for (const a of e.arguers) if (a.participantId) ids.add(a.participantId);
+          if (e.type === 'ParticipantAssigned' && e.role !== 'judge' && e.participantId)
+            ids.add(e.participantId);
+        }
+        const rows = [...ids].flatMap((id) => {
+          const p = sourceParticipants.get(id);
+          if (!p || copied.has(id)) return [];
+          copied.add(id);
+          return [{ id, kind: p.kind, label: p.label, spec: p.spec }];
+        });
+        if (rows.length > 0) await db.participants.upsertMany(targetId, rows);
+      };
+
       let stored = 0;
       let ordinal = 0;
       const pending: Array<Promise<void>> = [];
@@ -277,6 +299,7 @@ export const rejudgeCommand: Command = {
             pending.push(
               (async () => {
                 await ensureTarget();
+                await copyArguers(result.events);
                 await db.trials.createMany([trialInput(moved, ordinal++, dataset, automatic)]);
                 const { input } = appendFor(foldEvents([moved]), rest, {
                   isPerson: automatic,
