@@ -4,6 +4,7 @@ import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { didYouMean, listSome } from '../suggest.ts';
+import { count } from '../words.ts';
 
 /** The experiment by id, or a UsageError that lists what exists and suggests the nearest. */
 export async function experimentOrExplain(db: Database, id: string) {
@@ -31,7 +32,7 @@ async function dropExperiment(dataDir: string | undefined, id: string, yes: bool
     await experimentOrExplain(db, id);
     const counts = await db.trials.countByStatus(id);
     const trials = Object.values(counts).reduce((a, b) => a + b, 0);
-    return `experiment "${id}" in ${db.location}: ${trials} trials with their events, ${await db.judgments.count(id)} judgments, its participants and model calls`;
+    return `experiment "${id}" in ${db.location}: ${count(trials, 'trial')} with their events, ${count(await db.judgments.count(id), 'judgment')}, its participants and model calls`;
   });
   if (!yes) {
     if (!process.stdin.isTTY)
@@ -81,8 +82,7 @@ export const dbCommand: Command = {
       );
     }
     if (action === 'drop-experiment') {
-      if (!id)
-        throw new UsageError('db drop-experiment needs an experiment id (oversight list shows them)');
+      if (!id) throw new UsageError('db drop-experiment needs an experiment id (oversight list shows them)');
       if (extra)
         throw new UsageError(`db drop-experiment deletes one experiment at a time, not also "${extra}"`);
       return dropExperiment(dataDir, id, input.values.yes === true);

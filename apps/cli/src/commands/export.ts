@@ -9,6 +9,7 @@ import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { limitHeapGrowth } from '../memory.ts';
+import { count } from '../words.ts';
 import { type labelledJudgments, labelRows, participantLabels } from './analyze.ts';
 import {
   exportTraining,
@@ -216,16 +217,16 @@ export const exportCommand: Command = {
           resolveUserPath(outPath!),
           new Uint8Array(formatJudgmentsParquet(rows, { metadata: { experimentId } })),
         );
-        console.error(`wrote ${rows.length} judgments to ${outPath}`);
+        console.error(`wrote ${count(rows.length, 'judgment')} to ${outPath}`);
         return 0;
       }
       const out = outPath ? createWriteStream(resolveUserPath(outPath)) : process.stdout;
-      const count = await exportJudgments(db, experimentId, format as 'csv' | 'jsonl', out, times);
+      const written = await exportJudgments(db, experimentId, format as 'csv' | 'jsonl', out, times);
       if (outPath) {
         await new Promise<void>((resolve, reject) =>
           out.end((error?: Error | null) => (error ? reject(error) : resolve())),
         );
-        console.error(`wrote ${count} judgments to ${outPath}`);
+        console.error(`wrote ${count(written, 'judgment')} to ${outPath}`);
       }
       return 0;
     });

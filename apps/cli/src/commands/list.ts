@@ -2,6 +2,7 @@ import type { Database, ExperimentRow } from '@oversight/db';
 import { type Command, type CommandInput, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
+import { count } from '../words.ts';
 import { experimentOrExplain } from './db.ts';
 import { describeCounts } from './run.ts';
 
@@ -28,7 +29,7 @@ async function listExperiments(db: Database): Promise<void> {
     ]);
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
     console.log(
-      `${experiment.id}: ${total} trials (${describeCounts(byStatus) || 'none'}), ${judgments} judgments`,
+      `${experiment.id}: ${count(total, 'trial')} (${describeCounts(byStatus) || 'none'}), ${count(judgments, 'judgment')}`,
     );
     const protocols = configArms(experiment);
     const arms = [...new Set([...protocols.keys(), ...Object.keys(byArm)])];
@@ -37,13 +38,11 @@ async function listExperiments(db: Database): Promise<void> {
       // A re-judged arm ("debate+ai-judge") keeps the protocol of the arm it came from.
       const protocol = protocols.get(arm) ?? protocols.get(arm.split('+')[0]!) ?? '';
       console.log(
-        `  ${arm.padEnd(width)}  ${protocol.padEnd(18)} ${String(byArm[arm] ?? 0).padStart(7)} trials`,
+        `  ${arm.padEnd(width)}  ${protocol.padEnd(18)} ${String(byArm[arm] ?? 0).padStart(7)} ${(byArm[arm] ?? 0) === 1 ? 'trial' : 'trials'}`,
       );
     }
     if (example)
-      console.log(
-        `  trials: oversight list ${experiment.id}; one of them: oversight show ${example.id}`,
-      );
+      console.log(`  trials: oversight list ${experiment.id}; one of them: oversight show ${example.id}`);
   }
 }
 

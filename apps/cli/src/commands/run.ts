@@ -13,6 +13,7 @@ import { limitHeapGrowth } from '../memory.ts';
 import { participantFactories } from '../participants.ts';
 import { endpointUses, preflight, printDesignWarnings, probeModelEndpoints } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
+import { count } from '../words.ts';
 
 export interface RunResult {
   experimentId: string;
@@ -108,7 +109,7 @@ export async function runPrepared(
     onProgress: (stored) => {
       if (Date.now() - said < 5_000 || stored === total) return;
       said = Date.now();
-      console.error(`${plan.experimentId}: planning, ${stored} of ${total} trials stored`);
+      console.error(`${plan.experimentId}: planning, ${stored} of ${count(total, 'trial')} stored`);
     },
   }).catch((error: unknown) => {
     dispose();
@@ -122,7 +123,7 @@ export async function runPrepared(
   const before = await db.trials.countByStatus(plan.experimentId);
   const remaining = before.active ?? 0;
   console.error(
-    `${plan.experimentId}: ${total} trials in ${plan.config.arms.length} arms; ${remaining} to run`,
+    `${plan.experimentId}: ${count(total, 'trial')} in ${count(plan.config.arms.length, 'arm')}; ${remaining} to run`,
   );
   const progress = startProgress(plan.experimentId, total, { done: total - remaining });
   try {
@@ -156,7 +157,7 @@ export function interruptedMessage(result: RunResult, resumeCommand: string): st
   const left = result.counts.active ?? 0;
   const how = result.stoppedBy === 'SIGTERM' ? 'stopped by SIGTERM' : 'stopped with Ctrl-C';
   return (
-    `${how}: ${describeCounts(result.counts).replace(/(\d+) active/, '$1 still to run')} of ${total} trials. ` +
+    `${how}: ${describeCounts(result.counts).replace(/(\d+) active/, '$1 still to run')} of ${count(total, 'trial')}. ` +
     `Every finished trial and every move made so far is stored; run  ${resumeCommand}  to go on with the ${left} left.`
   );
 }
@@ -219,12 +220,12 @@ export const runCommand: Command = {
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}`);
     if (result.counts.waiting) {
       console.log(
-        `${result.counts.waiting} trials wait for people: judge them with  oversight judge ${result.experimentId} --as <name>`,
+        `${count(result.counts.waiting, 'trial waits', 'trials wait')} for people: judge them with  oversight judge ${result.experimentId} --as <name>`,
       );
     }
     if (result.counts.aborted)
       console.log(
-        `${result.counts.aborted} trials were stopped: see why with  oversight status ${result.experimentId}; try them again with  oversight retry ${config}`,
+        `${count(result.counts.aborted, 'trial was', 'trials were')} stopped: see why with  oversight status ${result.experimentId}; try them again with  oversight retry ${config}`,
       );
     // Nothing finished and nothing waits: a script that goes on to analyze would analyze nothing.
     const { finished = 0, waiting = 0, active = 0, aborted = 0 } = result.counts;

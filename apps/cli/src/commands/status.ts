@@ -3,6 +3,7 @@ import { abortedTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { listSome } from '../suggest.ts';
+import { count } from '../words.ts';
 import { describeCounts } from './run.ts';
 
 export const statusCommand: Command = {
@@ -23,7 +24,7 @@ export const statusCommand: Command = {
       for (const experiment of experiments) {
         const counts = await db.trials.countByStatus(experiment.id);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
-        console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
+        console.log(`${experiment.id}: ${count(total, 'trial')}: ${describeCounts(counts) || 'none'}`);
         for (const line of await waitingLines(db, experiment.id)) console.log(`  ${line}`);
         if (counts.aborted) for (const line of await abortLines(db, experiment.id)) console.log(`  ${line}`);
         const cost = await db.llm.costSummary(experiment.id);
