@@ -3,7 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Database } from '@oversight/db';
 import { abortedTrials } from '@oversight/runner';
-import { formatJudgmentsCsv, formatJudgmentsParquet, type JudgmentRow } from '@oversight/stats';
+import {
+  formatJudgmentsCsv,
+  formatJudgmentsParquet,
+  type JudgmentRow,
+  LEGACY_COLUMN_NAMES,
+} from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
@@ -99,13 +104,21 @@ export async function exportJudgments(
     else {
       let chunk = '';
       for (const { row, log } of page)
-        chunk += `${JSON.stringify({ ...row, events: log.map(({ payload, ...e }) => ({ ...e, ...payload })) })}\n`;
+        chunk += `${JSON.stringify({ ...exportedNames(row), events: log.map(({ payload, ...e }) => ({ ...e, ...payload })) })}\n`;
       await write(out, chunk);
     }
     count += batch.length;
   }
   if (count === 0 && format === 'csv') await write(out, formatJudgmentsCsv([]));
   return count;
+}
+
+/**
+ * A judgment under the names its columns have in CSV and Parquet (`continues`, not the record's
+ * `rounds`), in the same place, so one field has one name in every format.
+ */
+function exportedNames(row: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [LEGACY_COLUMN_NAMES[k] ?? k, v]));
 }
 
 const ABORTED_COLUMNS = ['experimentId', 'trialId', 'arm', 'reason', 'by', 'retriedAs'] as const;
