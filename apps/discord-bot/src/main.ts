@@ -7,9 +7,9 @@ import { startBot } from './bot.ts';
 import { EnvError, readEnv } from './env.ts';
 
 /**
- * `pnpm discord`: reads the environment, opens the project's database (DATABASE_URL, or the embedded
+ * `node apps/discord-bot/bin/discord.mjs`: reads the environment, opens the project's database (DATABASE_URL, or the embedded
  * one in OVERSIGHT_DATA_DIR / .oversight), runs `serve` in this process for the model and simulated
- * turns of the experiments it serves (unless OVERSIGHT_SERVE=0), registers the slash command and
+ * turns of the experiments it serves (unless OVERSIGHT_SERVE=off), registers the slash command and
  * connects. SIGINT/SIGTERM stop it cleanly; SIGKILL loses nothing either (all state is in the database).
  */
 
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   }
   const controller = new AbortController();
   let service: ServeHandle | null = null;
-  if (env.OVERSIGHT_SERVE === '1')
+  if (env.OVERSIGHT_SERVE)
     service = serve(db, {
       experimentIds,
       signal: controller.signal,

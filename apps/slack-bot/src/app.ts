@@ -159,7 +159,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
 
   const stop = new AbortController();
   let service: ServeHandle | null = null;
-  if (env.OVERSIGHT_SERVE === 'in-process' && experimentIds.length > 0) {
+  if (env.OVERSIGHT_SERVE && experimentIds.length > 0) {
     service = serve(db, {
       experimentIds,
       ...(options.factories ? { factories: options.factories } : {}),

@@ -1,3 +1,4 @@
+import { ServeSwitchSchema } from '@oversight/runner';
 import { z } from 'zod';
 import { KEY_VARIABLE, keyProblem } from './installation-key.ts';
 
@@ -45,7 +46,7 @@ const EnvSchema = z
           : undefined,
       ),
     /** `serve` in this process (default) or beside it (off: run `oversight serve` yourself). */
-    OVERSIGHT_SERVE: z.enum(['in-process', 'off']).default('in-process'),
+    OVERSIGHT_SERVE: ServeSwitchSchema,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .transform((env, ctx) => {

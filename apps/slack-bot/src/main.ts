@@ -1,4 +1,4 @@
-// `pnpm slack`: the Slack app, with `serve` in this process (OVERSIGHT_SERVE=off to run it beside).
+// `node apps/slack-bot/bin/slack.mjs`: the Slack app, with `serve` in this process (OVERSIGHT_SERVE=off to run it beside).
 import { openDatabase, resolveDataFolder } from '@oversight/db';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { startSlackApp } from './app.ts';

@@ -15,6 +15,7 @@ export * from './record.ts';
 export * from './retry.ts';
 export * from './run.ts';
 export * from './serve.ts';
+export * from './serve-switch.ts';
 export * from './simulate.ts';
 export * from './store.ts';
 export * from './submit.ts';
