@@ -58,7 +58,10 @@ function parseConfig(data: unknown, file: string): ExperimentConfig {
     issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'dataset';
   const lines = [
     ...result.error.issues.filter(isDataset).map(() => `dataset: ${DATASET_FORMS}`),
-    ...describeIssues(new z.ZodError(result.error.issues.filter((issue) => !isDataset(issue)))),
+    ...describeIssues(
+      new z.ZodError(result.error.issues.filter((issue) => !isDataset(issue))),
+      ExperimentConfigSchema,
+    ),
   ];
   throw new InputError(`${file}: invalid input\n${lines.map((l) => `  - ${l}`).join('\n')}`, file);
 }
