@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
+import { type FakeOpenAIServer, spawnChild, startFakeOpenAI } from '@oversight/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launcher, repoRoot, tempDir } from './cli.ts';
 import { type ShownCommand, shownCommands, words } from './doc-commands.ts';
@@ -43,7 +43,10 @@ describe('the commands the documents show', () => {
   });
   const run = (program: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, cwd = box): Promise<Ran> =>
     new Promise((resolve, reject) => {
-      const child = spawn(program, args, { cwd, env: { ...env(), ...extraEnv } });
+      const child = spawnChild(program, args, {
+        cwd,
+        env: { ...env(), ...extraEnv },
+      }) as ChildProcessWithoutNullStreams;
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => {

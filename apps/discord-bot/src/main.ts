@@ -2,7 +2,7 @@ import type { ExperimentConfig } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { resolveDataFolder } from '@oversight/db/data-folder';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
-import { type ServeHandle, serve } from '@oversight/runner';
+import { exitWithParent, type ServeHandle, serve } from '@oversight/runner';
 import { startBot } from './bot.ts';
 import { EnvError, readEnv } from './env.ts';
 
@@ -14,6 +14,8 @@ import { EnvError, readEnv } from './env.ts';
  */
 
 async function main(): Promise<number> {
+  // Started by a benchmark or a test: end with it (packages/runner/src/exit-with-parent.ts).
+  exitWithParent();
   let env: ReturnType<typeof readEnv>;
   try {
     env = readEnv();

@@ -1,11 +1,14 @@
 // `node apps/slack-bot/bin/slack.mjs`: the Slack app, with `serve` in this process (OVERSIGHT_SERVE=off to run it beside).
 import { openDatabase, resolveDataFolder } from '@oversight/db';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
+import { exitWithParent } from '@oversight/runner';
 import { startSlackApp } from './app.ts';
 import { describeEnv, EnvError, readEnv } from './env.ts';
 import { createLogger } from './log.ts';
 
 async function main(): Promise<number> {
+  // Started by a benchmark or a test: end with it (packages/runner/src/exit-with-parent.ts).
+  exitWithParent();
   let env: ReturnType<typeof readEnv>;
   try {
     env = readEnv();

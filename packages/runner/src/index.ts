@@ -2,6 +2,7 @@ export * from './datasets.ts';
 export * from './db-store.ts';
 export * from './design.ts';
 export * from './drive.ts';
+export * from './exit-with-parent.ts';
 export * from './experiment.ts';
 export * from './import-nyu.ts';
 export * from './notices.ts';

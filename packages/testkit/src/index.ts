@@ -1,3 +1,4 @@
+export * from './children.ts';
 export * from './fake-discord/index.ts';
 export * from './fake-openai/index.ts';
 export * from './fake-slack/index.ts';
