@@ -1,16 +1,18 @@
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
 import type { Command } from './command.ts';
-import { COMMANDS, READ_ONLY_COMMANDS } from './commands/index.ts';
+import { COMMANDS, LIGHT_COMMANDS, loadAllCommands, READ_ONLY_COMMANDS } from './commands/index.ts';
 import { setDatabaseAccess } from './database.ts';
+import { env } from './env.ts';
 import { EXIT, exitCodeFor, isDiskFull, UsageError } from './exit-codes.ts';
 import { commandHelp, describedOption, GLOBAL_OPTIONS, generalHelp } from './help.ts';
 import { checkOutputPath } from './output-path.ts';
 import { stopAllProgress } from './progress.ts';
 import { didYouMean } from './suggest.ts';
 
-function findCommand(name: string): Command {
+async function findCommand(name: string): Promise<Command> {
   const command = COMMANDS.find((c) => c.name === name);
-  if (command) return command;
+  if (command) return command.load();
   throw new UsageError(
     `unknown command "${name}"${didYouMean(
       name,
@@ -42,11 +44,11 @@ function parseError(error: Error & { code?: string }, command: Command, args: st
 async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    const about = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
-    console.log(about ? commandHelp(about) : generalHelp(COMMANDS));
+    const about = name === 'help' && rest[0] ? await findCommand(rest[0]) : undefined;
+    console.log(about ? commandHelp(about) : generalHelp(await loadAllCommands()));
     return EXIT.ok;
   }
-  const command = findCommand(name);
+  const command = await findCommand(name);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -62,7 +64,11 @@ async function dispatch(argv: string[]): Promise<number> {
     console.log(commandHelp(command));
     return EXIT.ok;
   }
-  setDatabaseAccess(READ_ONLY_COMMANDS.has(command.name) ? 'read' : 'write');
+  const light = LIGHT_COMMANDS.has(command.name) && env.OVERSIGHT_LIGHT !== 'off';
+  setDatabaseAccess(READ_ONLY_COMMANDS.has(command.name) ? 'read' : 'write', light);
+  // Before any WebAssembly is compiled (PGlite's 9 MB, Prisma's query compiler): baseline code only,
+  // the one V8 flag set here, which the compiler reads when it compiles (nothing is compiled yet).
+  if (light) v8.setFlagsFromString('--liftoff-only');
   for (const [name, value] of Object.entries(parsed.values)) {
     const { output } = describedOption(command, name);
     if (output && typeof value === 'string') checkOutputPath(`--${name}`, value, output);

@@ -65,10 +65,12 @@ export interface OpenOptions {
 }
 
 let commandAccess: 'read' | 'write' = 'write';
+let commandLight = false;
 
-/** What the command being run does with the database (cli.ts sets it from READ_ONLY_COMMANDS). */
-export function setDatabaseAccess(access: 'read' | 'write'): void {
+/** What the command being run does with the database (cli.ts sets it from READ_ONLY_COMMANDS, LIGHT_COMMANDS). */
+export function setDatabaseAccess(access: 'read' | 'write', light = false): void {
   commandAccess = access;
+  commandLight = light;
 }
 
 /** Opens the embedded database (or DATABASE_URL's server), having checked its folder first. */
@@ -84,7 +86,9 @@ export async function openProjectDatabase(
   const { openDatabase } = await import('@oversight/db');
   let db: Database;
   try {
-    db = await openDatabase(server ? {} : { dataDir: folder.dir, access: options.access ?? commandAccess });
+    db = await openDatabase(
+      server ? {} : { dataDir: folder.dir, access: options.access ?? commandAccess, light: commandLight },
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EISDIR'].includes(code))

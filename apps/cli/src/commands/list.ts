@@ -2,9 +2,8 @@ import type { Database, ExperimentRow } from '@oversight/db';
 import { type Command, type CommandInput, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
-import { count } from '../words.ts';
+import { count, describeCounts } from '../words.ts';
 import { experimentOrExplain } from './db.ts';
-import { describeCounts } from './run.ts';
 
 const TRIAL_STATUSES = ['active', 'waiting', 'finished', 'aborted'];
 

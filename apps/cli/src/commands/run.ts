@@ -13,7 +13,9 @@ import { limitHeapGrowth } from '../memory.ts';
 import { participantFactories } from '../participants.ts';
 import { endpointUses, preflight, printDesignWarnings, probeModelEndpoints } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
-import { count } from '../words.ts';
+import { count, describeCounts } from '../words.ts';
+
+export { describeCounts };
 
 export interface RunResult {
   experimentId: string;
@@ -141,14 +143,6 @@ export async function runPrepared(
   // A Ctrl-C that came as the last trial finished stopped nothing.
   const interrupted = interrupt.signal.aborted && (counts.active ?? 0) > 0;
   return { experimentId: plan.experimentId, counts, interrupted, stoppedBy: interrupt.by };
-}
-
-export function describeCounts(counts: Record<string, number>): string {
-  const order = ['finished', 'aborted', 'waiting', 'active'];
-  return order
-    .filter((s) => counts[s])
-    .map((s) => `${counts[s]} ${s}`)
-    .join(', ');
 }
 
 /** After Ctrl-C: what is stored, and the command that goes on. */

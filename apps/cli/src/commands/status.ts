@@ -3,8 +3,7 @@ import { abortedTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { listSome } from '../suggest.ts';
-import { count } from '../words.ts';
-import { describeCounts } from './run.ts';
+import { count, describeCounts } from '../words.ts';
 
 export const statusCommand: Command = {
   name: 'status',
