@@ -92,6 +92,14 @@ export interface Database extends Repositories {
   close(): Promise<void>;
 }
 
+/**
+ * The embedded database is one backend: every transaction, this process's and those of processes
+ * using it through this one, waits for the one before it. Prisma's defaults (2 s to start one, 5 s to
+ * finish it) suit a server's pool; here a busy moment (several processes, a loaded machine) is a queue,
+ * not a failure ("Unable to start a transaction in the given time" in a test on a loaded machine).
+ */
+const EMBEDDED_TRANSACTIONS = { maxWait: 60_000, timeout: 120_000 };
+
 export function resolveDataDir(dataDir?: string): string {
   return dataDir ? path.resolve(dataDir) : resolveDataFolder(undefined).dir;
 }
@@ -136,7 +144,10 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     const db = pglite;
     if (share) shared = await shareEmbedded(db, dataDir);
     lock.advertise('serving', shared ? path.join(shared.socketDir, `.s.PGSQL.${shared.port}`) : undefined);
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    const prisma = new PrismaClient({
+      adapter: new PrismaPGlite(db),
+      transactionOptions: EMBEDDED_TRANSACTIONS,
+    });
     const listen: Database['listen'] = async (channel, onNotify) => {
       const stop = await db.listen(channel, onNotify);
       return async () => stop();
@@ -345,7 +356,7 @@ async function openThrough(
     gone ? new DatabaseHostGoneError(holder) : null,
   );
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: EMBEDDED_TRANSACTIONS });
   // Notifications stay inside the holder's process: here, whoever listens polls.
   const listen: Database['listen'] = async () => async () => {};
   const db = finish(
