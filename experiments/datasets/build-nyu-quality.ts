@@ -23,7 +23,9 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const dataDir =
   process.env.OVERSIGHT_NYU_DATA ??
   fileURLToPath(new URL('../shared/data/nyu-debate-2023', `file://${repo}`));
-const output = fileURLToPath(new URL('./nyu-2023-quality.jsonl.gz', import.meta.url));
+// OVERSIGHT_DATASET_OUT writes elsewhere (the docs test rebuilds it and compares the bytes).
+const output =
+  process.env.OVERSIGHT_DATASET_OUT ?? fileURLToPath(new URL('./nyu-2023-quality.jsonl.gz', import.meta.url));
 
 const rooms = await readNyuDebates(dataDir);
 const { questions } = nyuQuestions(rooms);

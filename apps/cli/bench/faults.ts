@@ -2,8 +2,9 @@
 // (an embedded data folder or a PostgreSQL server), stopped by a signal at a chosen moment, and the
 // checks that nothing was lost or doubled: the planned trials exactly, every trial's log 0..n-1 with
 // one TrialCreated and at most one verdict, one Judgment per verdict, and the export's bytes.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { openDatabase } from '@oversight/db';
+import { childEnv, spawnChild } from '@oversight/testkit';
 import { launcher } from './processes.ts';
 
 /** Where the experiment lives: an embedded data folder, or a server. */
@@ -27,7 +28,7 @@ export interface Finished {
 export function oversight(args: readonly string[], target: Target, cwd: string): Finished {
   const r = spawnSync(process.execPath, [launcher, ...args, ...targetArgs(target)], {
     cwd,
-    env: env(target, cwd),
+    env: childEnv(env(target, cwd)),
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
@@ -52,7 +53,7 @@ export interface Running {
 
 /** Starts `oversight <args>` in the background. */
 export function start(args: readonly string[], target: Target, cwd: string): Running {
-  const child = spawn(process.execPath, [launcher, ...args, ...targetArgs(target)], {
+  const child = spawnChild(process.execPath, [launcher, ...args, ...targetArgs(target)], {
     cwd,
     env: env(target, cwd),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,7 +102,7 @@ export function stopAfter(
   signal: NodeJS.Signals,
   from?: RegExp,
 ): Promise<Stopped> {
-  const child: ChildProcess = spawn(process.execPath, [launcher, ...args, ...targetArgs(target)], {
+  const child: ChildProcess = spawnChild(process.execPath, [launcher, ...args, ...targetArgs(target)], {
     cwd,
     env: env(target, cwd),
     stdio: ['ignore', 'pipe', 'pipe'],

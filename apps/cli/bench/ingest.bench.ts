@@ -13,6 +13,7 @@ import { openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
 import { copyEvents, median, pgbenchInserts } from '@oversight/db/testing/references';
 import { loadBundledQuestions, persistPlan, streamExperiment } from '@oversight/runner';
+import { childEnv } from '@oversight/testkit';
 import { launcher, type Span, serveBehindGate, spanSince } from './processes.ts';
 
 const TRIALS = Number(process.env.BENCH_INGEST_TRIALS ?? 24_000);
@@ -80,7 +81,7 @@ try {
       const started = performance.now();
       const startedAt = clock();
       const run = spawnSync(process.execPath, [launcher, 'run', file], {
-        env: { ...process.env, DATABASE_URL: url },
+        env: childEnv({ ...process.env, DATABASE_URL: url }),
         encoding: 'utf8',
       });
       if (run.status !== 0) throw new Error(`oversight run failed (${run.status}):\n${run.stderr}`);

@@ -5,13 +5,13 @@
 //   pnpm --filter @oversight/cli bench:million            (a durable PostgreSQL server on loopback)
 //   pnpm --filter @oversight/cli bench:million --embedded (the embedded database in a temporary folder)
 //   BENCH_MILLION_TRIALS=100000 to try it smaller
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
 import { loadBundledQuestions } from '@oversight/runner';
+import { spawnChild } from '@oversight/testkit';
 import { launcher } from './processes.ts';
 
 const TRIALS = Number(process.env.BENCH_MILLION_TRIALS ?? 1_000_000);
@@ -28,7 +28,7 @@ interface Measured {
 
 /** Runs `oversight <args>`, polling its peak resident memory (VmHWM) until it exits. */
 function measured(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Measured> {
-  const child = spawn(process.execPath, [launcher, ...args], {
+  const child = spawnChild(process.execPath, [launcher, ...args], {
     cwd: dir,
     env: { ...process.env, INIT_CWD: dir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,9 @@
 // Real `oversight` processes for the benchmarks, started behind a gate: every trial of the experiment
 // is leased to a placeholder until all processes are up, so start-up (loading, migrating, connecting)
 // is not counted; the rate runs from opening the gate to the last event appended.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Database, NOTIFY_CHANNEL } from '@oversight/db';
+import { spawnChild } from '@oversight/testkit';
 
 export const launcher = fileURLToPath(new URL('../bin/oversight.mjs', import.meta.url));
 
@@ -32,7 +32,7 @@ export async function serveBehindGate(
 ): Promise<Span> {
   await closeGate(db, experimentId);
   const children = Array.from({ length: processes }, () => {
-    const child = spawn(process.execPath, [launcher, 'serve', experimentId, '--until-idle', ...extra], {
+    const child = spawnChild(process.execPath, [launcher, 'serve', experimentId, '--until-idle', ...extra], {
       env: { ...process.env, DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -7,7 +7,6 @@
 // The services start first and wait at a gate (every trial leased to a placeholder), so that all of them
 // are up before any work begins; the rate counts from opening the gate to the last event appended.
 //   pnpm --filter @oversight/cli bench            (BENCH_SERVE_TRIALS, BENCH_SERVE_LATENCY_MS to change)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,7 @@ import { type ExperimentConfigInput, ExperimentConfigSchema, type Question } fro
 import { type Database, openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
 import { persistPlan, planExperiment } from '@oversight/runner';
-import { benchQuestions, startFakeOpenAI } from '@oversight/testkit';
+import { benchQuestions, spawnChild, startFakeOpenAI } from '@oversight/testkit';
 import { launcher } from './processes.ts';
 
 const TRIALS = Number(process.env.BENCH_SERVE_TRIALS ?? 800);
@@ -57,7 +56,7 @@ async function runOnce(
   });
   const children = Array.from({ length: processes }, () => {
     const args = [launcher, 'serve', name, '--until-idle', '--concurrency', String(concurrency)];
-    const child = spawn(process.execPath, args, {
+    const child = spawnChild(process.execPath, args, {
       env: { ...process.env, DATABASE_URL: url },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -1,27 +1,30 @@
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
 import type { Command } from './command.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMANDS, LIGHT_COMMANDS, loadAllCommands, READ_ONLY_COMMANDS } from './commands/index.ts';
+import { setDatabaseAccess } from './database.ts';
+import { env } from './env.ts';
 import { EXIT, exitCodeFor, isDiskFull, UsageError } from './exit-codes.ts';
 import { commandHelp, describedOption, GLOBAL_OPTIONS, generalHelp } from './help.ts';
 import { checkOutputPath } from './output-path.ts';
 import { stopAllProgress } from './progress.ts';
 import { didYouMean } from './suggest.ts';
 
-function findCommand(name: string): Command {
+async function findCommand(name: string): Promise<Command> {
   const command = COMMANDS.find((c) => c.name === name);
-  if (command) return command;
+  if (command) return command.load();
   throw new UsageError(
     `unknown command "${name}"${didYouMean(
       name,
       COMMANDS.map((c) => c.name),
-    )}; the commands are: ${COMMANDS.map((c) => c.name).join(', ')} (pnpm oversight --help)`,
+    )}; the commands are: ${COMMANDS.map((c) => c.name).join(', ')} (oversight --help)`,
   );
 }
 
 /** parseArgs' errors, reworded to name the option, the command and what to do. */
 function parseError(error: Error & { code?: string }, command: Command, args: string[]): UsageError {
   const known = Object.keys({ ...command.options, ...GLOBAL_OPTIONS });
-  const help = `pnpm oversight ${command.name} --help lists its options`;
+  const help = `oversight ${command.name} --help lists its options`;
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const given = /'(-{1,2}[^'\s=]+)/.exec(error.message)?.[1] ?? args.find((a) => a.startsWith('-')) ?? '';
     const word = given.replace(/^-+/, '');
@@ -35,17 +38,17 @@ function parseError(error: Error & { code?: string }, command: Command, args: st
       return new UsageError(`--${name} needs a value (--${name} ${option.valueName ?? 'VALUE'}); ${help}`);
     if (name) return new UsageError(`--${name} takes no value; ${help}`);
   }
-  return new UsageError(`${error.message}\nUsage: pnpm oversight ${command.usage}`);
+  return new UsageError(`${error.message}\nUsage: oversight ${command.usage}`);
 }
 
 async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    const about = name === 'help' && rest[0] ? findCommand(rest[0]) : undefined;
-    console.log(about ? commandHelp(about) : generalHelp(COMMANDS));
+    const about = name === 'help' && rest[0] ? await findCommand(rest[0]) : undefined;
+    console.log(about ? commandHelp(about) : generalHelp(await loadAllCommands()));
     return EXIT.ok;
   }
-  const command = findCommand(name);
+  const command = await findCommand(name);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -61,6 +64,11 @@ async function dispatch(argv: string[]): Promise<number> {
     console.log(commandHelp(command));
     return EXIT.ok;
   }
+  const light = LIGHT_COMMANDS.has(command.name) && env.OVERSIGHT_LIGHT !== 'off';
+  setDatabaseAccess(READ_ONLY_COMMANDS.has(command.name) ? 'read' : 'write', light);
+  // Before any WebAssembly is compiled (PGlite's 9 MB, Prisma's query compiler): baseline code only,
+  // the one V8 flag set here, which the compiler reads when it compiles (nothing is compiled yet).
+  if (light) v8.setFlagsFromString('--liftoff-only');
   for (const [name, value] of Object.entries(parsed.values)) {
     const { output } = describedOption(command, name);
     if (output && typeof value === 'string') checkOutputPath(`--${name}`, value, output);

@@ -51,7 +51,7 @@ const DATASET_FORMS =
   'a dataset is { "bundled": "nyu-2023-quality" } (the questions that come with the project), ' +
   '{ "path": "questions.jsonl" } (a .jsonl or .csv file in the generic question format, relative to the ' +
   'config, with an optional "name"; see experiments/datasets/README.md) or { "name": "my-questions" } ' +
-  '(questions imported before with  pnpm oversight import <file>)';
+  '(questions imported before with  oversight import <file>)';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -68,7 +68,10 @@ function parseConfig(data: unknown, file: string): ExperimentConfig {
     issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'dataset';
   const lines = [
     ...result.error.issues.filter(isDataset).map(() => `dataset: ${DATASET_FORMS}`),
-    ...describeIssues(new z.ZodError(result.error.issues.filter((issue) => !isDataset(issue)))),
+    ...describeIssues(
+      new z.ZodError(result.error.issues.filter((issue) => !isDataset(issue))),
+      ExperimentConfigSchema,
+    ),
   ];
   throw new InputError(`${file}: invalid input\n${lines.map((l) => `  - ${l}`).join('\n')}`, file);
 }

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from '@oversight/db';
 import { type DataFolder, resolveDataFolder as resolveFolder } from '@oversight/db/data-folder';
+import { keepToOwner } from '@oversight/db/owner-only';
 import { env, userCwd } from './env.ts';
 import { DataFolderError, UsageError } from './exit-codes.ts';
 
@@ -29,15 +30,19 @@ function checkFolder(folder: DataFolder, create: boolean): void {
   if (!create && (isNew || !existsSync(path.join(dir, 'pgdata'))))
     throw new UsageError(
       `no database in ${dir} (from ${source}): nothing has been run with it yet. ` +
-        'Check --data-dir / OVERSIGHT_DATA_DIR, or start with  pnpm oversight run <config>  (or  pnpm oversight demo)',
+        'Check --data-dir / OVERSIGHT_DATA_DIR, or start with  oversight run <config>  (or  oversight demo)',
     );
-  if (isNew) {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw new DataFolderError(`cannot create the database folder ${dir} (${errno(error)}); ${choose}`);
-    }
+  // Created 0700, or checked: the folder holds everything people typed (see packages/db/src/owner-only.ts).
+  let warning: string | null;
+  try {
+    warning = keepToOwner(dir);
+  } catch (error) {
+    if ((error as Error).name === 'DataFolderPermissionError') throw error;
+    throw new DataFolderError(
+      `cannot ${isNew ? 'create' : 'use'} the database folder ${dir} (${errno(error)}); ${choose}`,
+    );
   }
+  if (warning) console.error(`warning: ${warning}`);
   // The embedded database writes on every open (its lock, its write-ahead log), even to read.
   const probe = path.join(dir, `.write-check-${process.pid}`);
   try {
@@ -55,6 +60,17 @@ function checkFolder(folder: DataFolder, create: boolean): void {
 export interface OpenOptions {
   /** Create the database when the folder has none (commands that add data); others refuse. */
   create?: boolean;
+  /** Whether the work only reads (default: what the command line's command does, see setDatabaseAccess). */
+  access?: 'read' | 'write';
+}
+
+let commandAccess: 'read' | 'write' = 'write';
+let commandLight = false;
+
+/** What the command being run does with the database (cli.ts sets it from READ_ONLY_COMMANDS, LIGHT_COMMANDS). */
+export function setDatabaseAccess(access: 'read' | 'write', light = false): void {
+  commandAccess = access;
+  commandLight = light;
 }
 
 /** Opens the embedded database (or DATABASE_URL's server), having checked its folder first. */
@@ -70,7 +86,9 @@ export async function openProjectDatabase(
   const { openDatabase } = await import('@oversight/db');
   let db: Database;
   try {
-    db = await openDatabase(server ? {} : { dataDir: folder.dir });
+    db = await openDatabase(
+      server ? {} : { dataDir: folder.dir, access: options.access ?? commandAccess, light: commandLight },
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EISDIR'].includes(code))
@@ -91,6 +109,9 @@ export async function withDatabase<T>(
   const db = await openProjectDatabase(dataDir, options);
   try {
     return await work(db);
+  } catch (error) {
+    // Through another process that ended meanwhile: say that, not what the driver made of it.
+    throw (await db.hostGone()) ?? error;
   } finally {
     await db.close();
   }

@@ -7,6 +7,8 @@ const EnvSchema = z.object({
   /** pnpm sets INIT_CWD to where the user typed the command; relative paths resolve from there. */
   INIT_CWD: z.string().optional(),
   CI: z.string().optional(),
+  /** `off`: the short-look commands start the database as every other does (for the start-up benchmark's comparison). */
+  OVERSIGHT_LIGHT: z.enum(['on', 'off']).optional(),
 });
 
 export const env = EnvSchema.parse(process.env);

@@ -2,9 +2,17 @@ import { AssignmentError, InputError } from '@oversight/core';
 
 /**
  * Exit codes: 2 = bad input (a config, dataset, option or name; nothing written), 3 = the database
- * is busy, unreachable or its folder unusable, 130 = stopped with Ctrl-C, 1 = an unexpected error.
+ * is busy, unreachable or its folder unusable, 4 = the work ran but none of it succeeded (every trial
+ * of the run was stopped, each with its reason stored), 130 = stopped with Ctrl-C, 1 = an unexpected error.
  */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, database: 3, interrupted: 130 } as const;
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  badInput: 2,
+  database: 3,
+  noneSucceeded: 4,
+  interrupted: 130,
+} as const;
 
 /** A wrong command line or name; the message says what to type instead. */
 export class UsageError extends Error {
@@ -24,7 +32,13 @@ const BAD_INPUT_ERRORS = new Set([
   'LlmConfigError',
   'TemplateError',
 ]);
-const DATABASE_ERRORS = new Set(['DatabaseLockedError', 'DatabaseUnreachableError', 'DataFolderError']);
+const DATABASE_ERRORS = new Set([
+  'DatabaseLockedError',
+  'DatabaseHostGoneError',
+  'DatabaseUnreachableError',
+  'DataFolderError',
+  'DataFolderPermissionError',
+]);
 
 /**
  * The disk holding the database is full: PostgreSQL's disk_full (53100, also what the embedded database

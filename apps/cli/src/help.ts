@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Command, OptionDefinition, OptionSpec } from './command.ts';
 import { resolveDataFolder } from './database.ts';
 
@@ -32,7 +33,7 @@ export function commandHelp(command: Command): string {
   });
   const width = Math.max(...rows.map((r) => r.flag.length));
   return [
-    `Usage: pnpm oversight ${command.usage}`,
+    `Usage: oversight ${command.usage}`,
     '',
     command.summary,
     '',
@@ -41,19 +42,24 @@ export function commandHelp(command: Command): string {
   ].join('\n');
 }
 
+/** The launcher, which needs nothing but Node (this module's own location, also inside the bundle). */
+const LAUNCHER = fileURLToPath(new URL('../bin/oversight.mjs', import.meta.url));
+
 export function generalHelp(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'oversight: run and analyse scalable-oversight experiments (debate, consultancy, sandwiching).',
     '',
-    'Usage: pnpm oversight <command> [options]',
+    'Usage: oversight <command> [options]',
     '',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'pnpm oversight <command> --help shows its arguments, options and defaults.',
+    'oversight <command> --help shows its arguments, options and defaults.',
+    `From any folder it is  node ${LAUNCHER}  (to type it as oversight:`,
+    `  alias oversight="node ${LAUNCHER}"); relative paths are taken from where you type it.`,
     `The database: --data-dir DIR, else OVERSIGHT_DATA_DIR, else .oversight/ at the repository's root`,
     `(here: ${resolveDataFolder(undefined).dir}); DATABASE_URL=postgresql://… uses a server instead.`,
-    'Exit codes: 0 done, 2 bad input (nothing written), 3 database busy or unusable, 130 Ctrl-C, 1 a bug',
-    '(run again with --debug for its stack trace).',
+    'Exit codes: 0 done, 2 bad input (nothing written), 3 database busy or unusable, 4 every trial of a',
+    'run stopped, 130 Ctrl-C, 1 a bug (run again with --debug for its stack trace).',
   ].join('\n');
 }

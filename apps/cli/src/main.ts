@@ -1,8 +1,11 @@
 #!/usr/bin/env node
+import { exitWithParent } from '@oversight/runner';
 import { reportError, runCli } from './cli.ts';
 import { EXIT } from './exit-codes.ts';
 
 const debug = process.argv.includes('--debug');
+// Started by a benchmark or a test: end with it (packages/runner/src/exit-with-parent.ts).
+exitWithParent();
 
 // `oversight export x | head` closes the pipe early: the reader has what it wanted, so stop quietly.
 for (const stream of [process.stdout, process.stderr]) {

@@ -5,7 +5,7 @@ import {
   type LlmConfig,
   type ParticipantSpec,
 } from '@oversight/core';
-import { endpointConfig, resolveApiKey } from '@oversight/llm';
+import { endpointConfig, probeEndpoint, resolveApiKey } from '@oversight/llm';
 import type { LoadedConfig } from './config-file.ts';
 import { didYouMean, listSome } from './suggest.ts';
 
@@ -43,19 +43,31 @@ function checkQuestions({ file, config, questions }: LoadedConfig): void {
   );
 }
 
-/** Every (field, endpoint name) a model participant of the config will call. */
-function modelEndpoints(config: LoadedConfig['config']): Array<{ field: string; endpoint: string }> {
-  const uses: Array<{ field: string; endpoint: string }> = [];
+/** A model participant's use of an endpoint: the config field, the endpoint's name, the model asked for. */
+export interface EndpointUse {
+  field: string;
+  endpoint: string;
+  model?: string;
+}
+
+/** Every (field, endpoint name, model) a model participant of the config will call. */
+function modelEndpoints(config: LoadedConfig['config']): EndpointUse[] {
+  const uses: EndpointUse[] = [];
   const add = (field: string, spec: ParticipantSpec | undefined) => {
     if (spec?.kind !== 'llm') return;
-    uses.push({ field: `${field}.endpoint`, endpoint: spec.endpoint });
+    uses.push({ field: `${field}.endpoint`, endpoint: spec.endpoint, model: spec.model });
     const { induction } = spec;
     if (induction.method === 'model')
-      uses.push({ field: `${field}.induction.endpoint`, endpoint: induction.endpoint ?? spec.endpoint });
+      uses.push({
+        field: `${field}.induction.endpoint`,
+        endpoint: induction.endpoint ?? spec.endpoint,
+        model: induction.model,
+      });
     if (induction.method === 'best-of-n')
       uses.push({
         field: `${field}.induction.judgeEndpoint`,
         endpoint: induction.judgeEndpoint ?? spec.endpoint,
+        ...(induction.judgeModel ? { model: induction.judgeModel } : { model: spec.model }),
       });
   };
   config.judges.forEach((pool, i) => {
@@ -69,11 +81,7 @@ function modelEndpoints(config: LoadedConfig['config']): Array<{ field: string; 
 }
 
 /** Throws, naming the config file and field, when an endpoint is undefined or its API key unset. */
-export function checkModelEndpoints(
-  llm: LlmConfig,
-  uses: Array<{ field: string; endpoint: string }>,
-  where: string,
-) {
+export function checkModelEndpoints(llm: LlmConfig, uses: EndpointUse[], where: string) {
   for (const { field, endpoint } of uses) {
     try {
       resolveApiKey(endpoint, endpointConfig(llm, endpoint));
@@ -82,6 +90,63 @@ export function checkModelEndpoints(
       throw new InputError(`${where}: ${field}: ${(error as Error).message}`, where);
     }
   }
+}
+
+/**
+ * Asks every endpoint the config's model participants use for its models list, once each, before
+ * anything is planned: throws an InputError naming the endpoint, who uses it and what to do when one
+ * does not answer or refuses the key; warns when it answers but does not list a model asked of it.
+ */
+export async function probeModelEndpoints(
+  llm: LlmConfig,
+  uses: EndpointUse[],
+  where: string,
+  options: { baseUrlField?: string; probe?: typeof probeEndpoint } = {},
+): Promise<void> {
+  const probe = options.probe ?? probeEndpoint;
+  const byEndpoint = new Map<string, EndpointUse[]>();
+  for (const use of uses) byEndpoint.set(use.endpoint, [...(byEndpoint.get(use.endpoint) ?? []), use]);
+  const failures: string[] = [];
+  await Promise.all(
+    [...byEndpoint].map(async ([name, used]) => {
+      const endpoint = endpointConfig(llm, name);
+      const result = await probe(name, endpoint);
+      const who = listSome(
+        used.map((u) => u.field),
+        3,
+      );
+      if (!result.ok) {
+        const field =
+          options.baseUrlField ??
+          (llm.endpoints[name] ? `llm.endpoints.${name}.baseURL` : `llm.endpoints.${name}`);
+        failures.push(
+          `  - endpoint "${name}" at ${endpoint.baseURL} (used by ${who}): ${result.reason}. ` +
+            (/refused the key/.test(result.reason)
+              ? `Check the key in ${endpoint.apiKeyEnv}.`
+              : `Start the server there, or correct ${field}.`),
+        );
+        return;
+      }
+      if (!result.models) return;
+      const listed = result.models;
+      for (const model of new Set(used.flatMap((u) => (u.model ? [u.model] : []))))
+        if (!listed.includes(model))
+          console.error(
+            `warning: ${where}: endpoint "${name}" at ${endpoint.baseURL} does not list model "${model}"${didYouMean(model, listed)} ` +
+              `(it lists ${listSome(listed, 6)}); if it does not serve it, every call to it will fail`,
+          );
+    }),
+  );
+  if (failures.length > 0)
+    throw new InputError(
+      `${where}: ${failures.length === 1 ? 'a model endpoint does' : 'model endpoints do'} not answer, so nothing was planned:\n${failures.sort().join('\n')}`,
+      where,
+    );
+}
+
+/** The endpoints (and models) the config's participants use, for probeModelEndpoints. */
+export function endpointUses(loaded: LoadedConfig): EndpointUse[] {
+  return modelEndpoints(loaded.config);
 }
 
 export function preflight(loaded: LoadedConfig): void {

@@ -34,17 +34,29 @@ export function startProgress(
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] {value}/{total} ${unit} | {percentage}% | eta {eta_formatted}`,
+        // The time left from this run's own pace: none until something is done ("eta 0s" at 0/400
+        // promised the opposite of the truth).
+        format: `${label} [{bar}] {value}/{total} ${unit} | {percentage}% | {left}`,
         stream: process.stderr,
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, options.done ?? 0);
+    const startedAt = Date.now();
+    const from = options.done ?? 0;
+    let value = from;
+    let size = total;
+    bar.start(total, from, { left: timeLeft(0, 0, size - from) });
     drawing.add(bar);
     return {
-      tick: (count = 1) => bar.increment(count),
-      setTotal: (n) => bar.setTotal(n),
+      tick: (count = 1) => {
+        value += count;
+        bar.increment(count, { left: timeLeft(Date.now() - startedAt, value - from, size - value) });
+      },
+      setTotal: (n) => {
+        size = n;
+        bar.setTotal(n);
+      },
       stop: () => {
         if (drawing.delete(bar)) bar.stop();
       },
@@ -68,4 +80,16 @@ export function startProgress(
     },
     stop() {},
   };
+}
+
+/** "about 3m 20s left" from the pace so far; "time left: not known yet" before anything is done. */
+export function timeLeft(elapsedMs: number, done: number, remaining: number): string {
+  if (remaining <= 0) return 'done';
+  if (done <= 0 || elapsedMs <= 0) return 'time left: not known yet';
+  const seconds = Math.ceil(((elapsedMs / done) * remaining) / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const sec = seconds % 60;
+  const text = h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${sec}s` : `${sec}s`;
+  return `about ${text} left`;
 }

@@ -28,8 +28,17 @@ describe('bad input', () => {
   };
 
   it('a config with a misspelt field', () => {
-    const file = writeConfig(dir, { ...good, armz: [] }, 'misspelt.json');
-    expectRejected(['run', file], /misspelt\.json/, /unknown field\(s\) "armz"/);
+    const file = writeConfig(
+      dir,
+      { ...good, armz: [], arms: [{ name: 'debate', protocol: 'debate', rouds: 2 }] },
+      'misspelt.json',
+    );
+    expectRejected(
+      ['run', file],
+      /misspelt\.json/,
+      /\(top level\): unknown field "armz" \(did you mean "arms"\?\); remove or rename it \(the fields here are: arguers, arms,/,
+      /arms\[0\]: unknown field "rouds" \(did you mean "rounds"\?\)/,
+    );
   });
 
   it('an unknown protocol', () => {

@@ -1,9 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessByStdio, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
+import { childEnv, spawnChild } from '@oversight/testkit';
 import { vi } from 'vitest';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,18 +30,18 @@ export function cli(
     cwd: options.cwd ?? repoRoot,
     input: options.input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, INIT_CWD: options.cwd ?? repoRoot, DATABASE_URL: '', ...options.env },
+    env: childEnv({ ...process.env, INIT_CWD: options.cwd ?? repoRoot, DATABASE_URL: '', ...options.env }),
     timeout: 120_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 export function cliChild(args: string[], options: { cwd: string }) {
-  return spawn(process.execPath, [launcher, ...args], {
+  return spawnChild(process.execPath, [launcher, ...args], {
     cwd: options.cwd,
     env: { ...process.env, INIT_CWD: options.cwd, DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }) as ChildProcessByStdio<null, Readable, Readable>;
 }
 
 export function tempDir(prefix: string): string {

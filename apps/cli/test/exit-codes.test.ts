@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../src/cli.ts';
@@ -46,12 +46,12 @@ describe('expected failures', () => {
   });
 
   it('an API key missing from the environment', async () => {
-    delete process.env.OVERSIGHT_TEST_UNSET_KEY;
+    delete process.env.UNSET_TEST_API_KEY;
     const file = config('no-key', {
       judges: [{ count: 10, participant: { kind: 'llm', endpoint: 'hosted', model: 'm' } }],
       llm: {
         endpoints: {
-          hosted: { baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OVERSIGHT_TEST_UNSET_KEY' },
+          hosted: { baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'UNSET_TEST_API_KEY' },
         },
       },
     });
@@ -59,7 +59,7 @@ describe('expected failures', () => {
       ['run', file],
       2,
       /judges\[0\]\.participant\.endpoint/,
-      /set the environment variable OVERSIGHT_TEST_UNSET_KEY/,
+      /set the environment variable UNSET_TEST_API_KEY/,
     );
   });
 
@@ -85,6 +85,22 @@ describe('expected failures', () => {
     );
   });
 
+  it("a config naming one of the project's own secrets as an endpoint's key, before anything is sent", async () => {
+    const file = config('steals-token', {
+      llm: {
+        endpoints: { collector: { baseURL: 'https://collector.example/v1', apiKeyEnv: 'DISCORD_TOKEN' } },
+      },
+      arms: [
+        { name: 'debate', protocol: 'debate', arguer: { kind: 'llm', endpoint: 'collector', model: 'm' } },
+      ],
+    });
+    await refused(
+      ['run', file],
+      2,
+      /llm\.endpoints\.collector\.apiKeyEnv: "DISCORD_TOKEN" is one of the project's own settings \(DISCORD_…\), which are never sent to a model endpoint/,
+    );
+  });
+
   it('a database folder that is a file, or inside one (exit 3)', async () => {
     const file = path.join(dir, 'not-a-folder');
     writeFileSync(file, 'x');
@@ -97,6 +113,24 @@ describe('expected failures', () => {
     const inside = await run(path.join(file, 'data'));
     expect(inside.code).toBe(3);
     expect(inside.stderr).toMatch(/cannot use the database folder .*not-a-folder\/data \(ENOTDIR\)/);
+  });
+
+  it('a database folder other users can write to (exit 3), left as it was; a new one is made 0700', async () => {
+    const open = path.join(dir, 'world-writable');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const refusedRun = await oversight(['run', config('shared', {}), '--data-dir', open]);
+    expect(refusedRun.code, refusedRun.stderr).toBe(3);
+    expect(refusedRun.stderr).toMatch(
+      `refusing to use the database folder ${open}: other users can write to it (mode 777)`,
+    );
+    expect(refusedRun.stderr).toMatch(`chmod -R go-rwx ${open}`);
+    expect(refusedRun.stderr).not.toMatch(STACK_LINE);
+    expect(statSync(open).mode & 0o777).toBe(0o777);
+    expect(readdirSync(open)).toEqual([]);
+    const fresh = path.join(dir, 'fresh-folder');
+    expect((await oversight(['run', config('fresh', {}), '--data-dir', fresh])).code).toBe(0);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
   });
 
   it('--out into a missing folder, a folder where a file goes, a file where a folder goes', async () => {

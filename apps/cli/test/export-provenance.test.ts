@@ -49,6 +49,13 @@ describe('exports and reports say where each judgment came from', () => {
     // simulated judges give no reason; the column is there (the NYU test checks people's rationales)
     expect(header).toContain('rationale');
 
+    // One name per field in every format: JSONL says continues too, with the transcript beside it.
+    const jsonl = cli(['export', 'labelled', '--format', 'jsonl', '--data-dir', dataDir], { cwd: dir });
+    const first = JSON.parse(jsonl.stdout.split('\n')[0]!) as Record<string, unknown>;
+    expect(Object.keys(first)).toContain('continues');
+    expect(Object.keys(first)).not.toContain('rounds');
+    expect(first.continues).toBe(rows.find((r) => r.trialId === first.trialId)!.rounds);
+
     const noTimes = cli(['export', 'labelled', '--no-times', '--data-dir', dataDir], { cwd: dir });
     expect(parseJudgmentsCsv(noTimes.stdout).every((r) => r.moveTimes === undefined)).toBe(true);
 
@@ -70,6 +77,7 @@ describe('exports and reports say where each judgment came from', () => {
       trialId: rows[0]!.trialId,
     });
     expect(typeof back[0]!.continues).toBe('number');
+    expect(back[0]!.moveTimes[0]).toBeInstanceOf(Date);
 
     const noOut = cli(['export', 'labelled', '--format', 'parquet', '--data-dir', dataDir], { cwd: dir });
     expect(noOut.code).toBe(2);

@@ -47,7 +47,7 @@ describe('SIGTERM', () => {
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.exitMs).toBeLessThan(5_000);
     expect(stopped.stderr).toMatch(/stopped by SIGTERM: .* still to run of 320 trials/);
-    expect(stopped.stderr).toMatch(/run {2}pnpm oversight run .*term\.json.* {2}to go on/);
+    expect(stopped.stderr).toMatch(/run {2}oversight run .*term\.json.* {2}to go on/);
     expect(oversight(['run', file], target, dir).code).toBe(0);
     await expectIntact(target, clean, 'term', 320);
   });

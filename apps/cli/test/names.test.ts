@@ -42,7 +42,7 @@ describe('names, deletions and finding trials', () => {
     expect(listed.stdout).toMatch(/^ {2}consultancy +consultancy +8 trials$/m);
     const trials = await at('list', 'pilot', '--limit', '3');
     expect(trials.stdout.match(/^pilot\.\S+ +finished +judges-\d+$/gm)).toHaveLength(3);
-    expect(trials.stdout).toMatch(/more: pnpm oversight list pilot --after pilot\.\S+/);
+    expect(trials.stdout).toMatch(/more: oversight list pilot --after pilot\.\S+/);
   });
 
   it('show: the transcript as the judge saw it, then everything revealed', async () => {

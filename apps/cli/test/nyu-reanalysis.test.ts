@@ -4,6 +4,7 @@ import { type AnalysisReport, parseJudgmentsCsv } from '@oversight/stats';
 import { startFakeOpenAI } from '@oversight/testkit';
 import { describe, expect, it } from 'vitest';
 import { cli, cliAsync, repoRoot, tempDir } from './cli.ts';
+import { shownCommands, words } from './doc-commands.ts';
 
 /**
  * The NYU 2023 reanalysis end to end: import the released debates through the real importer,
@@ -15,12 +16,16 @@ const data = process.env.OVERSIGHT_NYU_DATA ?? path.resolve(repoRoot, '../shared
 describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
   const dir = tempDir('nyu');
   const dataDir = path.join(dir, 'data');
+  let importedText = '';
+  let analysedText = '';
 
   it('reproduces the published figures', () => {
     const imported = cli(['import', data, '--data-dir', dataDir], { cwd: dir });
     expect(imported.code, imported.stderr).toBe(0);
+    importedText = imported.stdout;
     const analysed = cli(['analyze', 'nyu-2023', '--out', 'report', '--data-dir', dataDir], { cwd: dir });
     expect(analysed.code, analysed.stderr).toBe(0);
+    analysedText = analysed.stdout;
     const text = analysed.stdout.replace(/\s+/g, ' ');
     expect(text).toContain(
       'In human-debate (judges: people; debaters: people), correct-answer debaters won 130 of 154 judgments (84.4%, 95% CI 77.9–89.3%)',
@@ -101,40 +106,54 @@ describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
     expect(verdicts[0]).toEqual(first.verdicts);
   });
 
-  it('lets an AI judge re-judge the human debates for comparison on the same transcripts', async () => {
+  it('runs the commands its README shows, the AI judge against the fake server; the figures quoted are printed', async () => {
     const server = await startFakeOpenAI({});
+    const ran: string[] = [];
     try {
-      const rejudged = await cliAsync(
-        [
-          'rejudge',
-          'nyu-2023',
-          '--arms',
-          'human-debate',
-          '--model',
-          'fake-judge',
-          '--endpoint',
-          server.url,
-          '--data-dir',
-          dataDir,
-        ],
-        { cwd: dir },
-      );
-      expect(rejudged.code, rejudged.stderr).toBe(0);
-      expect(rejudged.stdout).toMatch(/154 new AI judgments \(154 judged/);
-      const requests = server.requests.map((r) => JSON.stringify(r.body));
-      // The AI judge reads the transcript but never the story or the truth.
+      for (const { command, where } of shownCommands(
+        path.join(repoRoot, 'experiments/nyu-2023-reanalysis/README.md'),
+      )) {
+        // The data folder as the README's reader has it, and the AI judge's API on this machine.
+        const args = words(command)
+          .slice(1)
+          .map((w) =>
+            w === '../shared/data/nyu-debate-2023'
+              ? data
+              : w === 'https://api.openai.com/v1'
+                ? server.url
+                : w,
+          );
+        expect(words(command)[0], where).toBe('oversight');
+        const result = await cliAsync([...args, '--data-dir', dataDir], { cwd: dir });
+        expect(result.code, `${where}: ${command}\n${result.stderr}`).toBe(0);
+        ran.push(`${args.join(' ')}\n${result.stdout}`);
+      }
+      // The AI judge reads the transcript but never the story or the truth (the GET asks for its models).
+      const requests = server.requests.filter((r) => r.method === 'POST').map((r) => JSON.stringify(r.body));
+      expect(requests.length).toBeGreaterThanOrEqual(250);
       expect(requests.every((body) => !body.includes('<story>'))).toBe(true);
     } finally {
       await server.close();
     }
-    const both = cli(
-      ['analyze', 'nyu-2023', 'nyu-2023.ai-judge.fake-judge', '--out', 'both', '--data-dir', dataDir],
-      { cwd: dir },
-    );
-    expect(both.code, both.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(path.join(dir, 'both/report.json'), 'utf8')) as AnalysisReport;
-    expect(report.arms.map((a) => a.arm)).toContain('human-debate+ai-judge');
-    expect(report.arms.find((a) => a.arm === 'human-debate+ai-judge')!.n).toBe(154);
+    const output = (start: string) => ran.find((r) => r.startsWith(start))!;
+    expect(output('import')).toMatch('"nyu-2023": 0 new trials'); // imported above already: idempotent
+    expect(output('rejudge')).toMatch(/250 new AI judgments \(250 judged/);
+    expect(existsSync(path.join(dir, 'nyu-2023.parquet'))).toBe(true);
+
+    // The report of the README's last command (human and AI judges on the same debates).
+    const reportFile = / data: (\S+report\.json)/.exec(
+      output('analyze nyu-2023 nyu-2023.ai-judge.gpt-4o'),
+    )![1]!;
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as AnalysisReport;
+    const rejudged = report.arms.find((a) => a.arm === 'human-debate+ai-judge')!;
+    expect(rejudged.n).toBe(154);
+    // The debaters keep their kind in the new experiment: people, as in the source; the judge is the model.
+    expect(Object.keys(rejudged.participants.arguers)).toEqual(['person']);
+    expect(Object.keys(rejudged.participants.judges)).toEqual(['model gpt-4o']);
+    expect(report.participants.headline).not.toMatch(/not known|not recorded/);
+    expect(
+      report.comparisons.some((c) => c.arm1 === 'human-debate' && c.arm2 === 'human-debate+ai-judge'),
+    ).toBe(true);
     const paired = report.comparisons.find(
       (c) => c.arm1 === 'human-debate' && c.arm2 === 'human-debate+ai-judge',
     )!;
@@ -143,7 +162,42 @@ describe.skipIf(!existsSync(data))('NYU 2023 reanalysis', () => {
     expect(paired.quoted.test).toBe('mcnemar');
     expect(report.agreement!.transcripts).toBe(154);
     expect(report.verdicts.join(' ')).toContain(
-      'Human-debate and human-debate+ai-judge judged the same 154 transcripts',
+      'Arms human-debate and human-debate+ai-judge judged the same 154 transcripts',
     );
   });
+
+  it('the figures the README and the reanalysis README quote are the ones the tool prints', () => {
+    const readme = flat(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'));
+    const reanalysis = flat(
+      readFileSync(path.join(repoRoot, 'experiments/nyu-2023-reanalysis/README.md'), 'utf8'),
+    );
+    const printed = flat(analysedText);
+    const both = (quoted: string, tool: string | RegExp) => {
+      expect(readme, 'README.md').toContain(quoted);
+      expect(printed).toMatch(tool);
+    };
+    both('human debate 130/154 (84.4%)', 'won 130 of 154 judgments (84.4%');
+    both('human consultancy 71/96 (74.0%)', 'in 71 of 96 judgments (74.0%');
+    both('two-proportion z = 2.03, p = 0.043', 'two-proportion z = 2.03, p = 0.043');
+    both(
+      'judge random-intercept GLMM fitted on all four arms p = 0.059',
+      'judge random-intercept GLMM on all 4 arms p = 0.059',
+    );
+    both('judge + question GLMM on all four arms p = 0.062', 'judge + question GLMM on all 4 arms p = 0.062');
+    // The calibration table: ECE and its judge-clustered interval per arm.
+    both(
+      'human debate 0.117 (judge-clustered 95% CI 0.080–0.171)',
+      /human-debate +[\d.]+ +0\.117 +0\.080–0\.171/,
+    );
+    both('human consultancy 0.158 (0.087–0.272)', /human-consultancy +[\d.]+ +0\.158 +0\.087–0\.272/);
+    expect(reanalysis).toContain('| human debate | 154 | 0.117 | 0.080–0.171 |');
+    // The offline judgments of the paper's rooms.
+    expect(readme).toContain("The offline judgments of the paper's rooms (118 of the 247 in the release)");
+    expect(flat(importedText)).toContain('"nyu-2023-offline": 118 new trials');
+  });
 });
+
+/** Text with its line breaks and runs of spaces as single spaces, for quoting across wrapped lines. */
+function flat(text: string): string {
+  return text.replace(/\s+/g, ' ');
+}

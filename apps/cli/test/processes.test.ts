@@ -105,7 +105,7 @@ describe('the command as a process', () => {
     expect(pressed, output).toBe(true);
     expect(code, output).toBe(130);
     expect(output).toMatch(/stopped with Ctrl-C: (\d+) finished, (\d+) still to run of 400 trials/);
-    expect(output).toMatch(new RegExp(`run {2}pnpm oversight run ${file} --data-dir ${stopsAt} {2}to go on`));
+    expect(output).toMatch(new RegExp(`run {2}oversight run ${file} --data-dir ${stopsAt} {2}to go on`));
     // The bar hides the cursor (?25l) and turns line wrap off (?7l): both must be back on at the end.
     expect(output.lastIndexOf('\x1b[?25h')).toBeGreaterThan(output.lastIndexOf('\x1b[?25l'));
     expect(output.lastIndexOf('\x1b[?7h')).toBeGreaterThan(output.lastIndexOf('\x1b[?7l'));
@@ -133,6 +133,33 @@ describe('the command as a process', () => {
       expect(result.status, `${where}: ${result.stderr}`).toBe(0);
       expect(result.stdout, where).toContain(`(here: ${path.join(repoRoot, '.oversight')})`);
     }
+  });
+
+  it('node <repository>/apps/cli/bin/oversight.mjs works from a folder outside the repository: paths and the database there', () => {
+    const study = tempDir('study');
+    writeQuestions(study, 4, 4);
+    writeConfig(study, {
+      name: 'study',
+      seed: 1,
+      dataset: { path: 'questions.jsonl' },
+      judges: [{ count: 8 }],
+      arms: [{ name: 'debate', protocol: 'debate', rounds: 1, trialsPerQuestion: 2 }],
+    });
+    const { INIT_CWD: _pnpmsCwd, ...env } = process.env;
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [launcher, ...args], {
+        cwd: study,
+        encoding: 'utf8',
+        env: { ...env, DATABASE_URL: '', OVERSIGHT_DATA_DIR: '' },
+      });
+    const help = run(['--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain(`From any folder it is  node ${launcher}`);
+    expect(help.stdout).toContain(`(here: ${path.join(study, '.oversight')})`);
+    const planned = run(['run', 'config.json']);
+    expect(planned.status, planned.stderr).toBe(0);
+    expect(planned.stderr).toContain(`database: ${path.join(study, '.oversight')} (the default)`);
+    expect(planned.stdout).toContain('study: 8 finished');
   });
 
   it('the bundle counts as current only while every file it was built from is older than the build', () => {

@@ -1,5 +1,5 @@
-// Trials stopped by a broken endpoint: run says so, status says why, export lists them, and after
-// the config's endpoint is fixed, retry tries each again as a new attempt, the stopped ones kept.
+// Trials stopped by a broken endpoint: run says so (exit 4: none finished), status says why, export
+// lists them, and once the endpoint works, retry tries each again as a new attempt, the stopped ones kept.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
@@ -32,15 +32,23 @@ describe('aborted trials', () => {
       ],
       llm: { endpoints: { local: { baseURL, timeoutMs: 2000, maxRetries: 0 } } },
     });
-    const file = writeConfig(dir, config('http://127.0.0.1:9/v1'));
+    // The endpoint answers (it lists its models) but fails every completion.
+    server.configure({ faults: { rate500: 1, seed: 1 } });
+    const file = writeConfig(dir, config(server.url));
     const dataDir = path.join(dir, 'data');
     const run = await cli(['run', file, '--data-dir', dataDir], { cwd: dir });
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, run.stderr).toBe(4);
     expect(run.stdout).toMatch(/4 aborted/);
-    expect(run.stdout).toMatch(/try them again with {2}pnpm oversight retry/);
+    expect(run.stdout).toMatch(/try them again with {2}oversight retry/);
     const status = await cli(['status', 'flaky', '--data-dir', dataDir], { cwd: dir });
     expect(status.stdout).toMatch(
-      /stopped \(4\): consultant: model fake-model at endpoint local: connection error/,
+      /stopped \(4\): consultant: model fake-model at endpoint local: 500 server error/,
+    );
+    // --reason filters: one that matches nothing says so and what the reasons are, and retries nothing.
+    const none = await cli(['retry', 'flaky', '--reason', 'timeout', '--data-dir', dataDir], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      /no aborted trial of flaky has a reason containing "timeout" \(nothing was tried again\); their reasons are: ".*500 server error.*" \(4\)/,
     );
     const exported = await cli(
       ['export', 'flaky', '--aborted', '--format', 'csv', '--out', 'stopped.csv', '--data-dir', dataDir],
@@ -53,8 +61,8 @@ describe('aborted trials', () => {
     expect(csv[0]).toBe('experimentId,trialId,arm,reason,by,retriedAs');
     expect(csv).toHaveLength(5);
 
-    // The endpoint fixed: the same experiment (how it runs changed, not what it is).
-    writeConfig(dir, config(server.url));
+    // The endpoint fixed.
+    server.configure({ faults: undefined });
     const retried = await cli(['retry', file, '--data-dir', dataDir], { cwd: dir });
     expect(retried.code, retried.stderr).toBe(0);
     expect(retried.stdout).toMatch(/flaky: 4 finished, 4 aborted/);

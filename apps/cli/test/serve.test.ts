@@ -1,12 +1,12 @@
 // `oversight serve` as it is deployed: several processes on one PostgreSQL server sharing an AI
 // experiment, one of them killed mid-run; and on the embedded database, other commands beside it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ExperimentConfigSchema, type TrialEvent } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { type PostgresServer, startPostgres } from '@oversight/db/testing/pg-server';
 import { loadQuestionFile, persistPlan, planExperiment } from '@oversight/runner';
-import { type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
+import { type FakeOpenAIServer, spawnChild, startFakeOpenAI } from '@oversight/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliAsync, launcher, tempDir, writeConfig, writeQuestions } from './cli.ts';
 
@@ -53,7 +53,7 @@ async function plan(db: Database, name: string, baseURL: string): Promise<number
 }
 
 function startServe(args: string[], env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [launcher, 'serve', ...args], {
+  const child = spawnChild(process.execPath, [launcher, 'serve', ...args], {
     cwd: dir,
     env: { ...process.env, INIT_CWD: dir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

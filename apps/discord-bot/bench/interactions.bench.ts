@@ -5,7 +5,7 @@
 // `serve` inside) in its own process; this one is Discord and the people. Latency is the fake's: from
 // sending INTERACTION_CREATE to receiving the callback. On the embedded database and a PostgreSQL server.
 //   pnpm --filter @oversight/discord-bot bench     (BENCH_DISCORD_TRIALS, BENCH_DISCORD_AT_ONCE, BENCH_DISCORD_DB=embedded|postgres)
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Question } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
-import { benchQuestions, type FakeDiscord, startFakeDiscord } from '@oversight/testkit';
+import { benchQuestions, type FakeDiscord, spawnChild, startFakeDiscord } from '@oversight/testkit';
 import { Person, person, planInto, tempDir, until } from '../test/harness.ts';
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,7 +71,7 @@ async function run(backend: string): Promise<void> {
     questions,
   );
   await db.close();
-  const bot: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const bot: ChildProcess = spawnChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: app,
     env: {
       PATH: process.env.PATH,

@@ -1,3 +1,4 @@
+import { ServeSwitchSchema } from '@oversight/runner';
 import { z } from 'zod';
 
 /**
@@ -19,7 +20,7 @@ const HELP: Record<string, string> = {
   OVERSIGHT_EXPERIMENTS:
     'optional, comma-separated experiment ids to serve (default: every experiment in the database)',
   DISCORD_API_URL: 'optional, only for tests: a local fake of Discord (http://127.0.0.1:PORT/api)',
-  OVERSIGHT_SERVE: 'optional, "0" to leave model and simulated turns to a separate `oversight serve`',
+  OVERSIGHT_SERVE: 'optional, "off" to leave model and simulated turns to a separate `oversight serve`',
   OVERSIGHT_LEASE_SECONDS:
     'optional, how long a trial stays claimed by this process without renewal (default 30; after a crash, others wait this long)',
   OVERSIGHT_ACTIVE_MINUTES:
@@ -49,7 +50,7 @@ const EnvSchema = z.object({
     .refine((v) => !v || /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(v), {
       message: 'only a loopback address (a local fake of Discord) may replace the real API',
     }),
-  OVERSIGHT_SERVE: z.enum(['0', '1']).default('1'),
+  OVERSIGHT_SERVE: ServeSwitchSchema,
   OVERSIGHT_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** How long after their last move a person counts as at the trial (no "your turn" DM), in minutes. */
   OVERSIGHT_ACTIVE_MINUTES: z.coerce.number().min(0).default(10),

@@ -2,19 +2,21 @@ import type { ExperimentConfig } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { resolveDataFolder } from '@oversight/db/data-folder';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
-import { type ServeHandle, serve } from '@oversight/runner';
+import { exitWithParent, type ServeHandle, serve } from '@oversight/runner';
 import { BotSetupError, type RunningBot, startBot } from './bot.ts';
 import { EnvError, readEnv } from './env.ts';
 
 /**
- * `pnpm discord`: reads the environment, opens the project's database (DATABASE_URL, or the embedded
+ * `node apps/discord-bot/bin/discord.mjs`: reads the environment, opens the project's database (DATABASE_URL, or the embedded
  * one in OVERSIGHT_DATA_DIR / .oversight), runs `serve` in this process for the model and simulated
- * turns of the experiments it serves (unless OVERSIGHT_SERVE=0), registers the slash command in each
+ * turns of the experiments it serves (unless OVERSIGHT_SERVE=off), registers the slash command in each
  * experiment's servers and connects. An experiment whose config would let other servers in (no
  * server named, an admin role named by name) is not served, with what to set. SIGINT/SIGTERM stop it cleanly; SIGKILL loses nothing either (all state is in the database).
  */
 
 async function main(): Promise<number> {
+  // Started by a benchmark or a test: end with it (packages/runner/src/exit-with-parent.ts).
+  exitWithParent();
   let env: ReturnType<typeof readEnv>;
   try {
     env = readEnv();
@@ -40,14 +42,14 @@ async function main(): Promise<number> {
     console.error(
       missing.length
         ? `No experiment ${missing.join(', ')} in ${db.location}. There are: ${known.join(', ') || 'none'}.`
-        : `No experiment in ${db.location} yet. Plan one first: pnpm oversight run <config.json> (trials that wait for people stay waiting).`,
+        : `No experiment in ${db.location} yet. Plan one first: oversight run <config.json> (trials that wait for people stay waiting).`,
     );
     await db.close();
     return 2;
   }
   const controller = new AbortController();
   let service: ServeHandle | null = null;
-  if (env.OVERSIGHT_SERVE === '1')
+  if (env.OVERSIGHT_SERVE)
     service = serve(db, {
       experimentIds,
       signal: controller.signal,

@@ -1,7 +1,7 @@
 // The bot as it is deployed (`pnpm discord`: a process with `serve` inside), killed with SIGKILL in
 // the middle of a trial and started again: old buttons still work, the archived thread is reopened,
 // the trial goes on, no event is lost or doubled and the "your turn" DM arrives.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import {
   type FakeDiscord,
   type FakeOpenAIServer,
   messageText,
+  spawnChild,
   startFakeDiscord,
   startFakeOpenAI,
 } from '@oversight/testkit';
@@ -30,7 +31,7 @@ let dir: string;
 const children: ChildProcess[] = [];
 
 function startBot(): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawnChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: app,
     env: {
       PATH: process.env.PATH,

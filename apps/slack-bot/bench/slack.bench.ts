@@ -8,7 +8,7 @@
 // plays Slack: the fake Web API and the people.
 //   pnpm --filter @oversight/slack-bot bench             (embedded database)
 //   pnpm --filter @oversight/slack-bot bench --postgres  (a PostgreSQL server on loopback)
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -25,6 +25,7 @@ import {
   httpTransport,
   SlackDriver,
   type SlackPerson,
+  spawnChild,
   startFakeSlack,
 } from '@oversight/testkit';
 
@@ -63,11 +64,15 @@ async function startApp(
   port: number,
   env: Record<string, string>,
 ): Promise<ChildProcess & { out: () => string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'apps/slack-bot/src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { out: () => string };
+  const proc = spawnChild(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'apps/slack-bot/src/main.ts')],
+    {
+      cwd: root,
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  ) as ChildProcess & { out: () => string };
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c));
   proc.stderr!.on('data', (c: Buffer) => (out += c));

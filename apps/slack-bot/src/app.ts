@@ -9,6 +9,7 @@ import { PLATFORM, SlackBot, slackError } from './bot.ts';
 import { Clients, databaseInstallationStore } from './clients.ts';
 import { runCommand } from './commands.ts';
 import type { SlackEnv } from './env.ts';
+import { InstallationKey } from './installation-key.ts';
 import { type Click, decodeControl, onClick, onSubmit, type Submitted } from './interactions.ts';
 import { plain, textContext } from './limits.ts';
 import { createLogger } from './log.ts';
@@ -186,7 +187,11 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
   if (env.SLACK_BOT_TOKEN && !env.oauth)
     await verifyToken('SLACK_BOT_TOKEN', env.SLACK_BOT_TOKEN, clientOptions);
   if (env.mode === 'socket') await verifyToken('SLACK_APP_TOKEN', env.SLACK_APP_TOKEN!, clientOptions);
-  const installations = env.oauth ? databaseInstallationStore(db) : undefined;
+  const installations = env.oauth
+    ? databaseInstallationStore(db, new InstallationKey(env.SLACK_INSTALLATION_KEY!), (rowId) =>
+        logger.info(`the installation of ${rowId}, stored in the clear by an earlier version, is now sealed`),
+      )
+    : undefined;
   const clients = new Clients({
     clientOptions,
     ...(env.SLACK_BOT_TOKEN && !env.oauth ? { botToken: env.SLACK_BOT_TOKEN } : {}),
@@ -244,7 +249,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
 
   const stop = new AbortController();
   let service: ServeHandle | null = null;
-  if (env.OVERSIGHT_SERVE === 'in-process' && experimentIds.length > 0) {
+  if (env.OVERSIGHT_SERVE && experimentIds.length > 0) {
     service = serve(db, {
       experimentIds,
       ...(options.factories ? { factories: options.factories } : {}),

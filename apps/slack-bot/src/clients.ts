@@ -1,6 +1,7 @@
 import type { Database } from '@oversight/db';
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
+import { type InstallationKey, isSealed } from './installation-key.ts';
 
 /**
  * Web API clients per workspace for the work that follows a request (thread posts, DMs, reminders):
@@ -13,8 +14,15 @@ export class InstallationMissing extends Error {
   override name = 'InstallationMissing';
 }
 
-/** Bolt's installation store over the project's database (SlackInstallation rows). */
-export function databaseInstallationStore(db: Database): InstallationStore {
+/**
+ * Bolt's installation store over the project's database (SlackInstallation rows), each sealed with
+ * the key (installation-key.ts). A row stored in the clear by an earlier version is sealed when first read.
+ */
+export function databaseInstallationStore(
+  db: Database,
+  key: InstallationKey,
+  onSealedOld: (rowId: string) => void = () => {},
+): InstallationStore {
   const keyOf = (q: {
     isEnterpriseInstall?: boolean;
     enterpriseId?: string | undefined;
@@ -22,21 +30,25 @@ export function databaseInstallationStore(db: Database): InstallationStore {
   }) => (q.isEnterpriseInstall && q.enterpriseId ? `E:${q.enterpriseId}` : (q.teamId ?? ''));
   return {
     async storeInstallation(installation: Installation) {
-      const key = keyOf({
+      const rowId = keyOf({
         isEnterpriseInstall: installation.isEnterpriseInstall ?? false,
         enterpriseId: installation.enterprise?.id,
         teamId: installation.team?.id,
       });
-      if (!key) throw new Error('an installation without a team or enterprise id cannot be stored');
-      await db.chat.saveInstallation(key, installation);
+      if (!rowId) throw new Error('an installation without a team or enterprise id cannot be stored');
+      await db.chat.saveInstallation(rowId, key.seal(rowId, installation));
     },
     async fetchInstallation(query: InstallationQuery<boolean>) {
-      const found = (await db.chat.installation(keyOf(query))) as Installation | null;
+      const rowId = keyOf(query);
+      const found = await db.chat.installation(rowId);
       if (!found)
         throw new InstallationMissing(
           `the app is not installed in workspace ${query.teamId ?? query.enterpriseId}`,
         );
-      return found;
+      if (isSealed(found)) return key.open(rowId, found) as Installation;
+      await db.chat.saveInstallation(rowId, key.seal(rowId, found));
+      onSealedOld(rowId);
+      return found as Installation;
     },
     async deleteInstallation(query: InstallationQuery<boolean>) {
       await db.chat.deleteInstallation(keyOf(query));

@@ -1,11 +1,13 @@
+import { ServeSwitchSchema } from '@oversight/runner';
 import { z } from 'zod';
+import { KEY_VARIABLE, keyProblem } from './installation-key.ts';
 
 /**
  * The Slack app's environment, read once. Two ways to run it:
  * - Socket Mode (SLACK_APP_TOKEN + SLACK_BOT_TOKEN): one internal workspace, no public URL.
  * - HTTP mode (SLACK_SIGNING_SECRET, a public URL pointing at /slack/events): with SLACK_BOT_TOKEN for
  *   one workspace, or SLACK_CLIENT_ID / SLACK_CLIENT_SECRET / SLACK_STATE_SECRET for OAuth installs to
- *   several workspaces (installations kept in the project's database).
+ *   several workspaces (installations kept in the project's database, sealed with SLACK_INSTALLATION_KEY).
  * Secrets are only read here and never printed: `describeEnv` names what is set, not its value.
  */
 
@@ -23,6 +25,8 @@ const EnvSchema = z
     SLACK_CLIENT_ID: z.string().trim().min(1).optional(),
     SLACK_CLIENT_SECRET: z.string().trim().min(1).optional(),
     SLACK_STATE_SECRET: z.string().trim().min(8).optional(),
+    /** OAuth: seals the installations (their bot tokens) stored in the database; see installation-key.ts. */
+    SLACK_INSTALLATION_KEY: z.string().trim().optional(),
     /** Where the Web API is (tests and benchmarks point it at a local fake). */
     SLACK_API_URL: z.url().optional(),
     /** OAuth: where "Add to Slack" sends people (tests point it at the fake). */
@@ -42,7 +46,7 @@ const EnvSchema = z
           : undefined,
       ),
     /** `serve` in this process (default) or beside it (off: run `oversight serve` yourself). */
-    OVERSIGHT_SERVE: z.enum(['in-process', 'off']).default('in-process'),
+    OVERSIGHT_SERVE: ServeSwitchSchema,
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .transform((env, ctx) => {
@@ -63,6 +67,11 @@ const EnvSchema = z
           missing.push('SLACK_CLIENT_SECRET (Basic Information → App Credentials)');
         if (!env.SLACK_STATE_SECRET)
           missing.push('SLACK_STATE_SECRET (any random string of 8+ characters, to sign OAuth state)');
+        const keyIssue = keyProblem(env.SLACK_INSTALLATION_KEY);
+        if (keyIssue)
+          missing.push(
+            `${KEY_VARIABLE}, which seals the workspaces' bot tokens stored in the database (it ${keyIssue})`,
+          );
       } else if (!env.SLACK_BOT_TOKEN) {
         missing.push(
           'SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET for OAuth installs',

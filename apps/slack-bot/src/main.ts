@@ -1,12 +1,14 @@
-// `pnpm slack`: the Slack app, with `serve` in this process (OVERSIGHT_SERVE=off to run it beside).
-import path from 'node:path';
-import { openDatabase } from '@oversight/db';
+// `node apps/slack-bot/bin/slack.mjs`: the Slack app, with `serve` in this process (OVERSIGHT_SERVE=off to run it beside).
+import { openDatabase, resolveDataFolder } from '@oversight/db';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
+import { exitWithParent } from '@oversight/runner';
 import { SlackSetupError, startSlackApp } from './app.ts';
 import { describeEnv, EnvError, readEnv } from './env.ts';
 import { createLogger } from './log.ts';
 
 async function main(): Promise<number> {
+  // Started by a benchmark or a test: end with it (packages/runner/src/exit-with-parent.ts).
+  exitWithParent();
   let env: ReturnType<typeof readEnv>;
   try {
     env = readEnv();
@@ -18,10 +20,8 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createLogger(env.LOG_LEVEL);
-  // `pnpm slack` runs in this package's folder: the data folder is where the command was typed.
-  const db = await openDatabase({
-    dataDir: process.env.OVERSIGHT_DATA_DIR || path.join(process.env.INIT_CWD ?? process.cwd(), '.oversight'),
-  });
+  // The same folder the CLI uses wherever it is typed (the repository's .oversight/, or OVERSIGHT_DATA_DIR).
+  const db = await openDatabase({ dataDir: resolveDataFolder(undefined).dir });
   const store = databaseLlmStore(db);
   let running: Awaited<ReturnType<typeof startSlackApp>>;
   try {

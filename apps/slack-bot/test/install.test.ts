@@ -7,7 +7,9 @@ import { type Database, openDatabase } from '@oversight/db';
 import { type FakeSlack, httpTransport, SlackDriver, startFakeSlack } from '@oversight/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSlackApp, startSlackApp } from '../src/app.ts';
-import { readEnv } from '../src/env.ts';
+import { databaseInstallationStore } from '../src/clients.ts';
+import { EnvError, readEnv } from '../src/env.ts';
+import { InstallationKey, isSealed } from '../src/installation-key.ts';
 import { createLogger } from '../src/log.ts';
 import { planInto, SECRET, slackPeople, tempDir, waitFor } from './harness.ts';
 
@@ -18,6 +20,7 @@ const teams = [1, 2].map((n) => ({
   botUserId: `UBOT0000${n}`,
   botId: `B000000${n}`,
 }));
+const KEY = 'test-installation-key-0123456789abcdef';
 let dir: string;
 let db: Database;
 let slack: FakeSlack;
@@ -45,6 +48,7 @@ beforeAll(async () => {
       SLACK_CLIENT_ID: 'fake-client-id',
       SLACK_CLIENT_SECRET: 'fake-client-secret',
       SLACK_STATE_SECRET: 'state-secret-123',
+      SLACK_INSTALLATION_KEY: KEY,
       SLACK_API_URL: slack.apiUrl,
       SLACK_AUTHORIZE_URL: `${slack.url}/oauth/v2/authorize`,
       PORT: '0',
@@ -88,10 +92,15 @@ describe('OAuth installs', () => {
       },
     );
     expect(done.status).toBe(200);
-    const stored = (await db.chat.installation('T0000002')) as {
-      bot?: { token?: string };
-      team?: { id: string };
-    };
+    // Sealed in the database: the token is nowhere in the row, and it opens with the key.
+    const row = await db.chat.installation('T0000002');
+    expect(isSealed(row)).toBe(true);
+    expect(JSON.stringify(row)).not.toMatch(/xoxb-|fake-team-2|UINSTALL/);
+    const stored = (await databaseInstallationStore(db, new InstallationKey(KEY)).fetchInstallation({
+      teamId: 'T0000002',
+      enterpriseId: undefined,
+      isEnterpriseInstall: false,
+    })) as { bot?: { token?: string }; team?: { id: string } };
     expect(stored.team?.id).toBe('T0000002');
     expect(stored.bot?.token).toBe('xoxb-fake-team-2');
 
@@ -110,5 +119,64 @@ describe('OAuth installs', () => {
     expect(await db.participants.byIdentity('slack-install', 'slack:T0000003/UTEAM3001')).toBeNull();
     expect(logs.join('')).not.toMatch(/xoxb-fake-team-2/);
     expect(logs.join('')).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the installation key', () => {
+  const query = { teamId: 'T0000009', enterpriseId: undefined, isEnterpriseInstall: false };
+  const installation = { team: { id: 'T0000009' }, bot: { token: 'xoxb-secret-nine' } };
+
+  it('a changed key is named as such, and the stored row is left as it was', async () => {
+    await databaseInstallationStore(db, new InstallationKey(KEY)).storeInstallation(installation as never);
+    const before = JSON.stringify(await db.chat.installation('T0000009'));
+    const other = databaseInstallationStore(
+      db,
+      new InstallationKey('another-key-of-enough-length-0123456789'),
+    );
+    await expect(other.fetchInstallation(query)).rejects.toThrow(
+      /stored under another SLACK_INSTALLATION_KEY \(key id [0-9a-f]{12}; this one is [0-9a-f]{12}\)\. Set SLACK_INSTALLATION_KEY back/,
+    );
+    expect(JSON.stringify(await db.chat.installation('T0000009'))).toBe(before);
+  });
+
+  it('a sealed row moved to another workspace does not open', async () => {
+    const sealed = await db.chat.installation('T0000009');
+    await db.chat.saveInstallation('T0000010', sealed);
+    await expect(
+      databaseInstallationStore(db, new InstallationKey(KEY)).fetchInstallation({
+        ...query,
+        teamId: 'T0000010',
+      }),
+    ).rejects.toThrow(/does not open with SLACK_INSTALLATION_KEY/);
+  });
+
+  it('a row an earlier version stored in the clear is sealed when first read', async () => {
+    await db.chat.saveInstallation('T0000011', { team: { id: 'T0000011' }, bot: { token: 'xoxb-old' } });
+    const sealedOld: string[] = [];
+    const store = databaseInstallationStore(db, new InstallationKey(KEY), (id) => sealedOld.push(id));
+    const found = (await store.fetchInstallation({ ...query, teamId: 'T0000011' })) as {
+      bot: { token: string };
+    };
+    expect(found.bot.token).toBe('xoxb-old');
+    expect(sealedOld).toEqual(['T0000011']);
+    expect(JSON.stringify(await db.chat.installation('T0000011'))).not.toMatch(/xoxb-old/);
+  });
+
+  it('OAuth installs without a key (or with a short one) do not start, saying how to make one', () => {
+    const oauth = {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_CLIENT_ID: 'id',
+      SLACK_CLIENT_SECRET: 'secret',
+      SLACK_STATE_SECRET: 'state-secret-123',
+    };
+    expect(() => readEnv(oauth)).toThrow(EnvError);
+    expect(() => readEnv(oauth)).toThrow(
+      /SLACK_INSTALLATION_KEY, which seals .* is not set; make one with {2}openssl rand -base64 32/,
+    );
+    expect(() => readEnv({ ...oauth, SLACK_INSTALLATION_KEY: 'short' })).toThrow(
+      /is too short \(5 characters; at least 32\)/,
+    );
+    // One workspace's token comes from the environment: no key needed.
+    expect(readEnv({ SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-1' }).mode).toBe('http');
   });
 });

@@ -1,5 +1,7 @@
 // Block Kit limits, checked by the fake's validator (what Slack refuses): a long speech with many
 // quotes split into several messages, a Home tab with a long queue, modals with long labels.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Entry, Presentation } from '@oversight/chat';
 import { checkMessage, checkView } from '@oversight/testkit';
 import { describe, expect, it } from 'vitest';
@@ -162,6 +164,32 @@ describe('Block Kit limits', () => {
   });
 });
 
+interface Manifest {
+  settings: { socket_mode_enabled: boolean };
+}
+
+describe('the app manifests', () => {
+  const read = (name: string) =>
+    JSON.parse(readFileSync(fileURLToPath(new URL(`../${name}`, import.meta.url)), 'utf8')) as Manifest;
+
+  it('Socket Mode has no URL to fill in; HTTP mode has them all; the rest is the same', () => {
+    const socket = read('manifest-socket-mode.json');
+    const http = read('manifest.json');
+    expect(JSON.stringify(socket)).not.toMatch(/YOUR-HOST|https?:/);
+    expect(socket.settings.socket_mode_enabled).toBe(true);
+    expect(http.settings.socket_mode_enabled).toBe(false);
+    expect(JSON.stringify(http).match(/https:\/\/YOUR-HOST\//g)).toHaveLength(4);
+    // Without the URLs and the mode, the two are one manifest.
+    const strip = (m: Manifest) =>
+      JSON.parse(
+        JSON.stringify(m, (key, value) =>
+          ['url', 'request_url', 'redirect_urls', 'socket_mode_enabled'].includes(key) ? undefined : value,
+        ),
+      );
+    expect(strip(socket)).toEqual(strip(http));
+  });
+});
+
 describe('the environment', () => {
   it('says what is missing for each mode, without printing secrets', () => {
     expect(() => readEnv({})).toThrow(/SLACK_SIGNING_SECRET.*SLACK_BOT_TOKEN for one workspace/s);
@@ -182,6 +210,7 @@ describe('the environment', () => {
         SLACK_CLIENT_ID: '1',
         SLACK_CLIENT_SECRET: '2',
         SLACK_STATE_SECRET: 'abcdefgh9',
+        SLACK_INSTALLATION_KEY: 'k'.repeat(32),
       }),
     ).toMatchObject({ mode: 'http', oauth: true });
   });

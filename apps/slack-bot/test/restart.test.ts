@@ -2,7 +2,7 @@
 // killed with SIGKILL and started again: a button in a message posted before the kill still works,
 // an outdated one is refused, no event is lost or doubled, and a "your turn" DM that could not be
 // delivered before the kill is delivered after it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import {
   type FakeSlack,
   httpTransport,
   SlackDriver,
+  spawnChild,
   startFakeOpenAI,
   startFakeSlack,
 } from '@oversight/testkit';
@@ -51,7 +52,7 @@ function freePort(): Promise<number> {
 }
 
 async function startApp(): Promise<ChildProcess & { out: () => string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', main], {
+  const proc = spawnChild(process.execPath, ['--import', 'tsx', main], {
     cwd: root,
     env: {
       ...process.env,

@@ -283,7 +283,7 @@ export function* streamTrials(
             if (judgeId === null) {
               const needed = arms.reduce((n, a) => n + storyQuestions.length * a.arm.trialsPerQuestion, 0);
               throw new AssignmentError(
-                `not enough judges: story "${storyId}" has ${needed} trials and each judge may see a story once, but pools ${pools.join(', ')} have ${ring.judges.length} judges; add judges (judges[].count) or lower trialsPerQuestion or questions.limit`,
+                `not enough judges: story "${storyId}" has ${needed} trials and each judge may see a story once, but pools ${pools.join(', ')} have ${ring.judges.length} judge${ring.judges.length === 1 ? '' : 's'}; add judges (judges[].count) or lower trialsPerQuestion or questions.limit`,
               );
             }
             seen.add(judgeId);

@@ -260,10 +260,32 @@ export const DatasetRefSchema = z.union([
   z.strictObject({ name: slug }),
 ]);
 
+/**
+ * A config names which environment variable's value is sent, as a bearer token, to the host it names;
+ * anyone's config can be run, so only variables meant as model API keys may be named (`*_API_KEY`),
+ * and never the project's own secrets (a chat app's token, the database's password).
+ */
+const OWN_SECRET_PREFIXES = ['OVERSIGHT_', 'DISCORD_', 'SLACK_', 'DATABASE_', 'PG'];
+
+/** Why `name` may not be an endpoint's apiKeyEnv, or null when it may. */
+export function apiKeyEnvProblem(name: string): string | null {
+  const own = OWN_SECRET_PREFIXES.find((prefix) => name.toUpperCase().startsWith(prefix));
+  if (own)
+    return `"${name}" is one of the project's own settings (${own}…), which are never sent to a model endpoint; name a variable of its own for this endpoint's key, ending in _API_KEY (such as OPENAI_API_KEY)`;
+  if (!/^[A-Z][A-Z0-9_]*_API_KEY$/.test(name))
+    return `"${name}" is not a model API key's variable: only names ending in _API_KEY (capitals, digits, _; such as OPENAI_API_KEY or VLLM_API_KEY) may be named, so that a config cannot send another secret from the environment to the host it names`;
+  return null;
+}
+
+export const ApiKeyEnvSchema = z.string().superRefine((name, ctx) => {
+  const problem = apiKeyEnvProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const LlmEndpointSchema = z.strictObject({
   baseURL: z.string().url(),
   /** Name of the environment variable holding the API key; the key itself never goes in a config. */
-  apiKeyEnv: z.string().default('OPENAI_API_KEY'),
+  apiKeyEnv: ApiKeyEnvSchema.default('OPENAI_API_KEY'),
   maxConcurrent: z.number().int().min(1).max(4096).default(16),
   tokensPerMinute: z.number().int().positive().optional(),
   timeoutMs: z.number().int().positive().default(60000),

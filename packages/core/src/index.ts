@@ -16,5 +16,6 @@ export * from './random.ts';
 export * from './reward.ts';
 export * from './seating.ts';
 export * from './state.ts';
+export * from './suggest.ts';
 export * from './validation.ts';
 export * from './views.ts';

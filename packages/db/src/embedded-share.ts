@@ -27,6 +27,8 @@ export interface SharedEmbedded {
   /** Where clients connect: the unix socket's folder (libpq and node-postgres take the folder as host). */
   socketDir: string;
   port: number;
+  /** The open connections, each by the application name its client gave (its process and command). */
+  connected(): string[];
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function shareEmbedded(db: PGlite, dataDir: string): Promise<Shared
   return {
     socketDir: dataDir,
     port: 5432,
+    connected: () => [...connections].map((c) => c.application),
     async close() {
       for (const c of connections) c.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -77,6 +80,8 @@ class Connection {
   private waiting: ((batch: Batch | null) => void) | null = null;
   private pumping = false;
   private closed = false;
+  /** The client's application_name, from its startup message: who it is, for the host's messages. */
+  application = 'a client';
 
   constructor(
     private readonly socket: net.Socket,
@@ -115,6 +120,7 @@ class Connection {
           return;
         }
         this.started = true;
+        this.application = startupParameter(message, 'application_name') ?? this.application;
         this.push([new Uint8Array(message)]);
         continue;
       }
@@ -225,4 +231,11 @@ function simpleQuery(sql: string): Uint8Array {
   out.writeInt32BE(4 + body.length, 1);
   body.copy(out, 5);
   return new Uint8Array(out);
+}
+
+/** A parameter of a StartupMessage (length, protocol version, then name\0value\0 pairs). */
+function startupParameter(message: Buffer, name: string): string | null {
+  const fields = message.subarray(8).toString('utf8').split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] ?? null;
+  return null;
 }

@@ -8,9 +8,13 @@ export interface LockHolder {
   startedAt: string;
   /** The unix socket through which other processes reach the database it holds. */
   socket?: string;
+  /** What the holder opened it for: a reader (status, export, ...) shares it with no one and is soon done. */
+  access?: 'read' | 'write';
+  /** starting: PGlite is starting; serving: open (shared when `socket` is set); closing: letting it go. */
+  state?: 'starting' | 'serving' | 'closing';
 }
 
-/** Another process holds the embedded database: PGlite allows one process per data folder. */
+/** Another process holds the embedded database and this one cannot use it through that one. */
 export class DatabaseLockedError extends Error {
   override readonly name = 'DatabaseLockedError';
   constructor(
@@ -18,6 +22,8 @@ export class DatabaseLockedError extends Error {
     readonly holder: LockHolder | null,
     /** The holder is this very process (a Database on that folder not closed yet). */
     readonly sameProcess = false,
+    /** Why this process could not use it through the holder (when known). */
+    why?: string,
   ) {
     const dir = lockPath.replace(/[/\\][^/\\]+$/, '');
     const who = holder
@@ -27,13 +33,39 @@ export class DatabaseLockedError extends Error {
       sameProcess
         ? `The embedded database in ${dir} is already open in this process (opened ${holder?.startedAt ?? 'earlier'}); close that Database first or share it.`
         : [
-            `The embedded database in ${dir} is in use by ${who}.`,
-            'The embedded database (PGlite) can be opened by one process at a time. To run several processes at',
-            'once, start a PostgreSQL server and point all of them at it, e.g.',
+            `The embedded database in ${dir} is in use by ${who}${why ? `, ${why}` : ''}.`,
+            'Wait for that process to finish (or stop it) and run this command again. The embedded database',
+            'is opened by one process, which shares it with others on this machine; to run many processes at',
+            'once, or on several machines, start a PostgreSQL server and point all of them at it, e.g.',
             '  DATABASE_URL=postgresql://user:password@localhost:5432/oversight <command>',
             `If that process is no longer running, delete ${lockPath}.`,
           ].join('\n'),
     );
+  }
+}
+
+/** The process through which this one used the embedded database ended (killed, or stopped with Ctrl-C). */
+export class DatabaseHostGoneError extends Error {
+  override readonly name = 'DatabaseHostGoneError';
+  constructor(readonly holder: LockHolder) {
+    super(
+      [
+        `process ${holder.pid} (${holder.command}), which held the embedded database this command used through it, ended before this command was done.`,
+        'Everything stored is kept (each move is written whole or not at all); run this command again to go on.',
+      ].join('\n'),
+    );
+  }
+}
+
+/** The embedded database's folder is open to other users in a way that cannot be fixed here (not ours, or writable by others). */
+export class DataFolderPermissionError extends Error {
+  override readonly name = 'DataFolderPermissionError';
+  constructor(
+    readonly dir: string,
+    why: string,
+    fix: string,
+  ) {
+    super(`refusing to use the database folder ${dir}: ${why}; ${fix}. Nothing was read or written.`);
   }
 }
 

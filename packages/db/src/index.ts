@@ -1,8 +1,10 @@
 export { type DataFolder, resolveDataFolder, workspaceRoot } from './data-folder.ts';
 export {
   AppendConflictError,
+  DatabaseHostGoneError,
   DatabaseLockedError,
   DatabaseUnreachableError,
+  DataFolderPermissionError,
   DatasetConflictError,
   DuplicateMoveError,
   ExperimentConfigChangedError,

@@ -9,8 +9,11 @@ import { DatabaseLockedError, type LockHolder } from './errors.ts';
 
 export interface HeldLock {
   readonly path: string;
-  /** Records in the lock file where other processes can reach the database through this one. */
-  advertise(socket: string): void;
+  /**
+   * Records in the lock file how far the holder is (serving, or closing) and, while it serves, where
+   * other processes reach the database through it (none: it shares with no one).
+   */
+  advertise(state: 'serving' | 'closing', socket?: string): void;
   release(): void;
 }
 
@@ -19,13 +22,15 @@ const UNREADABLE_GRACE_MS = 5_000;
 
 const held = new Map<string, LockHolder>();
 
-export function acquireLock(lockPath: string): HeldLock {
+export function acquireLock(lockPath: string, access: 'read' | 'write' = 'write'): HeldLock {
   const me: LockHolder = {
     pid: process.pid,
     hostname: os.hostname(),
     // The script and its arguments say what holds the database; node's own flags (loaders) would only add noise.
     command: process.argv.slice(1).join(' '),
     startedAt: new Date().toISOString(),
+    access,
+    state: 'starting',
   };
   if (held.has(lockPath)) {
     // Two PGlite instances on one folder corrupt it just as two processes would.
@@ -37,7 +42,7 @@ export function acquireLock(lockPath: string): HeldLock {
       installExitHandlers();
       return {
         path: lockPath,
-        advertise: (socket) => advertise(lockPath, { ...me, socket }),
+        advertise: (state, socket) => advertise(lockPath, { ...me, state, ...(socket ? { socket } : {}) }),
         release: () => releaseLock(lockPath),
       };
     }
@@ -90,6 +95,10 @@ function readHolder(lockPath: string): LockHolder | 'missing' | 'unreadable' {
       command: String(parsed.command ?? ''),
       startedAt: String(parsed.startedAt ?? ''),
       ...(typeof parsed.socket === 'string' ? { socket: parsed.socket } : {}),
+      ...(parsed.access === 'read' || parsed.access === 'write' ? { access: parsed.access } : {}),
+      ...(parsed.state === 'starting' || parsed.state === 'serving' || parsed.state === 'closing'
+        ? { state: parsed.state }
+        : {}),
     };
   } catch {
     return 'unreadable';

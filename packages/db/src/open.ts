@@ -2,6 +2,7 @@
 // given (option or DATABASE_URL), otherwise PostgreSQL embedded in this process (PGlite) in a local folder.
 // Migrations are applied on open, so a fresh checkout, a CI run and a production server all converge.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -9,14 +10,21 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { resolveDataFolder } from './data-folder.ts';
 import { type SharedEmbedded, shareEmbedded } from './embedded-share.ts';
-import { DatabaseLockedError, DatabaseUnreachableError, type LockHolder } from './errors.ts';
+import {
+  DatabaseHostGoneError,
+  DatabaseLockedError,
+  DatabaseUnreachableError,
+  type LockHolder,
+} from './errors.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock, type HeldLock } from './lock.ts';
 import { applyMigrations, migrationsUpToDate } from './migrate/apply.ts';
 import { repairInterruptedMigrations } from './migrate/repair.ts';
 import { withWholeScriptExecution } from './migrate/script-fix.ts';
+import { keepToOwner, narrow } from './owner-only.ts';
 import { pgliteQuery, poolQuery, type RawQuery } from './raw.ts';
 import { type AppendBatching, createRepositories, type Repositories } from './repositories/index.ts';
+import { copyTemplate } from './template.ts';
 
 export interface OpenDatabaseOptions {
   /** Folder of the embedded database (pgdata/ and the lock). Default: $OVERSIGHT_DATA_DIR or ./.oversight */
@@ -37,6 +45,25 @@ export interface OpenDatabaseOptions {
    * statements at once. Default 500 trials; 2 statements at once on a server, 1 embedded (one connection).
    */
   appendBatching?: AppendBatching;
+  /**
+   * Embedded only: `read` for commands that only read (status, export, analyze). A reader that holds
+   * the folder shares it with no one and is soon done, so a writer waits for it rather than joining it;
+   * a writer that holds it shares it with everyone. Default `write`.
+   */
+  access?: 'read' | 'write';
+  /**
+   * Embedded only: how long to wait for a holder that is starting, closing, or only reading, before
+   * giving up with DatabaseLockedError (default 10 minutes).
+   */
+  waitMs?: number;
+  /** Embedded only: where to say what this process waits for (default: stderr, as "database: ..."). */
+  onWait?: (message: string) => void;
+  /**
+   * Embedded only: a short look (status, list, show): PostgreSQL's shared buffers at 8 MB instead of
+   * 128 MB. Starting PGlite fills its buffer pool, so a small one starts faster in less memory (about
+   * 170 MB less resident); a long run keeps the large one, which spares it reads of the folder.
+   */
+  light?: boolean;
 }
 
 export interface Database extends Repositories {
@@ -52,9 +79,26 @@ export interface Database extends Repositories {
    * Returns a function that stops listening.
    */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
-  /** Disconnects, shuts PGlite down cleanly and releases the lock. Safe to call twice. */
+  /**
+   * Embedded, through another process: when that process has ended while this one was using it, the
+   * error that says so (its statements then fail, and a caller should show this rather than the
+   * driver's words). Asks the host once when it has not heard it go. Null otherwise.
+   */
+  hostGone(): Promise<Error | null>;
+  /**
+   * Disconnects, shuts PGlite down cleanly and releases the lock. A holder that other processes use
+   * through it first waits until they are done (saying so). Safe to call twice.
+   */
   close(): Promise<void>;
 }
+
+/**
+ * The embedded database is one backend: every transaction, this process's and those of processes
+ * using it through this one, waits for the one before it. Prisma's defaults (2 s to start one, 5 s to
+ * finish it) suit a server's pool; here a busy moment (several processes, a loaded machine) is a queue,
+ * not a failure ("Unable to start a transaction in the given time" in a test on a loaded machine).
+ */
+const EMBEDDED_TRANSACTIONS = { maxWait: 60_000, timeout: 120_000 };
 
 export function resolveDataDir(dataDir?: string): string {
   return dataDir ? path.resolve(dataDir) : resolveDataFolder(undefined).dir;
@@ -66,43 +110,44 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 }
 
 async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions): Promise<Database> {
-  fs.mkdirSync(requestedDir, { recursive: true });
+  const warning = keepToOwner(requestedDir);
+  if (warning) console.error(`warning: ${warning}`);
   // The real path, so that two spellings of one folder (symlinks, ..) meet at the same lock.
   const dataDir = fs.realpathSync(requestedDir);
-  const share = options.share !== false;
-  let lock: ReturnType<typeof acquireLock>;
-  try {
-    lock = acquireLock(path.join(dataDir, 'db.lock'));
-  } catch (error) {
-    // Another live process holds the folder: use the database through it, if it shares it.
-    if (share && error instanceof DatabaseLockedError && !error.sameProcess && error.holder?.socket) {
-      const through = await openThrough(dataDir, error.holder, options).catch(() => null);
-      if (through) return through;
-    }
-    throw error;
-  }
+  const access = options.access ?? 'write';
+  const say = options.onWait ?? ((message: string) => console.error(`database: ${message}`));
+  const taken = await takeOrJoin(dataDir, options, access, say);
+  if ('through' in taken) return taken.through;
+  const { lock } = taken;
+  // A reader is soon done and does not share: a writer arriving meanwhile waits for it instead of
+  // joining a process that would end under it.
+  const share = options.share !== false && access === 'write';
   let pglite: PGlite | undefined;
   let shared: SharedEmbedded | null = null;
   try {
     // After a crash (even SIGKILL) PGlite starts PostgreSQL's WAL recovery on this folder, so every
     // committed transaction is there; the lock above guarantees no other process is using it meanwhile.
-    pglite = new PGlite({ dataDir: path.join(dataDir, 'pgdata') });
-    await pglite.waitReady.catch((error: unknown) => {
+    const pgdata = path.join(dataDir, 'pgdata');
+    const migrate = options.migrate !== false;
+    const fresh = !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
+    // A new database is a copy of a migrated template when one can be had (template.ts).
+    if (fresh && migrate)
+      await copyTemplate(pgdata, async (making) => {
+        const maker = await startPGlite(making, true);
+        await maker.close();
+        narrow(making);
+      });
+    pglite = await startPGlite(pgdata, migrate, options.light).catch((error: unknown) => {
       throw diskFullOr(dataDir, error);
     });
+    if (fresh) narrow(pgdata);
     const db = pglite;
-    if (options.migrate !== false) {
-      // This process holds the folder's lock: no other migrator can be running.
-      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
-      await repairInterruptedMigrations(query);
-      if (!(await migrationsUpToDate(query)))
-        await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
-    }
-    if (share) {
-      shared = await shareEmbedded(db, dataDir);
-      if (shared) lock.advertise(path.join(shared.socketDir, `.s.PGSQL.${shared.port}`));
-    }
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    if (share) shared = await shareEmbedded(db, dataDir);
+    lock.advertise('serving', shared ? path.join(shared.socketDir, `.s.PGSQL.${shared.port}`) : undefined);
+    const prisma = new PrismaClient({
+      adapter: new PrismaPGlite(db),
+      transactionOptions: EMBEDDED_TRANSACTIONS,
+    });
     const listen: Database['listen'] = async (channel, onNotify) => {
       const stop = await db.listen(channel, onNotify);
       return async () => stop();
@@ -116,6 +161,9 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
       listen,
       async () => {
         try {
+          // New arrivals wait for the folder from now on; those already here finish their work first.
+          lock.advertise('closing');
+          if (sharing) await whileGuestsStay(sharing, say);
           await sharing?.close();
           await db.close();
         } finally {
@@ -130,6 +178,116 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     await pglite?.close().catch(() => {});
     lock.release();
     throw error;
+  }
+}
+
+/**
+ * PGlite on a folder (made by its initdb when new), migrated when asked. The caller holds the folder's
+ * lock (or owns the folder alone), so no other migrator can be running.
+ */
+async function startPGlite(pgdata: string, migrate: boolean, light = false): Promise<PGlite> {
+  const db = new PGlite({
+    dataDir: pgdata,
+    ...(light ? { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB'] } : {}),
+  });
+  try {
+    await db.waitReady;
+    if (migrate) {
+      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+      await repairInterruptedMigrations(query);
+      if (!(await migrationsUpToDate(query)))
+        await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
+    }
+    return db;
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * This process's turn with the folder: its lock, or the database through the process that holds it.
+ * A holder that is starting, closing, or only reading is waited for (saying so once); one that
+ * cannot be joined (on another machine, not sharing) is reported at once.
+ */
+async function takeOrJoin(
+  dataDir: string,
+  options: OpenDatabaseOptions,
+  access: 'read' | 'write',
+  say: (message: string) => void,
+): Promise<{ lock: HeldLock } | { through: Database }> {
+  const lockPath = path.join(dataDir, 'db.lock');
+  const started = Date.now();
+  const waitMs = options.waitMs ?? 10 * 60_000;
+  let said = '';
+  for (;;) {
+    try {
+      return { lock: acquireLock(lockPath, access) };
+    } catch (error) {
+      if (!(error instanceof DatabaseLockedError) || error.sameProcess || options.share === false)
+        throw error;
+      const holder = error.holder;
+      if (holder && holder.hostname !== os.hostname())
+        throw new DatabaseLockedError(lockPath, holder, false, 'on another machine');
+      if (holder && holder.state === 'serving' && !holder.socket && holder.access !== 'read')
+        throw new DatabaseLockedError(lockPath, holder, false, 'which does not share it');
+      const joinable =
+        holder?.socket && holder.state !== 'closing' && !(holder.access === 'read' && access === 'write');
+      if (joinable) {
+        const through = await openThrough(dataDir, holder, options).catch(() => null);
+        if (through) return { through };
+      }
+      if (Date.now() - started > waitMs)
+        throw new DatabaseLockedError(
+          lockPath,
+          holder,
+          false,
+          `which has not let it go in the ${Math.round(waitMs / 1000)} s this process waited`,
+        );
+      const waitingFor = waitReason(holder);
+      if (waitingFor !== said) {
+        said = waitingFor;
+        say(waitingFor);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+function waitReason(holder: LockHolder | null): string {
+  if (!holder) return 'waiting for the process that is taking the database to finish writing its lock';
+  const who = `process ${holder.pid} (${holder.command})`;
+  if (holder.state === 'closing') return `waiting for ${who}, which is closing the database, to let it go`;
+  if (holder.access === 'read') return `waiting for ${who}, which is reading the database, to finish`;
+  return `waiting for ${who}, which is opening the database, to share it`;
+}
+
+/**
+ * Waits until no other process uses the database through this one, saying once who is still there.
+ * Ctrl-C or SIGTERM ends the wait: this process then closes, and those processes stop, saying why.
+ */
+async function whileGuestsStay(shared: SharedEmbedded, say: (message: string) => void): Promise<void> {
+  if (shared.connected().length === 0) return;
+  let stopped = false;
+  let wake = () => {};
+  const stop = () => {
+    stopped = true;
+    wake();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    say(
+      `still in use through this process by ${[...new Set(shared.connected())].join(', ')}; this process ends when that is done (Ctrl-C ends it now, and that process then stops, saying so)`,
+    );
+    while (!stopped && shared.connected().length > 0)
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 
@@ -155,7 +313,17 @@ function diskFullOr(dataDir: string, error: unknown): unknown {
   }
 }
 
-/** The embedded database held by another process, reached through its socket like a server. */
+/** What a guest's connections call themselves, so the host can say who still uses it. */
+function applicationName(): string {
+  const command = process.argv.slice(1).join(' ');
+  return `process ${process.pid} (${command.length > 200 ? `${command.slice(0, 199)}…` : command})`;
+}
+
+/**
+ * The embedded database held by another process, reached through its socket like a server. One
+ * connection stays open for as long as this Database is: the host sees it and waits for this process
+ * before closing, and its end says the host went away (then no new connection is tried).
+ */
 async function openThrough(
   dataDir: string,
   holder: LockHolder,
@@ -163,29 +331,85 @@ async function openThrough(
 ): Promise<Database> {
   const socketDir = path.dirname(holder.socket!);
   const port = Number(/\.s\.PGSQL\.(\d+)$/.exec(holder.socket!)?.[1] ?? 5432);
-  const config = { host: socketDir, port, user: 'postgres', database: 'postgres' };
-  const probe = new pg.Client({ ...config, connectionTimeoutMillis: 3_000 });
-  probe.on('error', () => {});
+  const config = {
+    host: socketDir,
+    port,
+    user: 'postgres',
+    database: 'postgres',
+    application_name: applicationName(),
+  };
+  let closing = false;
+  let gone = false;
+  const presence = new pg.Client({ ...config, connectionTimeoutMillis: 3_000 });
+  presence.on('error', () => {});
+  presence.on('end', () => {
+    if (!closing) gone = true;
+  });
   try {
-    await probe.connect();
-  } finally {
-    await probe.end().catch(() => {});
+    await presence.connect();
+  } catch (error) {
+    await presence.end().catch(() => {});
+    throw error;
   }
-  const pool = new pg.Pool({ ...config, max: options.poolSize ?? 4 });
+  // Idle connections are kept (no idle timeout), so the host counts this process as present until it closes.
+  const pool = new GuestPool({ ...config, max: options.poolSize ?? 4, idleTimeoutMillis: 0 }, () =>
+    gone ? new DatabaseHostGoneError(holder) : null,
+  );
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: EMBEDDED_TRANSACTIONS });
   // Notifications stay inside the holder's process: here, whoever listens polls.
   const listen: Database['listen'] = async () => async () => {};
-  return finish(
+  const db = finish(
     prisma,
     'embedded',
     `${dataDir} (through process ${holder.pid}: ${holder.command})`,
     holder.pid,
     listen,
-    () => pool.end(),
+    async () => {
+      closing = true;
+      await pool.end();
+      await presence.end().catch(() => {});
+    },
     poolQuery(pool),
     { maxInFlight: 2, ...options.appendBatching },
   );
+  const hostGone = async () => {
+    if (!gone && !closing) {
+      // The statement that failed may have heard of it before this connection did: ask (a host that is
+      // only busy answers late, and is not gone).
+      const refused = await Promise.race([
+        presence.query('SELECT 1').then(
+          () => false,
+          () => true,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(resolve, 2_000, false).unref()),
+      ]);
+      if (refused) gone = true;
+    }
+    return gone ? new DatabaseHostGoneError(holder) : null;
+  };
+  return { ...db, hostGone };
+}
+
+/** A pool that opens no connection once the host has gone: it fails with the reason instead. */
+class GuestPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly refusal: () => Error | null,
+  ) {
+    super(config);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: pg.Pool's connect is overloaded (promise and callback).
+  override connect(callback?: any): any {
+    const refused = this.refusal();
+    if (!refused) return callback ? super.connect(callback) : super.connect();
+    if (callback) {
+      process.nextTick(callback, refused);
+      return undefined;
+    }
+    return Promise.reject(refused);
+  }
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
@@ -315,6 +539,7 @@ function finish(
     through,
     listen,
     ...createRepositories(prisma, raw, batching),
+    hostGone: async () => null,
     close() {
       closing ??= (async () => {
         try {

@@ -296,4 +296,6 @@ export interface CostSummary {
   /** Calls of the experiment not tied to a trial (e.g. setup, calibration). */
   noTrial: CostTotals;
   total: CostTotals;
+  /** The models that answered calls not served from the cache (those a price would apply to), sorted. */
+  paidModels: string[];
 }

@@ -4,7 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DatabaseLockedError, DatabaseUnreachableError, openDatabase } from '../src/index.ts';
+import {
+  DatabaseHostGoneError,
+  DatabaseLockedError,
+  DatabaseUnreachableError,
+  openDatabase,
+} from '../src/index.ts';
 import { tempDir } from './backends.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -25,10 +30,10 @@ function dataDir(): string {
 }
 
 /** Spawns the fixture with node itself (not the tsx wrapper), so child.pid is the process holding the lock. */
-function startChild(mode: 'hold' | 'write', dir: string) {
+function startChild(mode: 'hold' | 'write' | 'read', dir: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', childScript, mode, dir], {
     cwd: packageDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: '' },
   });
   children.push(child);
@@ -150,6 +155,92 @@ describe('embedded database lock', () => {
       await db.close();
     }
     expect(fs.existsSync(path.join(dir, 'db.lock'))).toBe(false);
+  });
+
+  it('a process that comes while the holder is still opening waits for it, then works through it', async () => {
+    const dir = dataDir();
+    const holder = startChild('hold', dir);
+    // Not waiting for "ready": once the holder has taken the lock, it is starting PGlite.
+    while (!fs.existsSync(path.join(dir, 'db.lock'))) await new Promise((resolve) => setTimeout(resolve, 10));
+    const said: string[] = [];
+    const db = await openDatabase({ dataDir: dir, onWait: (m) => said.push(m) });
+    try {
+      expect(db.through).toBe(holder.child.pid);
+      await db.experiments.ensure({ id: 'joined', name: 'joined', seed: 's', config: {}, configHash: 'h' });
+      expect((await db.experiments.get('joined'))?.name).toBe('joined');
+    } finally {
+      await db.close();
+    }
+    expect(said[0]).toMatch(`waiting for process ${holder.child.pid} (`);
+    expect(said[0]).toMatch('which is opening the database, to share it');
+    holder.child.kill('SIGTERM');
+    await holder.exited;
+  });
+
+  it('a writer does not join a process that only reads: it waits for it to finish, then holds the folder', async () => {
+    const dir = dataDir();
+    (await openDatabase({ dataDir: dir })).close();
+    const reader = startChild('read', dir);
+    await reader.waitFor((out) => out.includes('ready'), 'ready');
+    const said: string[] = [];
+    const db = await openDatabase({ dataDir: dir, onWait: (m) => said.push(m) });
+    try {
+      expect(db.through).toBeNull();
+      expect(said[0]).toBe(
+        `waiting for process ${reader.child.pid} (${reader.child.spawnargs.slice(3).join(' ')}), which is reading the database, to finish`,
+      );
+      expect(reader.output()).toContain('closed');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a holder others use through it waits for them before it closes, saying who', async () => {
+    const dir = dataDir();
+    const holder = startChild('hold', dir);
+    await holder.waitFor((out) => out.includes('ready'), 'ready');
+    const guest = await openDatabase({ dataDir: dir });
+    expect(guest.through).toBe(holder.child.pid);
+    holder.child.stdin!.write('close\n');
+    await holder.waitFor((out) => out.includes('still in use'), 'its message');
+    expect(holder.output()).toMatch(`still in use through this process by process ${process.pid} (`);
+    // The guest goes on working while the holder waits for it; a newcomer waits for the folder.
+    await guest.experiments.ensure({ id: 'late', name: 'late', seed: 's', config: {}, configHash: 'h' });
+    expect(holder.output()).not.toContain('closed');
+    await guest.close();
+    expect(await holder.exited).toEqual({ code: 0, signal: null });
+    expect(holder.output()).toContain('closed');
+    const after = await openDatabase({ dataDir: dir });
+    try {
+      expect(after.through).toBeNull();
+      expect((await after.experiments.get('late'))?.name).toBe('late');
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('a holder killed under a process using it through it: that process is told so, not the driver’s words', async () => {
+    const dir = dataDir();
+    const holder = startChild('hold', dir);
+    await holder.waitFor((out) => out.includes('ready'), 'ready');
+    const guest = await openDatabase({ dataDir: dir });
+    try {
+      expect(await guest.hostGone()).toBeNull();
+      holder.child.kill('SIGKILL');
+      await holder.exited;
+      await expect(guest.experiments.list()).rejects.toThrow();
+      const gone = await guest.hostGone();
+      expect(gone).toBeInstanceOf(DatabaseHostGoneError);
+      expect(gone?.message).toMatch(
+        new RegExp(
+          `^process ${holder.child.pid} \\(.*child\\.ts hold.*\\), which held the embedded database this command used through it, ended before this command was done\\.\nEverything stored is kept`,
+        ),
+      );
+      // No new connection is tried once the host has gone.
+      await expect(guest.experiments.list()).rejects.toThrow(/ended before this command was done/);
+    } finally {
+      await guest.close();
+    }
   });
 
   it('the same folder cannot be opened twice in one process', async () => {

@@ -2,11 +2,13 @@
 // one on loopback and sets it), tests share that server, each in databases of its own; otherwise a
 // throwaway server is started: initdb on a temporary folder, pg_ctl start on a free loopback port, trust
 // authentication. The binaries run as the `postgres` user when we are root (initdb refuses root).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface PostgresServer {
   /** postgresql://postgres@127.0.0.1:PORT/postgres */
@@ -130,18 +132,40 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     ]);
   start();
 
+  // pg_ctl starts the server detached from this process: it stays after this process is gone unless
+  // stopped. Stopped by stop(); at exit; on SIGINT, SIGTERM or SIGHUP (a caller's timeout); and, for a
+  // SIGKILL, which runs no hook, by a watcher started beside it that stops it once this pid is gone.
+  const pgCtl = asRoot ? `runuser -u postgres -- ${path.join(bin, 'pg_ctl')}` : path.join(bin, 'pg_ctl');
+  const watcher = spawn(
+    'sh',
+    [
+      '-c',
+      `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${pgCtl} -D '${dataDir}' -m immediate -w stop >/dev/null 2>&1; rm -rf '${dir}'`,
+    ],
+    { detached: true, stdio: 'ignore' },
+  );
+  watcher.unref();
   let stopped = false;
   const stopSync = () => {
     if (stopped) return;
     stopped = true;
+    process.removeListener('exit', stopSync);
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+    watcher.kill();
     try {
       run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   };
-  // If the test process dies before stop(), do not leave a server running.
+  const onSignal = (signal: NodeJS.Signals) => {
+    const alone = process.listenerCount(signal) === 1;
+    stopSync();
+    // Ours the only handler: the signal would be swallowed; end the process as it would have ended.
+    if (alone) process.kill(process.pid, signal);
+  };
   process.once('exit', stopSync);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
 
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
   return {
@@ -157,7 +181,6 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
       start();
     },
     async stop() {
-      process.removeListener('exit', stopSync);
       stopSync();
     },
   };

@@ -172,8 +172,11 @@ for (const backend of backends) {
       expect([...first!, ...second!].sort()).toHaveLength(4);
       expect(new Set([...first!, ...second!]).size).toBe(4);
       expect(await db.trials.claim([experimentId], 'p3', 4, 60_000)).toEqual([]);
-      expect((await db.trials.renew('p1', first!, 60_000)).sort()).toEqual([...first!].sort());
-      expect(await db.trials.renew('p2', first!, 60_000)).toEqual([]);
+      expect((await db.trials.renew('p1', first!, 60_000)).kept.sort()).toEqual([...first!].sort());
+      // p1's trials are not p2's to renew: taken by another owner, as p2 is told.
+      const notMine = await db.trials.renew('p2', first!, 60_000);
+      expect(notMine.kept).toEqual([]);
+      expect(notMine.taken.sort()).toEqual([...first!].sort());
       await db.trials.renew('p2', second!, -1_000); // as if p2 stopped renewing long ago
       expect((await ids(db.trials.claim([experimentId], 'p3', 4, 60_000))).sort()).toEqual(
         [...second!].sort(),

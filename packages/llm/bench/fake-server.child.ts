@@ -17,3 +17,5 @@ process.on('message', async (message: unknown) => {
     process.exit(0);
   }
 });
+// The benchmark is gone however it ended (an error, a timeout, SIGKILL): its IPC channel closes.
+process.on('disconnect', () => process.exit(0));

@@ -62,12 +62,44 @@ export function endpointConfig(config: LlmConfig, name: string): LlmEndpoint {
 export interface ClientOptions {
   env?: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
+  /** Where the line naming a key's destination goes (default stderr). */
+  announce?: (line: string) => void;
+}
+
+/** (variable, host) pairs already announced by this process. */
+const announced = new Set<string>();
+
+/**
+ * Says on stderr, once per process, which host the key in a variable is about to be sent to, when that
+ * host is not this machine: the config chose both, and the person running it should see where their
+ * key goes before it goes there. Loopback servers get no key (see resolveApiKey).
+ */
+export function announceKeyDestination(
+  name: string,
+  endpoint: LlmEndpoint,
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): void {
+  if (isLoopback(endpoint.baseURL)) return;
+  let host: string;
+  try {
+    host = new URL(endpoint.baseURL).host;
+  } catch {
+    return;
+  }
+  const seen = `${endpoint.apiKeyEnv} ${host}`;
+  if (announced.has(seen)) return;
+  announced.add(seen);
+  write(
+    `model endpoint "${name}": the API key in ${endpoint.apiKeyEnv} will be sent to ${host} (${endpoint.baseURL})`,
+  );
 }
 
 export function createClient(name: string, endpoint: LlmEndpoint, options: ClientOptions = {}): OpenAI {
+  const apiKey = resolveApiKey(name, endpoint, options.env);
+  announceKeyDestination(name, endpoint, options.announce);
   return new OpenAI({
     baseURL: endpoint.baseURL,
-    apiKey: resolveApiKey(name, endpoint, options.env),
+    apiKey,
     maxRetries: 0,
     timeout: endpoint.timeoutMs,
     // Not read from the environment: a config names everything an experiment talks to.

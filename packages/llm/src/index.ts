@@ -8,6 +8,7 @@ export * from './judge.ts';
 export * from './limits.ts';
 export * from './limits-text.ts';
 export * from './participants.ts';
+export * from './probe.ts';
 export * from './prompts.ts';
 export * from './replay.ts';
 export * from './retry.ts';

@@ -29,7 +29,13 @@ function judgeSetup() {
   return {
     llmConfig: {
       endpoints: {
-        local: { baseURL: server!.url, apiKeyEnv: 'X', maxConcurrent: 4, timeoutMs: 5000, maxRetries: 1 },
+        local: {
+          baseURL: server!.url,
+          apiKeyEnv: 'X_API_KEY',
+          maxConcurrent: 4,
+          timeoutMs: 5000,
+          maxRetries: 1,
+        },
       },
       prices: {},
       cache: true,
@@ -115,7 +121,13 @@ describe('re-judging finished trials with an AI judge', () => {
       store: new MemoryLlmStore(),
       llmConfig: {
         endpoints: {
-          default: { baseURL: server.url, apiKeyEnv: 'X', maxConcurrent: 1, timeoutMs: 5000, maxRetries: 1 },
+          default: {
+            baseURL: server.url,
+            apiKeyEnv: 'X_API_KEY',
+            maxConcurrent: 1,
+            timeoutMs: 5000,
+            maxRetries: 1,
+          },
         },
         prices: {},
         cache: true,

@@ -1,7 +1,7 @@
 import { LlmConfigSchema, LlmSpecSchema } from '@oversight/core';
 import { ParticipantFailure } from '@oversight/runner';
 import { type FakeOpenAIServer, startFakeOpenAI } from '@oversight/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChatService, LlmConfigError, llmParticipantFactory, MemoryLlmStore } from '../src/index.ts';
 
 let server: FakeOpenAIServer | undefined;
@@ -117,14 +117,79 @@ describe('calls against a faulty server', () => {
     server = await startFakeOpenAI();
     const { chat, store } = service(
       server.url,
-      { apiKeyEnv: 'TEST_LLM_KEY' },
-      { env: { TEST_LLM_KEY: 'sk-test-secret-123456' } },
+      { apiKeyEnv: 'TEST_LLM_API_KEY' },
+      { env: { TEST_LLM_API_KEY: 'sk-test-secret-123456' } },
     );
     await chat.complete(call());
     const everything = JSON.stringify([[...store.cache.values()], store.calls]);
     expect(everything).not.toContain('sk-test-secret');
     // The fake never records authorization headers; the request reached it, so the key was accepted.
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('where a key goes', () => {
+  it('names the host a key is sent to, before the first request to it, once per process', async () => {
+    const happened: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      happened.push(`said: ${String(chunk).trim()}`);
+      return true;
+    });
+    // No traffic leaves the machine: the HTTP client is replaced, and records when it was asked.
+    const fetch = (async (url: string | URL | Request) => {
+      happened.push(`request: ${new URL(String(url instanceof Request ? url.url : url)).host}`);
+      return new Response(
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+        }),
+        { status: 200, headers: { 'content-type': 'application/json' } },
+      );
+    }) as typeof globalThis.fetch;
+    try {
+      const store = new MemoryLlmStore();
+      const config = LlmConfigSchema.parse({
+        endpoints: { hosted: { baseURL: 'https://models.example.org/v1', apiKeyEnv: 'EXAMPLE_ORG_API_KEY' } },
+      });
+      const chat = new ChatService({
+        store,
+        config,
+        experimentId: 'e',
+        env: { EXAMPLE_ORG_API_KEY: 'sk-example-secret' },
+        fetch,
+      });
+      await chat.complete({ ...call(), endpoint: 'hosted' });
+      await chat.complete({ ...call('second'), endpoint: 'hosted' });
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(happened).toEqual([
+      'said: model endpoint "hosted": the API key in EXAMPLE_ORG_API_KEY will be sent to models.example.org (https://models.example.org/v1)',
+      'request: models.example.org',
+      'request: models.example.org',
+    ]);
+    expect(happened.join('\n')).not.toContain('sk-example-secret');
+  });
+
+  it('a config may name only model API key variables, never the project’s own secrets', () => {
+    const endpoint = (apiKeyEnv: string) =>
+      LlmConfigSchema.safeParse({ endpoints: { x: { baseURL: 'https://evil.example/v1', apiKeyEnv } } });
+    for (const own of [
+      'DISCORD_TOKEN',
+      'SLACK_BOT_TOKEN',
+      'DATABASE_URL',
+      'SLACK_API_KEY',
+      'OVERSIGHT_API_KEY',
+    ])
+      expect(endpoint(own).error?.issues[0]?.message, own).toMatch(/one of the project's own settings/);
+    for (const other of ['HOME', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'openai_api_key'])
+      expect(endpoint(other).error?.issues[0]?.message, other).toMatch(/only names ending in _API_KEY/);
+    for (const fine of ['OPENAI_API_KEY', 'VLLM_API_KEY', 'TOGETHER_API_KEY', 'MY_LAB_2_API_KEY'])
+      expect(endpoint(fine).success, fine).toBe(true);
   });
 });
 
@@ -142,12 +207,12 @@ describe('set-up errors', () => {
       experimentId: 'e',
       env: {},
       config: LlmConfigSchema.parse({
-        endpoints: { remote: { baseURL: 'https://api.example.com/v1', apiKeyEnv: 'REMOTE_KEY' } },
+        endpoints: { remote: { baseURL: 'https://api.example.com/v1', apiKeyEnv: 'REMOTE_API_KEY' } },
       }),
     });
     expect(() => factory(record({ endpoint: 'remote' }), context)).toThrow(LlmConfigError);
     expect(() => factory(record({ endpoint: 'remote' }), context)).toThrow(
-      /set the environment variable REMOTE_KEY/,
+      /set the environment variable REMOTE_API_KEY/,
     );
     expect(() => factory(record({ endpoint: 'nowhere' }), context)).toThrow(
       /no LLM endpoint named "nowhere"/,

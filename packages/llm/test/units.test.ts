@@ -189,14 +189,14 @@ describe('cache keys', () => {
 describe('API keys', () => {
   const endpoint = {
     baseURL: 'https://api.example.com/v1',
-    apiKeyEnv: 'EXAMPLE_KEY',
+    apiKeyEnv: 'EXAMPLE_API_KEY',
     maxConcurrent: 4,
     timeoutMs: 1000,
     maxRetries: 1,
   };
 
   it('reads the key from the named variable', () => {
-    expect(resolveApiKey('main', endpoint, { EXAMPLE_KEY: 'k-123' })).toBe('k-123');
+    expect(resolveApiKey('main', endpoint, { EXAMPLE_API_KEY: 'k-123' })).toBe('k-123');
   });
 
   it('needs none for a loopback server', () => {
@@ -209,7 +209,7 @@ describe('API keys', () => {
 
   it('names the variable when the key is missing', () => {
     expect(() => resolveApiKey('main', endpoint, {})).toThrow(LlmConfigError);
-    expect(() => resolveApiKey('main', endpoint, {})).toThrow(/EXAMPLE_KEY/);
+    expect(() => resolveApiKey('main', endpoint, {})).toThrow(/EXAMPLE_API_KEY/);
   });
 
   it('redacts key-like strings from messages', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { InputError, parseInput, type Question, QuestionSchema } from '@oversight/core';
+import { didYouMean, InputError, parseInput, type Question, QuestionSchema } from '@oversight/core';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 
@@ -74,7 +74,7 @@ function unknownFields(record: Record<string, unknown>, where: string): void {
   const unknown = Object.keys(record).filter((k) => !(QUESTION_FIELDS as readonly string[]).includes(k));
   if (unknown.length > 0)
     throw new InputError(
-      `${where}: invalid input\n  - unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; ` +
+      `${where}: invalid input\n  - unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `"${k}"${didYouMean(k, QUESTION_FIELDS)}`).join(', ')}; ` +
         `a question has the fields ${QUESTION_FIELDS.join(', ')}`,
       where,
     );
@@ -195,9 +195,17 @@ export function parseQuestionsCsv(text: string, file: string): Question[] {
   const where1 = `${file}:1`;
   const expected = `the header must be ${CSV_REQUIRED.join(',')} (optionally also ${CSV_OPTIONAL.join(', ')})`;
   const missing = CSV_REQUIRED.filter((c) => !columns.includes(c));
+  // Spreadsheets in many locales save "CSV" with semicolons (or tabs): the header is then one column.
+  const other = columns.length === 1 ? [';', '\t'].find((sep) => columns[0]!.includes(sep)) : undefined;
+  if (missing.length > 0 && other)
+    throw new InputError(
+      `${where1}: the fields are separated by ${other === ';' ? '";"' : 'tabs'}, not commas; save the file as CSV with commas ` +
+        `(in a spreadsheet: the comma as field delimiter), or as JSONL; ${expected}`,
+      where1,
+    );
   if (missing.length > 0)
     throw new InputError(
-      `${where1}: missing column(s) ${missing.map((c) => `"${c}"`).join(', ')}; ${expected}`,
+      `${where1}: missing column${missing.length === 1 ? '' : 's'} ${missing.map((c) => `"${c}"${didYouMean(c, columns)}`).join(', ')}; ${expected}`,
       where1,
     );
   const unknown = columns.filter(
@@ -224,15 +232,17 @@ export function parseQuestionsCsv(text: string, file: string): Question[] {
       );
     const cell = Object.fromEntries(columns.map((c, i) => [c, record[i] ?? '']));
     const integer = (v: string) => (/^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
+    const answers = (cell.answers ?? '')
+      .split(ANSWER_SEPARATOR)
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
+    if (answers.length < 2) throw answersHint(cell.answers ?? '', answers.length, where);
     const value: Record<string, unknown> = {
       id: cell.id,
       storyId: cell.storyId,
       storyTitle: cell.storyTitle,
       question: cell.question,
-      answers: (cell.answers ?? '')
-        .split(ANSWER_SEPARATOR)
-        .map((a) => a.trim())
-        .filter((a) => a !== ''),
+      answers,
       correctIndex: integer(cell.correctIndex ?? ''),
       source: cell.source,
     };
@@ -251,4 +261,15 @@ export function parseQuestionsCsv(text: string, file: string): Question[] {
     collector.add(value, where, new Map());
   }
   return collector.questions;
+}
+
+/** A CSV answers cell that gives fewer than two answers: most often another separator than " | ". */
+function answersHint(text: string, found: number, where: string): InputError {
+  const used = ['|', ';', '/', ','].find((sep) => text.includes(sep));
+  const seems = used ? ` (it seems to use "${used}")` : '';
+  return new InputError(
+    `${where}: invalid input\n  - answers: "${text.length > 80 ? `${text.slice(0, 79)}…` : text}" gives ${found} answer${found === 1 ? '' : 's'}${seems}; ` +
+      `a question needs at least two, separated by "${ANSWER_SEPARATOR}" (a space, a bar, a space), e.g. "a lighthouse | a harbour"`,
+    where,
+  );
 }

@@ -132,6 +132,59 @@ export async function reconcileOwedMoves(
   return fixed;
 }
 
+/**
+ * Renews the leases of `leased` every quarter of the lease, one renewal at a time, the next one timed
+ * from when the last one was asked (a renewal the database held up is not followed by a burst). A
+ * lease counts as lost only when another owner holds it now; that is said with how long renewals had
+ * been held up (an event loop busy with other work, a slow database), against the lease's length.
+ */
+function leaseRenewals(
+  db: Database,
+  owner: string,
+  leaseMs: number,
+  leased: ReadonlySet<string>,
+  onWarning: ((message: string) => void) | undefined,
+): { stop(): void } {
+  const everyMs = Math.max(25, Math.floor(leaseMs / 4));
+  let lastAsked = Date.now();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const next = (delay: number) => {
+    if (stopped) return;
+    timer = setTimeout(renew, Math.max(0, delay));
+    timer.unref?.();
+  };
+  const renew = async () => {
+    const asked = Date.now();
+    const gap = asked - lastAsked;
+    lastAsked = asked;
+    const ids = [...leased];
+    if (ids.length > 0) {
+      try {
+        const { taken } = await db.trials.renew(owner, ids, leaseMs);
+        // Taken while this renewal ran, but no longer driven here by its end: nothing of ours was lost.
+        const lost = taken.filter((id) => leased.has(id));
+        if (lost.length > 0)
+          onWarning?.(
+            `lost the lease on ${lost.length} trial(s) to another process: renewals came ${gap} ms apart (lease ${leaseMs} ms), ` +
+              'so the process or the database was held up; those trials may be driven by two processes (each move is stored once). ' +
+              'A longer lease (--lease-seconds) rides out such pauses',
+          );
+      } catch (error) {
+        onWarning?.(`could not renew leases: ${(error as Error).message}`);
+      }
+    }
+    next(everyMs - (Date.now() - asked));
+  };
+  next(everyMs);
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export function serve(db: Database, options: ServeOptions): ServeHandle {
   const owner = options.owner ?? serviceOwner();
   let concurrency = options.concurrency ?? 32;
@@ -159,22 +212,12 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     });
     options.onReady?.();
     const inFlight = new Map<string, Promise<void>>();
-    const heartbeat = setInterval(
-      () => {
-        const ids = [...inFlight.keys()];
-        if (ids.length === 0) return;
-        db.trials.renew(owner, ids, leaseMs).then(
-          (kept) => {
-            if (kept.length < ids.length)
-              options.onWarning?.(
-                `lost the lease on ${ids.length - kept.length} trial(s); another process may drive them`,
-              );
-          },
-          (error: unknown) => options.onWarning?.(`could not renew leases: ${(error as Error).message}`),
-        );
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
-    );
+    // The trials whose lease this service still means to hold: from their claim until their driving
+    // settles. A trial's last append lets go of its lease in the same statement, and its entry in
+    // inFlight outlives that (the release of a waiting trial, the bookkeeping after it); renewing those
+    // found them "lost" (the false alarms of the Discord bench, where one process ran alone).
+    const leased = new Set<string>();
+    const renewals = leaseRenewals(db, owner, leaseMs, leased, options.onWarning);
     const onAbort = () => wake();
     options.signal?.addEventListener('abort', onAbort);
     let failure = null as { error: unknown } | null;
@@ -209,10 +252,13 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
         }
         for (const { id: trialId, experimentId } of claimed) {
           const entry = contexts.get(experimentId)!;
+          leased.add(trialId);
           const run = (async () => {
             let release = true;
             try {
-              const outcome = await driveTrial(trialId, { ...entry.context, signal: stopping });
+              const outcome = await driveTrial(trialId, { ...entry.context, signal: stopping }).finally(() =>
+                leased.delete(trialId),
+              );
               // The append that finished or aborted the trial let go of its lease in the same statement.
               release = outcome === 'waiting';
               summary.driven += 1;
@@ -257,7 +303,7 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
       await stoppingRule.settled();
       if (failure) throw failure.error;
     } finally {
-      clearInterval(heartbeat);
+      renewals.stop();
       options.signal?.removeEventListener('abort', onAbort);
       await stopListening().catch(() => {});
     }

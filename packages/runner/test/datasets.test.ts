@@ -64,8 +64,8 @@ describe('the example question files', () => {
     const jsonl = await loadQuestionFile(join(examples, 'example-questions.jsonl'));
     const csv = await loadQuestionFile(join(examples, 'example-questions.csv'));
     expect(jsonl).toHaveLength(3);
-    const shape = (qs: typeof jsonl) => qs.map(({ metadata: _m, distractorIndex: _d, ...q }) => q);
-    expect(shape(csv)).toEqual(shape(jsonl));
+    // The same content exactly (optional fields too), so importing both under one name is not refused.
+    expect(csv).toEqual(jsonl);
     expect(jsonl[2]).toMatchObject({
       answers: ['A folded letter', 'A second key', 'A dead moth'],
       correctIndex: 1,
@@ -124,6 +124,23 @@ describe('bad question files', () => {
     expect(message).toMatch(/:1: invalid input\n {2}- source: missing/);
   });
 
+  it('in CSV: semicolons for commas, or answers without " | ", get a hint that says what to change', async () => {
+    const semicolons = file('semicolons.csv', [
+      'id;storyId;storyTitle;question;answers;correctIndex;source',
+      'q1;s1;A story;What happened?;this | that;0;text',
+    ]);
+    expect((await failure(semicolons)).message).toMatch(
+      /semicolons\.csv:1: the fields are separated by ";", not commas; save the file as CSV with commas/,
+    );
+    const header = 'id,storyId,storyTitle,question,answers,correctIndex,source';
+    const bars = file('bars.csv', [header, 'q1,s1,A story,What happened?,this|that,0,text']);
+    expect((await failure(bars)).message).toMatch(
+      /bars\.csv:2: invalid input\n {2}- answers: "this\|that" gives 1 answer \(it seems to use "\|"\); a question needs at least two, separated by " \| "/,
+    );
+    const typo = file('typo.csv', ['id,storyId,storyTitle,question,answer,correctIndex,source']);
+    expect((await failure(typo)).message).toMatch(/missing column "answers" \(did you mean "answer"\?\)/);
+  });
+
   it('in CSV: name the line a row starts on, after a multi-line story', async () => {
     const header = 'id,storyId,storyTitle,question,answers,correctIndex,source';
     const path = file('range.csv', [
@@ -147,7 +164,9 @@ describe('bad question files', () => {
       'q1,s1,Q,a | b,0,x',
     ]);
     const headerError = (await failure(badHeader)).message;
-    expect(headerError).toContain(`${badHeader}:1: missing column(s) "storyTitle", "answers"`);
+    expect(headerError).toContain(
+      `${badHeader}:1: missing columns "storyTitle", "answers" (did you mean "answer"?)`,
+    );
   });
 
   it('refuse other file types', async () => {

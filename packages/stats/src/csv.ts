@@ -189,7 +189,7 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
         if (!Number.isInteger(n)) fail(o.name, v, 'an integer');
         target[o.name] = n;
       } else if (o.type === 'ints') target[o.name] = v.split(';').map(Number);
-      else if (o.type === 'strings') target[o.name] = v.split(';');
+      else if (o.type === 'strings' || o.type === 'timestamps') target[o.name] = v.split(';');
     }
     rows.push(row);
   }

@@ -6,7 +6,16 @@
  */
 import type { JudgmentRow } from './judgment.ts';
 
-export type ColumnType = 'string' | 'boolean' | 'double' | 'int' | 'doubles' | 'ints' | 'strings';
+/** `timestamps`: ISO 8601 times, written as text in CSV and as Parquet timestamps (UTC, milliseconds). */
+export type ColumnType =
+  | 'string'
+  | 'boolean'
+  | 'double'
+  | 'int'
+  | 'doubles'
+  | 'ints'
+  | 'strings'
+  | 'timestamps';
 
 export interface JudgmentColumn {
   name: string;
@@ -179,7 +188,7 @@ export const JUDGMENT_COLUMNS: readonly JudgmentColumn[] = [
   },
   {
     name: 'moveTimes',
-    type: 'strings',
+    type: 'timestamps',
     required: false,
     description: 'ISO time each move was recorded, in log order',
     get: (r) => opt(r.moveTimes),

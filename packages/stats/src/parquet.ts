@@ -15,7 +15,12 @@ import { type ColumnType, JUDGMENT_COLUMNS } from './judgment-columns.ts';
 /** Parquet schema of each column type: the physical type and, for strings, the UTF-8 annotation. */
 const ELEMENT: Record<
   ColumnType,
-  { type: 'BYTE_ARRAY' | 'BOOLEAN' | 'DOUBLE' | 'INT32'; utf8: boolean; list: boolean }
+  {
+    type: 'BYTE_ARRAY' | 'BOOLEAN' | 'DOUBLE' | 'INT32' | 'INT64';
+    utf8: boolean;
+    list: boolean;
+    timestamp?: true;
+  }
 > = {
   string: { type: 'BYTE_ARRAY', utf8: true, list: false },
   boolean: { type: 'BOOLEAN', utf8: false, list: false },
@@ -24,6 +29,8 @@ const ELEMENT: Record<
   doubles: { type: 'DOUBLE', utf8: false, list: true },
   ints: { type: 'INT32', utf8: false, list: true },
   strings: { type: 'BYTE_ARRAY', utf8: true, list: true },
+  // Times as times, so pandas, R and DuckDB read datetimes rather than text to parse.
+  timestamps: { type: 'INT64', utf8: false, list: true, timestamp: true },
 };
 
 type SchemaElement = NonNullable<Parameters<typeof parquetWriteBuffer>[0]['schema']>[number];
@@ -36,6 +43,7 @@ function schemaOf(): SchemaElement[] {
     const leaf = {
       type: e.type,
       ...(e.utf8 ? { converted_type: 'UTF8' as const } : {}),
+      ...(e.timestamp ? { converted_type: 'TIMESTAMP_MILLIS' as const } : {}),
     };
     if (!e.list) {
       out.push({
@@ -61,6 +69,7 @@ export function formatJudgmentsParquet(
     name: c.name,
     data: rows.map((r) => {
       const v = c.get(r);
+      if (ELEMENT[c.type].timestamp && Array.isArray(v)) return v.map((t) => new Date(String(t)));
       return Array.isArray(v) ? [...v] : v;
     }),
   }));

@@ -15,7 +15,7 @@ import type {
   ModelSummary,
 } from './analysis.ts';
 import type { BootstrapSummary } from './bootstrap-summary.ts';
-import { capitalise, fixed, pct, pctInterval, pValueText } from './format.ts';
+import { fixed, pct, pctInterval, pValueText } from './format.ts';
 import { isDebateProtocol } from './judgment.ts';
 import type { IntervalRelation } from './monte-carlo.ts';
 import type { ReportInterval } from './report-types.ts';
@@ -48,6 +48,8 @@ function participantsText(s: ArmSummary): string {
 
 function armSentence(s: ArmSummary, level: number): string {
   const lv = Math.round(level * 100);
+  // A rate of nothing is not a rate: "–% (0 of 0)" said nothing in many characters.
+  if (s.n === 0) return `In ${s.label}${participantsText(s)}, no judgment has been made yet.`;
   const count = `${s.wins} of ${s.n} judgments (${pct(s.rate)}%, ${lv}% CI ${pctInterval(s.wilson)}%)`;
   const who = participantsText(s);
   let core: string;
@@ -65,13 +67,19 @@ function armSentence(s: ArmSummary, level: number): string {
 function honestySentence(h: HonestySplit, level: number): string {
   const lv = Math.round(level * 100);
   const noun = h.protocol === 'sandwiching' ? 'assistants' : 'consultants';
-  // one side never judged: say so rather than print a rate of "–%" of 0
-  if (h.honest.n === 0 || h.dishonest.n === 0) {
-    const [seen, none] = h.honest.n === 0 ? ['dishonest', 'honest'] : ['honest', 'dishonest'];
-    const g = h.honest.n === 0 ? h.dishonest : h.honest;
-    return `In ${h.arm}, judges accepted ${seen} ${noun}' answers in ${pct(g.acceptance)}% (${g.accepted} of ${g.n}); no judgment had ${none === 'honest' ? 'an honest' : 'a dishonest'} one, so there is no gap to measure.`;
+  const side = (which: string, g: { acceptance: number | null; accepted: number; n: number }) =>
+    `${which} ${noun}' answers in ${pct(g.acceptance)}% (${g.accepted} of ${g.n})`;
+  // A side nobody has judged yet has no rate to give ("–% (0 of 0)" said nothing).
+  const unjudged = [h.honest.n === 0 ? 'an honest' : '', h.dishonest.n === 0 ? 'a dishonest' : ''].filter(
+    Boolean,
+  );
+  if (unjudged.length > 0) {
+    const judged =
+      h.honest.n > 0 ? side('honest', h.honest) : h.dishonest.n > 0 ? side('dishonest', h.dishonest) : '';
+    const single = noun.replace(/s$/, '');
+    return `In ${h.arm}, ${judged ? `judges accepted ${judged}; ` : ''}no judge has judged ${unjudged.join(' or ')} ${single} yet, so there is no gap to give.`;
   }
-  let s = `In ${h.arm}, judges accepted honest ${noun}' answers in ${pct(h.honest.acceptance)}% (${h.honest.accepted} of ${h.honest.n}) and dishonest ${noun}' answers in ${pct(h.dishonest.acceptance)}% (${h.dishonest.accepted} of ${h.dishonest.n})`;
+  let s = `In ${h.arm}, judges accepted ${side('honest', h.honest)} and ${side('dishonest', h.dishonest)}`;
   if (h.gap.estimate !== null) {
     s += `: a gap of ${pct(h.gap.estimate)} points (${lv}% CI ${pctInterval(h.gap.newcombe)}); z = ${fixed(h.gap.z)}, p ${pValueText(h.gap.pValue)}`;
     if (h.gap.bootstrap) s += `; ${bootstrapClause(h.gap.bootstrap, lv, 'zero')}`;
@@ -120,7 +128,8 @@ function comparisonSentence(
   const d = Math.abs(c.difference ?? Number.NaN);
   const test = c.quoted;
   const significant = test.pValue < alpha;
-  const head = significant ? `${capitalise(hi)} beat ${lo}` : `${capitalise(hi)} vs ${lo}`;
+  // Arm names are names ("ai-debate"), kept as written rather than capitalised into "Ai-debate".
+  const head = significant ? `Arm ${hi} beat ${lo}` : `Arm ${hi} vs ${lo}`;
   let s = `${head}: ${pct(rHi)}% vs ${pct(rLo)}% (difference ${pct(d)} points, ${lv}% CI ${pctInterval(flip(c.newcombe))}); `;
   if (test.test === 'z')
     s += `two-proportion z = ${fixed(Math.abs(c.propTest.z))}, p ${pValueText(c.propTest.pValue)}`;
@@ -165,7 +174,7 @@ function pairedSentence(c: ArmComparison, level: number): string | null {
   const p = c.paired;
   if (!p) return null;
   const lv = Math.round(level * 100);
-  let s = `${capitalise(c.arm1)} and ${c.arm2} judged the same ${p.pairs} transcript${p.pairs === 1 ? '' : 's'}: the correct answer won with both in ${p.bothWon}, with ${c.arm1} alone in ${p.onlyFirst}, with ${c.arm2} alone in ${p.onlySecond}, with neither in ${p.neitherWon} (exact McNemar p ${pValueText(p.mcnemar.exactPValue)})`;
+  let s = `Arms ${c.arm1} and ${c.arm2} judged the same ${p.pairs} transcript${p.pairs === 1 ? '' : 's'}: the correct answer won with both in ${p.bothWon}, with ${c.arm1} alone in ${p.onlyFirst}, with ${c.arm2} alone in ${p.onlySecond}, with neither in ${p.neitherWon} (exact McNemar p ${pValueText(p.mcnemar.exactPValue)})`;
   if (p.cohenKappa.estimate !== null)
     s += `; their verdicts agree beyond chance by Cohen's κ = ${fixed(p.cohenKappa.estimate)} (${lv}% CI ${fixed(p.cohenKappa.interval.lower)} to ${fixed(p.cohenKappa.interval.upper)})`;
   if (p.icc?.estimate != null)

@@ -94,7 +94,9 @@ describe('analyzeExperiment on the NYU 2023 human data', () => {
     expect(nyuReport.verdicts[0]).toBe(
       'In human-debate, correct-answer debaters won 130 of 154 judgments (84.4%, 95% CI 77.9–89.3%); exact one-sided binomial p < 0.001; the judge-clustered bootstrap 95% interval excludes 50%.',
     );
-    const comparison = nyuReport.verdicts.find((v) => v.startsWith('Human-debate beat human-consultancy'))!;
+    const comparison = nyuReport.verdicts.find((v) =>
+      v.startsWith('Arm human-debate beat human-consultancy'),
+    )!;
     expect(comparison).toContain(
       '84.4% vs 74.0% (difference 10.5 points, 95% CI 0.3–21.2); two-proportion z = 2.03, p = 0.043',
     );

@@ -47,6 +47,9 @@ describe('judgment exports', () => {
     expect(leaf('correct').type).toBe('BOOLEAN');
     expect(leaf('trialId').converted_type).toBe('UTF8');
     expect(leaf('beliefs').converted_type).toBe('LIST');
+    // Move times are timestamps (UTC milliseconds), not text: pandas reads datetime64 from them.
+    const moveTime = meta.schema[meta.schema.findIndex((e) => e.name === 'moveTimes') + 2]!;
+    expect([moveTime.type, moveTime.converted_type]).toEqual(['INT64', 'TIMESTAMP_MILLIS']);
     expect(meta.key_value_metadata?.find((k) => k.key === 'experiment')?.value).toBe('nyu-2023');
     const back = await parquetReadObjects({ file });
     expect(back).toHaveLength(rows.length);
@@ -57,7 +60,7 @@ describe('judgment exports', () => {
       honestArguerModel: 'gpt-4',
       displayed: [1, 0],
       rationale: full.rationale,
-      moveTimes: full.moveTimes,
+      moveTimes: full.moveTimes!.map((t) => new Date(t)),
       continues: full.rounds,
       beliefs: full.beliefs,
       correct: full.correct,

@@ -77,6 +77,6 @@ describe('verdicts do not rest on Monte Carlo noise', () => {
     // the comparison's judge-clustered interval needed more than the default 2,000 resamples
     expect(resamples).toBeGreaterThan(2000);
     const [text] = [...verdicts];
-    expect(text).toContain('Human-debate beat human-consultancy');
+    expect(text).toContain('Arm human-debate beat human-consultancy');
   }, 60_000);
 });

@@ -242,7 +242,7 @@ export const analyzeCommand: Command = {
   async run(input) {
     const experimentIds = input.positionals;
     const [first] = experimentIds;
-    if (!first) throw new UsageError('analyze needs an experiment id (see  pnpm oversight status)');
+    if (!first) throw new UsageError('analyze needs an experiment id (see  oversight status)');
     const dataDir = stringOption(input, 'data-dir');
     return withDatabase(dataDir, async (db) => {
       const experiments = await Promise.all(experimentIds.map((id) => db.experiments.get(id)));
@@ -265,7 +265,7 @@ export const analyzeCommand: Command = {
           // Unfinished trials are not judgments; say so, since dropping aborted trials can bias a comparison.
           const list = missing.map(([status, n]) => `${n} ${status}`).join(', ');
           console.log(
-            `\nNote: ${id} also has ${list} trials, not counted above (see  pnpm oversight status ${id}).`,
+            `\nNote: ${id} also has ${list} trials, not counted above (see  oversight status ${id}).`,
           );
         }
       }

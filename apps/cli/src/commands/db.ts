@@ -4,6 +4,7 @@ import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { didYouMean, listSome } from '../suggest.ts';
+import { count } from '../words.ts';
 
 /** The experiment by id, or a UsageError that lists what exists and suggests the nearest. */
 export async function experimentOrExplain(db: Database, id: string) {
@@ -13,7 +14,7 @@ export async function experimentOrExplain(db: Database, id: string) {
   throw new UsageError(
     `no experiment "${id}" in ${db.location}${didYouMean(id, ids)}; ${
       ids.length ? `the experiments are: ${listSome(ids)}` : 'it holds no experiments yet'
-    } (pnpm oversight list)`,
+    } (oversight list)`,
   );
 }
 
@@ -31,7 +32,7 @@ async function dropExperiment(dataDir: string | undefined, id: string, yes: bool
     await experimentOrExplain(db, id);
     const counts = await db.trials.countByStatus(id);
     const trials = Object.values(counts).reduce((a, b) => a + b, 0);
-    return `experiment "${id}" in ${db.location}: ${trials} trials with their events, ${await db.judgments.count(id)} judgments, its participants and model calls`;
+    return `experiment "${id}" in ${db.location}: ${count(trials, 'trial')} with their events, ${count(await db.judgments.count(id), 'judgment')}, its participants and model calls`;
   });
   if (!yes) {
     if (!process.stdin.isTTY)
@@ -81,14 +82,13 @@ export const dbCommand: Command = {
       );
     }
     if (action === 'drop-experiment') {
-      if (!id)
-        throw new UsageError('db drop-experiment needs an experiment id (pnpm oversight list shows them)');
+      if (!id) throw new UsageError('db drop-experiment needs an experiment id (oversight list shows them)');
       if (extra)
         throw new UsageError(`db drop-experiment deletes one experiment at a time, not also "${extra}"`);
       return dropExperiment(dataDir, id, input.values.yes === true);
     }
     throw new UsageError(
-      `${action ? `db has no action "${action}"${didYouMean(action, ['migrate', 'drop-experiment'])}` : 'db needs an action'}; usage: pnpm oversight ${dbCommand.usage}`,
+      `${action ? `db has no action "${action}"${didYouMean(action, ['migrate', 'drop-experiment'])}` : 'db needs an action'}; usage: oversight ${dbCommand.usage}`,
     );
   },
 };

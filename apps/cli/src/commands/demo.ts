@@ -23,7 +23,7 @@ export const demoCommand: Command = {
     console.error(
       'Demo: simulated arguers and simulated judges (labelled as simulation) on the bundled NYU 2023 / QuALITY questions.',
     );
-    const resumeCommand = `pnpm demo${dataDir ? ` --data-dir ${dataDir}` : ''}`;
+    const resumeCommand = `oversight demo${dataDir ? ` --data-dir ${dataDir}` : ''}`;
     const prepared = await prepareRun(DEMO_CONFIG);
     const code = await withDatabase(
       dataDir,
@@ -42,7 +42,7 @@ export const demoCommand: Command = {
     );
     if (code !== EXIT.ok) return code;
     console.log(
-      `\nNext: pnpm oversight analyze ${prepared.plan.experimentId}  (HTML report), pnpm oversight export ${prepared.plan.experimentId} --format csv`,
+      `\nNext: oversight analyze ${prepared.plan.experimentId}  (HTML report), oversight export ${prepared.plan.experimentId} --format csv`,
     );
     return 0;
   },

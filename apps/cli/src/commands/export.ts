@@ -3,12 +3,18 @@ import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Database } from '@oversight/db';
 import { abortedTrials } from '@oversight/runner';
-import { formatJudgmentsCsv, formatJudgmentsParquet, type JudgmentRow } from '@oversight/stats';
+import {
+  formatJudgmentsCsv,
+  formatJudgmentsParquet,
+  type JudgmentRow,
+  LEGACY_COLUMN_NAMES,
+} from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { limitHeapGrowth } from '../memory.ts';
+import { count } from '../words.ts';
 import { type labelledJudgments, labelRows, participantLabels } from './analyze.ts';
 import {
   exportTraining,
@@ -98,13 +104,21 @@ export async function exportJudgments(
     else {
       let chunk = '';
       for (const { row, log } of page)
-        chunk += `${JSON.stringify({ ...row, events: log.map(({ payload, ...e }) => ({ ...e, ...payload })) })}\n`;
+        chunk += `${JSON.stringify({ ...exportedNames(row), events: log.map(({ payload, ...e }) => ({ ...e, ...payload })) })}\n`;
       await write(out, chunk);
     }
     count += batch.length;
   }
   if (count === 0 && format === 'csv') await write(out, formatJudgmentsCsv([]));
   return count;
+}
+
+/**
+ * A judgment under the names its columns have in CSV and Parquet (`continues`, not the record's
+ * `rounds`), in the same place, so one field has one name in every format.
+ */
+function exportedNames(row: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [LEGACY_COLUMN_NAMES[k] ?? k, v]));
 }
 
 const ABORTED_COLUMNS = ['experimentId', 'trialId', 'arm', 'reason', 'by', 'retriedAs'] as const;
@@ -177,7 +191,7 @@ export const exportCommand: Command = {
   async run(input) {
     limitHeapGrowth();
     const [experimentId, second] = input.positionals;
-    if (!experimentId) throw new UsageError('export needs an experiment id (see  pnpm oversight status)');
+    if (!experimentId) throw new UsageError('export needs an experiment id (see  oversight status)');
     const format = stringOption(input, 'format');
     if (!FORMATS.includes(format as Format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
@@ -216,16 +230,16 @@ export const exportCommand: Command = {
           resolveUserPath(outPath!),
           new Uint8Array(formatJudgmentsParquet(rows, { metadata: { experimentId } })),
         );
-        console.error(`wrote ${rows.length} judgments to ${outPath}`);
+        console.error(`wrote ${count(rows.length, 'judgment')} to ${outPath}`);
         return 0;
       }
       const out = outPath ? createWriteStream(resolveUserPath(outPath)) : process.stdout;
-      const count = await exportJudgments(db, experimentId, format as 'csv' | 'jsonl', out, times);
+      const written = await exportJudgments(db, experimentId, format as 'csv' | 'jsonl', out, times);
       if (outPath) {
         await new Promise<void>((resolve, reject) =>
           out.end((error?: Error | null) => (error ? reject(error) : resolve())),
         );
-        console.error(`wrote ${count} judgments to ${outPath}`);
+        console.error(`wrote ${count(written, 'judgment')} to ${outPath}`);
       }
       return 0;
     });

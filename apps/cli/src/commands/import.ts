@@ -8,6 +8,7 @@ import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { type Progress, startProgress } from '../progress.ts';
+import { count } from '../words.ts';
 
 /**
  * The database as the NYU importer sees it, counting as it goes: it creates each experiment's
@@ -57,7 +58,7 @@ async function importNyu(folder: string, experimentId: string, dataDir: string |
           `${result.participants} new participants`,
       );
       if (result.offline) console.log(`and their offline judgments as ${describe(result.offline)}`);
-      console.log(`analyse them with  pnpm oversight analyze ${experimentId}`);
+      console.log(`analyse them with  oversight analyze ${experimentId}`);
       return 0;
     },
     { create: true },
@@ -117,7 +118,9 @@ export const importCommand: Command = {
         // One call: the database checks the whole file against what is stored before writing any of it.
         console.error(`storing ${questions.length} questions as dataset "${dataset}"…`);
         await db.questions.upsertMany(dataset, questions, file);
-        console.log(`imported ${questions.length} questions into dataset "${dataset}" (${db.location})`);
+        console.log(
+          `imported ${count(questions.length, 'question')} into dataset "${dataset}" (${db.location})`,
+        );
         console.log(`use them in an experiment config as  "dataset": { "name": "${dataset}" }`);
         return 0;
       },

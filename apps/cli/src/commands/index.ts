@@ -1,33 +1,52 @@
 import type { Command } from '../command.ts';
-import { analyzeCommand } from './analyze.ts';
-import { dbCommand } from './db.ts';
-import { demoCommand } from './demo.ts';
-import { exportCommand } from './export.ts';
-import { importCommand } from './import.ts';
-import { judgeCommand } from './judge.ts';
-import { listCommand } from './list.ts';
-import { powerCommand } from './power.ts';
-import { rejudgeCommand } from './rejudge.ts';
-import { retryCommand } from './retry.ts';
-import { runCommand } from './run.ts';
-import { serveCommand } from './serve.ts';
-import { showCommand } from './show.ts';
-import { statusCommand } from './status.ts';
 
-/** Every command, in the order `oversight help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  runCommand,
-  retryCommand,
-  serveCommand,
-  judgeCommand,
-  statusCommand,
-  listCommand,
-  showCommand,
-  analyzeCommand,
-  exportCommand,
-  importCommand,
-  rejudgeCommand,
-  powerCommand,
-  dbCommand,
-  demoCommand,
+/**
+ * Every command, in the order `oversight help` lists them, each loaded when it is run: a command then
+ * loads only what it uses (`status` no model client, no statistics), which is most of its start-up.
+ */
+export interface CommandEntry {
+  name: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'run', load: async () => (await import('./run.ts')).runCommand },
+  { name: 'retry', load: async () => (await import('./retry.ts')).retryCommand },
+  { name: 'serve', load: async () => (await import('./serve.ts')).serveCommand },
+  { name: 'judge', load: async () => (await import('./judge.ts')).judgeCommand },
+  { name: 'status', load: async () => (await import('./status.ts')).statusCommand },
+  { name: 'list', load: async () => (await import('./list.ts')).listCommand },
+  { name: 'show', load: async () => (await import('./show.ts')).showCommand },
+  { name: 'analyze', load: async () => (await import('./analyze.ts')).analyzeCommand },
+  { name: 'export', load: async () => (await import('./export.ts')).exportCommand },
+  { name: 'import', load: async () => (await import('./import.ts')).importCommand },
+  { name: 'rejudge', load: async () => (await import('./rejudge.ts')).rejudgeCommand },
+  { name: 'power', load: async () => (await import('./power.ts')).powerCommand },
+  { name: 'db', load: async () => (await import('./db.ts')).dbCommand },
+  { name: 'demo', load: async () => (await import('./demo.ts')).demoCommand },
 ];
+
+/** Every command loaded (for the general help, which lists what each does). */
+export function loadAllCommands(): Promise<Command[]> {
+  return Promise.all(COMMANDS.map((c) => c.load()));
+}
+
+/**
+ * The commands that only read the database. On the embedded database such a command, when it is the
+ * first to open the folder, holds it only for itself and briefly: a writer (run, serve, judge) that
+ * comes meanwhile waits for it rather than joining a process about to end (packages/db/src/open.ts).
+ */
+export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  'status',
+  'list',
+  'show',
+  'analyze',
+  'export',
+]);
+
+/**
+ * Commands that take a short look at the database (a few small queries): they start the embedded
+ * database light (small buffer pool) and compile its WebAssembly with the baseline compiler only, since
+ * they end before optimised code would pay for itself (apps/cli/bench/startup.bench.ts measures it).
+ */
+export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['status', 'list', 'show']);

@@ -2,8 +2,8 @@ import type { Database, ExperimentRow } from '@oversight/db';
 import { type Command, type CommandInput, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
+import { count, describeCounts } from '../words.ts';
 import { experimentOrExplain } from './db.ts';
-import { describeCounts } from './run.ts';
 
 const TRIAL_STATUSES = ['active', 'waiting', 'finished', 'aborted'];
 
@@ -16,7 +16,7 @@ function configArms(experiment: ExperimentRow): Map<string, string> {
 async function listExperiments(db: Database): Promise<void> {
   const experiments = await db.experiments.list();
   if (experiments.length === 0) {
-    console.log(`no experiments in ${db.location} yet; start one with  pnpm oversight run <config>`);
+    console.log(`no experiments in ${db.location} yet; start one with  oversight run <config>`);
     return;
   }
   for (const experiment of experiments) {
@@ -28,7 +28,7 @@ async function listExperiments(db: Database): Promise<void> {
     ]);
     const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
     console.log(
-      `${experiment.id}: ${total} trials (${describeCounts(byStatus) || 'none'}), ${judgments} judgments`,
+      `${experiment.id}: ${count(total, 'trial')} (${describeCounts(byStatus) || 'none'}), ${count(judgments, 'judgment')}`,
     );
     const protocols = configArms(experiment);
     const arms = [...new Set([...protocols.keys(), ...Object.keys(byArm)])];
@@ -37,13 +37,11 @@ async function listExperiments(db: Database): Promise<void> {
       // A re-judged arm ("debate+ai-judge") keeps the protocol of the arm it came from.
       const protocol = protocols.get(arm) ?? protocols.get(arm.split('+')[0]!) ?? '';
       console.log(
-        `  ${arm.padEnd(width)}  ${protocol.padEnd(18)} ${String(byArm[arm] ?? 0).padStart(7)} trials`,
+        `  ${arm.padEnd(width)}  ${protocol.padEnd(18)} ${String(byArm[arm] ?? 0).padStart(7)} ${(byArm[arm] ?? 0) === 1 ? 'trial' : 'trials'}`,
       );
     }
     if (example)
-      console.log(
-        `  trials: pnpm oversight list ${experiment.id}; one of them: pnpm oversight show ${example.id}`,
-      );
+      console.log(`  trials: oversight list ${experiment.id}; one of them: oversight show ${example.id}`);
   }
 }
 
@@ -73,9 +71,9 @@ async function listTrials(db: Database, experimentId: string, input: CommandInpu
     console.log(`${t.id.padEnd(width)}  ${t.status.padEnd(8)}  ${t.judgeId ?? '(open seat)'}`);
   if (trials.length > limit)
     console.log(
-      `… more: pnpm oversight list ${experimentId} --after ${shown.at(-1)!.id}${status ? ` --status ${status}` : ''}`,
+      `… more: oversight list ${experimentId} --after ${shown.at(-1)!.id}${status ? ` --status ${status}` : ''}`,
     );
-  console.log(`see one with  pnpm oversight show <trial>`);
+  console.log(`see one with  oversight show <trial>`);
 }
 
 export const listCommand: Command = {
@@ -108,7 +106,7 @@ export const listCommand: Command = {
     const trialOption = ['status', 'limit', 'after'].find((name) => input.values[name] !== undefined);
     if (!experimentId && trialOption)
       throw new UsageError(
-        `--${trialOption} is about one experiment's trials: pnpm oversight list <experiment> --${trialOption} …`,
+        `--${trialOption} is about one experiment's trials: oversight list <experiment> --${trialOption} …`,
       );
     return withDatabase(stringOption(input, 'data-dir'), async (db) => {
       if (experimentId) await listTrials(db, experimentId, input);

@@ -69,7 +69,7 @@ async function simulatedPower(input: CommandInput, alpha: number): Promise<numbe
     throw new UsageError(
       `${loaded.file}: power --simulate reruns the experiment with simulated participants, but ${people.join(', ')}. ` +
         'Copy the config and use "simulated-judge" / "simulated-arguer" with the accuracy you expect from them, ' +
-        'or use  pnpm oversight power --p1 P [--p2 P]  with win rates from a pilot',
+        'or use  oversight power --p1 P [--p2 P]  with win rates from a pilot',
     );
   preflight(loaded);
   planExperiment(loaded.config, loaded.questions); // fail early, with the usual message, on a bad design
@@ -181,7 +181,7 @@ export const powerCommand: Command = {
     const p1 = numberOption(input, 'p1', PROPORTION);
     if (p1 === undefined)
       throw new UsageError(
-        `power needs --p1 (or --simulate <config>); usage: pnpm oversight ${powerCommand.usage}`,
+        `power needs --p1 (or --simulate <config>); usage: oversight ${powerCommand.usage}`,
       );
     const p2 = numberOption(input, 'p2', PROPORTION);
     const clusterSize = numberOption(input, 'cluster-size', {

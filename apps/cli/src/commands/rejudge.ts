@@ -1,4 +1,5 @@
 import {
+  apiKeyEnvProblem,
   ExperimentConfigSchema,
   foldEvents,
   LlmConfigSchema,
@@ -20,7 +21,7 @@ import {
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
-import { checkModelEndpoints } from '../preflight.ts';
+import { checkModelEndpoints, probeModelEndpoints } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
 import { didYouMean, listSome } from '../suggest.ts';
 import { experimentOrExplain } from './db.ts';
@@ -145,16 +146,19 @@ export const rejudgeCommand: Command = {
     const model = stringOption(input, 'model');
     if (!sourceId)
       throw new UsageError(
-        `rejudge needs the experiment to re-judge; usage: pnpm oversight ${rejudgeCommand.usage}`,
+        `rejudge needs the experiment to re-judge; usage: oversight ${rejudgeCommand.usage}`,
       );
     if (!model)
       throw new UsageError(
-        `rejudge needs --model, the judge model; usage: pnpm oversight ${rejudgeCommand.usage}`,
+        `rejudge needs --model, the judge model; usage: oversight ${rejudgeCommand.usage}`,
       );
     const concurrencyText = stringOption(input, 'concurrency');
     const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
     if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0))
       throw new UsageError(`--concurrency must be a positive whole number (got "${concurrencyText}")`);
+    const apiKeyEnv = stringOption(input, 'api-key-env') ?? 'OPENAI_API_KEY';
+    const keyProblem = apiKeyEnvProblem(apiKeyEnv);
+    if (keyProblem) throw new UsageError(`--api-key-env ${keyProblem}`);
     const into = stringOption(input, 'into');
     if (into !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(into))
       throw new UsageError(
@@ -171,9 +175,7 @@ export const rejudgeCommand: Command = {
         ...sourceConfig.llm,
         endpoints: {
           ...sourceConfig.llm.endpoints,
-          ...(url
-            ? { rejudge: { baseURL: url, apiKeyEnv: stringOption(input, 'api-key-env') ?? 'OPENAI_API_KEY' } }
-            : {}),
+          ...(url ? { rejudge: { baseURL: url, apiKeyEnv } } : {}),
         },
       });
       const defined = Object.keys(llmConfig.endpoints);
@@ -182,11 +184,23 @@ export const rejudgeCommand: Command = {
           `--endpoint-name ${endpointName}: experiment "${sourceId}" defines no such endpoint${didYouMean(endpointName, defined)} ` +
             `(it defines: ${listSome(defined)}); or give the judge's API with --endpoint URL`,
         );
-      checkModelEndpoints(
-        llmConfig,
-        [{ field: url ? '--endpoint' : '--endpoint-name', endpoint: endpointName }],
-        `experiment "${sourceId}"`,
-      );
+      const uses = [{ field: url ? '--endpoint' : '--endpoint-name', endpoint: endpointName, model }];
+      try {
+        checkModelEndpoints(llmConfig, uses, `experiment "${sourceId}"`);
+      } catch (error) {
+        // The key's variable comes from an option here, not from a config.
+        if (url && /needs an API key/.test((error as Error).message))
+          throw new UsageError(
+            `--endpoint ${url} needs an API key: set the environment variable ${apiKeyEnv}, or name the one that holds it with --api-key-env VAR`,
+          );
+        throw error;
+      }
+      // One request before any trial is read: a server that is down is said now, not after every trial's retries.
+      await probeModelEndpoints(llmConfig, uses, `rejudge ${sourceId}`, {
+        baseUrlField: url
+          ? '--endpoint'
+          : `llm.endpoints.${endpointName}.baseURL of "${sourceId}", or give --endpoint URL`,
+      });
       const total = await countFinished(db, sourceId, arms);
       if (total === 0)
         throw new UsageError(
@@ -214,7 +228,7 @@ export const rejudgeCommand: Command = {
       const existing = await db.experiments.get(targetId);
       if (existing && existing.configHash !== configHash(parsedTarget))
         throw new UsageError(
-          `experiment "${targetId}" exists with another judge set-up; choose another id with --into, or delete it (pnpm oversight db drop-experiment ${targetId})`,
+          `experiment "${targetId}" exists with another judge set-up; choose another id with --into, or delete it (oversight db drop-experiment ${targetId})`,
         );
       let target: Promise<void> | undefined;
       const ensureTarget = () =>
@@ -235,6 +249,28 @@ export const rejudgeCommand: Command = {
             },
           ]);
         })());
+
+      // The arguers keep their kinds in the new experiment (the analysis says whether they were people,
+      // models or simulated from its participants): each arguer of a re-judged trial is copied from the
+      // source, without a person's platform identity, before that trial is stored.
+      const sourceParticipants = new Map((await db.participants.list(sourceId)).map((p) => [p.id, p]));
+      const copied = new Set<string>([judgeId]);
+      const copyArguers = async (events: readonly TrialEvent[]) => {
+        const ids = new Set<string>();
+        for (const e of events) {
+          if (e.type === 'TrialCreated')
+            for (const a of e.arguers) if (a.participantId) ids.add(a.participantId);
+          if (e.type === 'ParticipantAssigned' && e.role !== 'judge' && e.participantId)
+            ids.add(e.participantId);
+        }
+        const rows = [...ids].flatMap((id) => {
+          const p = sourceParticipants.get(id);
+          if (!p || copied.has(id)) return [];
+          copied.add(id);
+          return [{ id, kind: p.kind, label: p.label, spec: p.spec }];
+        });
+        if (rows.length > 0) await db.participants.upsertMany(targetId, rows);
+      };
 
       let stored = 0;
       let ordinal = 0;
@@ -264,6 +300,7 @@ export const rejudgeCommand: Command = {
             pending.push(
               (async () => {
                 await ensureTarget();
+                await copyArguers(result.events);
                 await db.trials.createMany([trialInput(moved, ordinal++, dataset, automatic)]);
                 const { input } = appendFor(foldEvents([moved]), rest, {
                   isPerson: automatic,
@@ -293,7 +330,7 @@ export const rejudgeCommand: Command = {
       console.log(
         `${targetId}: ${stored} new AI judgments (${summary.results.length} judged, ${summary.skipped.length} skipped as unfinished, ${summary.failed.length} failed)`,
       );
-      console.log(`compare human and AI judges with  pnpm oversight analyze ${sourceId} ${targetId}`);
+      console.log(`compare human and AI judges with  oversight analyze ${sourceId} ${targetId}`);
       return 0;
     });
   },

@@ -43,11 +43,10 @@ export const retryCommand: Command = {
         experimentId = prepared.plan.experimentId;
         config = prepared.plan.config;
         // Stores the (fixed) config, refusing a changed design, and plans anything not planned yet.
-        await runPrepared(db, prepared, { resumeCommand: `pnpm oversight retry ${target}` });
+        await runPrepared(db, prepared, { resumeCommand: `oversight retry ${target}` });
       } else {
         const row = await db.experiments.get(target);
-        if (!row)
-          throw new UsageError(`no experiment "${target}" in ${db.location}; see  pnpm oversight list`);
+        if (!row) throw new UsageError(`no experiment "${target}" in ${db.location}; see  oversight list`);
         config = parseStoredConfig(row.config);
       }
       const aborted = await abortedTrials(db, experimentId);
@@ -58,11 +57,17 @@ export const retryCommand: Command = {
         reason ? { reasonContains: reason } : {},
       );
       if (created.length === 0) {
-        console.log(
-          aborted.length === 0
-            ? `${experimentId} has no aborted trials.`
-            : `every aborted trial of ${experimentId}${reason ? ` whose reason contains "${reason}"` : ''} has been tried again already.`,
-        );
+        const matching = aborted.filter((t) => !reason || t.reason.includes(reason));
+        if (aborted.length === 0) console.log(`${experimentId} has no aborted trials.`);
+        else if (matching.length === 0)
+          // --reason is a filter that matched nothing: most likely its text, so show what there is.
+          throw new UsageError(
+            `no aborted trial of ${experimentId} has a reason containing "${reason}" (nothing was tried again); their reasons are: ${commonReasons(aborted)}`,
+          );
+        else
+          console.log(
+            `every aborted trial of ${experimentId}${reason ? ` whose reason contains "${reason}"` : ''} has been tried again already (${matching.length} of them; see  oversight status ${experimentId}).`,
+          );
         return EXIT.ok;
       }
       console.error(
@@ -75,6 +80,15 @@ export const retryCommand: Command = {
     });
   },
 };
+
+/** The distinct abort reasons, most common first, each with its count (at most five). */
+function commonReasons(trials: ReadonlyArray<{ reason: string }>): string {
+  const counts = new Map<string, number>();
+  for (const t of trials) counts.set(t.reason, (counts.get(t.reason) ?? 0) + 1);
+  const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, 5).map(([r, n]) => `"${r}" (${n})`);
+  return `${shown.join('; ')}${sorted.length > 5 ? `; and ${sorted.length - 5} more` : ''}`;
+}
 
 function isPersonIn(config: ExperimentConfig) {
   const automatic = new Set(
@@ -92,7 +106,7 @@ async function drive(
   total: number,
 ): Promise<void> {
   const progress = startProgress(`${experimentId} (retries)`, total);
-  const interrupt = catchInterrupt(`run  pnpm oversight retry ${experimentId}  to go on`);
+  const interrupt = catchInterrupt(`run  oversight retry ${experimentId}  to go on`);
   try {
     await runTrials(
       db,

@@ -18,8 +18,11 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import { catchInterrupt, type Interrupt } from '../interrupt.ts';
 import { limitHeapGrowth } from '../memory.ts';
 import { participantFactories } from '../participants.ts';
-import { preflight, printDesignWarnings } from '../preflight.ts';
+import { endpointUses, preflight, printDesignWarnings, probeModelEndpoints } from '../preflight.ts';
 import { startProgress } from '../progress.ts';
+import { count, describeCounts } from '../words.ts';
+
+export { describeCounts };
 
 export interface RunResult {
   experimentId: string;
@@ -36,8 +39,16 @@ export interface PreparedRun {
   plan: StreamedPlan;
 }
 
-/** Everything that can be wrong with the input, found before anything is written. */
-export async function prepareRun(configPath: string, dataDir?: string): Promise<PreparedRun> {
+/**
+ * Everything that can be wrong with the input, found before anything is written: the config, its
+ * dataset and questions, the design, and every model endpoint it names (each asked for its models list).
+ * `run` passes `forRun`: a run again of an experiment with nothing left to run needs no endpoint.
+ */
+export async function prepareRun(
+  configPath: string,
+  dataDir?: string,
+  options: { forRun?: boolean } = {},
+): Promise<PreparedRun> {
   const loaded = await loadExperimentConfig(configPath, (name) => storedQuestions(dataDir, name));
   preflight(loaded);
   await refuseNewDottedNames(loaded, dataDir);
@@ -49,6 +60,21 @@ export async function prepareRun(configPath: string, dataDir?: string): Promise<
     console.error(
       `note: ${dropped} of the ${plan.questions.length} questions have more than two answers; each trial shows the correct answer and one wrong one, the same in every arm (the dataset's distractorIndex where it gives one, else one drawn per question), and the judge never sees the others`,
     );
+  const uses = endpointUses(loaded);
+  if (uses.length > 0)
+    await probeModelEndpoints(loaded.config.llm, uses, loaded.file).catch(async (error: unknown) => {
+      if (
+        !(
+          options.forRun &&
+          error instanceof InputError &&
+          (await nothingLeftToRun(dataDir, plan.experimentId))
+        )
+      )
+        throw error;
+      console.error(
+        `warning: ${(error as Error).message.split('\n').join(' ')} (every trial of ${plan.experimentId} has run, so none is needed now)`,
+      );
+    });
   return { loaded, plan };
 }
 
@@ -71,6 +97,15 @@ async function refuseNewDottedNames(loaded: LoadedConfig, dataDir: string | unde
   );
 }
 
+/** Whether the experiment is stored and has no trial left for run to drive (read only when an endpoint is down). */
+async function nothingLeftToRun(dataDir: string | undefined, experimentId: string): Promise<boolean> {
+  if (!env.DATABASE_URL && !existsSync(path.join(resolveDataFolder(dataDir).dir, 'pgdata'))) return false;
+  return withDatabase(dataDir, async (db) => {
+    if (!(await db.experiments.get(experimentId))) return false;
+    return ((await db.trials.countByStatus(experimentId)).active ?? 0) === 0;
+  });
+}
+
 /** The questions stored under a dataset name (imported before), or an InputError naming those there are. */
 function storedQuestions(dataDir: string | undefined, name: string) {
   return withDatabase(dataDir, async (db) => {
@@ -78,7 +113,7 @@ function storedQuestions(dataDir: string | undefined, name: string) {
     if (rows.length === 0) {
       const known = (await db.questions.datasets()).map((d) => d.name);
       throw new InputError(
-        `dataset "${name}" is not in ${db.location}; import it first with  pnpm oversight import <file> --dataset ${name}` +
+        `dataset "${name}" is not in ${db.location}; import it first with  oversight import <file> --dataset ${name}` +
           (known.length ? ` (stored datasets: ${known.join(', ')})` : ''),
         name,
       );
@@ -127,7 +162,7 @@ export async function runPrepared(
     onProgress: (stored) => {
       if (Date.now() - said < 5_000 || stored === total) return;
       said = Date.now();
-      console.error(`${plan.experimentId}: planning, ${stored} of ${total} trials stored`);
+      console.error(`${plan.experimentId}: planning, ${stored} of ${count(total, 'trial')} stored`);
     },
   }).catch((error: unknown) => {
     dispose();
@@ -141,7 +176,7 @@ export async function runPrepared(
   const before = await db.trials.countByStatus(plan.experimentId);
   const remaining = before.active ?? 0;
   console.error(
-    `${plan.experimentId}: ${total} trials in ${plan.config.arms.length} arms; ${remaining} to run`,
+    `${plan.experimentId}: ${count(total, 'trial')} in ${count(plan.config.arms.length, 'arm')}; ${remaining} to run`,
   );
   const progress = startProgress(plan.experimentId, total, { done: total - remaining });
   try {
@@ -163,28 +198,20 @@ export async function runPrepared(
   return { experimentId: plan.experimentId, counts, interrupted, stoppedBy: interrupt.by };
 }
 
-export function describeCounts(counts: Record<string, number>): string {
-  const order = ['finished', 'aborted', 'waiting', 'active'];
-  return order
-    .filter((s) => counts[s])
-    .map((s) => `${counts[s]} ${s}`)
-    .join(', ');
-}
-
 /** After Ctrl-C: what is stored, and the command that goes on. */
 export function interruptedMessage(result: RunResult, resumeCommand: string): string {
   const total = Object.values(result.counts).reduce((a, b) => a + b, 0);
   const left = result.counts.active ?? 0;
   const how = result.stoppedBy === 'SIGTERM' ? 'stopped by SIGTERM' : 'stopped with Ctrl-C';
   return (
-    `${how}: ${describeCounts(result.counts).replace(/(\d+) active/, '$1 still to run')} of ${total} trials. ` +
+    `${how}: ${describeCounts(result.counts).replace(/(\d+) active/, '$1 still to run')} of ${count(total, 'trial')}. ` +
     `Every finished trial and every move made so far is stored; run  ${resumeCommand}  to go on with the ${left} left.`
   );
 }
 
 /** The command line that resumes this run, as the user would type it. */
 function resumeCommandOf(config: string, dataDir: string | undefined): string {
-  return `pnpm oversight run ${config}${dataDir ? ` --data-dir ${dataDir}` : ''}`;
+  return `oversight run ${config}${dataDir ? ` --data-dir ${dataDir}` : ''}`;
 }
 
 export const runCommand: Command = {
@@ -217,7 +244,7 @@ export const runCommand: Command = {
     let result: RunResult;
     let hasStoppingRule = false;
     try {
-      const prepared = await prepareRun(config, dataDir);
+      const prepared = await prepareRun(config, dataDir, { forRun: true });
       hasStoppingRule = prepared.loaded.config.stopping !== undefined;
       result = await withDatabase(
         dataDir,
@@ -242,16 +269,24 @@ export const runCommand: Command = {
     console.log(`${result.experimentId}: ${describeCounts(result.counts)}`);
     if (result.counts.waiting) {
       console.log(
-        `${result.counts.waiting} trials wait for people: judge them with  pnpm oversight judge ${result.experimentId} --as <name>`,
+        `${count(result.counts.waiting, 'trial waits', 'trials wait')} for people: judge them with  oversight judge ${result.experimentId} --as <name>`,
       );
     }
     if (result.counts.aborted)
       console.log(
-        `${result.counts.aborted} trials were stopped: see why with  pnpm oversight status ${result.experimentId}; try them again with  pnpm oversight retry ${config}` +
+        `${count(result.counts.aborted, 'trial was', 'trials were')} stopped: see why with  oversight status ${result.experimentId}; try them again with  oversight retry ${config}` +
           (hasStoppingRule
             ? ' (retry leaves the ones the stopping rule stopped: their arm’s answer is known)'
             : ''),
       );
-    return 0;
+    // Nothing finished and nothing waits: a script that goes on to analyze would analyze nothing.
+    const { finished = 0, waiting = 0, active = 0, aborted = 0 } = result.counts;
+    if (aborted > 0 && finished + waiting + active === 0) {
+      console.error(
+        `error: every trial of ${result.experimentId} was stopped; none finished (exit ${EXIT.noneSucceeded})`,
+      );
+      return EXIT.noneSucceeded;
+    }
+    return EXIT.ok;
   },
 };

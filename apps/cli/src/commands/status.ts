@@ -10,7 +10,8 @@ import {
 import { anytimeArmStatus, anytimeStatusLine } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
-import { describeCounts } from './run.ts';
+import { listSome } from '../suggest.ts';
+import { count, describeCounts } from '../words.ts';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -26,19 +27,24 @@ export const statusCommand: Command = {
         return 2;
       }
       if (experiments.length === 0)
-        console.log(`no experiments yet in ${db.location}; start one with  pnpm oversight run <config>`);
+        console.log(`no experiments yet in ${db.location}; start one with  oversight run <config>`);
       for (const experiment of experiments) {
         const counts = await db.trials.countByStatus(experiment.id);
         const total = Object.values(counts).reduce((a, b) => a + b, 0);
-        console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
+        console.log(`${experiment.id}: ${count(total, 'trial')}: ${describeCounts(counts) || 'none'}`);
         for (const line of await waitingLines(db, experiment.id)) console.log(`  ${line}`);
         for (const line of await anytimeLines(db, experiment.id, experiment.config)) console.log(`  ${line}`);
         if (counts.aborted) for (const line of await abortLines(db, experiment.id)) console.log(`  ${line}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
           const armTrials = new Map(Object.entries(await db.trials.countByArm(experiment.id)));
+          // A cost of $0 for calls no price applied to would read as free: say there is no price instead.
+          const prices = pricesOf(experiment.config);
+          const unpriced = cost.paidModels.filter((model) => !prices[model]);
+          const priced = unpriced.length < cost.paidModels.length || cost.paidModels.length === 0;
+          const money = (usd: number, digits: number) => (priced ? `$${usd.toFixed(digits)}` : 'no prices');
           const line = (name: string, c: typeof cost.total, trials: number) =>
-            `  ${name.padEnd(26)} ${String(c.calls).padStart(7)} ${String(c.cachedCalls).padStart(7)} ${String(c.promptTokens).padStart(11)} ${String(c.completionTokens).padStart(10)} ${`$${c.costUsd.toFixed(4)}`.padStart(11)} ${(trials ? `$${(c.costUsd / trials).toFixed(5)}` : '–').padStart(11)}`;
+            `  ${name.padEnd(26)} ${String(c.calls).padStart(7)} ${String(c.cachedCalls).padStart(7)} ${String(c.promptTokens).padStart(11)} ${String(c.completionTokens).padStart(10)} ${money(c.costUsd, 4).padStart(11)} ${(trials ? money(c.costUsd / trials, 5) : '–').padStart(11)}`;
           console.log(
             `  model usage: ${'calls'.padStart(23)} ${'cached'.padStart(7)} ${'tokens in'.padStart(11)} ${'tokens out'.padStart(10)} ${'cost'.padStart(11)} ${'per trial'.padStart(11)}`,
           );
@@ -46,9 +52,18 @@ export const statusCommand: Command = {
             console.log(line(arm, c, armTrials.get(arm) ?? 0));
           if (cost.noTrial.calls > 0) console.log(line('(not tied to a trial)', cost.noTrial, 0));
           console.log(line('total', cost.total, total));
-          console.log(
-            '  (cost from the price table in the config, USD per million tokens; cached calls cost nothing)',
-          );
+          if (!priced)
+            console.log(
+              `  (no prices configured for ${listSome(unpriced)}: add "llm": { "prices": { "${unpriced[0]}": { "input": 2.5, "output": 10 } } } (USD per million tokens) to the config for costs of calls from then on)`,
+            );
+          else if (unpriced.length > 0)
+            console.log(
+              `  (cost from the price table in the config, USD per million tokens; cached calls cost nothing; no price configured for ${listSome(unpriced)}, whose calls are not in the cost)`,
+            );
+          else
+            console.log(
+              '  (cost from the price table in the config, USD per million tokens; cached calls cost nothing)',
+            );
         }
       }
       return 0;
@@ -145,6 +160,12 @@ async function abortLines(db: Database, experimentId: string): Promise<string[]>
     lines.push(`${arm}: ${n} trials not started were stopped by the ${reason}`);
   }
   if (aborted.length > 0)
-    lines.push(`try them again with  pnpm oversight retry ${experimentId}  (the stopped trials are kept)`);
+    lines.push(`try them again with  oversight retry ${experimentId}  (the stopped trials are kept)`);
   return lines;
+}
+
+/** The config's price table (USD per million tokens by model), read leniently from a stored config. */
+function pricesOf(config: unknown): Record<string, unknown> {
+  const prices = (config as { llm?: { prices?: unknown } } | null)?.llm?.prices;
+  return prices && typeof prices === 'object' ? (prices as Record<string, unknown>) : {};
 }

@@ -70,7 +70,19 @@ export function llmRepository(prisma: PrismaClient): LlmRepository {
            OR c."trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${experimentId})
         GROUP BY t."arm"
         ORDER BY t."arm"`);
-      const summary: CostSummary = { byArm: {}, noTrial: zero(), total: zero() };
+      const models = await prisma.$queryRaw<Array<{ model: string }>>(Prisma.sql`
+        SELECT DISTINCT c."model" AS model
+        FROM "LlmCall" c
+        WHERE c."ok" AND NOT c."cached"
+          AND (c."experimentId" = ${experimentId}
+               OR c."trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${experimentId}))
+        ORDER BY 1`);
+      const summary: CostSummary = {
+        byArm: {},
+        noTrial: zero(),
+        total: zero(),
+        paidModels: models.map((m) => m.model),
+      };
       for (const { arm, ...totals } of rows) {
         if (arm === null) add(summary.noTrial, totals);
         else summary.byArm[arm] = { ...totals };

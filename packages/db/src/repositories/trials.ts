@@ -106,8 +106,12 @@ export interface TrialsRepository {
   ): Promise<Array<{ id: string; experimentId: string }>>;
   /** Leases one trial if it is active and nobody else holds it; true when this owner now holds it. */
   claimTrial(id: string, owner: string, leaseMs: number): Promise<boolean>;
-  /** Extends the owner's leases; returns the ids still held. */
-  renew(owner: string, ids: readonly string[], leaseMs: number): Promise<string[]>;
+  /**
+   * Extends the owner's leases (held still, even if their time ran out while nobody took them). Of the
+   * others, `taken` are those another owner holds now; the rest hold no lease (their trial ended, or was
+   * let go of), which is not a loss.
+   */
+  renew(owner: string, ids: readonly string[], leaseMs: number): Promise<{ kept: string[]; taken: string[] }>;
   release(owner: string, ids: readonly string[]): Promise<void>;
 }
 
@@ -422,12 +426,22 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
     },
 
     async renew(owner, ids, leaseMs) {
-      if (ids.length === 0) return [];
-      const rows = await prisma.$queryRaw<Array<{ id: string }>>`
-        UPDATE "Trial" SET "leaseUntil" = (now() AT TIME ZONE 'UTC') + ${leaseMs} * interval '1 millisecond'
-        WHERE "id" = ANY(${[...ids]}::text[]) AND "leaseOwner" = ${owner}
-        RETURNING "id"`;
-      return rows.map((r) => r.id);
+      if (ids.length === 0) return { kept: [], taken: [] };
+      // One statement: the rows it renews, and the others as they stand (a data-modifying CTE's outer
+      // query sees the rows it did not touch as they were).
+      const rows = await prisma.$queryRaw<Array<{ id: string; kept: boolean; owner: string | null }>>`
+        WITH renewed AS (
+          UPDATE "Trial" SET "leaseUntil" = (now() AT TIME ZONE 'UTC') + ${leaseMs} * interval '1 millisecond'
+          WHERE "id" = ANY(${[...ids]}::text[]) AND "leaseOwner" = ${owner}
+          RETURNING "id"
+        )
+        SELECT t."id", (r."id" IS NOT NULL) AS kept, t."leaseOwner" AS owner
+        FROM "Trial" t LEFT JOIN renewed r ON r."id" = t."id"
+        WHERE t."id" = ANY(${[...ids]}::text[])`;
+      return {
+        kept: rows.filter((r) => r.kept).map((r) => r.id),
+        taken: rows.filter((r) => !r.kept && r.owner !== null && r.owner !== owner).map((r) => r.id),
+      };
     },
 
     release(owner, ids) {

@@ -1,0 +1,7 @@
+import { defineConfig } from 'vitest/config';
+
+// Several tests analyse the NYU data or a simulated experiment end to end (bootstraps, GLMMs): seconds
+// on a quiet 2-core machine, more on a busy one, so vitest's 5 s default would fail them for the load.
+export default defineConfig({
+  test: { testTimeout: 60_000 },
+});
