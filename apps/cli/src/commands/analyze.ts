@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { shortHash } from '@oversight/core';
+import { shortHash, type TrialEvent } from '@oversight/core';
 import type { Database, JudgmentRow as StoredJudgment } from '@oversight/db';
 import { auditDesign, trialQuestions } from '@oversight/runner';
 import {
@@ -173,7 +173,26 @@ export async function loadJudgments(db: Database, experimentId: string): Promise
         transcriptId: transcriptOf(experimentId, r.trialId),
       });
     }
+  await pairOfflineTrials(db, experimentId, rows);
   return rows;
+}
+
+/**
+ * An arm whose people judged another experiment's finished trials again (`source` in the config):
+ * each of its judgments judged its source trial's transcript (its first event says which), so that
+ * `analyze` pairs it with the live judge and with the other people who judged the same transcript.
+ * Read only for such arms, one first event per trial.
+ */
+async function pairOfflineTrials(db: Database, experimentId: string, rows: JudgmentRow[]): Promise<void> {
+  const stored = await db.experiments.get(experimentId);
+  const arms = (stored?.config as { arms?: Array<{ name?: string; source?: unknown }> } | undefined)?.arms;
+  const offline = new Set((arms ?? []).filter((a) => a.source && a.name).map((a) => a.name!));
+  if (offline.size === 0) return;
+  for (const row of rows) {
+    if (!offline.has(row.arm)) continue;
+    const first = (await db.events.load(row.trialId))[0]?.payload as TrialEvent | undefined;
+    if (first?.type === 'TrialCreated' && first.offline) row.transcriptId = first.offline.trialId;
+  }
 }
 
 /**
