@@ -36,6 +36,15 @@ const arms: Array<Record<string, unknown>> = [
   // calls of 150 ms, and a loaded machine's overhead): a reply that overruns it can be timed.
   { name: 'cons', protocol: 'consultancy', rounds: 2, paceSeconds: 3 },
   { name: 'sand', protocol: 'sandwiching', rounds: 1, paceSeconds: 3 },
+  // A question asked while round 2 is written: the debaters answer it in round 3, both sides alike.
+  {
+    name: 'anytime',
+    protocol: 'debate',
+    rounds: 3,
+    interjections: 'any-time',
+    maxInterjections: 1,
+    paceSeconds: 3,
+  },
   { name: 'alone', protocol: 'judge-alone' },
   { name: 'oracle', protocol: 'oracle' },
 ];
@@ -131,12 +140,25 @@ async function session(which: 'a' | 'b'): Promise<{ stream: Observed[]; normaliz
           await (await act('verdict', () => judge.click(choice, 'Submit verdict'))).text();
           break;
         }
-        if (step === 0 && buttons.includes('Ask or comment…')) {
+        if (step === 0 && buttons.includes('Ask or comment…') && name !== 'twin-anytime') {
           const open = await act('ask', () => judge.click(choice, 'Ask or comment…'));
           await (await act('send question', () => judge.submit(open, { comment: 'Which chapter?' }))).text();
           continue;
         }
         await (await act('continue', () => judge.click(choice, 'Continue'))).text();
+        if (step === 0 && name === 'twin-anytime') {
+          const waiting = await until(
+            () =>
+              judge
+                .messages(thread)
+                .find((m) => controlsOf(m).some((c) => c.label.startsWith('Ask the arguers'))),
+            'the Ask control',
+          );
+          const open = await act('ask at any time', () => judge.click(waiting, /^Ask the arguers/));
+          await (
+            await act('send the question', () => judge.submit(open, { comment: 'Where is the beacon?' }))
+          ).text();
+        }
       }
       // The reveal follows the verdict and differs by design: the stream is cut before it.
       actions.push({ at: Date.now(), kind: 'action: end of trial', body: null });
@@ -191,7 +213,7 @@ async function twins() {
 // show. The answer to a click, or a thread opened on `next`, is timed by the bot's own work, the same
 // whoever is honest.
 const timed = (item: string, action: string) =>
-  /^action: (continue|send question|send message)$/.test(action) &&
+  /^action: (continue|send question|send the question|send message)$/.test(action) &&
   /"kind":"POST \/api\/v10\/channels\/#\d+\/messages"/.test(item) &&
   /(Debater [AB]|Consultant|Assistant) · round|\*\*Your (turn|verdict)/.test(item);
 
@@ -200,6 +222,9 @@ describe('flipped twins at the Discord boundary', () => {
     let { a, b } = await twins();
     // Something was compared: every protocol's trial was judged to a verdict.
     expect(a.filter((s) => s.action === 'action: verdict')).toHaveLength(arms.length);
+    // The question asked while round 2 was written reached the thread (both twins alike, below).
+    expect(a.map((s) => s.action)).toContain('action: send the question');
+    expect(JSON.stringify(a)).toContain('Where is the beacon?');
     // No trial id (it names the question, whose id differs between the worlds) and no seed.
     expect(JSON.stringify(a).match(/q0-twin-[ab]|seed-[ab]-/)?.[0]).toBeUndefined();
     assertTwinStreams(a, b);
