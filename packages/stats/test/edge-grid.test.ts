@@ -147,14 +147,13 @@ function expectSameFit(
 const sentenceAbout = (report: AnalysisReport, prefix: string) =>
   report.verdicts.find((v) => v.startsWith(prefix)) ?? '';
 
-/** The verdict comparing two arms: "A beat B: …" or "A vs B: …", either way round. */
+/** The verdict comparing two arms: "Arm A beat B: …" or "Arm A vs B: …", either way round. */
 function comparisonSentence(report: AnalysisReport, arm1: string, arm2: string): string {
-  const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
   const found = report.verdicts.find((v) =>
     [
       [arm1, arm2],
       [arm2, arm1],
-    ].some(([hi, lo]) => v.startsWith(`${cap(hi!)} beat ${lo}:`) || v.startsWith(`${cap(hi!)} vs ${lo}:`)),
+    ].some(([hi, lo]) => v.startsWith(`Arm ${hi} beat ${lo}:`) || v.startsWith(`Arm ${hi} vs ${lo}:`)),
   );
   expect(found, `${arm1} vs ${arm2}`).toBeDefined();
   return found!;

@@ -206,7 +206,7 @@ describe('2b. a difference needs clusters in both arms', () => {
     );
     const sentence = analyzeExperiment(judgments).verdicts.find((v) => v.includes('accepted'))!;
     expect(sentence).toBe(
-      "In consultancy, judges accepted dishonest consultants' answers in 0.0% (0 of 2); no judgment had an honest one, so there is no gap to measure.",
+      "In consultancy, judges accepted dishonest consultants' answers in 0.0% (0 of 2); no judge has judged an honest consultant yet, so there is no gap to give.",
     );
   });
 });
