@@ -14,6 +14,8 @@ export { applyMigrations } from './migrate/apply.ts';
 export { migrationsDir, schemaPath } from './migrate/migrations.ts';
 export { type Database, type OpenDatabaseOptions, openDatabase, redact, resolveDataDir } from './open.ts';
 export type { ChatThreadInput, ChatThreadRow } from './repositories/chat.ts';
+export type { PaymentBatchRow, PaymentInput, PaymentRow } from './repositories/payments.ts';
+export type { FeedbackRow, JudgeTurnRow } from './repositories/quality.ts';
 export { type AppendOutcome, NOTIFY_CHANNEL } from './repositories/events.ts';
 export type * from './repositories/index.ts';
 export { newTrialRef, type OpenSeatQuery, type TrialListOptions } from './repositories/trials.ts';
