@@ -6,6 +6,7 @@ import { exportCommand } from './export.ts';
 import { importCommand } from './import.ts';
 import { judgeCommand } from './judge.ts';
 import { listCommand } from './list.ts';
+import { payCommand } from './pay.ts';
 import { powerCommand } from './power.ts';
 import { rejudgeCommand } from './rejudge.ts';
 import { retryCommand } from './retry.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   showCommand,
   analyzeCommand,
   exportCommand,
+  payCommand,
   importCommand,
   rejudgeCommand,
   powerCommand,

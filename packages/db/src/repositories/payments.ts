@@ -117,7 +117,12 @@ export function paymentsRepository(prisma: PrismaClient): PaymentsRepository {
     async markPaid(experimentId, batch, participantIds) {
       const now = new Date();
       await prisma.payment.updateMany({
-        where: { experimentId, batch, paidAt: null, ...(participantIds ? { participantId: { in: [...participantIds] } } : {}) },
+        where: {
+          experimentId,
+          batch,
+          paidAt: null,
+          ...(participantIds ? { participantId: { in: [...participantIds] } } : {}),
+        },
         data: { paidAt: now },
       });
       if (!participantIds)
