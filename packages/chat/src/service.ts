@@ -1,8 +1,11 @@
 import {
   anyTimeInterjectionRefusal,
+  bonusFor,
   describeCredence,
+  describePaymentRule,
   type ExperimentConfig,
   foldEvents,
+  formatMoney,
   type Move,
   parseCredence,
   parseStoredConfig,
@@ -544,7 +547,13 @@ export class ChatService {
         };
       return {
         status: 'modal',
-        modal: { kind: 'survey', action, title: 'A few questions', questions: pending, ...progress(done) },
+        modal: {
+          kind: 'survey',
+          action,
+          title: 'A few questions',
+          questions: pending.map(surveyQuestionForClient),
+          ...progress(done),
+        },
       };
     }
     const given = questions.filter((q) => q.id in input.fields!);
@@ -673,12 +682,33 @@ export class ChatService {
     const owed = await this.db.trials.owedBy(person.id, experimentId);
     const judgments = (await this.db.judgments.list(experimentId)).filter((j) => j.judgeId === person.id);
     const rewards = judgments.map((j) => j.reward);
+    const meanReward = rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : null;
+    const rule = (await this.experiment(experimentId)).config.payment;
+    // What the rewards so far will pay, by the one rule `oversight pay` pays by (bonusFor).
+    const bonus = rule ? bonusFor(rule, rewards) : null;
     return {
       participant: person,
       seats: seats.length,
       judged: judgments.length,
       correct: judgments.filter((j) => j.correct).length,
-      meanReward: rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : null,
+      meanReward,
+      totalReward: rewards.reduce((a, b) => a + b, 0),
+      bonus:
+        bonus && rule
+          ? {
+              minor: bonus.minor,
+              currency: bonus.currency,
+              text: formatMoney(bonus.minor, bonus.currency),
+              rule: describePaymentRule(rule),
+            }
+          : null,
+      /** One line every platform shows: the running reward and, where the experiment pays, what it will pay. */
+      rewardText: rewardLine(
+        rewards,
+        bonus && rule
+          ? { text: formatMoney(bonus.minor, bonus.currency), rule: describePaymentRule(rule) }
+          : null,
+      ),
       owed: owed.map((o) => ({ trialId: o.trialId, role: o.role as Role, since: o.since })),
     };
   }
@@ -802,6 +832,32 @@ export const COMMENT_MAX = 2000;
 
 /** The longest answer to a survey's free-text question (both apps' forms allow it). */
 export const SURVEY_TEXT_MAX = 2000;
+
+/**
+ * A survey question as a participant's screen gets it: its id, wording, kind and options, and nothing
+ * else. Listed field by field, so whatever the config keeps beside a question (an attention check's
+ * expected answer, in qualityControl) can never reach a person's client through the modal.
+ */
+export function surveyQuestionForClient(q: SurveyQuestion): SurveyQuestion {
+  return {
+    id: q.id,
+    question: q.question,
+    kind: q.kind,
+    ...(q.options ? { options: [...q.options] } : {}),
+  };
+}
+
+/**
+ * "Reward so far 1.25 over 3 verdicts (mean 0.417); it pays £1.40 (£1.00 plus £0.30 per point of reward,
+ * between £0.00 and £5.00), before the quality checks." The same line on Discord, Slack and the web.
+ */
+export function rewardLine(rewards: readonly number[], bonus: { text: string; rule: string } | null): string {
+  const pays = bonus ? `; it pays ${bonus.text} (${bonus.rule}), before the study's quality checks` : '';
+  if (rewards.length === 0)
+    return bonus ? `No verdicts yet${pays.replace('; it pays', ': it would pay')}.` : 'No verdicts yet.';
+  const total = rewards.reduce((a, b) => a + b, 0);
+  return `Reward so far ${total.toFixed(2)} over ${rewards.length} verdict${rewards.length === 1 ? '' : 's'} (mean ${(total / rewards.length).toFixed(3)})${pays}.`;
+}
 
 /** A request that cannot be served; the message is for the person. */
 export class ChatError extends Error {
