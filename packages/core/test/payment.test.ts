@@ -3,6 +3,7 @@ import {
   baseBonus,
   bonusFor,
   describePaymentRule,
+  designWarnings,
   type ExperimentConfigInput,
   ExperimentConfigSchema,
   formatMinor,
@@ -137,5 +138,20 @@ describe('payment in the config', () => {
     const parsed = ExperimentConfigSchema.parse(base);
     expect('payment' in parsed).toBe(false);
     expect('qualityControl' in parsed).toBe(false);
+  });
+});
+
+describe('payment design warnings', () => {
+  const config = {
+    name: 'paid',
+    seed: 'paid',
+    judges: [{ name: 'people', participant: { kind: 'human' } }],
+    arms: [{ name: 'debate', protocol: 'debate' }],
+    payment: rule,
+  } as ExperimentConfigInput;
+
+  it('warns when every verdict can only lower the bonus (a log score with no constant)', () => {
+    expect(designWarnings(config, 100).map((w) => w.field)).toEqual(['payment.ratePerPoint']);
+    expect(designWarnings({ ...config, reward: { constant: 1 } }, 100)).toEqual([]);
   });
 });
