@@ -140,10 +140,48 @@ const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').diges
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
 /**
- * AWS Signature Version 4 headers for a JSON POST to `/` (the form MTurk's API takes): canonical
- * request over host, x-amz-date and x-amz-target, string to sign with the credential scope
- * date/region/service/aws4_request, and the signing key derived from the secret through those four.
+ * AWS Signature Version 4 over a request with no query string: the canonical request (method, path,
+ * sorted lower-case headers, their names, the body's SHA-256), the string to sign with the credential
+ * scope date/region/service/aws4_request, and the signing key derived from the secret through those
+ * four. Checked against the worked example in AWS's documentation (test/payment-platforms.test.ts).
  */
+export function awsV4Signature(input: {
+  method: string;
+  path: string;
+  /** Lower-case names; every one is signed. */
+  headers: Record<string, string>;
+  body: string;
+  /** e.g. 20130524T000000Z */
+  amzDate: string;
+  region: string;
+  service: string;
+  credentials: AwsCredentials;
+}): { signature: string; signedHeaders: string; scope: string } {
+  const day = input.amzDate.slice(0, 8);
+  const names = Object.keys(input.headers).sort();
+  const canonical = [
+    input.method,
+    input.path || '/',
+    '',
+    ...names.map((h) => `${h}:${input.headers[h]!.trim()}`),
+    '',
+    names.join(';'),
+    sha256(input.body),
+  ].join('\n');
+  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', input.amzDate, scope, sha256(canonical)].join('\n');
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), input.service),
+    'aws4_request',
+  );
+  return {
+    signature: createHmac('sha256', key).update(toSign, 'utf8').digest('hex'),
+    signedHeaders: names.join(';'),
+    scope,
+  };
+}
+
+/** The headers of a signed JSON POST to `/`, the form MTurk's API takes. */
 export function signAwsJson(
   url: URL,
   target: string,
@@ -157,33 +195,25 @@ export function signAwsJson(
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
   const headers: Record<string, string> = {
     'content-type': 'application/x-amz-json-1.1',
     host: url.host,
     'x-amz-date': amzDate,
     'x-amz-target': target,
   };
-  const signed = Object.keys(headers).sort();
-  const canonical = [
-    'POST',
-    url.pathname || '/',
-    '',
-    ...signed.map((h) => `${h}:${headers[h]!.trim()}`),
-    '',
-    signed.join(';'),
-    sha256(body),
-  ].join('\n');
-  const scope = `${day}/${region}/${service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service),
-    'aws4_request',
-  );
-  const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
+  const { signature, signedHeaders, scope } = awsV4Signature({
+    method: 'POST',
+    path: url.pathname,
+    headers,
+    body,
+    amzDate,
+    region,
+    service,
+    credentials,
+  });
   return {
     ...headers,
-    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
   };
 }
 
