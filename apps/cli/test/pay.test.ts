@@ -109,6 +109,14 @@ beforeAll(async () => {
   const files = [
     writeConfig(dir, experiment('pay-prolific', 'prolific', questions), 'prolific.json'),
     writeConfig(dir, experiment('pay-mturk', 'mturk', questions), 'mturk.json'),
+    writeConfig(
+      dir,
+      (({ payment: _, qualityControl: __, ...rest }) => ({
+        ...rest,
+        judges: [{ name: 'judges', count: 2 }],
+      }))(experiment('pay-unpaid', 'prolific', questions)),
+      'unpaid.json',
+    ),
   ];
   for (const file of files) {
     const run = cli(['run', file, ...data], { cwd: dir });
@@ -288,7 +296,21 @@ describe('pay: Prolific', () => {
     }
   });
 
-  it('refuses a platform the config does not name, and a missing rule, with the fix', async () => {
+  it('refuses an experiment with no payment rule, a platform the config does not name, a submit without a study, and a key over plain http', async () => {
+    const unpaid = await oversight([
+      'pay',
+      'pay-unpaid',
+      '--platform',
+      'prolific',
+      '--out',
+      out('x.csv'),
+      ...data,
+    ]);
+    expect(unpaid.code).toBe(2);
+    expect(unpaid.stderr).toMatch(
+      /pay-unpaid has no payment rule: a bonus must be pre-registered in the config \("payment"/,
+    );
+    expect(existsSync(out('x.csv'))).toBe(false);
     const wrong = await oversight([
       'pay',
       'pay-prolific',
