@@ -188,6 +188,10 @@ describe('analyze with pre-registered exclusions', () => {
     expect(result.stdout).toMatch(/CATCH-TRIAL ACCURACY PER JUDGE \(QC-STUDY\)/);
     expect(result.stdout).toContain(`${excluded.size} of 4 judges excluded`);
     expect(result.stdout).toContain(labels.get(hidden)!);
+    const catchCount = judgments.filter((j) => CATCH.includes(j.questionId)).length;
+    expect(report.notes).toContain(
+      `${NAME}: by its pre-registered quality control, ${catchCount} catch-trial judgment(s) and ${main.length - kept.length} judgment(s) by ${excluded.size} excluded judge(s) are left out of these results (see the exclusions tables).`,
+    );
     const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
     expect(html).toMatch(/Exclusions \(qc-study\)/);
     expect(html).toMatch(/Catch-trial accuracy per judge/);

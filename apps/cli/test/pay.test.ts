@@ -505,6 +505,13 @@ describe('pay --submit against a local fake of the platform API', () => {
 
     expect(fake.problems).toEqual([]);
     for (const r of [first, again, lost, retry]) expect(r.stdout + r.stderr).not.toContain(KEY);
+    const status = await oversight(['status', 'pay-prolific', ...data]);
+    expect(status.stdout).toMatch(
+      /bonuses: 3 batch\(es\) recorded, 5 bonus\(es\) to 3 person\(s\), £[\d.]+ in all \(prolific\)/,
+    );
+    expect(status.stdout).toMatch(
+      /sent through the API with no answer recorded: batch 2 \(check them on the platform/,
+    );
   });
 
   it('MTurk: writes SendBonus rows, sends each once, and a resend after a lost answer is refused by its token', async () => {

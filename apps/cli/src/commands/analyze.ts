@@ -245,6 +245,16 @@ export async function analyzeWithQuality(
     seed: Number.parseInt(shortHash(seed).slice(0, 8), 16),
     ...(armOrder ? { armOrder } : {}),
   });
+  // Said with the results themselves, so no reader of them misses what was left out.
+  for (const q of quality) {
+    const excludedJudgments = q.withAndWithout.reduce(
+      (a, r) => a + r.all.judgments - r.included.judgments,
+      0,
+    );
+    report.notes.push(
+      `${q.experimentId}: by its pre-registered quality control, ${q.catchJudgments} catch-trial judgment(s) and ${excludedJudgments} judgment(s) by ${q.judgesExcluded} excluded judge(s) are left out of these results (see the exclusions tables).`,
+    );
+  }
   return { report, quality };
 }
 

@@ -1,3 +1,4 @@
+import { formatMoney } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { abortedTrials } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
@@ -25,6 +26,7 @@ export const statusCommand: Command = {
         console.log(`${experiment.id}: ${total} trials: ${describeCounts(counts) || 'none'}`);
         for (const line of await waitingLines(db, experiment.id)) console.log(`  ${line}`);
         if (counts.aborted) for (const line of await abortLines(db, experiment.id)) console.log(`  ${line}`);
+        for (const line of await paymentLines(db, experiment.id)) console.log(`  ${line}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
           const armTrials = new Map(Object.entries(await db.trials.countByArm(experiment.id)));
@@ -97,5 +99,24 @@ async function abortLines(db: Database, experimentId: string): Promise<string[]>
   if (byReason.size > 5) lines.push(`stopped for ${byReason.size - 5} other reasons too`);
   if (aborted.length > 0)
     lines.push(`try them again with  pnpm oversight retry ${experimentId}  (the stopped trials are kept)`);
+  return lines;
+}
+
+/** The bonus batches `pay` recorded: how many, how much, and which were not sent through an API. */
+async function paymentLines(db: Database, experimentId: string): Promise<string[]> {
+  const batches = await db.payments.batches(experimentId);
+  if (batches.length === 0) return [];
+  const payments = await db.payments.list(experimentId);
+  const currency = batches[0]!.currency;
+  const total = payments.reduce((a, p) => a + p.amountMinor, 0);
+  const people = new Set(payments.map((p) => p.participantId)).size;
+  const lines = [
+    `bonuses: ${batches.length} batch(es) recorded, ${payments.length} bonus(es) to ${people} person(s), ${formatMoney(total, currency)} in all (${batches[0]!.platform})`,
+  ];
+  const open = batches.filter((b) => b.submitStartedAt && !b.paidAt).map((b) => b.batch);
+  if (open.length > 0)
+    lines.push(
+      `sent through the API with no answer recorded: batch ${open.join(', ')} (check them on the platform before anything else)`,
+    );
   return lines;
 }
