@@ -595,6 +595,17 @@ describe('pay --submit against a local fake of the platform API', () => {
       expect(mfake.paid.has(WORKERS[1]!)).toBe(false);
       expect(mfake.problems).toEqual([]);
       for (const r of [lost, resend, done]) expect(r.stdout + r.stderr).not.toContain('mturk-secret-key');
+      // Dropping the experiment says its bonus records go too, and leaves none behind.
+      const dropped = await oversight(['db', 'drop-experiment', 'pay-mturk', '--yes', ...data]);
+      expect(dropped.code, dropped.stderr).toBe(0);
+      expect(dropped.stdout).toMatch(/and the record of 2 bonus\(es\) pay recorded \(keep the bonus files/);
+      const db = await openDatabase({ dataDir });
+      try {
+        expect(await db.payments.list('pay-mturk')).toEqual([]);
+        expect(await db.payments.batches('pay-mturk')).toEqual([]);
+      } finally {
+        await db.close();
+      }
     } finally {
       delete process.env.MTURK_API_KEY;
       await mfake.close();
