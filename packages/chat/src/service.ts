@@ -12,6 +12,7 @@ import {
   participantText,
   type Question,
   type Role,
+  rewardStatusLine,
   type SurveyQuestion,
   type TrialEvent,
   type TrialState,
@@ -703,12 +704,7 @@ export class ChatService {
             }
           : null,
       /** One line every platform shows: the running reward and, where the experiment pays, what it will pay. */
-      rewardText: rewardLine(
-        rewards,
-        bonus && rule
-          ? { text: formatMoney(bonus.minor, bonus.currency), rule: describePaymentRule(rule) }
-          : null,
-      ),
+      rewardText: rewardStatusLine(rewards, rule),
       owed: owed.map((o) => ({ trialId: o.trialId, role: o.role as Role, since: o.since })),
     };
   }
@@ -845,18 +841,6 @@ export function surveyQuestionForClient(q: SurveyQuestion): SurveyQuestion {
     kind: q.kind,
     ...(q.options ? { options: [...q.options] } : {}),
   };
-}
-
-/**
- * "Reward so far 1.25 over 3 verdicts (mean 0.417); it pays £1.40 (£1.00 plus £0.30 per point of reward,
- * between £0.00 and £5.00), before the quality checks." The same line on Discord, Slack and the web.
- */
-export function rewardLine(rewards: readonly number[], bonus: { text: string; rule: string } | null): string {
-  const pays = bonus ? `; it pays ${bonus.text} (${bonus.rule}), before the study's quality checks` : '';
-  if (rewards.length === 0)
-    return bonus ? `No verdicts yet${pays.replace('; it pays', ': it would pay')}.` : 'No verdicts yet.';
-  const total = rewards.reduce((a, b) => a + b, 0);
-  return `Reward so far ${total.toFixed(2)} over ${rewards.length} verdict${rewards.length === 1 ? '' : 's'} (mean ${(total / rewards.length).toFixed(3)})${pays}.`;
 }
 
 /** A request that cannot be served; the message is for the person. */

@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bonusFor, ExperimentConfigSchema, type Question } from '@oversight/core';
+import { bonusFor, ExperimentConfigSchema, type Question, rewardStatusLine } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { type Identity, persistPlan, planExperiment, runTrials } from '@oversight/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatAction, ChatService, rewardLine, surveyQuestionForClient } from '../src/index.ts';
+import { type ChatAction, ChatService, surveyQuestionForClient } from '../src/index.ts';
 
 const source = Array.from({ length: 20 }, (_, i) => `Line ${i}: the keeper lit lamp ${i} at dusk.`).join(' ');
 const questions: Question[] = Array.from({ length: 3 }, (_, i) => ({
@@ -157,7 +157,7 @@ describe('payment and quality checks in the chat layer', () => {
   it('keeps only a question’s own fields, whatever else a question object carries', () => {
     const carrying = { id: 'x', question: 'Q?', kind: 'text' as const, expected: 'secret' } as never;
     expect(surveyQuestionForClient(carrying)).toEqual({ id: 'x', question: 'Q?', kind: 'text' });
-    expect(rewardLine([], null)).toBe('No verdicts yet.');
-    expect(rewardLine([-1, 0.5], null)).toBe('Reward so far -0.50 over 2 verdicts (mean -0.250).');
+    expect(rewardStatusLine([], undefined)).toBe('No verdicts yet.');
+    expect(rewardStatusLine([-1, 0.5], undefined)).toBe('Reward so far -0.50 over 2 verdicts (mean -0.250).');
   });
 });

@@ -145,3 +145,17 @@ export function paymentRuleIssues(rule: PaymentRule): Array<{ path: string[]; me
     }
   return issues;
 }
+
+/**
+ * A person's running reward and, where the experiment pays, what it will pay: "Reward so far 1.25 over
+ * 3 verdicts (mean 0.417); it pays £1.38 (£1.00 plus £0.30 per point of reward, between £0.00 and
+ * £5.00), before the study's quality checks." The one line Discord, Slack, the web and the terminal show.
+ */
+export function rewardStatusLine(rewards: readonly number[], rule: PaymentRule | undefined): string {
+  const pays = rule
+    ? `${formatMoney(bonusFor(rule, rewards).minor, rule.currency)} (${describePaymentRule(rule)}), before the study's quality checks`
+    : null;
+  if (rewards.length === 0) return pays ? `No verdicts yet: it would pay ${pays}.` : 'No verdicts yet.';
+  const total = rewards.reduce((a, b) => a + b, 0);
+  return `Reward so far ${total.toFixed(2)} over ${rewards.length} verdict${rewards.length === 1 ? '' : 's'} (mean ${(total / rewards.length).toFixed(3)})${pays ? `; it pays ${pays}` : ''}.`;
+}
