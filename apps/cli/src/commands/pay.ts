@@ -465,11 +465,11 @@ async function submitBatch(
         `Prolific accepted batch ${batch.batch} (bulk bonus ${bulkId}); it pays in the next minutes.`,
       );
     } catch (error) {
-      if (error instanceof PlatformError || error instanceof TypeError)
-        throw new UsageError(
-          `${(error as Error).message}. Batch ${batch.batch} stays recorded and is marked as sent, so it is not sent twice: check the study's bonuses on Prolific, and if they are missing upload pay --batch ${batch.batch}'s file by hand`,
-        );
-      throw error;
+      // Whatever went wrong (a refusal, a lost connection, an answer that could not be read), the batch
+      // stays claimed: whether Prolific paid can only be seen on Prolific.
+      throw new UsageError(
+        `${(error as Error).message}. Batch ${batch.batch} stays recorded and is marked as sent, so it is not sent twice: check the study's bonuses on Prolific, and if they are missing upload pay --batch ${batch.batch}'s file by hand`,
+      );
     }
     return;
   }
