@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '@oversight/db';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -204,3 +204,25 @@ describe('analyze with pre-registered exclusions', () => {
 function catchOfSurveys(id: string): number {
   return judgments.filter((j) => j.judgeId === id).length;
 }
+
+describe('quality control checked before anything is written', () => {
+  it('refuses catch questions the dataset does not have, naming the field and the nearest id', () => {
+    const here = tempDir('catch-check');
+    const questions = path.basename(writeQuestions(here, 4, 4));
+    const file = writeConfig(here, {
+      name: 'catch-typo',
+      seed: 1,
+      dataset: { path: questions },
+      judges: [{ count: 2 }],
+      arms: [{ name: 'debate', protocol: 'debate' }],
+      qualityControl: { catchQuestions: ['q001', 'q00x'] },
+    });
+    const dataDir = path.join(here, 'data');
+    const run = cli(['run', file, '--data-dir', dataDir], { cwd: here });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /qualityControl\.catchQuestions\[1\]: no question "q00x" in the dataset \(did you mean "q00\d"\?\)/,
+    );
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
