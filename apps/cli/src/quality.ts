@@ -35,6 +35,8 @@ export interface QualityAssessment {
   excluded: Map<string, Exclusion[]>;
   /** Participant id → the label reports show (a pseudonym; never a platform id). */
   labels: Map<string, string>;
+  /** The questions of the judgments read. */
+  judgedQuestions: ReadonlySet<string>;
 }
 
 /**
@@ -86,7 +88,8 @@ export async function assessQuality(
     if (found.length > 0) excluded.set(q.judgeId, found);
   }
   const labels = new Map((await db.participants.list(experimentId)).map((p) => [p.id, p.label]));
-  return { experimentId, qc, catchQuestions, judges, excluded, labels };
+  const judgedQuestions = new Set(judgments.map((j) => j.questionId));
+  return { experimentId, qc, catchQuestions, judges, excluded, labels, judgedQuestions };
 }
 
 /** A judge as reports name them: their pseudonym, never an id a platform knows them by. */
@@ -112,6 +115,8 @@ export interface QualitySummary {
   judgesExcluded: number;
   judgesAssessed: number;
   catchJudgments: number;
+  /** Catch questions no finished judgment is on (not planned, e.g. left out by questions.limit, or not judged yet). */
+  catchQuestionsUnjudged: string[];
 }
 
 const RULE_NAMES: Record<string, string> = {
@@ -171,6 +176,7 @@ export function summarizeQuality(
     judgesExcluded: a.excluded.size,
     judgesAssessed: a.judges.size,
     catchJudgments: [...a.judges.values()].reduce((s, q) => s + q.catchTrials.n, 0),
+    catchQuestionsUnjudged: [...a.catchQuestions].filter((id) => !a.judgedQuestions.has(id)),
   };
 }
 
@@ -217,7 +223,11 @@ export function qualityTables(s: QualitySummary): ReportTable[] {
       headers: ['Participant', 'Catch trials', 'Correct', 'Accuracy'],
       rows: s.catchAccuracy.map((c) => [c.participant, String(c.trials), String(c.correct), pct(c.accuracy)]),
       textColumns: [0],
-      note: `${s.catchJudgments} judgment(s) on the catch questions (${s.catchQuestions.join(', ')}), left out of the main results.`,
+      note: `${s.catchJudgments} judgment(s) on the catch questions (${s.catchQuestions.join(', ')}), left out of the main results.${
+        s.catchQuestionsUnjudged.length > 0
+          ? ` No finished judgment is on ${s.catchQuestionsUnjudged.join(', ')} (not among the experiment's questions, e.g. left out by questions.limit, or not judged yet).`
+          : ''
+      }`,
     });
   return tables;
 }
