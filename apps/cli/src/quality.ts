@@ -18,7 +18,8 @@ type ReportTable = Parameters<typeof formatTableText>[0];
 export interface JudgedTrial {
   experimentId?: string | null;
   trialId: string;
-  judgeId: string;
+  /** null only for a row without a judge, which no rule reads. */
+  judgeId: string | null;
   questionId: string;
   arm: string;
   correct: boolean;
@@ -62,6 +63,7 @@ export async function assessQuality(
     return q;
   };
   for (const j of judgments) {
+    if (j.judgeId === null) continue;
     const q = judge(j.judgeId);
     if (catchQuestions.has(j.questionId)) {
       q.catchTrials.n += 1;
@@ -155,7 +157,7 @@ export function summarizeQuality(
     const cell = arms.get(arm) ?? { all: [0, 0], included: [0, 0] };
     cell.all[0] += 1;
     if (j.correct) cell.all[1] += 1;
-    if (!a.excluded.has(j.judgeId)) {
+    if (j.judgeId === null || !a.excluded.has(j.judgeId)) {
       cell.included[0] += 1;
       if (j.correct) cell.included[1] += 1;
     }

@@ -221,19 +221,11 @@ export async function analyzeWithQuality(
     const config = experiment?.config as { qualityControl?: unknown } | undefined;
     if (!config?.qualityControl) continue;
     const mine = rows.filter((r) => r.experimentId === id);
-    const assessment = await assessQuality(
-      db,
-      id,
-      mine.map((r) => ({ ...r, judgeId: r.judgeId ?? '' })),
-    );
+    // The rows themselves, not copies: an experiment may hold a million of them.
+    const assessment = await assessQuality(db, id, mine);
     const main = mine.filter((r) => !assessment.catchQuestions.has(r.questionId));
-    quality.push(
-      summarizeQuality(
-        assessment,
-        main.map((r) => ({ ...r, judgeId: r.judgeId ?? '' })),
-      ),
-    );
-    const kept = new Set(main.filter((r) => !assessment.excluded.has(r.judgeId ?? '')));
+    quality.push(summarizeQuality(assessment, main));
+    const kept = new Set(main.filter((r) => r.judgeId === null || !assessment.excluded.has(r.judgeId)));
     rows = rows.filter((r) => r.experimentId !== id || kept.has(r));
   }
   if (rows.length === 0)
