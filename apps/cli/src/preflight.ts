@@ -21,6 +21,7 @@ function checkQuestions({ file, config, questions }: LoadedConfig): void {
       `${file}: the dataset holds no questions; add questions to it (see experiments/datasets/README.md) or use { "bundled": "nyu-2023-quality" }`,
       file,
     );
+  checkCatchQuestions(file, config.qualityControl?.catchQuestions, questions);
   const { ids } = config.questions;
   if (!ids) return;
   if (ids.length === 0)
@@ -35,6 +36,32 @@ function checkQuestions({ file, config, questions }: LoadedConfig): void {
     .slice(0, 10)
     .map(
       ({ id, i }) => `  - questions.ids[${i}]: no question "${id}" in the dataset${didYouMean(id, known)}`,
+    );
+  throw new InputError(
+    `${file}: invalid input\n${lines.join('\n')}${unknown.length > 10 ? `\n  - and ${unknown.length - 10} more` : ''}\n` +
+      `  The dataset's question ids include: ${listSome([...known].sort(), 8)}`,
+    file,
+  );
+}
+
+/**
+ * Catch questions must be questions of the dataset: a misspelt id would make no trial a catch trial,
+ * and the catch-accuracy rule would then exclude nobody, silently.
+ */
+function checkCatchQuestions(
+  file: string,
+  catchQuestions: readonly string[] | undefined,
+  questions: LoadedConfig['questions'],
+): void {
+  if (!catchQuestions) return;
+  const known = new Set(questions.map((q) => q.id));
+  const unknown = catchQuestions.flatMap((id, i) => (known.has(id) ? [] : [{ id, i }]));
+  if (unknown.length === 0) return;
+  const lines = unknown
+    .slice(0, 10)
+    .map(
+      ({ id, i }) =>
+        `  - qualityControl.catchQuestions[${i}]: no question "${id}" in the dataset${didYouMean(id, known)}`,
     );
   throw new InputError(
     `${file}: invalid input\n${lines.join('\n')}${unknown.length > 10 ? `\n  - and ${unknown.length - 10} more` : ''}\n` +

@@ -301,11 +301,10 @@ async function status(ctx: BotContext, interaction: ChatInputCommandInteraction)
   for (const id of ids.slice(0, 25)) {
     const s = await ctx.chat.status(id, identityOf(interaction));
     if (!s) continue;
-    const reward = s.meanReward === null ? 'no verdicts yet' : `mean reward ${s.meanReward.toFixed(3)}`;
     fields.push({
       name: clip(`${id} — ${s.participant.label}`, 256),
       value: clip(
-        `${s.seats} trial${s.seats === 1 ? '' : 's'}, ${s.judged} judged (${s.correct} correct), ${reward}.\n` +
+        `${s.seats} trial${s.seats === 1 ? '' : 's'}, ${s.judged} judged (${s.correct} correct).\n${s.rewardText}\n` +
           (s.owed.length
             ? `Waiting on you: ${s.owed.length} (use /oversight next).`
             : 'Nothing waits on you.'),

@@ -151,7 +151,10 @@ describe('a debate judged in Discord', () => {
     expect(log.at(-1)).toMatchObject({ type: 'FeedbackSubmitted', answers: { clear: 4 } });
 
     // Status and leaderboard: counts, pseudonyms only.
-    expect(await (await alice.run('status')).text()).toMatch(/1 trial, 1 judged/);
+    const status = await (await alice.run('status')).text();
+    expect(status).toMatch(/1 trial, 1 judged/);
+    // The chat layer's running-reward line (no payment rule in this experiment, so no amount).
+    expect(status).toMatch(/Reward so far -?\d+\.\d\d over 1 verdict \(mean -?\d+\.\d{3}\)\./);
     const board = await (await alice.run('leaderboard', { experiment: experiment.name })).text();
     const label = (await world.db.participants.list(experiment.name)).find(
       (p) => p.identity === `discord:${alice.id}`,

@@ -498,6 +498,7 @@ export class SlackBot {
                 judged: status.judged,
                 correct: status.correct,
                 meanReward: status.meanReward,
+                rewardText: status.rewardText,
                 owed,
               }
             : null,

@@ -169,9 +169,9 @@ async function status(bot: SlackBot, input: CommandInput, name?: string): Promis
   const lines: string[] = [];
   if (!mine) lines.push(`You have not joined ${experimentId}.`);
   else {
-    const reward = mine.meanReward === null ? 'no verdicts yet' : `mean reward ${mine.meanReward.toFixed(3)}`;
     lines.push(
-      `*${esc(mine.participant.label)}* in ${experimentId}: ${mine.seats} trials, ${mine.judged} judged (${mine.correct} correct), ${reward}.`,
+      `*${esc(mine.participant.label)}* in ${experimentId}: ${mine.seats} trials, ${mine.judged} judged (${mine.correct} correct).`,
+      esc(mine.rewardText),
       mine.owed.length ? `${mine.owed.length} waiting on you.` : 'Nothing is waiting on you.',
     );
   }

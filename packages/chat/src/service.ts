@@ -1,14 +1,18 @@
 import {
   anyTimeInterjectionRefusal,
+  bonusFor,
   describeCredence,
+  describePaymentRule,
   type ExperimentConfig,
   foldEvents,
+  formatMoney,
   type Move,
   parseCredence,
   parseStoredConfig,
   participantText,
   type Question,
   type Role,
+  rewardStatusLine,
   type SurveyQuestion,
   type TrialEvent,
   type TrialState,
@@ -544,7 +548,13 @@ export class ChatService {
         };
       return {
         status: 'modal',
-        modal: { kind: 'survey', action, title: 'A few questions', questions: pending, ...progress(done) },
+        modal: {
+          kind: 'survey',
+          action,
+          title: 'A few questions',
+          questions: pending.map(surveyQuestionForClient),
+          ...progress(done),
+        },
       };
     }
     const given = questions.filter((q) => q.id in input.fields!);
@@ -673,12 +683,28 @@ export class ChatService {
     const owed = await this.db.trials.owedBy(person.id, experimentId);
     const judgments = (await this.db.judgments.list(experimentId)).filter((j) => j.judgeId === person.id);
     const rewards = judgments.map((j) => j.reward);
+    const meanReward = rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : null;
+    const rule = (await this.experiment(experimentId)).config.payment;
+    // What the rewards so far will pay, by the one rule `oversight pay` pays by (bonusFor).
+    const bonus = rule ? bonusFor(rule, rewards) : null;
     return {
       participant: person,
       seats: seats.length,
       judged: judgments.length,
       correct: judgments.filter((j) => j.correct).length,
-      meanReward: rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : null,
+      meanReward,
+      totalReward: rewards.reduce((a, b) => a + b, 0),
+      bonus:
+        bonus && rule
+          ? {
+              minor: bonus.minor,
+              currency: bonus.currency,
+              text: formatMoney(bonus.minor, bonus.currency),
+              rule: describePaymentRule(rule),
+            }
+          : null,
+      /** One line every platform shows: the running reward and, where the experiment pays, what it will pay. */
+      rewardText: rewardStatusLine(rewards, rule),
       // Since when the move has been this person's: a seat taken after the move fell due counts from
       // the taking. The time the move fell due is the trial's clock (when a round came in, when the
       // trial was planned), not the person's, and a judge's screen must tell nothing but their own.
@@ -812,6 +838,20 @@ export const LEADERBOARD_SHOWN = 50;
 
 /** The longest answer to a survey's free-text question (both apps' forms allow it). */
 export const SURVEY_TEXT_MAX = 2000;
+
+/**
+ * A survey question as a participant's screen gets it: its id, wording, kind and options, and nothing
+ * else. Listed field by field, so whatever the config keeps beside a question (an attention check's
+ * expected answer, in qualityControl) can never reach a person's client through the modal.
+ */
+export function surveyQuestionForClient(q: SurveyQuestion): SurveyQuestion {
+  return {
+    id: q.id,
+    question: q.question,
+    kind: q.kind,
+    ...(q.options ? { options: [...q.options] } : {}),
+  };
+}
 
 /** A request that cannot be served; the message is for the person. */
 export class ChatError extends Error {

@@ -127,6 +127,18 @@ export function designWarnings(input: ExperimentConfigInput, datasetSize: number
         : 'ignored: no arm is judged by people, and only people remember stories; remove it',
     });
   }
+  const pay = config.payment;
+  if (pay && pay.ratePerPoint > 0 && config.reward.constant <= 0)
+    warnings.push({
+      field: 'payment.ratePerPoint',
+      message: `a verdict's reward is at most reward.constant (${config.reward.constant}) less its penalties, so each verdict can only lower the bonus and a person is paid more for judging less; set reward.constant (with log base 2, a constant of 1 makes a 50/50 verdict worth 0 and a sure right one worth 1)`,
+    });
+  if (config.qualityControl?.exclude?.flaggedTurns)
+    warnings.push({
+      field: 'qualityControl.exclude.flaggedTurns',
+      message:
+        'turns are measured by the browser (the web app) only: judges taking part from Discord, Slack or the terminal have no measured turns, so this rule never excludes them',
+    });
   const armInputs = (input.arms ?? []) as unknown as Array<Record<string, unknown>>;
   config.arms.forEach((arm, i) => {
     warnings.push(...armWarnings(armInputs[i] ?? {}, arm, i));

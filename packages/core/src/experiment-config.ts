@@ -4,7 +4,9 @@ import {
   SimulatedArguerSpecSchema,
   SimulatedJudgeSpecSchema,
 } from './participant-spec.ts';
+import { PaymentRuleSchema, paymentRuleIssues } from './payment.ts';
 import { ProtocolKindSchema } from './protocol-kind.ts';
+import { QualityControlSchema, qualityControlIssues } from './quality.ts';
 
 const slug = z
   .string()
@@ -342,8 +344,39 @@ export const ExperimentConfigSchema = z
     eachStoryOnce: z.enum(['per-dataset', 'per-experiment']).optional(),
     /** Stop an arm when its answer is known (anytime-valid); none when omitted. */
     stopping: StoppingRuleSchema.optional(),
+    /**
+     * How rewards become a bonus on the recruiting platform (see payment.ts); pre-registered, shown to
+     * people with their running reward. No parsed default, so configs stored before it keep their hash.
+     */
+    payment: PaymentRuleSchema.optional(),
+    /** Catch trials, attention checks, turn rules and exclusion rules (see quality.ts). */
+    qualityControl: QualityControlSchema.optional(),
   })
   .superRefine((config, ctx) => {
+    if (config.payment)
+      for (const issue of paymentRuleIssues(config.payment))
+        ctx.addIssue({ code: 'custom', path: ['payment', ...issue.path], message: issue.message });
+    if (config.qualityControl) {
+      for (const issue of qualityControlIssues(
+        config.qualityControl,
+        config.survey ?? [],
+        config.questions.ids,
+      ))
+        ctx.addIssue({ code: 'custom', path: ['qualityControl', ...issue.path], message: issue.message });
+      const rules = config.qualityControl.exclude;
+      if (
+        config.payment &&
+        rules &&
+        Object.values(rules).some((r) => r !== undefined) &&
+        !config.payment.excludedJudges
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payment', 'excludedJudges'],
+          message:
+            'qualityControl.exclude may exclude judges: say what they are paid, "base" (the base only) or "nothing", as the consent tells them',
+        });
+    }
     const judgePools = new Map(config.judges.map((p) => [p.name, p]));
     const arguerPools = new Map((config.arguers ?? []).map((p) => [p.name, p]));
     const seen = new Set<string>();

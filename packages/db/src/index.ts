@@ -18,6 +18,8 @@ export { type Database, type OpenDatabaseOptions, openDatabase, redact, resolveD
 export type { ChatThreadInput, ChatThreadRow } from './repositories/chat.ts';
 export { type AppendOutcome, NOTIFY_CHANNEL } from './repositories/events.ts';
 export type * from './repositories/index.ts';
+export type { PaymentBatchRow, PaymentInput, PaymentRow } from './repositories/payments.ts';
+export type { FeedbackRow, JudgeTurnRow } from './repositories/quality.ts';
 export { newTrialRef, type OpenSeatQuery, type TrialListOptions } from './repositories/trials.ts';
 export { isTransientDatabaseError } from './transient.ts';
 export type * from './types.ts';

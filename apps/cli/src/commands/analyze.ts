@@ -19,6 +19,7 @@ import { resolveUserPath } from '../config-file.ts';
 import { resolveDataFolder, withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { limitHeapGrowth } from '../memory.ts';
+import { assessQuality, type QualitySummary, qualityTables, summarizeQuality } from '../quality.ts';
 import { transcriptOf } from '../transcripts.ts';
 
 type Role = 'judge' | 'honest' | 'dishonest';
@@ -215,15 +216,59 @@ export async function analyzeStored(
   seed: string,
   armOrder?: string[],
 ) {
+  return (await analyzeWithQuality(db, experimentIds, seed, armOrder)).report;
+}
+
+/**
+ * The analysis as pre-registered: each experiment's catch trials are left out of the main results and
+ * its quality-control exclusion rules applied (judges they exclude are left out), with the figures for
+ * the report's exclusions, with-and-without and catch-accuracy tables (one summary per experiment that
+ * has a `qualityControl` section).
+ */
+export async function analyzeWithQuality(
+  db: Database,
+  experimentIds: readonly string[],
+  seed: string,
+  armOrder?: string[],
+) {
   // Every judgment is held at once here, so the tighter bound (more time in the collector) pays.
   limitHeapGrowth(20, 0);
-  const rows = await loadAll(db, experimentIds);
-  if (rows.length === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
+  const all = await loadAll(db, experimentIds);
+  if (all.length === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
+  let rows = all;
+  const quality: QualitySummary[] = [];
+  for (const id of experimentIds) {
+    const experiment = await db.experiments.get(id);
+    const config = experiment?.config as { qualityControl?: unknown } | undefined;
+    if (!config?.qualityControl) continue;
+    const mine = rows.filter((r) => r.experimentId === id);
+    // The rows themselves, not copies: an experiment may hold a million of them.
+    const assessment = await assessQuality(db, id, mine);
+    const main = mine.filter((r) => !assessment.catchQuestions.has(r.questionId));
+    quality.push(summarizeQuality(assessment, main));
+    const kept = new Set(main.filter((r) => r.judgeId === null || !assessment.excluded.has(r.judgeId)));
+    rows = rows.filter((r) => r.experimentId !== id || kept.has(r));
+  }
+  if (rows.length === 0)
+    throw new UsageError(
+      `${experimentIds.join(', ')}: every finished judgment is a catch trial or by an excluded judge; nothing is left for the main analysis`,
+    );
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.
-  return analyzeExperiment(rows, {
+  const report = analyzeExperiment(rows, {
     seed: Number.parseInt(shortHash(seed).slice(0, 8), 16),
     ...(armOrder ? { armOrder } : {}),
   });
+  // Said with the results themselves, so no reader of them misses what was left out.
+  for (const q of quality) {
+    const excludedJudgments = q.withAndWithout.reduce(
+      (a, r) => a + r.all.judgments - r.included.judgments,
+      0,
+    );
+    report.notes.push(
+      `${q.experimentId}: by its pre-registered quality control, ${q.catchJudgments} catch-trial judgment(s) and ${excludedJudgments} judgment(s) by ${q.judgesExcluded} excluded judge(s) are left out of these results (see the exclusions tables).`,
+    );
+  }
+  return { report, quality };
 }
 
 /**
@@ -269,11 +314,14 @@ export const analyzeCommand: Command = {
       if (missing.length > 0)
         throw new UsageError(`no experiment ${missing.map((m) => `"${m}"`).join(', ')} in ${db.location}`);
       const seed = stringOption(input, 'seed') ?? experiments[0]!.seed;
-      const report = await analyzeStored(db, experimentIds, seed);
+      const { report, quality } = await analyzeWithQuality(db, experimentIds, seed);
       const audit = await auditDesign(db, experimentIds);
       const questions = await trialQuestions(db, experimentIds);
       const interjections = questions.some((q) => q.asked > 0) ? interjectionSummary(questions) : null;
-      const extraTables = interjections ? [interjectionTable(interjections)] : [];
+      const extraTables = [
+        ...(interjections ? [interjectionTable(interjections)] : []),
+        ...quality.flatMap(qualityTables),
+      ];
       console.log(formatReportText(report));
       for (const t of extraTables) console.log(`\n${formatTableText(t)}`);
       console.log(`\n${designAuditText(audit)}`);
@@ -293,7 +341,16 @@ export const analyzeCommand: Command = {
       await mkdir(outDir, { recursive: true });
       await writeFile(
         path.join(outDir, 'report.json'),
-        `${JSON.stringify({ ...report, ...(interjections ? { interjections } : {}), designAudit: audit }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            ...report,
+            ...(interjections ? { interjections } : {}),
+            ...(quality.length > 0 ? { qualityControl: quality } : {}),
+            designAudit: audit,
+          },
+          null,
+          2,
+        )}\n`,
       );
       await writeFile(
         path.join(outDir, 'report.html'),

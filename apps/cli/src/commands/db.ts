@@ -32,7 +32,12 @@ async function dropExperiment(dataDir: string | undefined, id: string, yes: bool
     await experimentOrExplain(db, id);
     const counts = await db.trials.countByStatus(id);
     const trials = Object.values(counts).reduce((a, b) => a + b, 0);
-    return `experiment "${id}" in ${db.location}: ${count(trials, 'trial')} with their events, ${count(await db.judgments.count(id), 'judgment')}, its participants and model calls`;
+    const bonuses = (await db.payments.list(id)).length;
+    // Bonuses are money sent: say so, since their record goes too.
+    const paid = bonuses
+      ? `, and the record of ${count(bonuses, 'bonus', 'bonuses')} paid (keep the bonus files: they are the only record left)`
+      : '';
+    return `experiment "${id}" in ${db.location}: ${count(trials, 'trial')} with their events, ${count(await db.judgments.count(id), 'judgment')}, its participants and model calls${paid}`;
   });
   if (!yes) {
     if (!process.stdin.isTTY)

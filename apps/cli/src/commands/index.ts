@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'show', load: async () => (await import('./show.ts')).showCommand },
   { name: 'analyze', load: async () => (await import('./analyze.ts')).analyzeCommand },
   { name: 'export', load: async () => (await import('./export.ts')).exportCommand },
+  { name: 'pay', load: async () => (await import('./pay.ts')).payCommand },
   { name: 'import', load: async () => (await import('./import.ts')).importCommand },
   { name: 'rejudge', load: async () => (await import('./rejudge.ts')).rejudgeCommand },
   { name: 'power', load: async () => (await import('./power.ts')).powerCommand },

@@ -9,6 +9,7 @@ import {
   nextTurn,
   parseCredence,
   parseStoredConfig,
+  rewardStatusLine,
   type TrialState,
 } from '@oversight/core';
 import type { Database } from '@oversight/db';
@@ -276,6 +277,16 @@ export const judgeCommand: Command = {
             console.log(`\n${renderJudgeView(judgeView(state, question)).split('\n').at(-1)}`);
           // No service may be running: the simulated and model turns that follow run here, unless one holds the trial.
           await driveIfFree(db, drive, next.trialId);
+        }
+        // What their verdicts so far will pay: the line the chat apps and the web show in a status.
+        if (config.payment) {
+          const mine = (await db.judgments.list(experimentId)).filter((j) => j.judgeId === participantId);
+          console.log(
+            rewardStatusLine(
+              mine.map((j) => j.reward),
+              config.payment,
+            ),
+          );
         }
       } finally {
         rl.close();

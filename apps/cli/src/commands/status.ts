@@ -1,4 +1,4 @@
-import { ExperimentConfigSchema } from '@oversight/core';
+import { ExperimentConfigSchema, formatMoney } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import {
   abortedTrials,
@@ -35,6 +35,7 @@ export const statusCommand: Command = {
         for (const line of await waitingLines(db, experiment.id)) console.log(`  ${line}`);
         for (const line of await anytimeLines(db, experiment.id, experiment.config)) console.log(`  ${line}`);
         if (counts.aborted) for (const line of await abortLines(db, experiment.id)) console.log(`  ${line}`);
+        for (const line of await paymentLines(db, experiment.id)) console.log(`  ${line}`);
         const cost = await db.llm.costSummary(experiment.id);
         if (cost.total.calls > 0) {
           const armTrials = new Map(Object.entries(await db.trials.countByArm(experiment.id)));
@@ -168,4 +169,23 @@ async function abortLines(db: Database, experimentId: string): Promise<string[]>
 function pricesOf(config: unknown): Record<string, unknown> {
   const prices = (config as { llm?: { prices?: unknown } } | null)?.llm?.prices;
   return prices && typeof prices === 'object' ? (prices as Record<string, unknown>) : {};
+}
+
+/** The bonus batches `pay` recorded: how many, how much, and which were not sent through an API. */
+async function paymentLines(db: Database, experimentId: string): Promise<string[]> {
+  const batches = await db.payments.batches(experimentId);
+  if (batches.length === 0) return [];
+  const payments = await db.payments.list(experimentId);
+  const currency = batches[0]!.currency;
+  const total = payments.reduce((a, p) => a + p.amountMinor, 0);
+  const people = new Set(payments.map((p) => p.participantId)).size;
+  const lines = [
+    `bonuses: ${batches.length} batch(es) recorded, ${payments.length} bonus(es) to ${people} person(s), ${formatMoney(total, currency)} in all (${batches[0]!.platform})`,
+  ];
+  const open = batches.filter((b) => b.submitStartedAt && !b.paidAt).map((b) => b.batch);
+  if (open.length > 0)
+    lines.push(
+      `sent through the API with no answer recorded: batch ${open.join(', ')} (check them on the platform before anything else)`,
+    );
+  return lines;
 }

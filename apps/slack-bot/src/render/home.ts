@@ -24,6 +24,8 @@ export interface HomeExperiment {
     judged: number;
     correct: number;
     meanReward: number | null;
+    /** The chat layer's running reward and what it will pay (ChatService.status). */
+    rewardText?: string;
     owed: HomeQueueItem[];
   } | null;
   left: boolean;
@@ -58,7 +60,12 @@ function experimentBlocks(e: HomeExperiment, now: number, budget: number): Block
       elements: [button('Join', encodeAction({ kind: 'accept', ref: e.id, position: 0 }), 'primary')],
     });
   } else {
-    const reward = j.meanReward === null ? 'no verdicts yet' : `mean reward ${j.meanReward.toFixed(3)}`;
+    const reward =
+      j.rewardText !== undefined
+        ? esc(j.rewardText)
+        : j.meanReward === null
+          ? 'no verdicts yet'
+          : `mean reward ${j.meanReward.toFixed(3)}`;
     blocks.push(
       context(
         `You are *${esc(j.label)}*`,

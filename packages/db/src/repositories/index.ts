@@ -7,6 +7,8 @@ import { type JudgmentsRepository, judgmentsRepository } from './judgments.ts';
 import { type LlmRepository, llmRepository } from './llm.ts';
 import { type OutboxRepository, outboxRepository } from './outbox.ts';
 import { type ParticipantsRepository, participantsRepository } from './participants.ts';
+import { type PaymentsRepository, paymentsRepository } from './payments.ts';
+import { type QualityRepository, qualityRepository } from './quality.ts';
 import { type QuestionsRepository, questionsRepository } from './questions.ts';
 import { type TrialsRepository, trialsRepository } from './trials.ts';
 
@@ -20,6 +22,8 @@ export interface Repositories {
   llm: LlmRepository;
   outbox: OutboxRepository;
   chat: ChatRepository;
+  payments: PaymentsRepository;
+  quality: QualityRepository;
 }
 
 export function createRepositories(
@@ -37,6 +41,8 @@ export function createRepositories(
     llm: llmRepository(prisma),
     outbox: outboxRepository(prisma),
     chat: chatRepository(prisma),
+    payments: paymentsRepository(prisma),
+    quality: qualityRepository(raw),
   };
 }
 
@@ -49,6 +55,8 @@ export type {
   LlmRepository,
   OutboxRepository,
   ParticipantsRepository,
+  PaymentsRepository,
+  QualityRepository,
   QuestionsRepository,
   TrialsRepository,
 };
