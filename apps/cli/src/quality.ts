@@ -225,7 +225,7 @@ export function qualityTables(s: QualitySummary): ReportTable[] {
       headers: ['Participant', 'Catch trials', 'Correct', 'Accuracy'],
       rows: s.catchAccuracy.map((c) => [c.participant, String(c.trials), String(c.correct), pct(c.accuracy)]),
       textColumns: [0],
-      note: `${s.catchJudgments} judgment(s) on the catch questions (${s.catchQuestions.join(', ')}), left out of the main results.${
+      note: `${s.catchJudgments === 1 ? '1 judgment' : `${s.catchJudgments} judgments`} on the catch questions (${s.catchQuestions.join(', ')}), left out of the main results.${
         s.catchQuestionsUnjudged.length > 0
           ? ` No finished judgment is on ${s.catchQuestionsUnjudged.join(', ')} (not among the experiment's questions, e.g. left out by questions.limit, or not judged yet).`
           : ''

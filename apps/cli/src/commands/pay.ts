@@ -27,6 +27,7 @@ import {
   prolificSetUp,
 } from '../payment-platforms.ts';
 import { assessQuality } from '../quality.ts';
+import { count } from '../words.ts';
 
 type Platform = 'prolific' | 'mturk';
 const PLATFORMS: readonly Platform[] = ['prolific', 'mturk'];
@@ -128,7 +129,7 @@ function reasonFor(experiment: string, due: Due, rule: PaymentRule): string {
   if (due.excludedBy.length > 0)
     return `Base bonus for the ${experiment} study: your judgments did not meet its pre-registered quality checks (${due.excludedBy.map((r) => RULE_NAMES[r] ?? r).join(', ')}).`;
   if (due.judgments === 0) return `Bonus for taking part in the ${experiment} study.`;
-  return `Bonus for the ${experiment} study by the scoring rule you were told: ${due.points.toFixed(2)} points of reward over ${due.judgments} verdict(s), at ${describePaymentRule(rule)}.`;
+  return `Bonus for the ${experiment} study by the scoring rule you were told: ${due.points.toFixed(2)} points of reward over ${count(due.judgments, 'verdict')}, at ${describePaymentRule(rule)}.`;
 }
 
 /**
@@ -316,7 +317,7 @@ export const payCommand: Command = {
         rows = (await db.payments.list(experimentId)).filter((p) => p.batch === onlyBatch);
         await writeAtomically(outFile, fileText(platform as Platform, rows, batch.currency));
         console.log(
-          `Batch ${onlyBatch} as recorded on ${batch.createdAt.toISOString()}: ${rows.length} bonus(es), ${formatMoney(sum(rows), batch.currency)}, written to ${outFile}.`,
+          `Batch ${onlyBatch} as recorded on ${batch.createdAt.toISOString()}: ${count(rows.length, 'bonus', 'bonuses')}, ${formatMoney(sum(rows), batch.currency)}, written to ${outFile}.`,
         );
       } else {
         const { due, elsewhere, recorded } = await whatIsDue(
@@ -343,15 +344,17 @@ export const payCommand: Command = {
         console.log(`Payment rule (${experimentId}): ${describePaymentRule(rule)}.`);
         describeExclusions(due, rule);
         if (elsewhere > 0)
-          console.log(`${elsewhere} person(s) joined from another platform than ${platform}: not paid here.`);
+          console.log(
+            `${count(elsewhere, 'person', 'people')} joined from another platform than ${platform}: not paid here.`,
+          );
         const over = due.filter((d) => d.targetMinor < d.paidMinor);
         if (over.length > 0)
           console.log(
-            `${over.length} person(s) were paid more before than is due now (${over.map((d) => d.label).join(', ')}): a bonus is not taken back; nothing more for them.`,
+            `${count(over.length, 'person was', 'people were')} paid more before than is due now (${over.map((d) => d.label).join(', ')}): a bonus is not taken back; nothing more for them.`,
           );
         if (payments.length === 0) {
           const earlier = recorded.length
-            ? ` ${recorded.length} bonus(es) in ${batches.length} batch(es) were recorded before (pay --batch N writes one again).`
+            ? ` ${count(recorded.length, 'bonus', 'bonuses')} in ${count(batches.length, 'batch', 'batches')} recorded before (pay --batch N writes one again).`
             : '';
           console.log(`Nothing new is due: no batch recorded, no file written.${earlier}`);
           return 0;
@@ -373,7 +376,7 @@ export const payCommand: Command = {
         rows = (await db.payments.list(experimentId)).filter((p) => p.batch === next);
         await writeAtomically(outFile, fileText(platform as Platform, rows, rule.currency));
         console.log(
-          `Batch ${next} recorded: ${rows.length} bonus(es), ${formatMoney(sum(rows), rule.currency)} in all (${formatMoney(sum(recorded) + sum(rows), rule.currency)} with the batches before). File: ${outFile}`,
+          `Batch ${next} recorded: ${count(rows.length, 'bonus', 'bonuses')}, ${formatMoney(sum(rows), rule.currency)} in all (${formatMoney(sum(recorded) + sum(rows), rule.currency)} with the batches before). File: ${outFile}`,
         );
         if (!submit)
           console.log(
@@ -398,7 +401,7 @@ function describeExclusions(due: readonly Due[], rule: PaymentRule): void {
       ? `paid the base only (${formatMoney(baseBonus(rule).minor, rule.currency)}; payment.excludedJudges: "base")`
       : 'paid nothing (payment.excludedJudges: "nothing")';
   console.log(
-    `${excluded.length} judge(s) excluded by the pre-registered quality-control rules are ${what}:`,
+    `${count(excluded.length, 'judge')} excluded by the pre-registered quality-control rules ${excluded.length === 1 ? 'is' : 'are'} ${what}:`,
   );
   for (const d of excluded)
     console.log(`  ${d.label}: ${d.excludedBy.map((r) => RULE_NAMES[r] ?? r).join(', ')}`);
@@ -485,7 +488,7 @@ async function submitBatch(
     } catch (error) {
       if (error instanceof PlatformError || error instanceof TypeError)
         throw new UsageError(
-          `${(error as Error).message}. ${sent} bonus(es) of batch ${batch.batch} were sent before this one; run pay --batch ${batch.batch} --submit again to send the rest (MTurk refuses a repeat of one already paid)`,
+          `${(error as Error).message}. ${count(sent, 'bonus', 'bonuses')} of batch ${batch.batch} sent before this one; run pay --batch ${batch.batch} --submit again to send the rest (MTurk refuses a repeat of one already paid)`,
         );
       throw error;
     }
@@ -496,6 +499,6 @@ async function submitBatch(
   const left = (await db.payments.list(experimentId)).filter((p) => p.batch === batch.batch && !p.paidAt);
   if (left.length === 0) await db.payments.markPaid(experimentId, batch.batch);
   console.log(
-    `MTurk: ${sent} bonus(es) of batch ${batch.batch} sent${repeats ? `, ${repeats} already paid before (MTurk refused the repeat)` : ''}.`,
+    `MTurk: ${count(sent, 'bonus', 'bonuses')} of batch ${batch.batch} sent${repeats ? `, ${repeats} already paid before (MTurk refused the repeat)` : ''}.`,
   );
 }

@@ -180,7 +180,7 @@ async function paymentLines(db: Database, experimentId: string): Promise<string[
   const total = payments.reduce((a, p) => a + p.amountMinor, 0);
   const people = new Set(payments.map((p) => p.participantId)).size;
   const lines = [
-    `bonuses: ${batches.length} batch(es) recorded, ${payments.length} bonus(es) to ${people} person(s), ${formatMoney(total, currency)} in all (${batches[0]!.platform})`,
+    `bonuses: ${count(batches.length, 'batch', 'batches')} recorded, ${count(payments.length, 'bonus', 'bonuses')} to ${count(people, 'person', 'people')}, ${formatMoney(total, currency)} in all (${batches[0]!.platform})`,
   ];
   const open = batches.filter((b) => b.submitStartedAt && !b.paidAt).map((b) => b.batch);
   if (open.length > 0)
