@@ -4,6 +4,7 @@ import {
   type ExperimentConfig,
   foldEvents,
   type Move,
+  type MoveMeta,
   parseCredence,
   parseStoredConfig,
   participantText,
@@ -136,6 +137,18 @@ export interface ActInput {
   fields?: Record<string, string>;
   /** The text of the speech preview the Send button sits under. */
   previewText?: string;
+  /**
+   * What a browser saw during the turn this move answers (the web app measures it; the chat apps
+   * cannot): stored on the move's events as `meta.attention` for quality-control rules.
+   */
+  attention?: Attention;
+}
+
+export type Attention = NonNullable<MoveMeta['attention']>;
+
+/** The move's meta for what the browser saw, when it sent any. */
+function attentionMeta(input: ActInput): { meta?: MoveMeta } {
+  return input.attention ? { meta: { attention: input.attention } } : {};
 }
 
 export type NextResult =
@@ -323,6 +336,7 @@ export class ChatService {
           ...(action.credence ? { probabilities: action.credence } : {}),
           comment: text,
           end: false,
+          ...attentionMeta(input),
         });
       }
       case 'continue':
@@ -333,6 +347,7 @@ export class ChatService {
           type: 'judgement',
           probabilities: action.credence,
           end: action.kind === 'verdict',
+          ...attentionMeta(input),
         });
       }
       case 'speak': {
@@ -371,6 +386,7 @@ export class ChatService {
           type: 'argument',
           role,
           text: preview.text,
+          ...attentionMeta(input),
         });
       }
       default:
@@ -428,7 +444,7 @@ export class ChatService {
       participantId: person.id,
       position: action.position,
       receipt: this.receipt(person.id, origin),
-      move: { type: 'interjection', text },
+      move: { type: 'interjection', text, ...attentionMeta(input) },
     });
     const question = await handle.drive.questions(state.created);
     const presentation = present(result.state, role, question, handle.config);

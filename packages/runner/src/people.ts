@@ -29,7 +29,7 @@ import { AppendConflict, DuplicateMove, type MoveReceipt } from './store.ts';
  * reassigns or stops a trial. Every change to a trial is an event through the same append as moves.
  */
 
-export type Platform = 'terminal' | 'discord' | 'slack';
+export type Platform = 'terminal' | 'discord' | 'slack' | 'web';
 
 /** A person as a platform knows them. Never stored in the log or exports: only in Participant.identity. */
 export interface Identity {
@@ -37,11 +37,17 @@ export interface Identity {
   user: string;
   /** Slack workspace (team) id. */
   team?: string;
+  /**
+   * Web only: the crowd platform that recruited the person, which then names the identity
+   * ("prolific:<PROLIFIC_PID>", "mturk:<workerId>") so that bonus files can be written from it; a
+   * person invited by a token is "web:<token id>".
+   */
+  recruitedOn?: 'prolific' | 'mturk';
 }
 
 export function identityKey(identity: Identity): string {
   const user = identity.team ? `${identity.team}/${identity.user}` : identity.user;
-  return `${identity.platform}:${user}`;
+  return `${identity.recruitedOn ?? identity.platform}:${user}`;
 }
 
 export interface PeopleContext {
