@@ -601,15 +601,17 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
   }
 
   /**
-   * What the waiting page shows, as far as a reload is concerned: moves the person owes, and whether
-   * any seat for people is open in the study (then the page looks for one).
+   * What the waiting page shows, as far as a reload is concerned: moves the person owes, whether any
+   * seat for people is open in the study (then the page looks for one), and how many trials are still
+   * unfinished (when the last one this person could take ends, their part is done).
    */
   async function waitVersion(experimentId: string, identity: Identity): Promise<string> {
     const person = await chat.person(experimentId, identity);
     if (!person) return 'none';
     const owed = await db.trials.owedBy(person.id, experimentId);
     const open = (await db.trials.owedIn(experimentId)).some((o) => o.human && o.participantId === null);
-    return `${owed.length}.${open ? 'open' : 'none'}`;
+    const counts = await db.trials.countByStatus(experimentId);
+    return `${owed.length}.${open ? 'open' : 'none'}.${(counts.active ?? 0) + (counts.waiting ?? 0)}`;
   }
 
   const server = createServer((req, res) => {
