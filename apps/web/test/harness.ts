@@ -187,7 +187,7 @@ export interface Form {
   inputs: string[];
 }
 
-const unescape = (s: string) =>
+const unescapeHtml = (s: string) =>
   s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -201,13 +201,13 @@ export function formsOf(body: string): Form[] {
     const inner = m[2]!;
     const fields: Record<string, string> = {};
     for (const h of inner.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
-      fields[h[1]!] = unescape(h[2]!);
+      fields[h[1]!] = unescapeHtml(h[2]!);
     const previewText = /<textarea name="preview" hidden>([\s\S]*?)<\/textarea>/.exec(inner);
-    if (previewText) fields.preview = unescape(previewText[1]!);
+    if (previewText) fields.preview = unescapeHtml(previewText[1]!);
     const buttons = [...inner.matchAll(/<button type="submit"([^>]*)>([^<]*)<\/button>/g)].map((b) => {
       const name = /name="([^"]+)"/.exec(b[1]!)?.[1];
       const value = /value="([^"]+)"/.exec(b[1]!)?.[1];
-      return { label: unescape(b[2]!), ...(name ? { name } : {}), ...(value ? { value } : {}) };
+      return { label: unescapeHtml(b[2]!), ...(name ? { name } : {}), ...(value ? { value } : {}) };
     });
     const inputs = [
       ...inner.matchAll(
@@ -216,14 +216,14 @@ export function formsOf(body: string): Form[] {
     ]
       .map((i) => i[1] ?? i[2]!)
       .filter((n, i, all) => all.indexOf(n) === i);
-    forms.push({ action: unescape(m[1]!), fields, buttons, inputs });
+    forms.push({ action: unescapeHtml(m[1]!), fields, buttons, inputs });
   }
   return forms;
 }
 
 /** The text of a page without its markup (for assertions on what a person reads). */
 export function textOf(body: string): string {
-  return unescape(
+  return unescapeHtml(
     body
       .replace(/<(script|style)[\s\S]*?<\/\1>/g, '')
       .replace(/<[^>]+>/g, ' ')
@@ -262,7 +262,7 @@ export class Visitor {
     if (res.status >= 300 && res.status < 400 && location) return this.request('GET', location);
     // A page that moves on at once (the study link's welcome) is followed as a browser would.
     const refresh = /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(body);
-    if (refresh) return this.request('GET', unescape(refresh[1]!));
+    if (refresh) return this.request('GET', unescapeHtml(refresh[1]!));
     this.last = out;
     return out;
   }
