@@ -199,7 +199,11 @@ export function chooseBody(ctx: FormContext, result: Extract<ActResult, { status
   )}</div>`;
 }
 
-/** A modal of the chat layer as a form on its own page. */
+/**
+ * A modal of the chat layer as a form on its own page. Its inputs are named "f_<field>" (the chat
+ * layer's field names, which include survey question ids) so no question id can collide with the
+ * form's own fields.
+ */
 export function modalBody(
   ctx: FormContext,
   modal: ModalSpec,
@@ -217,18 +221,18 @@ export function modalBody(
       return html`${head}<div class="card">${form(
         html`<p class="muted">Percentages, adding up to 100.</p>${modal.answers.map(
           (a, i) =>
-            html`<label for="credence-${i}">${a}</label><input id="credence-${i}" name="credence-${i}" type="text" inputmode="decimal" required>`,
+            html`<label for="credence-${i}">${a}</label><input id="credence-${i}" name="f_credence-${i}" type="text" inputmode="decimal" required>`,
         )}`,
         modal.after === 'verdict' ? 'Choose' : 'Choose',
       )}</div>`;
     case 'comment':
       return html`${head}<div class="card">${form(
-        html`<label for="comment">${modal.label}</label><textarea id="comment" name="comment" maxlength="${modal.maxLength}"${modal.required ? ' required' : ''}></textarea>`,
+        html`<label for="comment">${modal.label}</label><textarea id="comment" name="f_comment" maxlength="${modal.maxLength}"${modal.required ? ' required' : ''}></textarea>`,
         'Send',
       )}</div>`;
     case 'speech':
       return html`${head}<div class="card">${modal.judgeAsked ? html`<p><strong>The judge asked:</strong> ${modal.judgeAsked}</p>` : ''}${form(
-        html`<label for="speech">${modal.label}</label><p class="muted">${modal.limits}</p><textarea id="speech" name="speech" maxlength="${modal.maxLength}" required></textarea>`,
+        html`<label for="speech">${modal.label}</label><p class="muted">${modal.limits}</p><textarea id="speech" name="f_speech" maxlength="${modal.maxLength}" required></textarea>`,
         'Check it',
       )}</div>`;
     case 'survey':
@@ -237,11 +241,11 @@ export function modalBody(
           if (q.kind === 'scale')
             return html`<fieldset><legend>${q.question}</legend><div class="row">${[1, 2, 3, 4, 5].map(
               (n) =>
-                html`<label style="font-weight:400"><input type="radio" name="${q.id}" value="${n}" required> ${n}</label>`,
+                html`<label style="font-weight:400"><input type="radio" name="f_${q.id}" value="${n}" required> ${n}</label>`,
             )}</div><p class="muted">1: not at all · 5: very much</p></fieldset>`;
           if (q.kind === 'choice')
-            return html`<label for="${q.id}">${q.question}</label><select id="${q.id}" name="${q.id}" required><option value="">Choose…</option>${(q.options ?? []).map((o) => html`<option>${o}</option>`)}</select>`;
-          return html`<label for="${q.id}">${q.question}</label><textarea id="${q.id}" name="${q.id}" maxlength="2000"></textarea>`;
+            return html`<label for="${q.id}">${q.question}</label><select id="${q.id}" name="f_${q.id}" required><option value="">Choose…</option>${(q.options ?? []).map((o) => html`<option>${o}</option>`)}</select>`;
+          return html`<label for="${q.id}">${q.question}</label><textarea id="${q.id}" name="f_${q.id}" maxlength="2000"></textarea>`;
         })}`,
         'Send',
       )}</div>`;

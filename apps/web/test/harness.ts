@@ -297,6 +297,13 @@ export class Visitor {
     const form = this.form(label);
     const match = (l: string) => (typeof label === 'string' ? l === label : label.test(l));
     const button = form.buttons.find((b) => match(b.label))!;
+    // Only what the page lets a person fill in (a test posting a field the page lacks would pass
+    // where a browser fails).
+    for (const name of Object.keys(values))
+      if (!form.inputs.includes(name) && !(name in form.fields) && !name.startsWith('att_'))
+        throw new Error(
+          `the form with "${label}" has no input "${name}" (it has ${form.inputs.join(', ') || 'none'})`,
+        );
     return this.post(form.action, {
       ...form.fields,
       ...(button.name ? { [button.name]: button.value ?? '' } : {}),
