@@ -16,7 +16,7 @@ import {
   twinQuestions,
 } from '@oversight/testkit';
 import { describe, expect, it } from 'vitest';
-import { llm, questions, startWorld, until, type Visitor, type World, webPeople } from './harness.ts';
+import { llm, questions, startWorld, until, type World, webPeople } from './harness.ts';
 
 const server = backends.find((b) => b.name === 'PostgreSQL server')!;
 const [base] = questions(1);
