@@ -92,6 +92,18 @@ export const JS = `(() => {
     if (!key || saved) return;
     try { sessionStorage.setItem(key, JSON.stringify(totals())); } catch {}
   });
+  // The seat is held while the page is visible and the person has touched it within the idle time.
+  const aliveUrl = body.dataset.alive;
+  if (aliveUrl) {
+    let lastInput = performance.now();
+    for (const type of ['pointerdown', 'keydown', 'scroll', 'touchstart', 'input'])
+      document.addEventListener(type, () => { lastInput = performance.now(); }, { passive: true });
+    const idle = Number(body.dataset.idleMs);
+    setInterval(() => {
+      if (document.visibilityState !== 'visible' || performance.now() - lastInput > idle) return;
+      fetch(aliveUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }).catch(() => {});
+    }, Number(body.dataset.aliveMs));
+  }
   const events = body.dataset.events;
   if (!events || !window.EventSource) return;
   const version = body.dataset.version;

@@ -34,6 +34,15 @@ const EnvSchema = z.object({
       }
       return out;
     }),
+  /**
+   * Dropouts: a person's seat goes back to the pool when the move they owe has waited this many
+   * minutes without a sign of them (a request, or their visible page's heartbeat); 0: never.
+   */
+  OVERSIGHT_WEB_IDLE_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60)
+    .default(10),
   /** Experiments served, comma-separated (default: every experiment with a pool of web people). */
   OVERSIGHT_EXPERIMENTS: z
     .string()

@@ -106,6 +106,7 @@ async function run(env: WebEnv, db: Database, keys: StudyKeys, secretSource: str
       experimentIds,
       completionCodes: env.OVERSIGHT_WEB_COMPLETION_CODES,
       secureCookies: (env.OVERSIGHT_WEB_URL ?? '').startsWith('https:'),
+      idleMs: env.OVERSIGHT_WEB_IDLE_MINUTES * 60_000,
       port: env.PORT,
       host: env.HOST,
       onMove: () => service?.wake(),

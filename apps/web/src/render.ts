@@ -21,7 +21,13 @@ import { Html, html } from './html.ts';
 export interface PageOptions {
   title: string;
   /** The SSE stream this page listens to ("your turn", new speeches), with what it shows now. */
-  live?: { events: string; version: string; here: string };
+  live?: {
+    events: string;
+    version: string;
+    here: string;
+    /** The heartbeat that holds the person's seat while the page is visible and touched lately. */
+    alive?: { url: string; everyMs: number; idleMs: number } | undefined;
+  };
   /** The turn this page belongs to ("<ref>:<position>"): its forms carry what the browser saw. */
   turn?: string;
   /** Go on to this address at once (a same-site navigation, which carries the session cookie). */
@@ -32,6 +38,9 @@ export function page(body: Html, options: PageOptions): string {
   const data = [
     options.live
       ? html` data-events="${options.live.events}" data-version="${options.live.version}" data-here="${options.live.here}"`
+      : '',
+    options.live?.alive
+      ? html` data-alive="${options.live.alive.url}" data-alive-ms="${options.live.alive.everyMs}" data-idle-ms="${options.live.alive.idleMs}"`
       : '',
     options.turn ? html` data-turn="${options.turn}"` : '',
   ];

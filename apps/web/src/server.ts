@@ -24,6 +24,7 @@ import { arrivalOf, identityOfKey } from './arrival.ts';
 import { CSS, JS } from './assets.ts';
 import { type Html, html } from './html.ts';
 import type { StudyKeys } from './keys.ts';
+import { SeatLeases } from './lease.ts';
 import { LiveHub, versionOf } from './live.ts';
 import {
   chooseBody,
@@ -57,6 +58,11 @@ export interface WebAppOptions {
   onMove?: () => void;
   /** Cookies marked Secure (the app is reached over https). */
   secureCookies?: boolean;
+  /**
+   * A web person's seat goes back to the pool when the move they owe has waited this long without a
+   * sign of them (a request, or their visible page's heartbeat); 0: never.
+   */
+  idleMs?: number;
   log?: (line: string) => void;
 }
 
@@ -66,6 +72,7 @@ export interface RunningWebApp {
   url: string;
   chat: ChatService;
   hub: LiveHub;
+  leases: SeatLeases;
   /** Open pages should look again (a trial changed in this process). */
   wake(): void;
   stop(): Promise<void>;
@@ -98,6 +105,20 @@ export async function startWebApp(
     onError: (error) => log(`live updates: ${(error as Error).message}`),
   });
   await hub.start();
+  const idleMs = options.idleMs ?? 10 * 60_000;
+  const leases = new SeatLeases(db, chat, {
+    experimentIds: options.experimentIds,
+    idleMs,
+    onRelease: () => {
+      options.onMove?.();
+      hub.wake();
+    },
+    log,
+  });
+  leases.start();
+  /** What a live page's heartbeat needs: where to post it, how often, and the idle time it guards. */
+  const alive = (base: string) =>
+    idleMs > 0 ? { url: `${base}/alive`, everyMs: leases.beatMs, idleMs } : undefined;
 
   const receipt = () => `rcpt_${randomBytes(16).toString('base64url')}`;
   const formContext = (experimentId: string): FormContext => ({
@@ -200,8 +221,23 @@ export async function startWebApp(
     const base = `/s/${experimentId}`;
     return page(trialBody(formContext(experimentId), p, ref, { message, survey }), {
       title: p.intro.title,
-      live: { events: `${base}/events?t=${ref}`, version: versionOf(p), here: `${base}/t/${ref}` },
+      live: {
+        events: `${base}/events?t=${ref}`,
+        version: versionOf(p),
+        here: `${base}/t/${ref}`,
+        alive: alive(base),
+      },
       ...(p.turn ? { turn: `${ref}:${p.turn.position}` } : {}),
+    });
+  }
+
+  /** Whether the person held a seat of this trial once (and it was given back while they were away). */
+  async function heldBefore(ref: string, participantId: string): Promise<boolean> {
+    const trial = await db.trials.byRef(ref);
+    if (!trial) return false;
+    return (await db.events.load(trial.id)).some((e) => {
+      const p = e.payload as { type?: string; participantId?: string | null };
+      return p.type === 'ParticipantAssigned' && p.participantId === participantId;
     });
   }
 
@@ -215,7 +251,10 @@ export async function startWebApp(
     const seats = await db.trials.seatsOf(experimentId, person.id);
     const trials = await Promise.all(seats.map((s) => db.trials.get(s.trialId)));
     for (const t of trials)
-      if (t && (t.status === 'active' || t.status === 'waiting')) return { to: `${base}/t/${t.ref}` };
+      if (t && (t.status === 'active' || t.status === 'waiting')) {
+        // Still theirs (a seat given back while they were away is someone else's now).
+        if ((await chat.show(identity, t.ref)).status === 'accepted') return { to: `${base}/t/${t.ref}` };
+      }
     if ((await configOf(experimentId)).survey?.length)
       for (const t of trials) {
         if (t?.status !== 'finished') continue;
@@ -464,6 +503,14 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     }
 
     const { identity, key } = session(req, experimentId);
+    // Any request of a person who joined is a sign they are here: their seat is held.
+    const joined = await chat.person(experimentId, identity);
+    if (joined && !joined.leftAt) await leases.touch(experimentId, joined.id);
+
+    if (rest === '/alive' && method === 'POST') {
+      res.writeHead(204);
+      return void res.end();
+    }
 
     if (rest === '/home' && method === 'GET') {
       const person = await chat.person(experimentId, identity);
@@ -490,6 +537,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
               events: `${base}/events`,
               version: await waitVersion(experimentId, identity),
               here: `${base}/home`,
+              alive: alive(base),
             },
           },
         ),
@@ -531,7 +579,21 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
       const ref = trialMatch[1]!;
       await trialIn(experimentId, ref);
       const shown = await chat.show(identity, ref);
-      if (shown.status === 'refused') throw new HttpError(403, 'Not your trial', shown.message);
+      if (shown.status === 'refused') {
+        if (joined && (await heldBefore(ref, joined.id)))
+          return send(
+            res,
+            200,
+            page(
+              simpleBody('This trial went to someone else', [
+                'You were away for a while, so this trial was given to someone else. Nothing you did is lost.',
+                html`<p><a class="button primary" href="${base}/home">Continue</a></p>`,
+              ]),
+              { title: 'This trial went to someone else' },
+            ),
+          );
+        throw new HttpError(403, 'Not your trial', shown.message);
+      }
       return send(res, 200, await trialPage(experimentId, identity, ref, shown.presentation, null));
     }
 
@@ -647,8 +709,10 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     chat,
     hub,
+    leases,
     wake: () => hub.wake(),
     async stop() {
+      await leases.stop();
       await hub.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -93,6 +93,7 @@ export async function startWorld(
     openai?: FakeOpenAIOptions;
     backend?: Backend;
     completionCodes?: Record<string, string>;
+    idleMs?: number;
   } = {},
 ): Promise<World> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversight-web-'));
@@ -122,6 +123,7 @@ export async function startWorld(
     onMove: () => service.wake(),
     log: (line) => logs.push(line),
     ...(options.completionCodes ? { completionCodes: options.completionCodes } : {}),
+    ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
   });
   wake = () => app.wake();
   const world: World = {
