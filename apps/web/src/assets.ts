@@ -39,6 +39,9 @@ details summary { cursor: pointer; font-weight: 600; }
 .story { white-space: pre-wrap; max-height: 60vh; overflow: auto; }
 .code { font: 700 1.6rem ui-monospace, monospace; letter-spacing: .12em; }
 #live { position: sticky; bottom: 0; }
+table { border-collapse: collapse; width: 100%; font-size: .92rem; display: block; overflow-x: auto; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
+h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
 `;
 
 /**

@@ -43,6 +43,8 @@ const EnvSchema = z.object({
     .min(0)
     .max(24 * 60)
     .default(10),
+  /** Turns on the researcher's read-only live view at /r (open /r?token=<this> once). */
+  OVERSIGHT_WEB_RESEARCHER_TOKEN: z.string().min(16, 'must have at least 16 characters').optional(),
   /** Experiments served, comma-separated (default: every experiment with a pool of web people). */
   OVERSIGHT_EXPERIMENTS: z
     .string()

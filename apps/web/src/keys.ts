@@ -69,6 +69,11 @@ export class StudyKeys {
   static sameToken(given: string, expected: string): boolean {
     return same(given, expected);
   }
+
+  /** The researcher's session cookie: a digest of the token (the token itself is never stored). */
+  researcherCookie(token: string): string {
+    return this.mac('researcher', token).slice(0, 32);
+  }
 }
 
 function same(a: string, b: string): boolean {

@@ -107,6 +107,7 @@ async function run(env: WebEnv, db: Database, keys: StudyKeys, secretSource: str
       completionCodes: env.OVERSIGHT_WEB_COMPLETION_CODES,
       secureCookies: (env.OVERSIGHT_WEB_URL ?? '').startsWith('https:'),
       idleMs: env.OVERSIGHT_WEB_IDLE_MINUTES * 60_000,
+      ...(env.OVERSIGHT_WEB_RESEARCHER_TOKEN ? { researcherToken: env.OVERSIGHT_WEB_RESEARCHER_TOKEN } : {}),
       port: env.PORT,
       host: env.HOST,
       onMove: () => service?.wake(),
@@ -122,7 +123,7 @@ async function run(env: WebEnv, db: Database, keys: StudyKeys, secretSource: str
   }
   wakeWeb = () => app.wake();
   log(
-    `web app on ${app.url} (database: ${db.location}; secret from ${secretSource}); experiments: ${experimentIds.join(', ') || 'none (set OVERSIGHT_EXPERIMENTS or add a pool of web people)'}; serve: ${service ? 'in this process' : 'off'}`,
+    `web app on ${app.url} (database: ${db.location}; secret from ${secretSource}); experiments: ${experimentIds.join(', ') || 'none (set OVERSIGHT_EXPERIMENTS or add a pool of web people)'}; serve: ${service ? 'in this process' : 'off'}; researcher's view: ${env.OVERSIGHT_WEB_RESEARCHER_TOKEN ? 'on at /r' : 'off'}`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());

@@ -32,6 +32,8 @@ export interface PageOptions {
   turn?: string;
   /** Go on to this address at once (a same-site navigation, which carries the session cookie). */
   refresh?: string;
+  /** Load this page again every so many seconds (the researcher's view). */
+  reloadEvery?: number;
 }
 
 export function page(body: Html, options: PageOptions): string {
@@ -46,7 +48,7 @@ export function page(body: Html, options: PageOptions): string {
   ];
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">${options.refresh ? html`<meta http-equiv="refresh" content="0; url=${options.refresh}">` : ''}
+<meta name="referrer" content="no-referrer">${options.refresh ? html`<meta http-equiv="refresh" content="0; url=${options.refresh}">` : ''}${options.reloadEvery ? html`<meta http-equiv="refresh" content="${options.reloadEvery}">` : ''}
 <title>${options.title}</title><link rel="stylesheet" href="/assets/app.css"></head>
 <body${data}><main>${body}</main>
 <div id="live" class="notice info" hidden>Something new arrived. <a href="${options.live?.here ?? ''}">Show it</a> (what you typed here is not sent).</div>

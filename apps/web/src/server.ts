@@ -23,7 +23,7 @@ import type { Identity } from '@oversight/runner';
 import { arrivalOf, identityOfKey } from './arrival.ts';
 import { CSS, JS } from './assets.ts';
 import { type Html, html } from './html.ts';
-import type { StudyKeys } from './keys.ts';
+import { StudyKeys } from './keys.ts';
 import { SeatLeases } from './lease.ts';
 import { LiveHub, versionOf } from './live.ts';
 import {
@@ -37,6 +37,7 @@ import {
   type Tone,
   trialBody,
 } from './render.ts';
+import { researcherBody, researcherStatus } from './researcher.ts';
 
 /**
  * The web front end for recruited participants: a thin renderer over `packages/chat`, like the two
@@ -63,6 +64,8 @@ export interface WebAppOptions {
    * sign of them (a request, or their visible page's heartbeat); 0: never.
    */
   idleMs?: number;
+  /** The researcher's live view at /r is on when this is set (OVERSIGHT_WEB_RESEARCHER_TOKEN). */
+  researcherToken?: string;
   log?: (line: string) => void;
 }
 
@@ -454,6 +457,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
         'content-type': 'text/javascript; charset=utf-8',
         'cache-control': 'max-age=3600',
       });
+    if (url.pathname === '/r' || url.pathname.startsWith('/r/')) return researcher(req, res, url);
     const match = /^\/s\/([a-z0-9][a-z0-9-]{0,62})(\/[^?]*)?$/.exec(url.pathname);
     if (!match)
       throw new HttpError(
@@ -660,6 +664,49 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
       'Not found',
       'There is nothing at this address. Open the study link you were given.',
     );
+  }
+
+  /** The researcher's live view: read-only, behind the token. */
+  async function researcher(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const token = options.researcherToken;
+    if (!token)
+      throw new HttpError(
+        404,
+        "The researcher's view is off",
+        "The researcher's view is off: set OVERSIGHT_WEB_RESEARCHER_TOKEN (16 or more characters) and restart the web app.",
+      );
+    if (req.method !== 'GET') throw new HttpError(405, 'Read-only', "The researcher's view only shows.");
+    const given = url.searchParams.get('token');
+    if (given !== null) {
+      if (!StudyKeys.sameToken(given, token))
+        throw new HttpError(
+          403,
+          'Wrong token',
+          'That is not the researcher token this app was started with.',
+        );
+      // The token leaves the address bar at once; a cookie (a digest of it) keeps the session.
+      res.writeHead(303, {
+        location: url.pathname,
+        'set-cookie': `ov_researcher=${keys.researcherCookie(token)}; Path=/r; HttpOnly; SameSite=Strict${options.secureCookies ? '; Secure' : ''}`,
+      });
+      return void res.end();
+    }
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const cookie = /(?:^|;\s*)ov_researcher=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const allowed =
+      (bearer !== undefined && StudyKeys.sameToken(bearer, token)) ||
+      (cookie !== undefined && StudyKeys.sameToken(cookie, keys.researcherCookie(token)));
+    if (!allowed)
+      throw new HttpError(
+        401,
+        'Researcher token needed',
+        'Open /r?token=<OVERSIGHT_WEB_RESEARCHER_TOKEN> once in this browser (or send Authorization: Bearer <token>).',
+      );
+    const status = await researcherStatus(db, chat, options.experimentIds, idleMs > 0 ? idleMs : 600_000);
+    if (url.pathname === '/r/status.json')
+      return send(res, 200, JSON.stringify({ experiments: status }), { 'content-type': 'application/json' });
+    if (url.pathname !== '/r') throw new HttpError(404, 'Not found', 'The live view is at /r.');
+    return send(res, 200, page(researcherBody(status, new Date()), { title: 'Live view', reloadEvery: 5 }));
   }
 
   /**

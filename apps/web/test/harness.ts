@@ -94,6 +94,7 @@ export async function startWorld(
     backend?: Backend;
     completionCodes?: Record<string, string>;
     idleMs?: number;
+    researcherToken?: string;
   } = {},
 ): Promise<World> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversight-web-'));
@@ -124,6 +125,7 @@ export async function startWorld(
     log: (line) => logs.push(line),
     ...(options.completionCodes ? { completionCodes: options.completionCodes } : {}),
     ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
+    ...(options.researcherToken ? { researcherToken: options.researcherToken } : {}),
   });
   wake = () => app.wake();
   const world: World = {
