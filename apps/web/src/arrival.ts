@@ -9,7 +9,14 @@ import type { StudyKeys } from './keys.ts';
  * these to write the platforms' bonus files.
  */
 export type Arrival =
-  | { status: 'person'; identity: Identity; key: string; recruitedOn: 'prolific' | 'mturk' | 'invite' }
+  | {
+      status: 'person';
+      identity: Identity;
+      key: string;
+      recruitedOn: 'prolific' | 'mturk' | 'invite';
+      /** The pool the link is for, when the study has several (judges and arguers). */
+      pool: string | null;
+    }
   | { status: 'preview' }
   | { status: 'refused'; code: 400 | 403; message: string };
 
@@ -17,7 +24,14 @@ export type Arrival =
 const PLATFORM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function arrivalOf(experimentId: string, query: URLSearchParams, keys: StudyKeys): Arrival {
-  if (!keys.checkStudyKey(experimentId, query.get('k')))
+  const pool = query.get('pool');
+  if (pool !== null && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(pool))
+    return {
+      status: 'refused',
+      code: 400,
+      message: 'This study link names no valid pool. Open it exactly as it was given to you.',
+    };
+  if (!keys.checkStudyKey(experimentId, query.get('k'), pool))
     return {
       status: 'refused',
       code: 403,
@@ -30,6 +44,7 @@ export function arrivalOf(experimentId: string, query: URLSearchParams, keys: St
     identity,
     key: identityKey(identity),
     recruitedOn,
+    pool,
   });
   const badId = (name: string): Arrival => ({
     status: 'refused',

@@ -21,13 +21,18 @@ export class StudyKeys {
       .digest('base64url');
   }
 
-  /** The per-study secret a link carries (`&k=`): without it a guessed URL makes no participant. */
-  studyKey(experimentId: string): string {
-    return this.mac('study', experimentId).slice(0, 22);
+  /**
+   * The per-study secret a link carries (`&k=`): without it a guessed URL makes no participant. A link
+   * into one pool of several (`&pool=arguers`) has its own key, so nobody picks their pool by editing it.
+   */
+  studyKey(experimentId: string, pool: string | null = null): string {
+    return (
+      pool === null ? this.mac('study', experimentId) : this.mac('study-pool', experimentId, pool)
+    ).slice(0, 22);
   }
 
-  checkStudyKey(experimentId: string, key: string | null): boolean {
-    return key !== null && same(key, this.studyKey(experimentId));
+  checkStudyKey(experimentId: string, key: string | null, pool: string | null = null): boolean {
+    return key !== null && same(key, this.studyKey(experimentId, pool));
   }
 
   /** A personal invite: a random id (the person's identity is "web:<id>") and its signature. */
@@ -52,17 +57,22 @@ export class StudyKeys {
     return Array.from(digest.subarray(0, 8), (b) => alphabet[b % alphabet.length]).join('');
   }
 
-  /** A session cookie's value: the identity key, signed for this experiment. */
-  session(experimentId: string, identity: string): string {
-    return `${Buffer.from(identity).toString('base64url')}.${this.mac('session', experimentId, identity).slice(0, 32)}`;
+  /** A session cookie's value: the identity key and the link's pool (if any), signed for this experiment. */
+  session(experimentId: string, identity: string, pool: string | null = null): string {
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    return `${b64(identity)}.${b64(pool ?? '')}.${this.mac('session', experimentId, identity, pool ?? '').slice(0, 32)}`;
   }
 
-  /** The identity key a session cookie names, when its signature holds for this experiment. */
-  openSession(experimentId: string, value: string | undefined): string | null {
-    const match = /^([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{32})$/.exec(value ?? '');
+  /** The identity key and pool a session cookie names, when its signature holds for this experiment. */
+  openSession(
+    experimentId: string,
+    value: string | undefined,
+  ): { identity: string; pool: string | null } | null {
+    const match = /^([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{0,100})\.([A-Za-z0-9_-]{32})$/.exec(value ?? '');
     if (!match) return null;
     const identity = Buffer.from(match[1]!, 'base64url').toString();
-    return same(value!, this.session(experimentId, identity)) ? identity : null;
+    const pool = Buffer.from(match[2]!, 'base64url').toString() || null;
+    return same(value!, this.session(experimentId, identity, pool)) ? { identity, pool } : null;
   }
 
   /** The researcher's view: a token compared in constant time. */

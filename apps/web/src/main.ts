@@ -3,6 +3,7 @@
 // links to give a crowd platform or people.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parseStoredConfig, peoplePools } from '@oversight/core';
 import { type Database, openDatabase } from '@oversight/db';
 import { resolveDataFolder } from '@oversight/db/data-folder';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
@@ -13,7 +14,9 @@ import { startWebApp, webExperiments } from './server.ts';
 
 const USAGE = `usage: node apps/web/bin/web.mjs [serve]                 run the web app (PORT, HOST; see apps/web/README.md)
        node apps/web/bin/web.mjs link <experiment>       print the study links for Prolific and MTurk
-       node apps/web/bin/web.mjs invite <experiment> [n] print n personal invitation links (default 1)`;
+       node apps/web/bin/web.mjs invite <experiment> [n] [pool]
+                                                 print n personal invitation links (default 1)
+A study with several pools of web people (judges and arguers) has a link per pool.`;
 
 class UsageError extends Error {}
 
@@ -33,7 +36,7 @@ function publicUrl(env: WebEnv): string {
 
 async function main(argv: string[]): Promise<number> {
   const env = readEnv();
-  const [command = 'serve', experimentId, count] = argv;
+  const [command = 'serve', experimentId, count, poolArg] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -50,25 +53,44 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(
           `${experimentId ? `there is no experiment "${experimentId}"` : 'name an experiment'}; experiments: ${known.join(', ') || 'none'}`,
         );
-      const base = `${publicUrl(env)}/s/${experimentId}?k=${keys.studyKey(experimentId)}`;
+      const config = parseStoredConfig((await db.experiments.get(experimentId))!.config);
+      const pools = [...peoplePools(config).values()].filter(
+        (p) => (p.pool.participant as { platform?: string }).platform === 'web',
+      );
+      const poolNames = pools.map((p) => p.pool.name);
+      if (pools.length === 0)
+        throw new UsageError(
+          `experiment "${experimentId}" has no pool of web people ({ "kind": "human", "platform": "web" })`,
+        );
+      // One pool: the plain link joins it. Several: a link per pool, each with its own key.
+      const linkOf = (pool: string | null) =>
+        `${publicUrl(env)}/s/${experimentId}?k=${keys.studyKey(experimentId, pool)}${pool ? `&pool=${pool}` : ''}`;
       if (command === 'link') {
         const code = env.OVERSIGHT_WEB_COMPLETION_CODES[experimentId] ?? keys.completionCode(experimentId);
-        process.stdout.write(
-          [
+        const lines: string[] = [];
+        for (const pool of pools.length > 1 ? pools : [null]) {
+          const base = linkOf(pool?.pool.name ?? null);
+          if (pool) lines.push(`Pool "${pool.pool.name}" (${pool.seats}s):`);
+          lines.push(
             `Prolific study URL (choose "URL parameters"):`,
             `  ${base}&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}`,
-            `Prolific completion code: ${code}`,
             `MTurk ExternalQuestion URL (MTurk appends workerId, assignmentId, hitId):`,
             `  ${base}`,
-            `Completion code shown at the end: ${code}`,
-            `Keys derived from the secret in ${source}; keep it to keep these links working.`,
-            '',
-          ].join('\n'),
+          );
+        }
+        lines.push(
+          `Completion code (enter it on Prolific; shown to people at the end): ${code}`,
+          `Keys derived from the secret in ${source}; keep it to keep these links working.`,
+          '',
         );
+        process.stdout.write(lines.join('\n'));
       } else {
         const n = Number(count ?? 1);
         if (!Number.isInteger(n) || n < 1 || n > 10_000)
           throw new UsageError('the count must be a whole number from 1 to 10000');
+        if (pools.length > 1 && (!poolArg || !poolNames.includes(poolArg)))
+          throw new UsageError(`name the pool the invitations are for: ${poolNames.join(', ')}`);
+        const base = linkOf(pools.length > 1 ? poolArg! : null);
         for (let i = 0; i < n; i++) process.stdout.write(`${base}&invite=${keys.invite(experimentId)}\n`);
       }
       return 0;

@@ -163,16 +163,19 @@ export async function startWebApp(
   }
 
   /** The person a request's session names in this experiment, or an error page saying what to do. */
-  function session(req: IncomingMessage, experimentId: string): { identity: Identity; key: string } {
-    const key = keys.openSession(experimentId, cookieOf(req));
-    const identity = key ? identityOfKey(key) : null;
-    if (!key || !identity)
+  function session(
+    req: IncomingMessage,
+    experimentId: string,
+  ): { identity: Identity; key: string; pool: string | null } {
+    const opened = keys.openSession(experimentId, cookieOf(req));
+    const identity = opened ? identityOfKey(opened.identity) : null;
+    if (!opened || !identity)
       throw new HttpError(
         401,
         'Please open your study link',
         'This page belongs to a study session that is not open in this browser. Open the study link you were given again (from Prolific, MTurk or your invitation) to continue where you were.',
       );
-    return { identity, key };
+    return { identity, key: opened.identity, pool: opened.pool };
   }
 
   function experimentOf(id: string): string {
@@ -486,7 +489,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
           ),
         );
       const cookie = [
-        `${COOKIE}=${keys.session(experimentId, arrival.key)}`,
+        `${COOKIE}=${keys.session(experimentId, arrival.key, arrival.pool)}`,
         `Path=${base}`,
         'HttpOnly',
         'SameSite=Strict',
@@ -506,7 +509,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
       );
     }
 
-    const { identity, key } = session(req, experimentId);
+    const { identity, key, pool } = session(req, experimentId);
     // Any request of a person who joined is a sign they are here: their seat is held.
     const joined = await chat.person(experimentId, identity);
     if (joined && !joined.leftAt) await leases.touch(experimentId, joined.id);
@@ -565,7 +568,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
           ),
         );
       }
-      const joined = await chat.join(experimentId, identity, true);
+      const joined = await chat.join(experimentId, identity, true, pool ?? undefined);
       if (joined.status === 'refused')
         throw new HttpError(409, 'You cannot join this study', `You cannot join: ${joined.reason}.`);
       res.writeHead(303, { location: `${base}/home` });

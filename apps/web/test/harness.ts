@@ -80,7 +80,11 @@ export interface World {
   keys: StudyKeys;
   url: string;
   /** A study link: `/s/<exp>?k=…&<params>`. */
-  link(experimentId: string, params: Record<string, string>, options?: { key?: string | null }): string;
+  link(
+    experimentId: string,
+    params: Record<string, string>,
+    options?: { key?: string | null; pool?: string },
+  ): string;
   visitor(): Visitor;
   events(trialId: string): Promise<TrialEvent[]>;
   close(): Promise<void>;
@@ -137,8 +141,9 @@ export async function startWorld(
     url: app.url,
     link(experimentId, params, o = {}) {
       const q = new URLSearchParams();
-      const key = o.key === undefined ? keys.studyKey(experimentId) : o.key;
+      const key = o.key === undefined ? keys.studyKey(experimentId, o.pool ?? null) : o.key;
       if (key !== null) q.set('k', key);
+      if (o.pool) q.set('pool', o.pool);
       for (const [k, v] of Object.entries(params)) q.set(k, v);
       return `/s/${experimentId}?${q}`;
     },

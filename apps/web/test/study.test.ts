@@ -8,6 +8,8 @@ import { llm, questions, startWorld, until, type Visitor, type World, webPeople 
 const EXP = 'web-study';
 /** A second study, for people who must find a seat open after the first one's judge has taken all. */
 const EXP2 = 'web-stale';
+/** People on both sides: a pool of web judges and one of web consultants, each with its own link. */
+const EXP3 = 'web-arguer';
 let w: World;
 
 // The debaters' words carry markup and a quote of the story: the page must show the markup as text.
@@ -40,9 +42,26 @@ beforeAll(async () => {
           { name: 'debate', protocol: 'debate', rounds: 2, trialsPerQuestion: 1, arguer: llm('debater') },
         ],
       },
+      {
+        name: EXP3,
+        judges: [webPeople],
+        arms: [
+          {
+            name: 'cons',
+            protocol: 'consultancy',
+            rounds: 1,
+            trialsPerQuestion: 1,
+            arguer: { kind: 'human', platform: 'web' },
+          },
+        ],
+      },
     ],
     {
-      plans: { [EXP]: { questions: questions(2) }, [EXP2]: { questions: questions(1) } },
+      plans: {
+        [EXP]: { questions: questions(2) },
+        [EXP2]: { questions: questions(1) },
+        [EXP3]: { questions: questions(1) },
+      },
       openai: { reply: replier },
       completionCodes: { [EXP]: 'C0DE42' },
     },
@@ -261,5 +280,58 @@ describe('posts the chat layer refuses', () => {
       body: 'a=x',
     });
     expect(res.status).toBe(403);
+  });
+});
+
+describe('a consultant in the browser', () => {
+  it('joins by the arguers’ link, writes a speech, sees its quotes checked, sends it; a judge then judges it', async () => {
+    // The arguers' link has its own key: the judges' key with "&pool=arguers" added makes nobody.
+    const forged = w.visitor();
+    const res = await forged.get(`${w.link(EXP3, { PROLIFIC_PID: 'sneaky001' })}&pool=arguers`);
+    expect(res.status).toBe(403);
+
+    const ada = w.visitor();
+    await ada.get(w.link(EXP3, { PROLIFIC_PID: 'ada00001' }, { pool: 'arguers' }));
+    await ada.submit('I agree: start');
+    expect(ada.text()).toMatch(/You are Consultant: you defend [AB] \((the correct answer|a wrong answer)\)/);
+    // The consultant reads the story; the judge will not.
+    expect(ada.text()).toContain('The story: Tale 0');
+    await ada.submit('Write your speech');
+    expect(ada.text()).toContain('Up to 1500 characters, 500 of them quoted');
+    await ada.submit('Check it', {
+      f_speech:
+        '<i>Trust me</i>: <quote>the pilot mapped the reef before the tide turned</quote> and <quote>a dragon ate the beacon</quote>.',
+    });
+    expect(ada.text()).toContain('Check your quotes, then send');
+    expect(ada.text()).toMatch(/✓ “the pilot mapped the reef before the tide turned” — verified/);
+    expect(ada.text()).toMatch(/✗ “a dragon ate the beacon” — not found/);
+    expect(ada.last!.body).toContain('&lt;i&gt;Trust me&lt;/i&gt;');
+    const send = ada.form('Send');
+    await ada.submit('Send');
+    expect(ada.text()).toContain('Your speech is in.');
+    // The same Send again (a reload): recorded once.
+    await ada.post(send.action, send.fields);
+    expect(ada.text()).toContain('Already recorded.');
+    const [trial] = await w.db.trials.list(EXP3);
+    const speeches = async () =>
+      (await w.events(trial!.id)).filter((e) => e.type === 'ArgumentSubmitted').length;
+    expect(await speeches()).toBe(1);
+
+    const jo = w.visitor();
+    await until(
+      async () => (await w.db.trials.owedIn(EXP3)).some((o) => o.role === 'judge'),
+      'the judge seat',
+    );
+    await jo.get(w.link(EXP3, { PROLIFIC_PID: 'jo000001' }, { pool: 'people' }));
+    await jo.submit('I agree: start');
+    expect(jo.text()).toContain('Consultant · round 1');
+    expect(jo.text()).toContain('Quotes: 1 verified, 1 not found');
+    expect(jo.text()).not.toContain('The story: Tale 0');
+    await jo.submit('Choose', { value: '35' });
+    await jo.submit('Submit verdict');
+    expect(jo.text()).toContain('Verdict recorded');
+    // The consultant's page shows the outcome too.
+    await ada.get(`/s/${EXP3}/t/${trial!.ref}`);
+    expect(ada.text()).toContain('The verdict is in');
   });
 });
