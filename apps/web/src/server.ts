@@ -224,8 +224,9 @@ export async function startWebApp(
     message: { text: string; tone: Tone } | null,
   ): Promise<string> {
     const survey = await surveyPending(identity, ref, p, experimentId);
+    const rewards = p.outcome && p.outcome.reward !== null ? await rewardsSoFar(experimentId, identity) : '';
     const base = `/s/${experimentId}`;
-    return page(trialBody(formContext(experimentId), p, ref, { message, survey }), {
+    return page(html`${trialBody(formContext(experimentId), p, ref, { message, survey })}${rewards}`, {
       title: p.intro.title,
       live: {
         events: `${base}/events?t=${ref}`,
@@ -306,8 +307,25 @@ export async function startWebApp(
     return options.completionCodes?.[experimentId] ?? keys.completionCode(experimentId);
   }
 
-  function donePage(experimentId: string, key: string, reason: string): string {
+  /**
+   * The person's rewards as judge so far (the scoring rule's points; what they pay is the payment
+   * rule's, elsewhere). Truth-dependent by nature, so only shown after verdicts, marked as a reveal.
+   */
+  async function rewardsSoFar(experimentId: string, identity: Identity): Promise<Html | string> {
+    const status = await chat.status(experimentId, identity);
+    if (!status || status.judged === 0 || status.meanReward === null) return '';
+    const total = status.meanReward * status.judged;
+    return html`<section class="card reveal"><h2>Your rewards so far</h2><p>${total.toFixed(3)} points over ${status.judged} ${status.judged === 1 ? 'verdict' : 'verdicts'} (${status.correct} correct; mean ${status.meanReward.toFixed(3)} per verdict).</p></section>`;
+  }
+
+  async function donePage(
+    experimentId: string,
+    identity: Identity,
+    key: string,
+    reason: string,
+  ): Promise<string> {
     const code = completionCode(experimentId);
+    const rewards = await rewardsSoFar(experimentId, identity);
     const prolific = key.startsWith('prolific:');
     const link = `https://app.prolific.com/submissions/complete?cc=${encodeURIComponent(code)}`;
     return page(
@@ -316,6 +334,7 @@ export async function startWebApp(
         prolific
           ? html`<p>Return to Prolific to record your submission:</p><p><a class="button primary" href="${link}" rel="noreferrer">Back to Prolific</a></p><p class="muted">If the button does not work, enter this completion code on Prolific:</p><p class="code">${code}</p>`
           : html`<p>Your completion code:</p><p class="code">${code}</p><p class="muted">Enter it where the study asks for it${key.startsWith('mturk:') ? ' on MTurk, then submit the HIT' : ''}.</p>`,
+        ...(rewards ? [rewards] : []),
       ]),
       { title: 'Finished' },
     );
@@ -528,7 +547,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
         res.writeHead(303, { location: where.to });
         return void res.end();
       }
-      if ('done' in where) return send(res, 200, donePage(experimentId, key, where.done));
+      if ('done' in where) return send(res, 200, await donePage(experimentId, identity, key, where.done));
       return send(
         res,
         200,

@@ -122,10 +122,9 @@ async function session(which: 'a' | 'b'): Promise<{ stream: Observed[]; normaliz
             cookie: r.headers.get('set-cookie'),
             type: r.headers.get('content-type'),
             // The reveal after the verdict differs by design.
-            page: r.body.replace(
-              /<section class="card"><h2>The verdict is in<\/h2>[\s\S]*?<\/section>/,
-              '<the reveal>',
-            ),
+            page: r.body
+              .replace(/<section class="card"><h2>The verdict is in<\/h2>[\s\S]*?<\/section>/, '<the reveal>')
+              .replace(/<section class="card reveal">[\s\S]*?<\/section>/g, '<the rewards so far>'),
           },
         });
       }
