@@ -740,9 +740,28 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     const person = await chat.person(experimentId, identity);
     if (!person) return 'none';
     const owed = await db.trials.owedBy(person.id, experimentId);
-    const open = (await db.trials.owedIn(experimentId)).some((o) => o.human && o.participantId === null);
-    const counts = await db.trials.countByStatus(experimentId);
-    return `${owed.length}.${open ? 'open' : 'none'}.${(counts.active ?? 0) + (counts.waiting ?? 0)}`;
+    const study = await studyState(experimentId);
+    return `${owed.length}.${study}`;
+  }
+
+  /**
+   * The part of the waiting pages' version that is the same for everyone in a study (an open seat for
+   * people, how many trials are unfinished), read once per short while however many people wait.
+   */
+  const studyStates = new Map<string, { at: number; value: Promise<string> }>();
+  function studyState(experimentId: string): Promise<string> {
+    const cached = studyStates.get(experimentId);
+    if (cached && Date.now() - cached.at < Math.min(500, options.pollMs ?? 1000)) return cached.value;
+    const value = (async () => {
+      const open = (await db.trials.owedSummary(experimentId)).some(
+        (o) => o.human && o.participantId === null,
+      );
+      const counts = await db.trials.countByStatus(experimentId);
+      return `${open ? 'open' : 'none'}.${(counts.active ?? 0) + (counts.waiting ?? 0)}`;
+    })();
+    value.catch(() => studyStates.delete(experimentId));
+    studyStates.set(experimentId, { at: Date.now(), value });
+    return value;
   }
 
   const server = createServer((req, res) => {
