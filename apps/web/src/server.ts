@@ -224,9 +224,9 @@ export async function startWebApp(
     message: { text: string; tone: Tone } | null,
   ): Promise<string> {
     const survey = await surveyPending(identity, ref, p, experimentId);
-    const rewards = p.outcome && p.outcome.reward !== null ? await rewardsSoFar(experimentId, identity) : '';
+
     const base = `/s/${experimentId}`;
-    return page(html`${trialBody(formContext(experimentId), p, ref, { message, survey })}${rewards}`, {
+    return page(trialBody(formContext(experimentId), p, ref, { message, survey }), {
       title: p.intro.title,
       live: {
         events: `${base}/events?t=${ref}`,
@@ -309,7 +309,9 @@ export async function startWebApp(
 
   /**
    * The person's rewards as judge so far (the scoring rule's points; what they pay is the payment
-   * rule's, elsewhere). Truth-dependent by nature, so only shown after verdicts, marked as a reveal.
+   * rule's, elsewhere). Truth-dependent by nature, so only shown after verdicts, marked as a reveal;
+   * on the last page only (each trial's own reward is in its outcome): the chat layer's status reads
+   * the experiment's judgments, too much to do on every page.
    */
   async function rewardsSoFar(experimentId: string, identity: Identity): Promise<Html | string> {
     const status = await chat.status(experimentId, identity);
