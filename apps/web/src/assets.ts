@@ -12,6 +12,7 @@ export const CSS = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 17px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
 main { max-width: 46rem; margin: 0 auto; padding: 1rem; }
+main.wide { max-width: 80rem; }
 h1 { font-size: 1.35rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 1.25rem 0 .5rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .9rem 1rem; margin: .75rem 0; overflow-wrap: anywhere; }

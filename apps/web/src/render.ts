@@ -34,6 +34,8 @@ export interface PageOptions {
   refresh?: string;
   /** Load this page again every so many seconds (the researcher's view). */
   reloadEvery?: number;
+  /** A page of tables (the researcher's view), wider than a participant's column of text. */
+  wide?: boolean;
 }
 
 export function page(body: Html, options: PageOptions): string {
@@ -50,7 +52,7 @@ export function page(body: Html, options: PageOptions): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">${options.refresh ? html`<meta http-equiv="refresh" content="0; url=${options.refresh}">` : ''}${options.reloadEvery ? html`<meta http-equiv="refresh" content="${options.reloadEvery}">` : ''}
 <title>${options.title}</title><link rel="stylesheet" href="/assets/app.css"></head>
-<body${data}><main>${body}</main>
+<body${data}><main${options.wide ? html` class="wide"` : ''}>${body}</main>
 <div id="live" class="notice info" hidden>Something new arrived. <a href="${options.live?.here ?? ''}">Show it</a> (what you typed here is not sent).</div>
 <script src="/assets/app.js" defer></script></body></html>
 `.value;

@@ -317,7 +317,7 @@ export async function startWebApp(
     const status = await chat.status(experimentId, identity);
     if (!status || status.judged === 0 || status.meanReward === null) return '';
     const total = status.meanReward * status.judged;
-    return html`<section class="card reveal"><h2>Your rewards so far</h2><p>${total.toFixed(3)} points over ${status.judged} ${status.judged === 1 ? 'verdict' : 'verdicts'} (${status.correct} correct; mean ${status.meanReward.toFixed(3)} per verdict).</p></section>`;
+    return html`<section class="card reveal"><h2>Your rewards</h2><p>${total.toFixed(3)} points over ${status.judged} ${status.judged === 1 ? 'verdict' : 'verdicts'} (${status.correct} correct; mean ${status.meanReward.toFixed(3)} per verdict).</p></section>`;
   }
 
   async function donePage(
@@ -730,7 +730,11 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     if (url.pathname === '/r/status.json')
       return send(res, 200, JSON.stringify({ experiments: status }), { 'content-type': 'application/json' });
     if (url.pathname !== '/r') throw new HttpError(404, 'Not found', 'The live view is at /r.');
-    return send(res, 200, page(researcherBody(status, new Date()), { title: 'Live view', reloadEvery: 5 }));
+    return send(
+      res,
+      200,
+      page(researcherBody(status, new Date()), { title: 'Live view', reloadEvery: 5, wide: true }),
+    );
   }
 
   /**

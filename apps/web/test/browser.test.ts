@@ -38,7 +38,11 @@ beforeAll(async () => {
       },
     ],
     // The arguers take a moment, so people wait on them and their pages must move on by themselves.
-    { plans: { [EXP]: { questions: questions(3) } }, openai: { latencyMs: 150 } },
+    {
+      plans: { [EXP]: { questions: questions(3) } },
+      openai: { latencyMs: 150 },
+      researcherToken: 'browser-test-researcher-token',
+    },
   );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -182,5 +186,16 @@ describe('people judging in Chromium', () => {
     expect(attention.length).toBeGreaterThanOrEqual(6);
     for (const a of attention) expect(a.turnSeconds).toBeGreaterThan(0);
     process.stderr.write(`three people judged 6 trials in Chromium in ${seconds.toFixed(1)} s\n`);
+
+    // The researcher's view in the browser: the token once, then the page by its cookie.
+    const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${w.url}/r?token=browser-test-researcher-token`);
+    expect(page.url()).toBe(`${w.url}/r`);
+    await page.getByRole('heading', { name: EXP }).waitFor();
+    expect(await page.locator('table tbody tr').count()).toBe(2);
+    expect(await page.textContent('body')).toContain('Main contrast: accuracy in debate minus cons');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'researcher.png'), fullPage: true });
+    await context.close();
   }, 240_000);
 });

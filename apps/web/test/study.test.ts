@@ -206,7 +206,7 @@ describe('a judge in the browser, over HTTP', () => {
     expect(v.text()).toContain('Thank you: you have finished');
     expect(v.last!.body).toContain('href="https://app.prolific.com/submissions/complete?cc=C0DE42"');
     // Their running reward, as the scoring rule counts it.
-    expect(v.text()).toMatch(/Your rewards so far -?\d+\.\d{3} points over 2 verdicts/);
+    expect(v.text()).toMatch(/Your rewards -?\d+\.\d{3} points over 2 verdicts/);
 
     // What the browser saw during each turn is on the judge's moves.
     const metas = [];
