@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
           lines.push(
             `Prolific study URL (choose "URL parameters"):`,
             `  ${base}&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}`,
-            `MTurk ExternalQuestion URL (MTurk appends workerId, assignmentId, hitId):`,
+            `MTurk (a HIT page that opens it in a new tab, adding its workerId, assignmentId, hitId):`,
             `  ${base}`,
           );
         }
