@@ -1,13 +1,16 @@
 import type { ChatService } from '@oversight/chat';
 import type { Role } from '@oversight/core';
 import type { Database } from '@oversight/db';
+import { assignSeat } from '@oversight/runner';
 
 /**
  * Dropouts. A web person's seat is held while their client shows them active: any request of theirs,
  * and a heartbeat the page sends while it is visible and they have touched it lately, stamp
  * PersonActivity. When the move they owe has waited longer than `idleMs` since both the moment it
- * became due and their last activity, the seat goes back to the pool through the chat layer's
- * reassignment (the same event an admin's "reassign to nobody" appends), and the next person who asks
+ * became due and their last activity, the seat goes back to the pool by the seat assignment an
+ * admin's "reassign to nobody" uses (the same ParticipantAssigned event, with the reason), made only
+ * while that person still holds the seat and owes that move (so two web processes releasing at once,
+ * or a person moving at that moment, cannot cost anyone else their seat), and the next person who asks
  * for work takes it. Nothing is lost: their moves stay in the trial's log, and the trial itself (so
  * the design's balance) stays.
  */
@@ -80,18 +83,15 @@ export class SeatLeases {
         if (now - last <= this.options.idleMs) continue;
         const person = await this.db.participants.get(experimentId, o.participantId!);
         if (!person?.identity || !WEB_IDENTITY.test(person.identity)) continue;
-        const trial = await this.db.trials.get(o.trialId);
-        if (!trial) continue;
         const minutes = Math.round((this.options.idleMs / 60_000) * 10) / 10;
         try {
-          await this.chat.reassign(
-            trial.ref,
-            o.role as Role,
-            null,
-            'the web app',
-            `idle for more than ${minutes} minutes: the seat goes to the next person`,
-          );
-          released += 1;
+          const { drive } = await this.chat.experiment(experimentId);
+          const after = await assignSeat(drive, o.trialId, o.role as Role, null, {
+            reason: `idle for more than ${minutes} minutes: the seat goes to the next person`,
+            by: 'the web app',
+            onlyIfHeldBy: { participantId: o.participantId!, owedSince: o.sinceSeq },
+          });
+          if (after) released += 1;
         } catch (error) {
           // The trial ended, or its seat changed hands, since it was read: nothing to give back.
           this.options.log?.(`seat of a trial not given back: ${(error as Error).message}`);

@@ -2,6 +2,7 @@
 // the configured time, it goes back to the pool and the next person who asks for work takes it, with
 // everything the first person did still in the trial's log. The one who left is told when they return.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { assignSeat } from '@oversight/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llm, questions, startWorld, until, type Visitor, type World, webPeople } from './harness.ts';
 
@@ -69,6 +70,16 @@ describe('a person who goes idle', () => {
     expect(ben.last!.url).toBe(trialUrl);
     const benId = (await w.db.participants.byIdentity(EXP, 'prolific:ben00001'))!.id;
     expect(await holder()).toBe(benId);
+    // A release decided on Ann's idleness a moment ago (another web process's) cannot take Ben's seat.
+    const { drive } = await w.app.chat.experiment(EXP);
+    const late = await assignSeat(drive, trial!.id, 'judge', null, {
+      reason: 'idle (decided before Ben took the seat)',
+      onlyIfHeldBy: { participantId: annId },
+    });
+    expect(late).toBeNull();
+    expect(await holder()).toBe(benId);
+    // Ben is active (his requests), so the web app's own releases leave him be.
+    expect(await w.app.leases.releaseIdle()).toBe(0);
     await ben.submit('Choose', { value: '40' });
     await ben.submit('Submit verdict');
     expect(ben.text()).toContain('Verdict recorded');

@@ -286,10 +286,32 @@ export async function assignSeat(
   trialId: string,
   role: Role,
   participantId: string | null,
-  details: { reason: string; order?: number; by?: string; onlyIfOpen?: boolean; receipt?: MoveReceipt },
+  details: {
+    reason: string;
+    order?: number;
+    by?: string;
+    onlyIfOpen?: boolean;
+    receipt?: MoveReceipt;
+    /**
+     * Change the seat only while this participant holds it (and, with `owedSince`, still owes the move
+     * due since that position), checked on the state the append is made against: a release decided on
+     * what was read a moment ago (an idle person's seat) cannot take the seat from whoever took it
+     * since, nor from its holder once they moved. Returns null when it no longer applies.
+     */
+    onlyIfHeldBy?: { participantId: string; owedSince?: number };
+  },
 ): Promise<TrialState | null> {
   for (let race = 0; race < 20; race++) {
     const state = foldEvents(await context.store.loadEvents(trialId));
+    const held = details.onlyIfHeldBy;
+    if (
+      held &&
+      (state.seats[role] !== held.participantId ||
+        (held.owedSince !== undefined && state.owedSince[role] !== held.owedSince) ||
+        state.verdict ||
+        state.aborted)
+    )
+      return null;
     if (state.verdict || state.aborted) {
       if (details.onlyIfOpen) return null;
       throw new SeatError(`trial ${trialId} has ended; its seats cannot change`);
