@@ -463,7 +463,14 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     if (method === 'POST') {
       // SameSite=Strict keeps the session cookie off other sites' forms; a foreign Origin is refused too.
       const origin = req.headers.origin;
-      if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host)
+      const host = (() => {
+        try {
+          return origin && origin !== 'null' ? new URL(origin).host : null;
+        } catch {
+          return '(malformed)';
+        }
+      })();
+      if (host !== null && host !== req.headers.host)
         throw new HttpError(
           403,
           'Not from this site',
@@ -541,7 +548,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     }
 
     if (rest === '/home' && method === 'GET') {
-      const person = await chat.person(experimentId, identity);
+      const person = joined;
       if (!person || person.leftAt)
         return send(res, 200, consentPage(experimentId, await chat.consent(experimentId)));
       const where = await whereNow(experimentId, identity, person);
@@ -663,8 +670,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
 
     if (rest === '/events' && method === 'GET') {
       const ref = url.searchParams.get('t');
-      const person = await chat.person(experimentId, identity);
-      if (!person) throw new HttpError(401, 'Not joined', 'Open the study link again.');
+      if (!joined) throw new HttpError(401, 'Not joined', 'Open the study link again.');
       if (ref) {
         await trialIn(experimentId, ref);
         const compute = async () => {

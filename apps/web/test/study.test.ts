@@ -282,6 +282,12 @@ describe('posts the chat layer refuses', () => {
       body: 'a=x',
     });
     expect(res.status).toBe(403);
+    const malformed = await fetch(new URL(`/s/${EXP2}/act`, w.url), {
+      method: 'POST',
+      headers: { origin: 'not a url', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=x',
+    });
+    expect(malformed.status).toBe(403);
   });
 });
 
