@@ -105,3 +105,20 @@ describe('html', () => {
     expect(html`<ul>${['<a>', html`<li>ok</li>`]}</ul>`.value).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
   });
 });
+
+describe('experiments/web-study/config.json', () => {
+  it('parses and plans on the bundled questions, with its judges on the web', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ExperimentConfigSchema, peoplePools } = await import('@oversight/core');
+    const { loadBundledQuestions, planExperiment } = await import('@oversight/runner');
+    const config = ExperimentConfigSchema.parse(
+      JSON.parse(
+        readFileSync(new URL('../../../experiments/web-study/config.json', import.meta.url), 'utf8'),
+      ),
+    );
+    expect([...peoplePools(config).values()].map((p) => p.pool.participant)).toEqual([
+      { kind: 'human', platform: 'web' },
+    ]);
+    expect(planExperiment(config, await loadBundledQuestions()).trials.length).toBe(16);
+  });
+});
