@@ -7,6 +7,7 @@ import {
   foldEvents,
   formatMoney,
   type Move,
+  type MoveMeta,
   parseCredence,
   parseStoredConfig,
   participantText,
@@ -140,6 +141,18 @@ export interface ActInput {
   fields?: Record<string, string>;
   /** The text of the speech preview the Send button sits under. */
   previewText?: string;
+  /**
+   * What a browser saw during the turn this move answers (the web app measures it; the chat apps
+   * cannot): stored on the move's events as `meta.attention` for quality-control rules.
+   */
+  attention?: Attention;
+}
+
+export type Attention = NonNullable<MoveMeta['attention']>;
+
+/** The move's meta for what the browser saw, when it sent any. */
+function attentionMeta(input: ActInput): { meta?: MoveMeta } {
+  return input.attention ? { meta: { attention: input.attention } } : {};
 }
 
 export type NextResult =
@@ -327,6 +340,7 @@ export class ChatService {
           ...(action.credence ? { probabilities: action.credence } : {}),
           comment: text,
           end: false,
+          ...attentionMeta(input),
         });
       }
       case 'continue':
@@ -337,6 +351,7 @@ export class ChatService {
           type: 'judgement',
           probabilities: action.credence,
           end: action.kind === 'verdict',
+          ...attentionMeta(input),
         });
       }
       case 'speak': {
@@ -375,6 +390,7 @@ export class ChatService {
           type: 'argument',
           role,
           text: preview.text,
+          ...attentionMeta(input),
         });
       }
       default:
@@ -432,7 +448,7 @@ export class ChatService {
       participantId: person.id,
       position: action.position,
       receipt: this.receipt(person.id, origin),
-      move: { type: 'interjection', text },
+      move: { type: 'interjection', text, ...attentionMeta(input) },
     });
     const question = await handle.drive.questions(state.created);
     const presentation = present(result.state, role, question, handle.config);

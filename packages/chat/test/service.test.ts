@@ -184,6 +184,43 @@ describe('the chat layer', () => {
     );
   });
 
+  it('stores what a browser saw during the turn on the move, and nothing when none is sent', async () => {
+    const { name, chat } = await experiment({
+      judges: [people],
+      arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }],
+    });
+    const judge = async (
+      user: string,
+      attention?: { turnSeconds: number; hiddenSeconds: number; pastedCharacters: number },
+    ) => {
+      await chat.join(name, discord(user), true);
+      const next = await chat.next(name, discord(user), origin());
+      if (next.status !== 'trial') throw new Error(next.reason);
+      const action: ChatAction = {
+        kind: 'verdict',
+        ref: next.ref,
+        position: next.presentation.turn!.position,
+        credence: [0.6, 0.4],
+      };
+      expect(await chat.act(discord(user), action, attention ? { attention } : {}, origin())).toMatchObject({
+        status: 'accepted',
+      });
+      return foldEvents((await db.events.load(next.trial.id)).map((e) => e.payload as never));
+    };
+    const attention = { turnSeconds: 42.5, hiddenSeconds: 3, pastedCharacters: 120 };
+    const seen = await judge('501', attention);
+    const events = (
+      await db.events.load((await db.trials.list(name)).find((t) => t.status === 'finished')!.id)
+    ).map((e) => e.payload as { type: string; meta?: { attention?: unknown } });
+    expect(events.find((e) => e.type === 'VerdictSubmitted')?.meta?.attention).toEqual(attention);
+    expect(seen.verdict).not.toBeNull();
+    await judge('502');
+    const all = [];
+    for (const t of await db.trials.list(name))
+      all.push(...(await db.events.load(t.id)).map((e) => e.payload as { meta?: { attention?: unknown } }));
+    expect(all.filter((e) => e.meta?.attention)).toHaveLength(1);
+  });
+
   it('previews a speech with its quote checks and budgets before a human consultant sends it', async () => {
     const { name, chat } = await experiment({
       judges: [{ count: 4 }],

@@ -67,10 +67,13 @@ export const SimulatedArguerSpecSchema = z.strictObject({
 });
 export type SimulatedArguerSpec = z.infer<typeof SimulatedArguerSpecSchema>;
 
-/** A person answering from a chat app or the terminal; their moves arrive whenever they act. */
+/**
+ * A person answering from a chat app, the terminal or a browser (`web`: recruited by a study link, from
+ * Prolific, MTurk or a personal invite); their moves arrive whenever they act.
+ */
 export const HumanSpecSchema = z.strictObject({
   kind: z.literal('human'),
-  platform: z.enum(['terminal', 'discord', 'slack']).default('terminal'),
+  platform: z.enum(['terminal', 'discord', 'slack', 'web']).default('terminal'),
 });
 export type HumanSpec = z.infer<typeof HumanSpecSchema>;
 

@@ -30,7 +30,7 @@ import { AppendConflict, DuplicateMove, type MoveReceipt } from './store.ts';
  * reassigns or stops a trial. Every change to a trial is an event through the same append as moves.
  */
 
-export type Platform = 'terminal' | 'discord' | 'slack';
+export type Platform = 'terminal' | 'discord' | 'slack' | 'web';
 
 /** A person as a platform knows them. Never stored in the log or exports: only in Participant.identity. */
 export interface Identity {
@@ -38,11 +38,17 @@ export interface Identity {
   user: string;
   /** Slack workspace (team) id. */
   team?: string;
+  /**
+   * Web only: the crowd platform that recruited the person, which then names the identity
+   * ("prolific:<PROLIFIC_PID>", "mturk:<workerId>") so that bonus files can be written from it; a
+   * person invited by a token is "web:<token id>".
+   */
+  recruitedOn?: 'prolific' | 'mturk';
 }
 
 export function identityKey(identity: Identity): string {
   const user = identity.team ? `${identity.team}/${identity.user}` : identity.user;
-  return `${identity.platform}:${user}`;
+  return `${identity.recruitedOn ?? identity.platform}:${user}`;
 }
 
 export interface PeopleContext {
@@ -294,10 +300,32 @@ export async function assignSeat(
   trialId: string,
   role: Role,
   participantId: string | null,
-  details: { reason: string; order?: number; by?: string; onlyIfOpen?: boolean; receipt?: MoveReceipt },
+  details: {
+    reason: string;
+    order?: number;
+    by?: string;
+    onlyIfOpen?: boolean;
+    receipt?: MoveReceipt;
+    /**
+     * Change the seat only while this participant holds it (and, with `owedSince`, still owes the move
+     * due since that position), checked on the state the append is made against: a release decided on
+     * what was read a moment ago (an idle person's seat) cannot take the seat from whoever took it
+     * since, nor from its holder once they moved. Returns null when it no longer applies.
+     */
+    onlyIfHeldBy?: { participantId: string; owedSince?: number };
+  },
 ): Promise<TrialState | null> {
   for (let race = 0; race < 20; race++) {
     const state = foldEvents(await context.store.loadEvents(trialId));
+    const held = details.onlyIfHeldBy;
+    if (
+      held &&
+      (state.seats[role] !== held.participantId ||
+        (held.owedSince !== undefined && state.owedSince[role] !== held.owedSince) ||
+        state.verdict ||
+        state.aborted)
+    )
+      return null;
     if (state.verdict || state.aborted) {
       if (details.onlyIfOpen) return null;
       throw new SeatError(`trial ${trialId} has ended; its seats cannot change`);

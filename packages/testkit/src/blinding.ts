@@ -88,11 +88,21 @@ export class Normalizer {
   constructor(
     private readonly named: ReadonlyArray<readonly [value: string, placeholder: string]>,
     private readonly opaque: readonly string[] = [],
-  ) {}
+    /**
+     * Random tokens recognised by their form (the web app's per-form receipts), each numbered by first
+     * appearance under its prefix: the same count in the same places is what must match.
+     */
+    private readonly patterns: ReadonlyArray<readonly [pattern: RegExp, prefix: string]> = [],
+  ) {
+    for (const [pattern] of patterns)
+      if (!pattern.global) throw new Error(`Normalizer: pattern ${pattern} needs the g flag`);
+  }
 
   text(value: string): string {
     let out = value;
     for (const [from, to] of this.named) if (from) out = out.split(from).join(to);
+    for (const [pattern, prefix] of this.patterns)
+      out = out.replace(pattern, (token) => this.placeholder(`${prefix}:${token}`, `<${prefix}#`, '>'));
     out = out.replace(/aW50ZXJhY3Rpb24\.\d+\.[a-z0-9]+/g, '<interaction-token>');
     // A Slack permalink names its message by the ts without the dot (…/p1733000000123456): the same
     // placeholder as the ts itself.
@@ -103,10 +113,10 @@ export class Normalizer {
     return out.replace(/\b\d{10,20}(?:\.\d{6})?\b/g, (id) => this.placeholder(id, '#'));
   }
 
-  private placeholder(value: string, prefix: string): string {
+  private placeholder(value: string, prefix: string, suffix = ''): string {
     let name = this.seen.get(value);
     if (!name) {
-      name = `${prefix}${this.seen.size + 1}`;
+      name = `${prefix}${this.seen.size + 1}${suffix}`;
       this.seen.set(value, name);
     }
     return name;
@@ -133,8 +143,11 @@ export class Normalizer {
       this.opaque.includes(key)
         ? '<opaque>'
         : typeof v === 'string'
-          ? this.named
-              .reduce((t, [from, to]) => (from ? t.split(from).join(to) : t), v)
+          ? this.patterns
+              .reduce(
+                (t, [pattern, prefix]) => t.replace(pattern, `<${prefix}>`),
+                this.named.reduce((t, [from, to]) => (from ? t.split(from).join(to) : t), v),
+              )
               .replace(/aW50ZXJhY3Rpb24\.\d+\.[a-z0-9]+/g, '<interaction-token>')
               .replace(/\/p\d{16}\b/g, '/p#')
               .replace(/\b\d{10,20}(?:\.\d{6})?\b/g, '#')

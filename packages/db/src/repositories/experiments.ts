@@ -84,6 +84,7 @@ export function experimentsRepository(prisma: PrismaClient): ExperimentsReposito
         prisma.notification.deleteMany({ where: { experimentId: id } }),
         prisma.$executeRaw`DELETE FROM "MoveReceipt" WHERE "trialId" IN (SELECT "id" FROM "Trial" WHERE "experimentId" = ${id})`,
         prisma.trial.deleteMany({ where: { experimentId: id } }),
+        prisma.personActivity.deleteMany({ where: { experimentId: id } }),
         prisma.participant.deleteMany({ where: { experimentId: id } }),
         // Its bonus records go with it: left behind, they would count as paid to whoever holds the same
         // participant ids in an experiment later created under this id.

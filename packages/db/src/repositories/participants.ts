@@ -27,6 +27,13 @@ export interface ParticipantsRepository {
   rejoin(experimentId: string, id: string, consentVersion: string | null): Promise<ParticipantRow>;
   /** No new seats from now on. */
   leave(experimentId: string, id: string): Promise<void>;
+  /**
+   * Records that a person's client showed them active at `at` (the web app's seat lease); an earlier
+   * time than the one recorded changes nothing.
+   */
+  markActive(experimentId: string, id: string, at?: Date): Promise<void>;
+  /** When each person of the experiment was last seen active (those ever seen). */
+  lastActive(experimentId: string): Promise<Map<string, Date>>;
 }
 
 const toRow = (r: Omit<ParticipantRow, 'spec'> & { spec: unknown }): ParticipantRow => ({
@@ -122,6 +129,18 @@ export function participantsRepository(prisma: PrismaClient): ParticipantsReposi
         where: { experimentId_id: { experimentId, id } },
         data: { leftAt: new Date() },
       });
+    },
+
+    async markActive(experimentId, id, at = new Date()) {
+      await prisma.$executeRaw`
+        INSERT INTO "PersonActivity" ("experimentId", "participantId", "activeAt") VALUES (${experimentId}, ${id}, ${at})
+        ON CONFLICT ("experimentId", "participantId") DO UPDATE SET "activeAt" = EXCLUDED."activeAt"
+          WHERE "PersonActivity"."activeAt" < EXCLUDED."activeAt"`;
+    },
+
+    async lastActive(experimentId) {
+      const rows = await prisma.personActivity.findMany({ where: { experimentId } });
+      return new Map(rows.map((r) => [r.participantId, r.activeAt]));
     },
   };
 }

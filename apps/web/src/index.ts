@@ -1,0 +1,5 @@
+export * from './arrival.ts';
+export * from './html.ts';
+export * from './keys.ts';
+export * from './live.ts';
+export * from './server.ts';
