@@ -171,7 +171,7 @@ describe('offline judging in Slack', () => {
             .slice(before)
             .find((r) => /trial/i.test(String(r.text))),
         );
-        expect(String(reply.text)).toMatch(/No trial for you now/);
+        expect(String(reply.text)).toMatch(/No trial for you now.*you judge each story once/);
       }
     }
     // Six seats, six different people; three per transcript in each arm.
