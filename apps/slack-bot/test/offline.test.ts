@@ -110,7 +110,7 @@ async function threadOf(person: SlackPerson) {
   return () => w.slack.thread(dm, parent.ts);
 }
 
-const turnOf = (messages: FakeMessage[], label: RegExp) =>
+const turnOf = (messages: FakeMessage[], label: string | RegExp) =>
   withButton(messages, label)
     .filter((m) => !m.edited)
     .at(-1);
