@@ -80,8 +80,11 @@ const ASK = 'Ask the arguers';
 describe('a question at any time, in Slack', () => {
   it('asks the debaters while they write: both next prompts carry it, once, not from an old screen, not past the limit', async () => {
     const { slack, driver, db, openai } = w;
-    // Slow debaters (three seconds a speech), so that there is a round being written to ask in.
-    openai.configure({ latencyMs: 3000 });
+    // Slow debaters while rounds 2 and 3 are written (four seconds a speech, under the endpoint's
+    // five-second timeout), so that there is a round being written to ask in; the rest quick.
+    openai.configure({
+      latency: ({ request }) => (/round [23] of 4/.test(JSON.stringify(request ?? '')) ? 4000 : 20),
+    });
     await driver.command(alice, `join ${DEBATE}`);
     await waitFor('joined', () =>
       slack.responses().find((r) => String(r.text).includes(`You are in ${DEBATE}`)),
@@ -171,7 +174,7 @@ describe('a question at any time, in Slack', () => {
     expect(marked.some((p) => p.includes('You are Debater A'))).toBe(true);
     expect(marked.some((p) => p.includes('You are Debater B'))).toBe(true);
     expect(marked.every((p) => p.includes('Write your speech for round 3 of 4'))).toBe(true);
-    openai.configure({ latencyMs: 5 });
+    openai.configure({ latency: undefined, latencyMs: 5 });
   }, 180_000);
 
   it('shows a person consultant the judge’s question in the speech modal of the speech that answers it', async () => {
