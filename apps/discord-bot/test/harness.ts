@@ -112,6 +112,8 @@ export async function startWorld(
     guildId?: string | null;
     /** Options of the fake Discord (its rate limits are Discord's unless set otherwise here). */
     discord?: FakeDiscordOptions;
+    /** Experiments already planned in the database at `dir` (offline arms), served as well. */
+    served?: string[];
   } = {},
 ): Promise<World> {
   const dir = options.dir ?? tempDir('world');
@@ -133,7 +135,7 @@ export async function startWorld(
     );
   }
   const controller = new AbortController();
-  const experimentIds = experiments.map((e) => e.name);
+  const experimentIds = [...experiments.map((e) => e.name), ...(options.served ?? [])];
   const service = serve(db, {
     experimentIds,
     signal: controller.signal,

@@ -126,6 +126,13 @@ describe('people in every protocol', () => {
     await judge.waitTurn(thread, /after round 3/, turn2);
     const withQuestion = world.openai.requests.filter((r) => JSON.stringify(r.body).includes(question));
     expect(withQuestion.length).toBeGreaterThanOrEqual(2);
+    // Each is told to answer it as the judge's question (it sits before their round-2 speech).
+    const told = world.openai.requests
+      .map((r) => JSON.stringify(r.body ?? ''))
+      .filter((p) => p.includes(`Answer the judge's question: \\"${question}\\"`));
+    expect(told.some((p) => p.includes('You are Debater A'))).toBe(true);
+    expect(told.some((p) => p.includes('You are Debater B'))).toBe(true);
+    expect(told.every((p) => p.includes('Write your speech for round 3 of 4'))).toBe(true);
     world.openai.configure({ latencyMs: 5 });
   });
 

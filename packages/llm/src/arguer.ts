@@ -16,14 +16,19 @@ export function arguerTemplate(view: Pick<ArguerView, 'protocol'>, dishonest: bo
   }
 }
 
-/** The judge's latest question or comment that this arguer has not answered yet. */
+/**
+ * The judge's questions this arguer's speech must answer: those of the previous round (asked at the
+ * judge's turn after it, or while it was being written, with "any-time" questions), or, in sandwiching,
+ * the person's message of this round. By round, not by place in the transcript: a question asked while
+ * round r was written sits before this arguer's own round-r speech, and is still answered in r + 1.
+ */
 export function latestQuestion(view: ArguerView): string {
-  let question = '';
-  for (const entry of view.transcript) {
-    if (entry.speaker === view.role && entry.kind === 'argument') question = '';
-    else if (entry.kind === 'interjection') question = entry.text;
-  }
-  return question;
+  const round = view.turn?.round ?? 1;
+  const answers = view.protocol === 'sandwiching' ? round : round - 1;
+  return view.transcript
+    .filter((e) => e.kind === 'interjection' && e.round === answers && !e.byLiveJudge)
+    .map((e) => e.text)
+    .join('\n');
 }
 
 export function arguerVars(

@@ -61,6 +61,11 @@ describe('questions at any time, to model debaters', () => {
       const question = asked[0]!.text;
       const marked = speeches.filter((p) => p.includes('[Round 1] Judge:') && p.includes(question));
       expect(marked.length).toBeGreaterThanOrEqual(2);
+      // And each is told to answer it, although it sits before their own round-1 speech in the
+      // transcript (it came while that speech was written).
+      const told = speeches.filter((p) => p.includes(`Answer the judge's question: "${question}"`));
+      expect(told.some((p) => p.includes('You are Debater A'))).toBe(true);
+      expect(told.some((p) => p.includes('You are Debater B'))).toBe(true);
     }
     // The first speeches of each trial carry no question: it was asked while they were written.
     const firstSpeeches = speeches.filter((p) => !p.includes('[Round 1]'));

@@ -179,6 +179,9 @@ describe('judge turns by protocol', () => {
       .map(promptOf);
     expect(arguerPrompts.some((p) => p.includes('lead the user to choose'))).toBe(true);
     expect(arguerPrompts.some((p) => p.includes('Help them find the correct answer'))).toBe(true);
+    // Every reply answers the user's message of its round (the user writes first each round).
+    expect(arguerPrompts.length).toBeGreaterThan(0);
+    expect(arguerPrompts.every((p) => p.includes('Their latest message: "What happened?"'))).toBe(true);
   });
 
   it('shows the oracle judge the story, and the judge-alone baseline nothing but the question', async () => {
