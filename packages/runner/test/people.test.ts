@@ -175,7 +175,13 @@ for (const backend of backends) {
     it('seats three different people on each finished transcript to judge it again, round by round', async () => {
       const source = await experiment(
         db,
-        { arms: [{ name: 'debate', protocol: 'debate', rounds: 2, trialsPerQuestion: 2 }] },
+        // Every source debate runs both rounds (its simulated judge may not end early), so the replay
+        // has two steps whatever the random seed.
+        {
+          arms: [
+            { name: 'debate', protocol: 'debate', rounds: 2, trialsPerQuestion: 2, judgeMayEndEarly: false },
+          ],
+        },
         questions(2),
       );
       const name = uid('offline');
