@@ -3,10 +3,15 @@
 // debate to a verdict against simulated debaters, with a "show" click and a click on an outdated
 // screen each: 5,000 interactions, 50 people acting at once. The bot runs as deployed (`src/main.ts`,
 // `serve` inside) in its own process; this one is Discord and the people. Latency is the fake's: from
-// sending INTERACTION_CREATE to receiving the callback. On the embedded database and a PostgreSQL server.
+// sending INTERACTION_CREATE to receiving the callback. Click to answer: from the person's action (the
+// interaction created) to what answers it arriving at the fake: the callback itself when it carries the
+// answer (a message, an update, a modal), else the edit of the original response after the deferral
+// (PATCH .../messages/@original), the first one Discord accepted. Both under Discord's rate limits as the
+// fake models them. On the embedded database and a PostgreSQL server.
 //   pnpm --filter @oversight/discord-bot bench     (BENCH_DISCORD_TRIALS, BENCH_DISCORD_AT_ONCE, BENCH_DISCORD_DB=embedded|postgres)
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +94,7 @@ async function run(backend: string): Promise<void> {
     { length: TRIALS },
     (_, i) => new Person(fake, `5${String(i).padStart(17, '0')}`, {}),
   );
+  const load = os.loadavg()[0]!;
   const started = performance.now();
   let next = 0;
   let failures = 0;
@@ -121,6 +127,33 @@ async function run(backend: string): Promise<void> {
     .map((i) => i.ack!.ms)
     .sort((a, b) => a - b);
   const deferred = all.filter((i) => i.ack && (i.ack.type === 5 || i.ack.type === 6)).length;
+  // The first accepted edit of each interaction's original response (its answer after a deferral).
+  const edited = new Map<string, number>();
+  if (process.env.BENCH_DISCORD_PATHS)
+    console.log([...new Set(fake.calls.map((c) => `${c.method} ${c.path.replace(/\d{6,}|aW5[\w.-]+/g, ':id')}`))]);
+  for (const c of fake.calls) {
+    const m = /^\/api\/v10\/webhooks\/[^/]+\/([^/]+)\/messages\/(?:@|%40)original$/.exec(c.path);
+    if (m && c.method === 'PATCH' && c.status < 300 && !edited.has(m[1]!)) edited.set(m[1]!, c.at);
+  }
+  let unanswered = 0;
+  const answers: number[] = [];
+  const answersWarm: number[] = [];
+  all.forEach((i, n) => {
+    if (!i.ack) return;
+    const at =
+      i.ack.type === 5 || i.ack.type === 6
+        ? edited.has(i.token)
+          ? edited.get(i.token)! - i.createdAt
+          : null
+        : i.ack.ms;
+    if (at === null) unanswered += 1;
+    else {
+      answers.push(at);
+      if (n >= AT_ONCE * 2) answersWarm.push(at);
+    }
+  });
+  answers.sort((a, b) => a - b);
+  answersWarm.sort((a, b) => a - b);
   const exited = new Promise((resolve) => bot.once('exit', resolve));
   bot.kill('SIGTERM');
   await exited;
@@ -133,11 +166,17 @@ async function run(backend: string): Promise<void> {
   console.log(
     `          ack latency p50 ${percentile(acked, 0.5).toFixed(1)} ms, p99 ${percentile(acked, 0.99).toFixed(1)} ms, ` +
       `max ${acked.at(-1)!.toFixed(1)} ms; ${(all.length / seconds).toFixed(0)} interactions/s; ` +
-      `${fake.calls.length} REST calls to the fake`,
+      `${fake.calls.length} REST calls to the fake (${fake.calls.filter((c) => c.status === 429).length} answered 429)`,
   );
   console.log(
     `          after the first ${AT_ONCE * 2} interactions: p50 ${percentile(warm, 0.5).toFixed(1)} ms, p99 ${percentile(warm, 0.99).toFixed(1)} ms, max ${warm.at(-1)!.toFixed(1)} ms`,
   );
+  console.log(
+    `          click to answer (deferral, then the edit carrying the answer): p50 ${percentile(answers, 0.5).toFixed(0)} ms, ` +
+      `p99 ${percentile(answers, 0.99).toFixed(0)} ms, max ${answers.at(-1)!.toFixed(0)} ms (n=${answers.length}, ${unanswered} deferred and never answered); ` +
+      `after the first ${AT_ONCE * 2}: p50 ${percentile(answersWarm, 0.5).toFixed(0)} ms, p99 ${percentile(answersWarm, 0.99).toFixed(0)} ms, max ${answersWarm.at(-1)!.toFixed(0)} ms`,
+  );
+  console.log(`          load average (1 min) at the start ${load.toFixed(2)}, at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (${os.cpus().length} cores)`);
   await db.close();
   await fake.close();
   await pg?.stop();
