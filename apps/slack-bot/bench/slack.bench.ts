@@ -38,6 +38,12 @@ import {
 const PEOPLE = Number(process.env.BENCH_SLACK_PEOPLE ?? 500);
 const IN_FLIGHT = Number(process.env.BENCH_SLACK_IN_FLIGHT ?? 32);
 const postgres = process.argv.includes('--postgres');
+/**
+ * Slack's tiers are floors ("50+ per minute"); the fake grants exactly the floor, per workspace. 1 (the
+ * default) is the documented floor; a larger value multiplies every tier (not the one message per
+ * second per channel), to tell the app's own latency from the waits the floors impose.
+ */
+const TIER_SCALE = Number(process.env.BENCH_SLACK_TIER_SCALE ?? 1);
 const SECRET = 'bench-signing-secret-0123';
 const EXP = 'slack-bench';
 
@@ -103,7 +109,7 @@ async function main() {
   const db: Database = await openDatabase(
     server ? { databaseUrl: await server.createDatabase('slackbench') } : { dataDir: dir },
   );
-  const slack = await startFakeSlack();
+  const slack = await startFakeSlack({ rateLimits: { tierScale: TIER_SCALE } });
   const config = ExperimentConfigSchema.parse({
     name: EXP,
     seed: EXP,
@@ -293,10 +299,11 @@ async function main() {
   const all = [...latencies.values()].flat().sort((a, b) => a - b);
   const line = (name: string, values: number[]) => {
     const s = [...values].sort((a, b) => a - b);
+    if (!s.length) return `${name.padEnd(26)} n=    0`;
     return `${name.padEnd(26)} n=${String(s.length).padStart(5)}  p50 ${quantile(s, 0.5).toFixed(1).padStart(6)} ms  p99 ${quantile(s, 0.99).toFixed(1).padStart(6)} ms  max ${s.at(-1)!.toFixed(1).padStart(6)} ms`;
   };
   console.log(
-    `Slack app bench: ${PEOPLE} people, ${people.filter((p) => turns.has(p.id)).length} live trials waiting on them, ${IN_FLIGHT} requests in flight, database: ${server ? 'PostgreSQL server' : 'embedded (PGlite)'}`,
+    `Slack app bench: ${PEOPLE} people in one workspace, ${people.filter((p) => turns.has(p.id)).length} live trials waiting on them, ${IN_FLIGHT} requests in flight, database: ${server ? 'PostgreSQL server' : 'embedded (PGlite)'}`,
   );
   for (const [kind, values] of latencies) console.log(line(kind, values));
   console.log(line('all requests', all));
@@ -309,6 +316,11 @@ async function main() {
     }; ${failed} people stopped by one`,
   );
   console.log(line('trigger age at views.open', triggerAges));
+  console.log(
+    `rate limits: tiers at ${TIER_SCALE} × Slack's documented floor per workspace; answered 429: ${
+      [...(slack.rateLimiter?.limited ?? [])].map(([m, n]) => `${m} ${n}`).join(', ') || 'none'
+    }`,
+  );
   console.log(
     `load average (1 min) at the start ${load.toFixed(2)}, at the end: ${os
       .loadavg()
