@@ -130,7 +130,9 @@ async function run(backend: string): Promise<void> {
   // The first accepted edit of each interaction's original response (its answer after a deferral).
   const edited = new Map<string, number>();
   if (process.env.BENCH_DISCORD_PATHS)
-    console.log([...new Set(fake.calls.map((c) => `${c.method} ${c.path.replace(/\d{6,}|aW5[\w.-]+/g, ':id')}`))]);
+    console.log([
+      ...new Set(fake.calls.map((c) => `${c.method} ${c.path.replace(/\d{6,}|aW5[\w.-]+/g, ':id')}`)),
+    ]);
   for (const c of fake.calls) {
     const m = /^\/api\/v10\/webhooks\/[^/]+\/([^/]+)\/messages\/(?:@|%40)original$/.exec(c.path);
     if (m && c.method === 'PATCH' && c.status < 300 && !edited.has(m[1]!)) edited.set(m[1]!, c.at);
@@ -176,7 +178,12 @@ async function run(backend: string): Promise<void> {
       `p99 ${percentile(answers, 0.99).toFixed(0)} ms, max ${answers.at(-1)!.toFixed(0)} ms (n=${answers.length}, ${unanswered} deferred and never answered); ` +
       `after the first ${AT_ONCE * 2}: p50 ${percentile(answersWarm, 0.5).toFixed(0)} ms, p99 ${percentile(answersWarm, 0.99).toFixed(0)} ms, max ${answersWarm.at(-1)!.toFixed(0)} ms`,
   );
-  console.log(`          load average (1 min) at the start ${load.toFixed(2)}, at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (${os.cpus().length} cores)`);
+  console.log(
+    `          load average (1 min) at the start ${load.toFixed(2)}, at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} (${os.cpus().length} cores)`,
+  );
   await db.close();
   await fake.close();
   await pg?.stop();

@@ -263,9 +263,7 @@ async function main() {
     if (!lateCount()) throw error;
   });
   console.log(`turn messages posted by ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const turns = new Map(
-    people.filter((p) => turnOf(p)).map((p) => [p.id, structuredClone(turnOf(p)!)]),
-  );
+  const turns = new Map(people.filter((p) => turnOf(p)).map((p) => [p.id, structuredClone(turnOf(p)!)]));
   let failed = 0;
   await pool(people, async (p) =>
     judge(p).catch((error) => {

@@ -141,7 +141,7 @@ try {
   };
   // A modal by itself, centred on Slack's dimmed backdrop.
   const alone = (v: FakeView) =>
-    `<div style="background:#8a8a8a;padding:24px 0;overflow:hidden">${modalHtml(v).replace('class="modal"', 'class="modal" style="position:static;margin:0 auto"')}</div>`;
+    `<div style="background:#8a8a8a;padding:24px 0;overflow:hidden;min-height:100vh;box-sizing:border-box">${modalHtml(v).replace('class="modal"', 'class="modal" style="position:static;margin:0 auto"')}</div>`;
   const pages: Array<[string, string]> = [
     ['slack-thread.png', thread(slack.thread(dm, parent.ts))],
     [
