@@ -29,11 +29,17 @@ const BACKENDS = (process.env.BENCH_DISCORD_DB ?? 'embedded,postgres').split(','
 /** Per person: join, next, 3 × (select + continue/verdict), a show and a stale click = 10. */
 const PER_PERSON = 10;
 
+/** How long a person waits for an answer before giving up (counted as failed). */
+const WAIT = 120_000;
+
 const questions: Question[] = benchQuestions(TRIALS / 4);
 
 async function judgeOneTrial(p: Person): Promise<void> {
-  await (await p.run('join')).reply();
-  await (await p.run('next')).reply(20_000);
+  await (await p.run('join')).reply(WAIT);
+  // Each trial gets a private thread in the one study channel, and Discord creates threads in a channel
+  // at about one a second (the fake's bucket, 5 per 5 s): with 50 people asking at once, a person may
+  // wait their turn for minutes. That wait is part of click to answer, not a failure.
+  await (await p.run('next')).reply(15 * 60_000);
   const [thread] = p.threads();
   let turn = await p.waitTurn(thread!, /after round 1/);
   const first = turn;
@@ -41,16 +47,16 @@ async function judgeOneTrial(p: Person): Promise<void> {
     [1, '60'],
     [2, '70'],
   ] as const) {
-    const choice = await (await p.select(turn, pct)).reply();
-    await (await p.click(choice, 'Continue')).reply();
+    const choice = await (await p.select(turn, pct)).reply(WAIT);
+    await (await p.click(choice, 'Continue')).reply(WAIT);
     // A look at the trial as it stands.
-    if (round === 1) await (await p.click(turn, 'Show the trial')).reply();
+    if (round === 1) await (await p.click(turn, 'Show the trial')).reply(WAIT);
     turn = await p.waitTurn(thread!, round === 1 ? /after round 2/ : /Your verdict/, turn);
   }
-  const final = await (await p.select(turn, '80')).reply();
-  await (await p.click(final, 'Submit verdict')).reply();
+  const final = await (await p.select(turn, '80')).reply(WAIT);
+  await (await p.click(final, 'Submit verdict')).reply(WAIT);
   // A click on a screen answered long ago: refused as out of date, nothing recorded.
-  await (await p.select(first, '55')).reply();
+  await (await p.select(first, '55')).reply(WAIT);
 }
 
 function percentile(sorted: number[], q: number): number {
