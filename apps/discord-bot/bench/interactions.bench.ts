@@ -39,8 +39,9 @@ async function judgeOneTrial(p: Person): Promise<void> {
   // Each trial gets a private thread in the one study channel, and Discord creates threads in a channel
   // at about one a second (the fake's bucket, 5 per 5 s): with 50 people asking at once, a person may
   // wait their turn for minutes. That wait is part of click to answer, not a failure.
-  await (await p.run('next')).reply(15 * 60_000);
+  const opened = await (await p.run('next')).reply(15 * 60_000);
   const [thread] = p.threads();
+  if (!thread) throw new Error(`no thread: next answered "${opened.content.slice(0, 120)}"`);
   let turn = await p.waitTurn(thread!, /after round 1/);
   const first = turn;
   for (const [round, pct] of [
