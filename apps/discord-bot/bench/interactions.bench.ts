@@ -147,6 +147,14 @@ async function run(backend: string): Promise<void> {
   let unanswered = 0;
   const answers: number[] = [];
   const answersWarm: number[] = [];
+  /** By what was done: a slash command by its subcommand, else a click, a choice or a form. */
+  const byKind = new Map<string, number[]>();
+  const kindOf = (i: (typeof all)[number]) => {
+    const data = i.payload.data as { options?: Array<{ name: string }>; component_type?: number };
+    if (i.type === 2) return `/oversight ${data.options?.[0]?.name ?? ''}`;
+    if (i.type === 5) return 'modal submission';
+    return data.component_type === 3 ? 'select' : 'button';
+  };
   all.forEach((i, n) => {
     if (!i.ack) return;
     const at =
@@ -158,6 +166,9 @@ async function run(backend: string): Promise<void> {
     if (at === null) unanswered += 1;
     else {
       answers.push(at);
+      const kind = byKind.get(kindOf(i)) ?? [];
+      kind.push(at);
+      byKind.set(kindOf(i), kind);
       if (n >= AT_ONCE * 2) answersWarm.push(at);
     }
   });
@@ -185,6 +196,12 @@ async function run(backend: string): Promise<void> {
       `p99 ${percentile(answers, 0.99).toFixed(0)} ms, max ${answers.at(-1)!.toFixed(0)} ms (n=${answers.length}, ${unanswered} deferred and never answered); ` +
       `after the first ${AT_ONCE * 2}: p50 ${percentile(answersWarm, 0.5).toFixed(0)} ms, p99 ${percentile(answersWarm, 0.99).toFixed(0)} ms, max ${answersWarm.at(-1)!.toFixed(0)} ms`,
   );
+  for (const [kind, values] of [...byKind].sort()) {
+    values.sort((a, b) => a - b);
+    console.log(
+      `            ${kind.padEnd(20)} n=${String(values.length).padStart(5)}  p50 ${percentile(values, 0.5).toFixed(0)} ms, p99 ${percentile(values, 0.99).toFixed(0)} ms, max ${values.at(-1)!.toFixed(0)} ms`,
+    );
+  }
   console.log(
     `          load average (1 min) at the start ${load.toFixed(2)}, at the end: ${os
       .loadavg()
