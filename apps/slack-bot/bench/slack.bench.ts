@@ -189,6 +189,8 @@ async function main() {
   const answered = new Map<string, number[]>();
   const triggerAges: number[] = [];
   let scanned = 0;
+  let opened = 0;
+  const viewOwner = new Map<string, string>();
   const view = (v: unknown) =>
     (typeof v === 'string' ? JSON.parse(v) : (v ?? {})) as { callback_id?: string };
   const scan = () => {
@@ -199,11 +201,15 @@ async function main() {
       if (c.status !== 200 || c.error) continue;
       let who: string | undefined;
       if (c.method === 'views.open' || c.method === 'views.update') {
-        if (view(c.args.view).callback_id === 'ov-loading') continue;
-        who =
-          c.method === 'views.open'
-            ? ownerOfTrigger.get(String(c.args.trigger_id))
-            : slack.view(String(c.args.view_id))?.user;
+        const loading = view(c.args.view).callback_id === 'ov-loading';
+        // The fake cannot know whose a modal opened from a trigger is: the n-th views.open it accepted
+        // made the n-th modal it holds, and that modal is the trigger's owner's.
+        if (c.method === 'views.open') {
+          who = ownerOfTrigger.get(String(c.args.trigger_id));
+          const modal = slack.views().filter((v) => v.view.type !== 'home')[opened++];
+          if (modal && who) viewOwner.set(modal.id, who);
+        } else who = viewOwner.get(String(c.args.view_id));
+        if (loading) continue;
       } else if (c.method === 'chat.postEphemeral') who = String(c.args.user);
       if (!who) continue;
       const list = answered.get(who) ?? [];
@@ -222,11 +228,15 @@ async function main() {
     const list = clickToAnswer.get(kind) ?? [];
     clickToAnswer.set(kind, list);
     const body = d.body as { response_action?: string } | null;
-    if (body && typeof body === 'object' && body.response_action) {
+    // A submission's answer is its acknowledgement: the modal updates or closes.
+    if (kind.startsWith('view_submission') || (body && typeof body === 'object' && body.response_action)) {
       list.push(d.ms);
       return;
     }
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    for (
+      const deadline = Date.now() + (process.env.BENCH_SLACK_DEBUG ? 3000 : 20_000);
+      Date.now() < deadline;
+    ) {
       scan();
       const times = answered.get(p.id) ?? [];
       const i = times.findIndex((t) => t >= t0);
@@ -238,6 +248,27 @@ async function main() {
       await new Promise((r) => setTimeout(r, 5));
     }
     unanswered += 1;
+    if (process.env.BENCH_SLACK_DEBUG)
+      console.log(
+        kind,
+        p.id,
+        ownerOfTrigger.size,
+        JSON.stringify([...answered]),
+        JSON.stringify(
+          slack
+            .calls()
+            .filter((c) => c.at >= t0)
+            .filter((c) => c.method.startsWith('views'))
+            .map((c) => [
+              c.method,
+              c.status,
+              c.error,
+              c.args.view_id,
+              c.args.view_id ? slack.view(String(c.args.view_id))?.user : null,
+              typeof c.args.view,
+            ]),
+        ),
+      );
   };
   const turnOf = (p: SlackPerson): FakeMessage | undefined =>
     slack.messages(slack.dm(p.id)).find((m) => JSON.stringify(m.blocks ?? []).includes('Submit verdict'));
