@@ -59,6 +59,57 @@ function components(rows: Json[]): string {
     .join('');
 }
 
+/** One modal component: a Label holding its input, a Text Display, or a legacy row of text inputs. */
+function modalComponent(c: Json, names: Record<string, string>): string {
+  if (c.type === 10) return `<div class="tdisplay">${markdown(String(c.content ?? ''), names)}</div>`;
+  if (c.type === 1) return ((c.components as Json[]) ?? []).map((x) => modalComponent(x, names)).join('');
+  const input = c.type === 18 ? (c.component as Json) : c;
+  const label = c.type === 18 ? c.label : input.label;
+  const head = label
+    ? `<div class="mlabel">${escapeHtml(String(label))}${input.required === false ? '' : '<span class="req">*</span>'}</div>`
+    : '';
+  const description = c.description
+    ? `<div class="mdesc">${markdown(String(c.description), names)}</div>`
+    : '';
+  let body = '';
+  if (input.type === 4)
+    body = `<div class="minput${input.style === 2 ? ' para' : ''}">${escapeHtml(String(input.placeholder ?? ''))}</div>`;
+  else if (input.type === 3)
+    body = `<div class="select wide">${escapeHtml(String(input.placeholder ?? 'Make a selection'))}<span>⌄</span></div><div class="mdesc">${((input.options as Json[]) ?? []).length} options, each whole, e.g. “${escapeHtml(String(((input.options as Json[]) ?? [])[0]?.label ?? ''))}”</div>`;
+  else if (input.type === 21)
+    body = `<div class="radios">${((input.options as Json[]) ?? [])
+      .map((o) => `<div class="radio"><span class="dot"></span>${escapeHtml(String(o.label))}</div>`)
+      .join('')}</div>`;
+  return `<div class="mfield">${head}${description}${body}</div>`;
+}
+
+/** A modal as Discord's client draws it (dark theme): title, its components in order, the buttons. */
+export function renderModal(modal: Json, names: Record<string, string> = {}): string {
+  const parts = ((modal.components as Json[]) ?? []).map((c) => modalComponent(c, names)).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><style>
+body { margin:0; background:#1a1b1e; color:#dbdee1; font:15px/1.4 "gg sans","Noto Sans","DejaVu Sans",sans-serif; width:560px; padding:24px; }
+.modal { background:#313338; border-radius:8px; overflow:hidden; }
+.mhead { display:flex; gap:10px; align-items:center; padding:16px; font-size:20px; font-weight:600; color:#f2f3f5; }
+.mhead .avatar { width:28px; height:28px; border-radius:50%; background:#5865f2; color:white; display:flex; align-items:center; justify-content:center; font-size:15px; }
+.mbody { padding:0 16px 8px; }
+.tdisplay { margin:4px 0 14px; font-size:14px; color:#dbdee1; }
+.mfield { margin:0 0 16px; }
+.mlabel { font-size:14px; font-weight:600; color:#f2f3f5; margin-bottom:4px; }
+.req { color:#f23f43; margin-left:4px; }
+.mdesc { font-size:12.5px; color:#b5bac1; margin:2px 0 6px; }
+.minput { background:#1e1f22; border-radius:4px; padding:10px; color:#6d6f78; min-height:20px; }
+.minput.para { min-height:70px; }
+.select { background:#1e1f22; border-radius:4px; padding:8px 12px; color:#949ba4; display:flex; justify-content:space-between; }
+.radios { display:flex; flex-direction:column; gap:6px; }
+.radio { background:#2b2d31; border-radius:4px; padding:8px 10px; display:flex; gap:10px; align-items:center; font-size:14px; }
+.dot { width:16px; height:16px; border-radius:50%; border:2px solid #b5bac1; flex:none; }
+.mfoot { background:#2b2d31; padding:16px; display:flex; justify-content:flex-end; gap:8px; }
+.button { padding:8px 18px; border-radius:4px; font-size:14px; font-weight:500; color:white; }
+.primary { background:#5865f2; } .plain { color:#f2f3f5; }
+b { color:#f2f3f5; } code { background:#1e1f22; padding:0 3px; border-radius:3px; }
+</style></head><body><div class="modal"><div class="mhead"><div class="avatar">⚖</div>${escapeHtml(String(modal.title ?? ''))}</div><div class="mbody">${parts}</div><div class="mfoot"><span class="button plain">Cancel</span><span class="button primary">Submit</span></div></div></body></html>`;
+}
+
 export function renderThread(
   title: string,
   messages: FakeMessage[],

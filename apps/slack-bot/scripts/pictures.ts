@@ -1,13 +1,17 @@
 // The README's pictures, from what the app really sent: a person plays an interactive debate against
 // AI debaters (fake OpenAI server) through the fake Slack; the Block Kit of the thread, of the judge's
-// modal and of the Home tab is rendered as HTML and screenshotted in headless Chromium.
+// modal and of the Home tab is rendered as HTML and screenshotted in headless Chromium. Then a judge of
+// a bundled NYU question whose two answers (314 and 335 characters) differ only late: the judge modal
+// with each answer whole as its box's label, and the five-question survey modal after the verdict.
 //   pnpm --filter @oversight/slack-bot pictures        (writes docs/images/slack-*.png)
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FakeMessage, FakeView } from '@oversight/testkit';
+import { loadBundledQuestions } from '@oversight/runner';
+import { type FakeMessage, type FakeView, LONG_ANSWERS_QUESTION, longSurvey } from '@oversight/testkit';
 import { chromium } from 'playwright-core';
 import {
   alice,
+  bob,
   clickForModal,
   llm,
   planInto,
@@ -21,6 +25,8 @@ import { blocksHtml, STYLE } from './blockkit-html.ts';
 
 const out = path.resolve(import.meta.dirname, '../../../docs/images');
 const EXP = 'quality-debate';
+const LONG = 'long-answers';
+const longQuestion = (await loadBundledQuestions()).find((q) => q.id === LONG_ANSWERS_QUESTION)!;
 
 const w = await startWorld('pictures', async (db, url) => {
   await planInto(
@@ -45,7 +51,18 @@ const w = await startWorld('pictures', async (db, url) => {
     },
     url,
   );
-  return [EXP];
+  await planInto(
+    db,
+    {
+      name: LONG,
+      judges: [slackPeople],
+      survey: longSurvey(),
+      arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: 1 }],
+    },
+    url,
+    [longQuestion],
+  );
+  return [EXP, LONG];
 });
 
 try {
@@ -56,7 +73,7 @@ try {
   );
   await driver.submit(alice, consent, {});
   await waitFor('joined', () => slack.messages(slack.dm(alice.id)).length > 0);
-  await driver.command(alice, 'next');
+  await driver.command(alice, `next ${EXP}`);
   const dm = slack.dm(alice.id);
   const parent = await waitFor('thread', () =>
     slack.messages(dm).find((m) => textOf(m).includes('Interactive debate')),
@@ -79,7 +96,7 @@ try {
   await waitFor('outcome', () =>
     slack.thread(dm, parent.ts).find((m) => textOf(m).includes('The correct answer was')),
   );
-  await driver.command(alice, 'next');
+  await driver.command(alice, `next ${EXP}`);
   await waitFor(
     'second trial',
     () => slack.messages(dm).filter((m) => textOf(m).includes('Interactive debate')).length > 1,
@@ -87,6 +104,32 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   await driver.homeOpened(alice);
   const home = await waitFor('home', () => slack.home(alice.id));
+
+  // The long answers: judged alone, then the survey.
+  const answered = slack.responses().length;
+  await driver.command(bob, `join ${LONG}`);
+  await waitFor('bob joined', () => slack.responses().length > answered);
+  await driver.command(bob, `next ${LONG}`);
+  const bobDm = slack.dm(bob.id);
+  const bobTurn = await waitFor(
+    'bob’s turn',
+    () =>
+      withButton(
+        slack.messages(bobDm).flatMap((m) => [m, ...slack.thread(bobDm, m.ts)]),
+        'Submit verdict',
+      )[0],
+  );
+  const longModal = structuredClone(await clickForModal(w, bob, bobTurn, 'Submit verdict', /^ov1:numbers:/));
+  await driver.submit(bob, longModal, { 'credence-0': '70' });
+  const outcomeLong = await waitFor(
+    'bob’s outcome',
+    () =>
+      withButton(
+        slack.messages(bobDm).flatMap((m) => [m, ...slack.thread(bobDm, m.ts)]),
+        'Answer the survey',
+      )[0],
+  );
+  const surveyModal = await clickForModal(w, bob, outcomeLong, 'Answer the survey', /^ov1:survey:/);
 
   const message = (m: FakeMessage) =>
     `<div class="msg"><div class="avatar">O</div><div class="body"><div class="who">oversight <span class="app">APP</span></div>${blocksHtml((m.blocks ?? []) as never)}</div></div>`;
@@ -96,12 +139,17 @@ try {
     const view = v.view as { title: { text: string }; submit?: { text: string }; blocks: never[] };
     return `<div class="modal"><div class="mtitle">${view.title.text}</div><div class="mbody">${blocksHtml(view.blocks)}</div><div class="mfoot"><span class="button">Cancel</span> <span class="button primary">${view.submit?.text ?? 'Close'}</span></div></div>`;
   };
+  // A modal by itself, centred on Slack's dimmed backdrop.
+  const alone = (v: FakeView) =>
+    `<div style="background:#8a8a8a;padding:24px 0;overflow:hidden;min-height:100vh;box-sizing:border-box">${modalHtml(v).replace('class="modal"', 'class="modal" style="position:static;margin:0 auto"')}</div>`;
   const pages: Array<[string, string]> = [
     ['slack-thread.png', thread(slack.thread(dm, parent.ts))],
     [
       'slack-judge-modal.png',
       `<div class="stage">${thread(atTurn)}<div class="shade"></div>${modalHtml(modalAtTurn)}</div>`,
     ],
+    ['slack-judge-modal-long.png', alone(longModal)],
+    ['slack-survey.png', alone(surveyModal)],
     [
       'slack-home.png',
       `<div class="title">oversight · Home</div><div class="pane">${blocksHtml((home.view.blocks as never[]) ?? [])}</div>`,
