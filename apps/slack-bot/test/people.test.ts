@@ -231,9 +231,11 @@ describe('people in Slack over Socket Mode', () => {
     expect(await comments()).toBe(1);
 
     // Bob gives his answer with the button: the verdict, then the outcome in the thread.
+    // The turn after the assistant's reply (posted a moment after it: one message a second per
+    // channel); the button above the reply is out of date by then.
     const answer = await waitFor('answer button', () =>
       withButton(slack.thread(dm, parent.ts), 'Give my answer')
-        .filter((m) => !m.edited)
+        .filter((m) => !m.edited && m.ts > reply.ts)
         .at(-1),
     );
     const modal = await clickForModal(w, bob, answer, 'Give my answer', /^ov1:numbers:/);
