@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { shortHash, type TrialEvent } from '@oversight/core';
+import { parseStoredConfig, shortHash, type TrialEvent } from '@oversight/core';
 import type { Database, JudgmentRow as StoredJudgment } from '@oversight/db';
 import { auditDesign, trialQuestions } from '@oversight/runner';
 import {
@@ -186,8 +186,12 @@ export async function loadJudgments(db: Database, experimentId: string): Promise
  */
 async function pairOfflineTrials(db: Database, experimentId: string, rows: JudgmentRow[]): Promise<void> {
   const stored = await db.experiments.get(experimentId);
-  const arms = (stored?.config as { arms?: Array<{ name?: string; source?: unknown }> } | undefined)?.arms;
-  const offline = new Set((arms ?? []).filter((a) => a.source && a.name).map((a) => a.name!));
+  if (!stored) return;
+  const offline = new Set(
+    parseStoredConfig(stored.config)
+      .arms.filter((a) => a.source)
+      .map((a) => a.name),
+  );
   if (offline.size === 0) return;
   for (const row of rows) {
     if (!offline.has(row.arm)) continue;
