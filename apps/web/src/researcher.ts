@@ -235,10 +235,16 @@ ${status.map(
     .join(
       ', ',
     )} · people: ${e.people.joined} joined, ${e.people.activeNow} active now · model calls: ${e.cost.calls} ($${e.cost.costUsd.toFixed(4)})</p>
-<table><thead><tr><th>Arm</th><th>Protocol</th><th>Trials</th><th>Finished</th><th>Judged</th><th>Accuracy (95% CI)</th><th>Win rate, anytime-valid ${pct(1 - e.alpha)} sequence</th><th>Mean reward</th><th>Catch trials correct</th><th>Median turn</th><th>Accuracy after exclusions</th></tr></thead><tbody>
+<table><thead><tr><th>Arm</th><th>Protocol</th><th>Trials</th><th>Finished</th><th>Judged</th><th>Accuracy (95% CI)</th><th>Win rate (anytime-valid ${Math.round((1 - e.alpha) * 100)}% sequence)</th><th>Mean reward</th></tr></thead><tbody>
 ${e.arms.map(
   (a) =>
-    html`<tr><td>${a.arm}</td><td>${a.protocol}</td><td>${a.trials}</td><td>${a.finished}</td><td>${a.judgments}</td><td>${pct(a.accuracy)}${a.interval ? ` (${pct(a.interval.lower)} to ${pct(a.interval.upper)})` : ''}</td><td>${anytimeCell(a.anytime)}</td><td>${a.meanReward === null ? '–' : a.meanReward.toFixed(3)}</td><td>${a.catchTrials.n ? `${a.catchTrials.correct} of ${a.catchTrials.n}` : '–'}</td><td>${a.turnSeconds.median === null ? '–' : `${a.turnSeconds.median.toFixed(1)} s (${a.turnSeconds.turns} turns)`}</td><td>${a.afterExclusions.accuracy === null ? '–' : `${pct(a.afterExclusions.accuracy)} of ${a.afterExclusions.judgments}`}</td></tr>`,
+    html`<tr><td>${a.arm}</td><td>${a.protocol}</td><td>${a.trials}</td><td>${a.finished}</td><td>${a.judgments}</td><td>${pct(a.accuracy)}${a.interval ? ` (${pct(a.interval.lower)} to ${pct(a.interval.upper)})` : ''}</td><td>${anytimeCell(a.anytime)}</td><td>${a.meanReward === null ? '–' : a.meanReward.toFixed(3)}</td></tr>`,
+)}</tbody></table>
+<h3>Judge quality</h3>
+<table><thead><tr><th>Arm</th><th>Catch trials correct</th><th>Median turn open</th><th>Accuracy after exclusions</th></tr></thead><tbody>
+${e.arms.map(
+  (a) =>
+    html`<tr><td>${a.arm}</td><td>${a.catchTrials.n ? `${a.catchTrials.correct} of ${a.catchTrials.n}` : '–'}</td><td>${a.turnSeconds.median === null ? '–' : `${a.turnSeconds.median.toFixed(1)} s (${a.turnSeconds.turns} turns)`}</td><td>${a.afterExclusions.accuracy === null ? '–' : `${pct(a.afterExclusions.accuracy)} of ${a.afterExclusions.judgments}`}</td></tr>`,
 )}</tbody></table>
 <p>Exclusions (pre-registered rules, as <code>analyze</code> applies them): ${e.exclusions.excluded} of ${e.exclusions.assessed} judges${e.exclusions.byRule.length ? ` (${e.exclusions.byRule.map((r) => `${r.rule}: ${r.judges}`).join('; ')})` : ''} · screened out: ${e.screenedOut.length ? e.screenedOut.map((s) => `${s.by}: ${s.people}`).join('; ') : 'nobody'}</p>
 ${e.contrast ? html`<p>Main contrast: accuracy in ${e.contrast.arms[0]} minus ${e.contrast.arms[1]}: ${pct(e.contrast.difference)} (95% CI ${pct(e.contrast.lower)} to ${pct(e.contrast.upper)}).</p>` : html`<p class="muted">Main contrast: not yet (two arms need judgments).</p>`}

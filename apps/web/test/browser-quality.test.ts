@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { assessQuality } from '@oversight/runner';
 import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,8 @@ const FRAMED = 'web-mturk-frame';
 const ATTENTION = 'web-attention';
 const TOKEN = 'browser-quality-researcher-token';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where screenshots go when asked for (WEB_SCREENSHOTS=1): the README's pictures. */
+const SHOTS = process.env.WEB_SCREENSHOTS ? path.join(import.meta.dirname, '..', 'docs') : null;
 /** The attention check's expected answer: never sent to a browser. */
 const EXPECTED = 'blue';
 let w: World;
@@ -135,6 +138,7 @@ describe('a worker in MTurk’s frame, in Chromium', () => {
     const external = /<ExternalURL>([^<]*)<\/ExternalURL>/.exec(xml)![1]!.replace(/&amp;/g, '&');
     const context = await browser.newContext();
     const page = await context.newPage();
+    await page.setViewportSize({ width: 1000, height: 900 });
     // Preview first: MTurk frames the page with ASSIGNMENT_ID_NOT_AVAILABLE.
     await page.goto(
       `${mturkOrigin}/?assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE&external=${encodeURIComponent(external)}`,
@@ -149,6 +153,7 @@ describe('a worker in MTurk’s frame, in Chromium', () => {
     await judge(frame);
     await frame.getByRole('button', { name: 'Continue' }).click();
     await frame.getByRole('heading', { name: 'Thank you: you have finished' }).waitFor();
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'mturk-frame.png') });
     await frame.getByRole('button', { name: 'Submit the HIT' }).click();
     await until(() => submitted.length > 0, 'the HIT submitted to the fake MTurk');
     expect(Object.fromEntries(submitted[0]!)).toEqual({

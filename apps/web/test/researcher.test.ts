@@ -131,7 +131,7 @@ describe("the researcher's live view", () => {
     expect(e.exclusions).toEqual({ assessed: 2, excluded: 0, byRule: [] });
     await r.get('/r');
     expect(r.text()).toMatch(/Main contrast: accuracy in debate minus cons/);
-    expect(r.text()).toContain('Win rate, anytime-valid 95.0% sequence');
+    expect(r.text()).toContain('Win rate (anytime-valid 95% sequence)');
     expect(r.text()).toMatch(/\(n 2\): not known yet/);
     expect(r.text()).toContain('12.0 s (2 turns)');
     expect(r.text()).toContain('Exclusions (pre-registered rules, as analyze applies them): 0 of 2 judges');
