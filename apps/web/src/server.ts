@@ -22,11 +22,12 @@ import type { Database, ParticipantRow } from '@oversight/db';
 import type { Identity } from '@oversight/runner';
 import { arrivalOf, identityOfKey } from './arrival.ts';
 import { CSS, JS } from './assets.ts';
+import { finishPage, hitPreviewPage } from './finish.ts';
 import { type Html, html } from './html.ts';
 import { StudyKeys } from './keys.ts';
 import { SeatLeases } from './lease.ts';
 import { LiveHub, versionOf } from './live.ts';
-import { externalSubmitUrl, framingOrigins, isSubmitOrigin, submitOrigin } from './mturk.ts';
+import { framingOrigins, isSubmitOrigin, submitOrigin } from './mturk.ts';
 import {
   chooseBody,
   type FormContext,
@@ -359,11 +360,7 @@ export async function startWebApp(
     return html`<section class="card reveal"><h2>Your rewards</h2><p>${total.toFixed(3)} points over ${status.judged} ${status.judged === 1 ? 'verdict' : 'verdicts'} (${status.correct} correct; mean ${status.meanReward.toFixed(3)} per verdict).</p></section>`;
   }
 
-  /**
-   * The end of a person's part: the platform's completion (Prolific's return link with the code, MTurk's
-   * submit form in its frame, else the code to enter), with the screen-out code instead when a rule
-   * screened them out.
-   */
+  /** The end of a person's part, with the screen-out code instead when a rule screened them out. */
   async function donePage(
     experimentId: string,
     identity: Identity,
@@ -376,44 +373,7 @@ export async function startWebApp(
       ? (options.screenedOutCodes?.[experimentId] ?? keys.screenedOutCode(experimentId))
       : completionCode(experimentId);
     const rewards = await rewardsSoFar(experimentId, identity);
-    const prolific = key.startsWith('prolific:');
-    const link = `https://app.prolific.com/submissions/complete?cc=${encodeURIComponent(code)}`;
-    const title = screenedOut ? 'Thank you: the study ends here for you' : 'Thank you: you have finished';
-    const finish = prolific
-      ? html`<p>Return to Prolific to record your submission:</p><p><a class="button primary" href="${link}" rel="noreferrer">Back to Prolific</a></p><p class="muted">If the button does not work, enter this ${screenedOut ? 'code' : 'completion code'} on Prolific:</p><p class="code">${code}</p>`
-      : assignment?.submitTo
-        ? // MTurk's externalSubmit takes the assignmentId and at least one other field.
-          html`<p>Submit the HIT to MTurk to record your work:</p><form method="post" action="${externalSubmitUrl(assignment.submitTo)}"><input type="hidden" name="assignmentId" value="${assignment.assignmentId}"><input type="hidden" name="completionCode" value="${code}"><input type="hidden" name="outcome" value="${screenedOut ? 'screened-out' : 'completed'}"><div class="row"><button type="submit" class="primary">Submit the HIT</button></div></form><p class="muted">Your code, should MTurk ask for it:</p><p class="code">${code}</p>`
-        : html`<p>Your ${screenedOut ? 'code' : 'completion code'}:</p><p class="code">${code}</p><p class="muted">Enter it where the study asks for it${key.startsWith('mturk:') ? ' on MTurk, then submit the HIT' : ''}.</p>`;
-    return page(
-      simpleBody(title, [...(reason ? [notice(reason, 'info')] : []), finish, ...(rewards ? [rewards] : [])]),
-      {
-        title: screenedOut ? 'The study ends here' : 'Finished',
-      },
-    );
-  }
-
-  /** What an MTurk worker previewing the HIT sees: what the study is, and nothing recorded. */
-  async function previewPage(experimentId: string): Promise<string> {
-    const config = await configOf(experimentId);
-    const consent = await chat.consent(experimentId);
-    const steps = [
-      'You first read what the study is about and what the page records, and can decline then.',
-      ...(config.qualification
-        ? [
-            `Then ${config.qualification.trials === 1 ? 'a practice trial' : `${config.qualification.trials} practice trials`}: you go on to the study if you judge ${config.qualification.minCorrect} of them correctly.`,
-          ]
-        : []),
-      'You read short debates or explanations about a story and judge which answer to its question is right, saying how sure you are; your bonus follows how well your confidence matches the truth.',
-      ...(config.survey?.length ? ['After each verdict, a few short questions.'] : []),
-      'At the end, you submit the HIT from this page.',
-    ];
-    return page(
-      html`<h1>Preview of this HIT</h1><p>Accept the HIT to start.</p>
-${consent ? html`<section class="card"><h2>About the study</h2><p style="white-space:pre-wrap">${consent.text}</p></section>` : ''}
-<section class="card"><h2>What you will do</h2><ol>${steps.map((step) => html`<li>${step}</li>`)}</ol></section>`,
-      { title: 'Preview' },
-    );
+    return finishPage({ key, reason, code, screenedOut, assignment, rewards });
   }
 
   function consentPage(
@@ -582,7 +542,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
       if (arrival.status === 'preview') {
         // Shown in MTurk's frame; the preview's turkSubmitTo is not needed (nothing is submitted).
         securityHeaders(res, { submitTo: null });
-        return send(res, 200, await previewPage(experimentId));
+        return send(res, 200, hitPreviewPage(await configOf(experimentId), await chat.consent(experimentId)));
       }
       const cookies = [];
       let framed = false;
@@ -598,7 +558,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
             "This link's turkSubmitTo is not MTurk's (www.mturk.com or workersandbox.mturk.com). Open the HIT again from MTurk.",
           );
         framed = submitTo !== null;
-        securityHeaders(res, { submitTo });
+        if (framed) securityHeaders(res, { submitTo });
         const value = keys.mturkAssignment(
           experimentId,
           arrival.key,

@@ -180,7 +180,7 @@ describe('a worker in MTurk’s frame', () => {
     // MTurk without turkSubmitTo: a HIT page opened the link in a tab; no frame, a code to enter.
     const tab = w.visitor();
     await tab.get(w.link(EXP, mturkParams('ATAB00001', null)));
-    expect(tab.last!.headers.get('x-frame-options')).toBe('DENY');
+    for (const r of tab.seen) expect(r.headers.get('x-frame-options')).toBe('DENY');
     expect(tab.seen[0]!.headers.getSetCookie().join()).not.toContain('SameSite=None');
     await tab.submit('I agree: start');
     const person = await w.db.participants.byIdentity(EXP, 'mturk:ATAB00001');
