@@ -16,6 +16,8 @@ export type Arrival =
       recruitedOn: 'prolific' | 'mturk' | 'invite';
       /** The pool the link is for, when the study has several (judges and arguers). */
       pool: string | null;
+      /** MTurk: the assignment and HIT the worker accepted, and where MTurk said to submit (unchecked). */
+      mturk?: { assignmentId: string; hitId: string | null; turkSubmitTo: string | null };
     }
   | { status: 'preview' }
   | { status: 'refused'; code: 400 | 403; message: string };
@@ -61,7 +63,13 @@ export function arrivalOf(experimentId: string, query: URLSearchParams, keys: St
   if (worker !== null || assignment !== null) {
     if (assignment === 'ASSIGNMENT_ID_NOT_AVAILABLE') return { status: 'preview' };
     if (worker === null || !PLATFORM_ID.test(worker)) return badId('workerId');
-    return person({ platform: 'web', recruitedOn: 'mturk', user: worker }, 'mturk');
+    if (assignment === null || !PLATFORM_ID.test(assignment)) return badId('assignmentId');
+    const hit = query.get('hitId');
+    if (hit !== null && !PLATFORM_ID.test(hit)) return badId('hitId');
+    return {
+      ...person({ platform: 'web', recruitedOn: 'mturk', user: worker }, 'mturk'),
+      mturk: { assignmentId: assignment, hitId: hit, turkSubmitTo: query.get('turkSubmitTo') },
+    } as Arrival;
   }
   const invite = query.get('invite');
   if (invite !== null) {

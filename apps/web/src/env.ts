@@ -4,6 +4,26 @@ import { z } from 'zod';
  * The web app's environment, read once. Secrets (OVERSIGHT_WEB_SECRET) are read here and never
  * printed: `describeEnv` names what is set, not its value.
  */
+/** "exp-a=C1A2B3,exp-b=XYZ": a code per experiment. */
+const codesByExperiment = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const out: Record<string, string> = {};
+    for (const part of (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const m = /^([a-z0-9][a-z0-9-]*)=([A-Za-z0-9_-]{1,64})$/.exec(part);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not experiment=CODE (letters and digits)` });
+        return z.NEVER;
+      }
+      out[m[1]!] = m[2]!;
+    }
+    return out;
+  });
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Loopback unless told otherwise: put a TLS-terminating proxy in front to reach people. */
@@ -16,24 +36,13 @@ const EnvSchema = z.object({
     .min(16, 'must have at least 16 characters (e.g. the output of  openssl rand -base64 32)')
     .optional(),
   /** Completion codes per experiment: "exp-a=C1A2B3,exp-b=XYZ" (default: one derived per experiment). */
-  OVERSIGHT_WEB_COMPLETION_CODES: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const out: Record<string, string> = {};
-      for (const part of (v ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)) {
-        const m = /^([a-z0-9][a-z0-9-]*)=([A-Za-z0-9_-]{1,64})$/.exec(part);
-        if (!m) {
-          ctx.addIssue({ code: 'custom', message: `"${part}" is not experiment=CODE (letters and digits)` });
-          return z.NEVER;
-        }
-        out[m[1]!] = m[2]!;
-      }
-      return out;
-    }),
+  OVERSIGHT_WEB_COMPLETION_CODES: codesByExperiment,
+  /**
+   * Codes for people a pre-registered rule screened out (failed practice, a screen-out attention
+   * check), per experiment like the completion codes: Prolific's screen-out code (default: one derived
+   * per experiment, never the completion code).
+   */
+  OVERSIGHT_WEB_SCREENED_OUT_CODES: codesByExperiment,
   /**
    * Dropouts: a person's seat goes back to the pool when the move they owe has waited this many
    * minutes without a sign of them (a request, or their visible page's heartbeat); 0: never.

@@ -53,8 +53,44 @@ export class StudyKeys {
    */
   completionCode(experimentId: string): string {
     const digest = createHmac('sha256', this.secret).update(`complete\0${experimentId}`).digest();
-    const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-    return Array.from(digest.subarray(0, 8), (b) => alphabet[b % alphabet.length]).join('');
+    return Array.from(digest.subarray(0, 8), (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
+  }
+
+  /**
+   * The code people who are screened out get (Prolific's separate screen-out code) when the deployment
+   * sets none: stable per experiment like the completion code, and never equal to it.
+   */
+  screenedOutCode(experimentId: string): string {
+    const digest = createHmac('sha256', this.secret).update(`screened-out\0${experimentId}`).digest();
+    const code = Array.from(digest.subarray(0, 8), (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
+    return code === this.completionCode(experimentId)
+      ? `${code[0] === 'S' ? 'T' : 'S'}${code.slice(1)}`
+      : code;
+  }
+
+  /**
+   * The MTurk assignment a framed session finishes by (its assignmentId and the MTurk origin its form
+   * posts to), signed for this experiment and person: kept in a cookie of its own, so the last page's
+   * form names the assignment the worker arrived with, and no edited cookie can change where it posts.
+   */
+  mturkAssignment(experimentId: string, identity: string, assignmentId: string, origin: string): string {
+    const b64 = (s: string) => Buffer.from(s).toString('base64url');
+    return `${b64(assignmentId)}.${b64(origin)}.${this.mac('mturk', experimentId, identity, assignmentId, origin).slice(0, 32)}`;
+  }
+
+  /** The assignment and submit origin a cookie of mturkAssignment names, when its signature holds. */
+  openMturkAssignment(
+    experimentId: string,
+    identity: string,
+    value: string | undefined,
+  ): { assignmentId: string; origin: string } | null {
+    const match = /^([A-Za-z0-9_-]{1,200})\.([A-Za-z0-9_-]{0,200})\.([A-Za-z0-9_-]{32})$/.exec(value ?? '');
+    if (!match) return null;
+    const assignmentId = Buffer.from(match[1]!, 'base64url').toString();
+    const origin = Buffer.from(match[2]!, 'base64url').toString();
+    return same(value!, this.mturkAssignment(experimentId, identity, assignmentId, origin))
+      ? { assignmentId, origin }
+      : null;
   }
 
   /** A session cookie's value: the identity key and the link's pool (if any), signed for this experiment. */
@@ -85,6 +121,9 @@ export class StudyKeys {
     return this.mac('researcher', token).slice(0, 32);
   }
 }
+
+/** Codes people type: no 0/O or 1/I to confuse. */
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);

@@ -10,10 +10,13 @@ import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { type ServeHandle, serve } from '@oversight/runner';
 import { EnvError, readEnv, type WebEnv } from './env.ts';
 import { loadSecret, StudyKeys } from './keys.ts';
+import { externalQuestionXml } from './mturk.ts';
 import { startWebApp, webExperiments } from './server.ts';
 
 const USAGE = `usage: node apps/web/bin/web.mjs [serve]                 run the web app (PORT, HOST; see apps/web/README.md)
        node apps/web/bin/web.mjs link <experiment>       print the study links for Prolific and MTurk
+       node apps/web/bin/web.mjs link <experiment> --mturk-xml [--frame-height N] [pool]
+                                                 print MTurk's ExternalQuestion XML for the HIT
        node apps/web/bin/web.mjs invite <experiment> [n] [pool]
                                                  print n personal invitation links (default 1)
 A study with several pools of web people (judges and arguers) has a link per pool.`;
@@ -36,7 +39,24 @@ function publicUrl(env: WebEnv): string {
 
 async function main(argv: string[]): Promise<number> {
   const env = readEnv();
-  const [command = 'serve', experimentId, count, poolArg] = argv;
+  // --mturk-xml and --frame-height N (link only) apart from the positional words.
+  const words: string[] = [];
+  let mturkXml = false;
+  let frameHeight = 800;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--mturk-xml') mturkXml = true;
+    else if (arg === '--frame-height' || arg.startsWith('--frame-height=')) {
+      const value = arg.includes('=') ? arg.split('=')[1] : argv[++i];
+      frameHeight = Number(value);
+      if (!Number.isInteger(frameHeight) || frameHeight < 0 || frameHeight > 10_000)
+        throw new UsageError('--frame-height takes a whole number of pixels from 0 to 10000');
+    } else if (arg.startsWith('--')) throw new UsageError(`unknown option "${arg}"\n${USAGE}`);
+    else words.push(arg);
+  }
+  const [command = 'serve', experimentId, count, poolArg] = words;
+  if ((mturkXml || argv.some((a) => a.startsWith('--frame-height'))) && command !== 'link')
+    throw new UsageError(`--mturk-xml and --frame-height belong to the link command\n${USAGE}`);
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -65,6 +85,18 @@ async function main(argv: string[]): Promise<number> {
       // One pool: the plain link joins it. Several: a link per pool, each with its own key.
       const linkOf = (pool: string | null) =>
         `${publicUrl(env)}/s/${experimentId}?k=${keys.studyKey(experimentId, pool)}${pool ? `&pool=${pool}` : ''}`;
+      if (command === 'link' && mturkXml) {
+        // The pool is the third word here (no count): link <experiment> --mturk-xml [pool].
+        const pool = count;
+        if (pools.length > 1 && (!pool || !poolNames.includes(pool)))
+          throw new UsageError(`name the pool the HIT is for: ${poolNames.join(', ')}`);
+        try {
+          process.stdout.write(externalQuestionXml(linkOf(pools.length > 1 ? pool! : null), frameHeight));
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        return 0;
+      }
       if (command === 'link') {
         const code = env.OVERSIGHT_WEB_COMPLETION_CODES[experimentId] ?? keys.completionCode(experimentId);
         const lines: string[] = [];
@@ -74,12 +106,16 @@ async function main(argv: string[]): Promise<number> {
           lines.push(
             `Prolific study URL (choose "URL parameters"):`,
             `  ${base}&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}`,
-            `MTurk (a HIT page that opens it in a new tab, adding its workerId, assignmentId, hitId):`,
-            `  ${base}`,
+            `MTurk: the ExternalQuestion for the HIT (MTurk frames the link and adds workerId, assignmentId, hitId, turkSubmitTo):`,
+            `  node apps/web/bin/web.mjs link ${experimentId} --mturk-xml${pool ? ` ${pool.pool.name}` : ''}`,
+            `  or a HIT page that opens this link in a new tab with those parameters: ${base}`,
           );
         }
+        const screened =
+          env.OVERSIGHT_WEB_SCREENED_OUT_CODES[experimentId] ?? keys.screenedOutCode(experimentId);
         lines.push(
           `Completion code (enter it on Prolific; shown to people at the end): ${code}`,
+          `Screened-out code (Prolific: a second completion code, for people a rule screens out): ${screened}`,
           `Keys derived from the secret in ${source}; keep it to keep these links working.`,
           '',
         );
@@ -127,6 +163,7 @@ async function run(env: WebEnv, db: Database, keys: StudyKeys, secretSource: str
       keys,
       experimentIds,
       completionCodes: env.OVERSIGHT_WEB_COMPLETION_CODES,
+      screenedOutCodes: env.OVERSIGHT_WEB_SCREENED_OUT_CODES,
       secureCookies: (env.OVERSIGHT_WEB_URL ?? '').startsWith('https:'),
       idleMs: env.OVERSIGHT_WEB_IDLE_MINUTES * 60_000,
       ...(env.OVERSIGHT_WEB_RESEARCHER_TOKEN ? { researcherToken: env.OVERSIGHT_WEB_RESEARCHER_TOKEN } : {}),

@@ -22,10 +22,12 @@ import type { Database, ParticipantRow } from '@oversight/db';
 import type { Identity } from '@oversight/runner';
 import { arrivalOf, identityOfKey } from './arrival.ts';
 import { CSS, JS } from './assets.ts';
+import { finishPage, hitPreviewPage } from './finish.ts';
 import { type Html, html } from './html.ts';
 import { StudyKeys } from './keys.ts';
 import { SeatLeases } from './lease.ts';
 import { LiveHub, versionOf } from './live.ts';
+import { framingOrigins, isSubmitOrigin, submitOrigin } from './mturk.ts';
 import {
   chooseBody,
   type FormContext,
@@ -53,6 +55,10 @@ export interface WebAppOptions {
   experimentIds: readonly string[];
   /** Completion codes by experiment (default: StudyKeys.completionCode). */
   completionCodes?: Readonly<Record<string, string>>;
+  /** Codes for people a rule screened out, by experiment (default: StudyKeys.screenedOutCode). */
+  screenedOutCodes?: Readonly<Record<string, string>>;
+  /** Tests: a fake MTurk page on a loopback host may frame the app and be its submit target. */
+  mturkLoopback?: boolean;
   /** How often open pages are checked for news when nothing wakes the hub. */
   pollMs?: number;
   /** Called after a move was recorded (to wake `serve` in this process). */
@@ -82,6 +88,8 @@ export interface RunningWebApp {
 }
 
 const COOKIE = 'ov_session';
+/** An MTurk worker's assignment (and where it is submitted), beside the session. */
+const MTURK_COOKIE = 'ov_mturk';
 const RECEIPT = /^rcpt_[A-Za-z0-9_-]{22}$/;
 const MAX_BODY = 64 * 1024;
 
@@ -140,24 +148,56 @@ export async function startWebApp(
     res.end(body);
   }
 
-  function securityHeaders(res: ServerResponse) {
+  /**
+   * No page may be framed, except those of an MTurk worker's session, which MTurk's worker site frames
+   * (then X-Frame-Options, which cannot name a site, is left off); a page may post to this app only,
+   * and an MTurk session's also to the MTurk origin its assignment submits to.
+   */
+  function securityHeaders(res: ServerResponse, mturk?: { submitTo: string | null }) {
+    const ancestors = mturk ? framingOrigins(options.mturkLoopback ?? false).join(' ') : "'none'";
+    const actions = ["'self'", ...(mturk?.submitTo ? [mturk.submitTo] : [])].join(' ');
     res.setHeader(
       'content-security-policy',
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+      `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action ${actions}; base-uri 'none'; frame-ancestors ${ancestors}`,
     );
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('cache-control', 'no-store');
-    res.setHeader('x-frame-options', 'DENY');
+    if (mturk) res.removeHeader('x-frame-options');
+    else res.setHeader('x-frame-options', 'DENY');
+  }
+
+  /**
+   * A cookie of a person's session. In MTurk's frame the page is a third party to the worker site, where
+   * a SameSite=Strict cookie is never sent: there it is SameSite=None, Secure and Partitioned (kept for
+   * this app under the framing site only); POSTs are still checked by their Origin.
+   */
+  function cookie(name: string, value: string, base: string, framed: boolean): string {
+    return [
+      `${name}=${value}`,
+      `Path=${base}`,
+      'HttpOnly',
+      ...(framed ? ['SameSite=None', 'Secure', 'Partitioned'] : ['SameSite=Strict']),
+      `Max-Age=${30 * 86_400}`,
+      ...(options.secureCookies && !framed ? ['Secure'] : []),
+    ].join('; ');
+  }
+
+  /** The MTurk assignment a worker's session finishes by (from its own signed cookie), if any. */
+  function assignmentOf(req: IncomingMessage, experimentId: string, key: string) {
+    const opened = keys.openMturkAssignment(experimentId, key, cookieOf(req, MTURK_COOKIE));
+    if (!opened) return null;
+    const allowed = opened.origin === '' || isSubmitOrigin(opened.origin, options.mturkLoopback ?? false);
+    return allowed ? { assignmentId: opened.assignmentId, submitTo: opened.origin || null } : null;
   }
 
   const errorPage = (title: string, message: string, tone: Tone = 'error') =>
     page(simpleBody(title, [message], tone), { title });
 
-  function cookieOf(req: IncomingMessage): string | undefined {
+  function cookieOf(req: IncomingMessage, cookieName = COOKIE): string | undefined {
     for (const part of (req.headers.cookie ?? '').split(';')) {
       const [name, ...rest] = part.trim().split('=');
-      if (name === COOKIE) return rest.join('=');
+      if (name === cookieName) return rest.join('=');
     }
     return undefined;
   }
@@ -253,7 +293,7 @@ export async function startWebApp(
     experimentId: string,
     identity: Identity,
     person: ParticipantRow,
-  ): Promise<{ to: string } | { wait: string } | { done: string }> {
+  ): Promise<{ to: string } | { wait: string } | { done: string; screenedOut?: boolean }> {
     const base = `/s/${experimentId}`;
     const seats = await db.trials.seatsOf(experimentId, person.id);
     const trials = await Promise.all(seats.map((s) => db.trials.get(s.trialId)));
@@ -278,7 +318,7 @@ export async function startWebApp(
       hub.wake();
       return { to: `${base}/t/${next.ref}` };
     }
-    if (/did not qualify/.test(next.reason)) return { done: next.reason };
+    if (next.screenedOut) return { done: next.reason, screenedOut: true };
     return (await mayStillSeat(experimentId, person)) ? { wait: next.reason } : { done: '' };
   }
 
@@ -320,26 +360,20 @@ export async function startWebApp(
     return html`<section class="card reveal"><h2>Your rewards</h2><p>${total.toFixed(3)} points over ${status.judged} ${status.judged === 1 ? 'verdict' : 'verdicts'} (${status.correct} correct; mean ${status.meanReward.toFixed(3)} per verdict).</p></section>`;
   }
 
+  /** The end of a person's part, with the screen-out code instead when a rule screened them out. */
   async function donePage(
     experimentId: string,
     identity: Identity,
     key: string,
     reason: string,
+    screenedOut: boolean,
+    assignment: { assignmentId: string; submitTo: string | null } | null,
   ): Promise<string> {
-    const code = completionCode(experimentId);
+    const code = screenedOut
+      ? (options.screenedOutCodes?.[experimentId] ?? keys.screenedOutCode(experimentId))
+      : completionCode(experimentId);
     const rewards = await rewardsSoFar(experimentId, identity);
-    const prolific = key.startsWith('prolific:');
-    const link = `https://app.prolific.com/submissions/complete?cc=${encodeURIComponent(code)}`;
-    return page(
-      simpleBody('Thank you: you have finished', [
-        ...(reason ? [notice(reason, 'info')] : []),
-        prolific
-          ? html`<p>Return to Prolific to record your submission:</p><p><a class="button primary" href="${link}" rel="noreferrer">Back to Prolific</a></p><p class="muted">If the button does not work, enter this completion code on Prolific:</p><p class="code">${code}</p>`
-          : html`<p>Your completion code:</p><p class="code">${code}</p><p class="muted">Enter it where the study asks for it${key.startsWith('mturk:') ? ' on MTurk, then submit the HIT' : ''}.</p>`,
-        ...(rewards ? [rewards] : []),
-      ]),
-      { title: 'Finished' },
-    );
+    return finishPage({ key, reason, code, screenedOut, assignment, rewards });
   }
 
   function consentPage(
@@ -505,28 +539,38 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
       const arrival = arrivalOf(experimentId, url.searchParams, keys);
       if (arrival.status === 'refused')
         throw new HttpError(arrival.code, 'This link does not work', arrival.message);
-      if (arrival.status === 'preview')
-        return send(
-          res,
-          200,
-          page(
-            simpleBody('Preview', [
-              'Accept the HIT to start. You will first read what the study is about and what is recorded, and can decline then.',
-            ]),
-            { title: 'Preview' },
-          ),
+      if (arrival.status === 'preview') {
+        // Shown in MTurk's frame; the preview's turkSubmitTo is not needed (nothing is submitted).
+        securityHeaders(res, { submitTo: null });
+        return send(res, 200, hitPreviewPage(await configOf(experimentId), await chat.consent(experimentId)));
+      }
+      const cookies = [];
+      let framed = false;
+      if (arrival.mturk) {
+        // From an ExternalQuestion (MTurk names where to submit): framed, and finished by a form to
+        // MTurk. Without turkSubmitTo: a HIT page that opened the link in a tab; the code is entered there.
+        const given = arrival.mturk.turkSubmitTo;
+        const submitTo = submitOrigin(given, options.mturkLoopback ?? false);
+        if (given !== null && submitTo === null)
+          throw new HttpError(
+            400,
+            'This link does not work',
+            "This link's turkSubmitTo is not MTurk's (www.mturk.com or workersandbox.mturk.com). Open the HIT again from MTurk.",
+          );
+        framed = submitTo !== null;
+        if (framed) securityHeaders(res, { submitTo });
+        const value = keys.mturkAssignment(
+          experimentId,
+          arrival.key,
+          arrival.mturk.assignmentId,
+          submitTo ?? '',
         );
-      const cookie = [
-        `${COOKIE}=${keys.session(experimentId, arrival.key, arrival.pool)}`,
-        `Path=${base}`,
-        'HttpOnly',
-        'SameSite=Strict',
-        `Max-Age=${30 * 86_400}`,
-        ...(options.secureCookies ? ['Secure'] : []),
-      ].join('; ');
+        cookies.push(cookie(MTURK_COOKIE, value, base, framed));
+      }
+      cookies.unshift(cookie(COOKIE, keys.session(experimentId, arrival.key, arrival.pool), base, framed));
       // A page that moves on, not a redirect: a SameSite=Strict cookie is not sent along a redirect
       // chain that began on another site (the platform's link), but is on a navigation this page starts.
-      res.setHeader('set-cookie', cookie);
+      res.setHeader('set-cookie', cookies);
       return send(
         res,
         200,
@@ -538,6 +582,8 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     }
 
     const { identity, key, pool } = session(req, experimentId);
+    const assignment = key.startsWith('mturk:') ? assignmentOf(req, experimentId, key) : null;
+    if (assignment?.submitTo) securityHeaders(res, { submitTo: assignment.submitTo });
     // Any request of a person who joined is a sign they are here: their seat is held.
     const joined = await chat.person(experimentId, identity);
     if (joined && !joined.leftAt) await leases.touch(experimentId, joined.id);
@@ -556,7 +602,12 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
         res.writeHead(303, { location: where.to });
         return void res.end();
       }
-      if ('done' in where) return send(res, 200, await donePage(experimentId, identity, key, where.done));
+      if ('done' in where)
+        return send(
+          res,
+          200,
+          await donePage(experimentId, identity, key, where.done, where.screenedOut ?? false, assignment),
+        );
       return send(
         res,
         200,
@@ -596,7 +647,9 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
           ),
         );
       }
-      const joined = await chat.join(experimentId, identity, true, pool ?? undefined);
+      // The MTurk assignment is kept on the person: `pay` bonuses a worker through it.
+      const details = assignment ? { assignmentId: assignment.assignmentId } : undefined;
+      const joined = await chat.join(experimentId, identity, true, pool ?? undefined, details);
       if (joined.status === 'refused')
         throw new HttpError(409, 'You cannot join this study', `You cannot join: ${joined.reason}.`);
       res.writeHead(303, { location: `${base}/home` });

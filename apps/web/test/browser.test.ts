@@ -188,12 +188,15 @@ describe('people judging in Chromium', () => {
     process.stderr.write(`three people judged 6 trials in Chromium in ${seconds.toFixed(1)} s\n`);
 
     // The researcher's view in the browser: the token once, then the page by its cookie.
-    const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 800 } });
     const page = await context.newPage();
     await page.goto(`${w.url}/r?token=browser-test-researcher-token`);
     expect(page.url()).toBe(`${w.url}/r`);
     await page.getByRole('heading', { name: EXP }).waitFor();
-    expect(await page.locator('table tbody tr').count()).toBe(2);
+    // Progress per arm, then judge quality per arm.
+    expect(await page.locator('table').first().locator('tbody tr').count()).toBe(2);
+    expect(await page.locator('table').nth(1).locator('tbody tr').count()).toBe(2);
+    expect(await page.textContent('body')).toContain('Win rate (anytime-valid 95% sequence)');
     expect(await page.textContent('body')).toContain('Main contrast: accuracy in debate minus cons');
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'researcher.png'), fullPage: true });
     await context.close();

@@ -99,6 +99,7 @@ export async function startWorld(
     completionCodes?: Record<string, string>;
     idleMs?: number;
     researcherToken?: string;
+    mturkLoopback?: boolean;
   } = {},
 ): Promise<World> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversight-web-'));
@@ -130,6 +131,7 @@ export async function startWorld(
     ...(options.completionCodes ? { completionCodes: options.completionCodes } : {}),
     ...(options.idleMs !== undefined ? { idleMs: options.idleMs } : {}),
     ...(options.researcherToken ? { researcherToken: options.researcherToken } : {}),
+    ...(options.mturkLoopback ? { mturkLoopback: true } : {}),
   });
   wake = () => app.wake();
   const world: World = {

@@ -1,6 +1,7 @@
 // Qualification in the browser: a person first judges the practice arm's trial; one who gets it wrong
-// is told they did not qualify and gets the completion code, one who gets it right goes on to the
-// study's trials. The rule is core's (config `qualification`); the web only shows where they stand.
+// is told they did not qualify and gets the screened-out code (Prolific's separate code for people
+// screened out, not the completion code), recorded on them; one who gets it right goes on to the study's
+// trials. The rule is core's (config `qualification`); the web only shows where they stand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llm, questions, startWorld, until, type Visitor, type World, webPeople } from './harness.ts';
 
@@ -61,7 +62,21 @@ describe('practice before the study', () => {
     await fails.submit('Submit verdict');
     await fails.submit('Continue');
     expect(fails.text()).toContain('you did not qualify: 0 of 1 practice trials correct, 1 needed');
-    expect(fails.text()).toContain('Thank you: you have finished');
+    expect(fails.text()).toContain('Thank you: the study ends here for you');
+    const screenedCode = w.keys.screenedOutCode(EXP);
+    expect(screenedCode).not.toBe(w.keys.completionCode(EXP));
+    expect(fails.last!.body).toContain(`https://app.prolific.com/submissions/complete?cc=${screenedCode}`);
+    expect(fails.last!.body).not.toContain(w.keys.completionCode(EXP));
+    const failed = await w.db.participants.byIdentity(EXP, 'prolific:fail00001');
+    expect((failed!.spec as { screenedOut?: unknown }).screenedOut).toMatchObject({
+      by: 'qualification',
+      reason: expect.stringContaining('did not qualify'),
+    });
+    // Coming back later: still screened out, the same code, the record kept as it was.
+    await fails.get(w.link(EXP, { PROLIFIC_PID: 'fail00001' }));
+    expect(fails.text()).toContain(screenedCode);
+    const again = await w.db.participants.byIdentity(EXP, 'prolific:fail00001');
+    expect(again!.spec).toEqual(failed!.spec);
 
     const passes = await arrive('pass00001');
     await passes.submit('Choose', { value: await credenceFor(passes, true) });
@@ -70,5 +85,7 @@ describe('practice before the study', () => {
     const ref = /\/t\/([A-Za-z0-9_-]+)$/.exec(passes.last!.url)?.[1];
     expect((await w.db.trials.byRef(ref ?? ''))?.arm).toBe('main');
     expect(passes.text()).toContain('Consultant · round 1');
+    const passed = await w.db.participants.byIdentity(EXP, 'prolific:pass00001');
+    expect((passed!.spec as { screenedOut?: unknown }).screenedOut).toBeUndefined();
   });
 });

@@ -36,6 +36,7 @@ import {
   participantRecords,
   reassignSeat,
   recordOptions,
+  type ScreenOut,
   submitMove,
 } from '@oversight/runner';
 import { arguerRatings, judgeLeaderboard } from '@oversight/stats';
@@ -164,7 +165,8 @@ export type NextResult =
       presentation: Presentation;
       assigned: boolean;
     }
-  | { status: 'none'; reason: string };
+  /** `screenedOut`: a pre-registered rule ended their part (the platform's screen-out completion). */
+  | { status: 'none'; reason: string; screenedOut?: ScreenOut };
 
 export class ChatService {
   private readonly handles = new Map<string, Promise<ExperimentHandle>>();
@@ -208,9 +210,19 @@ export class ChatService {
     return consentOf((await this.experiment(experimentId)).config);
   }
 
-  async join(experimentId: string, identity: Identity, accepted: boolean, pool?: string) {
+  async join(
+    experimentId: string,
+    identity: Identity,
+    accepted: boolean,
+    pool?: string,
+    details?: Record<string, string>,
+  ) {
     const handle = await this.experiment(experimentId);
-    return joinExperiment(handle.people, identity, { accepted, ...(pool ? { pool } : {}) });
+    return joinExperiment(handle.people, identity, {
+      accepted,
+      ...(pool ? { pool } : {}),
+      ...(details ? { details } : {}),
+    });
   }
 
   async leave(experimentId: string, identity: Identity): Promise<ParticipantRow | null> {
@@ -230,7 +242,12 @@ export class ChatService {
     const person = await this.person(experimentId, identity);
     if (!person) return { status: 'none', reason: `You have not joined ${experimentId}; join it first.` };
     const next = await nextForPerson(handle.people, person.id, this.receipt(person.id, origin));
-    if (next.status === 'none') return { status: 'none', reason: next.reason };
+    if (next.status === 'none')
+      return {
+        status: 'none',
+        reason: next.reason,
+        ...(next.screenedOut ? { screenedOut: next.screenedOut } : {}),
+      };
     const trial = (await this.db.trials.get(next.trialId))!;
     const presentation = await this.presentation(handle, next.state, next.role);
     return {

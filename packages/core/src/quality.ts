@@ -17,6 +17,12 @@ export const AttentionCheckSchema = z.strictObject({
    * spacing). Never sent to a participant's screen: the chat layer strips it from the survey form.
    */
   expected: z.union([z.string().min(1), z.number()]),
+  /**
+   * A wrong answer screens the person out at once: no further trials, and the platform's screened-out
+   * completion (Prolific's screen-out code) instead of the normal one. Without it a wrong answer only
+   * counts toward the `exclude.attentionChecks` rule, applied afterwards by `analyze` and `pay`.
+   */
+  screenOut: z.boolean().optional(),
 });
 export type AttentionCheck = z.infer<typeof AttentionCheckSchema>;
 
@@ -84,6 +90,24 @@ const normalise = (s: string) => s.normalize('NFKC').trim().replace(/\s+/g, ' ')
 export function attentionCheckPassed(check: AttentionCheck, answer: string | number | boolean): boolean {
   if (typeof check.expected === 'number') return Number(answer) === check.expected;
   return normalise(String(answer)) === normalise(check.expected);
+}
+
+/**
+ * The first screen-out attention check (`screenOut: true`) that one of these survey answers of a person
+ * fails, or null: then their part of the study ends (the people layer offers them no more trials).
+ */
+export function failedScreenOut(
+  checks: readonly AttentionCheck[] | undefined,
+  answers: Iterable<Readonly<Record<string, string | number | boolean>>>,
+): AttentionCheck | null {
+  const screening = (checks ?? []).filter((c) => c.screenOut);
+  if (screening.length === 0) return null;
+  for (const answer of answers)
+    for (const check of screening) {
+      const given = answer[check.question];
+      if (given !== undefined && !attentionCheckPassed(check, given)) return check;
+    }
+  return null;
 }
 
 /** Everything the exclusion rules read about one judge. */

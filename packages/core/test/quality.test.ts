@@ -6,6 +6,7 @@ import {
   ExperimentConfigSchema,
   emptyJudgeQuality,
   exclusionsOf,
+  failedScreenOut,
   type QualityControl,
   turnFlags,
 } from '../src/index.ts';
@@ -63,6 +64,20 @@ describe('attention checks', () => {
     expect(attentionCheckPassed({ question: 'x', expected: 3 }, 3)).toBe(true);
     expect(attentionCheckPassed({ question: 'x', expected: 3 }, '3')).toBe(true);
     expect(attentionCheckPassed({ question: 'x', expected: 3 }, 4)).toBe(false);
+  });
+
+  it('screens out on a wrong answer to a screen-out check only', () => {
+    const checks = [
+      { question: 'read', expected: 'purple' },
+      { question: 'sky', expected: 'blue', screenOut: true },
+    ];
+    // A wrong answer to a check that only counts toward exclusion does not screen out.
+    expect(failedScreenOut(checks, [{ read: 'violet', sky: 'Blue' }])).toBeNull();
+    expect(failedScreenOut(checks, [{ read: 'purple' }, { sky: ' green ' }])).toEqual(checks[1]);
+    // Unanswered (the survey not reached yet), or no screen-out check at all: nothing.
+    expect(failedScreenOut(checks, [{ clear: 4 }])).toBeNull();
+    expect(failedScreenOut([checks[0]!], [{ read: 'violet' }])).toBeNull();
+    expect(failedScreenOut(undefined, [{ sky: 'green' }])).toBeNull();
   });
 });
 

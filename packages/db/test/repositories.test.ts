@@ -176,6 +176,29 @@ for (const backend of backends) {
         expect((await db.participants.list(other.experimentId)).map((p) => p.label)).toEqual(['x']);
         expect((await db.participants.list(experimentId)).map((p) => p.label)).toEqual(['v2']);
       });
+
+      it('records a screen-out on the spec once, keeping the rest of it', async () => {
+        const { experimentId } = await seed(db);
+        const id = uid('person');
+        await db.participants.upsertMany(experimentId, [
+          { id, kind: 'human', label: 'p', spec: { kind: 'human', assignmentId: 'A1' } },
+        ]);
+        expect(await db.participants.markScreenedOut(experimentId, id, 'qualification', 'failed')).toBe(true);
+        const first = (await db.participants.get(experimentId, id))!.spec;
+        expect(first).toEqual({
+          kind: 'human',
+          assignmentId: 'A1',
+          screenedOut: { by: 'qualification', reason: 'failed', at: expect.any(String) },
+        });
+        // A second rule, or the same asked again: the first record stays.
+        expect(await db.participants.markScreenedOut(experimentId, id, 'attentionCheck', 'wrong')).toBe(
+          false,
+        );
+        expect((await db.participants.get(experimentId, id))!.spec).toEqual(first);
+        expect(await db.participants.markScreenedOut(experimentId, uid('nobody'), 'qualification', 'x')).toBe(
+          false,
+        );
+      });
     });
 
     describe('trials', () => {

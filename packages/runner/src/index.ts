@@ -14,6 +14,7 @@ export * from './participants/simulated-arguer.ts';
 export * from './participants/simulated-judge.ts';
 export * from './people.ts';
 export * from './pool.ts';
+export * from './quality.ts';
 export * from './record.ts';
 export * from './retry.ts';
 export * from './run.ts';

@@ -4,6 +4,7 @@ import {
   arguerPoolsOf,
   chooseSeat,
   type ExperimentConfig,
+  failedScreenOut,
   foldEvents,
   isPeopleJudged,
   judgePoolsOf,
@@ -89,7 +90,12 @@ export function joinablePools(config: ExperimentConfig, identity: Identity): Poo
 export async function joinExperiment(
   ctx: PeopleContext,
   identity: Identity,
-  options: { pool?: string; accepted: boolean },
+  options: {
+    pool?: string;
+    accepted: boolean;
+    /** Kept beside the pool's spec on a new person (the web app: the MTurk assignment `pay` bonuses). */
+    details?: Record<string, string>;
+  },
 ): Promise<JoinResult> {
   const { db, experimentId, config } = ctx;
   const consent = consentOf(config);
@@ -135,7 +141,7 @@ export async function joinExperiment(
       identity: key,
       pool: chosen.name,
       label: pseudonymFrom(randomUUID()),
-      spec: chosen.participant as unknown as Record<string, unknown>,
+      spec: { ...(chosen.participant as unknown as Record<string, unknown>), ...options.details },
       consentVersion: consent?.version ?? null,
     },
     chosen.count !== undefined ? { capacity: chosen.count } : {},
@@ -150,10 +156,24 @@ export async function leaveExperiment(ctx: PeopleContext, participantId: string)
   await ctx.db.participants.leave(ctx.experimentId, participantId);
 }
 
+/** A pre-registered rule that ended a person's part of the study: the platform's screen-out completion. */
+export type ScreenOut = 'qualification' | 'attentionCheck';
+
 export type NextResult =
   | { status: 'owed'; trialId: string; role: Role; state: TrialState }
   | { status: 'assigned'; trialId: string; role: Role; state: TrialState }
-  | { status: 'none'; reason: string };
+  | { status: 'none'; reason: string; screenedOut?: ScreenOut };
+
+/** Ends a person's part of the study by a rule: recorded on their participant row (once), and said why. */
+async function screenOut(
+  ctx: PeopleContext,
+  participantId: string,
+  by: ScreenOut,
+  reason: string,
+): Promise<NextResult> {
+  await ctx.db.participants.markScreenedOut(ctx.experimentId, participantId, by, reason);
+  return { status: 'none', reason, screenedOut: by };
+}
 
 /**
  * What a person is to do next: a move they owe already, else a new seat chosen for them. `receipt`
@@ -180,6 +200,27 @@ export async function nextForPerson(
 
   const seats = await db.trials.seatsOf(experimentId, participantId);
   let arms = eligibleArms(config, entry.pool.name, entry.seats);
+  const checks = config.qualityControl?.attentionChecks;
+  if (checks?.some((c) => c.screenOut)) {
+    // Their own survey answers, in the trials they sat in (a person's handful, not the experiment's).
+    const logs = await db.events.loadMany(seats.map((s) => s.trialId));
+    const answers = [...logs.values()].flatMap((log) =>
+      log.flatMap((e) => {
+        const event = e.payload as TrialEvent;
+        return event.type === 'FeedbackSubmitted' && event.participantId === participantId
+          ? [event.answers]
+          : [];
+      }),
+    );
+    const failed = failedScreenOut(checks, answers);
+    if (failed)
+      return screenOut(
+        ctx,
+        participantId,
+        'attentionCheck',
+        `you were screened out: an attention check of the survey ("${failed.question}") was not answered as asked`,
+      );
+  }
   const rule = config.qualification;
   if (rule && entry.seats === 'judge' && arms.includes(rule.arm)) {
     const practice = seats.filter((s) => s.arm === rule.arm);
@@ -192,10 +233,12 @@ export async function nextForPerson(
     const inFlight = states.filter((st) => !st.verdict && !st.aborted).length;
     const standing = qualificationStatus(rule, results, inFlight);
     if (standing.state === 'failed')
-      return {
-        status: 'none',
-        reason: `you did not qualify: ${standing.correct} of ${standing.done} practice trials correct, ${rule.minCorrect} needed`,
-      };
+      return screenOut(
+        ctx,
+        participantId,
+        'qualification',
+        `you did not qualify: ${standing.correct} of ${standing.done} practice trials correct, ${rule.minCorrect} needed`,
+      );
     if (standing.state === 'practising') {
       if (standing.seatsLeft === 0)
         return { status: 'none', reason: 'your practice trial is being prepared; ask again in a moment' };

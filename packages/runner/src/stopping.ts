@@ -14,7 +14,13 @@ import {
   type TrialState,
 } from '@oversight/core';
 import type { Database } from '@oversight/db';
-import { type ClusterCounts, evaluateStoppingRule, type StoppingEvaluation } from '@oversight/stats';
+import {
+  type AnytimeStatus,
+  anytimeArmStatus,
+  type ClusterCounts,
+  evaluateStoppingRule,
+  type StoppingEvaluation,
+} from '@oversight/stats';
 import { type DriveContext, recordOptions } from './drive.ts';
 import { appendFor } from './record.ts';
 import { AppendConflict } from './store.ts';
@@ -61,6 +67,29 @@ export function oneJudgeByDesign(config: ExperimentConfig): (arm: string) => boo
       .map((arm) => arm.name),
   );
   return (arm) => single.has(arm);
+}
+
+/**
+ * Each judged arm's anytime-valid sequence of the correct answer's win rate now (valid however often
+ * it is looked at), at the stopping rule's alpha or 0.05: what `oversight status` prints and the web
+ * app's live view shows. `config` null (a stored config that no longer parses): the arms as counted.
+ */
+export async function anytimeStandings(
+  db: Database,
+  experimentId: string,
+  config: ExperimentConfig | null,
+): Promise<{ alpha: number; arms: Array<{ arm: string; status: AnytimeStatus }> }> {
+  const counts = await judgmentCountsByArm(db, experimentId);
+  const alpha = config?.stopping?.alpha ?? 0.05;
+  const single = config ? oneJudgeByDesign(config) : () => false;
+  const arms = config ? config.arms.map((a) => a.name).filter((a) => counts.has(a)) : [...counts.keys()];
+  return {
+    alpha,
+    arms: arms.map((arm) => ({
+      arm,
+      status: anytimeArmStatus(counts.get(arm)!, alpha, { oneJudgeByDesign: single(arm) }),
+    })),
+  };
 }
 
 /** The rule's verdict on the experiment's judgments so far (nothing to stop when it has no rule). */

@@ -2,7 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseStoredConfig, shortHash, type TrialEvent } from '@oversight/core';
 import type { Database, JudgmentRow as StoredJudgment } from '@oversight/db';
-import { auditDesign, trialQuestions } from '@oversight/runner';
+import {
+  assessQuality,
+  auditDesign,
+  type QualitySummary,
+  qualityTables,
+  summarizeQuality,
+  trialQuestions,
+} from '@oversight/runner';
 import {
   analyzeExperiment,
   designAuditText,
@@ -19,7 +26,6 @@ import { resolveUserPath } from '../config-file.ts';
 import { resolveDataFolder, withDatabase } from '../database.ts';
 import { UsageError } from '../exit-codes.ts';
 import { limitHeapGrowth } from '../memory.ts';
-import { assessQuality, type QualitySummary, qualityTables, summarizeQuality } from '../quality.ts';
 import { transcriptOf } from '../transcripts.ts';
 
 type Role = 'judge' | 'honest' | 'dishonest';

@@ -10,6 +10,7 @@ import {
   parseStoredConfig,
 } from '@oversight/core';
 import type { Database, PaymentBatchRow, PaymentInput, PaymentRow } from '@oversight/db';
+import { assessQuality } from '@oversight/runner';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { withDatabase } from '../database.ts';
@@ -26,7 +27,6 @@ import {
   prolificPay,
   prolificSetUp,
 } from '../payment-platforms.ts';
-import { assessQuality } from '../quality.ts';
 import { count } from '../words.ts';
 
 type Platform = 'prolific' | 'mturk';

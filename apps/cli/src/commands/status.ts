@@ -1,13 +1,7 @@
 import { ExperimentConfigSchema, formatMoney } from '@oversight/core';
 import type { Database } from '@oversight/db';
-import {
-  abortedTrials,
-  evaluateStopping,
-  judgmentCountsByArm,
-  oneJudgeByDesign,
-  STOPPING_RULE,
-} from '@oversight/runner';
-import { anytimeArmStatus, anytimeStatusLine } from '@oversight/stats';
+import { abortedTrials, anytimeStandings, evaluateStopping, STOPPING_RULE } from '@oversight/runner';
+import { anytimeStatusLine } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { listSome } from '../suggest.ts';
@@ -112,20 +106,14 @@ async function waitingLines(db: Database, experimentId: string): Promise<string[
  * comparison, the pairs it watches.
  */
 async function anytimeLines(db: Database, experimentId: string, stored: unknown): Promise<string[]> {
-  const counts = await judgmentCountsByArm(db, experimentId);
-  if (counts.size === 0) return [];
   const parsed = ExperimentConfigSchema.safeParse(stored);
   const config = parsed.success ? parsed.data : null;
   const rule = config?.stopping;
-  const alpha = rule?.alpha ?? 0.05;
-  const single = config ? oneJudgeByDesign(config) : () => false;
-  const arms = config ? config.arms.map((a) => a.name).filter((a) => counts.has(a)) : [...counts.keys()];
+  const { alpha, arms } = await anytimeStandings(db, experimentId, config);
+  if (arms.length === 0) return [];
   const lines = [
     `win rate of the correct answer, anytime-valid ${Math.round((1 - alpha) * 100)}% sequences (valid however often you look)${rule ? `; stopping rule: per ${rule.per}, alpha ${alpha}` : ''}:`,
-    ...arms.map(
-      (arm) =>
-        `  ${anytimeStatusLine(arm, anytimeArmStatus(counts.get(arm)!, alpha, { oneJudgeByDesign: single(arm) }), alpha)}`,
-    ),
+    ...arms.map(({ arm, status }) => `  ${anytimeStatusLine(arm, status, alpha)}`),
   ];
   if (config && rule?.per === 'comparison') {
     const evaluation = await evaluateStopping(db, experimentId, config);

@@ -28,6 +28,12 @@ export interface ParticipantsRepository {
   /** No new seats from now on. */
   leave(experimentId: string, id: string): Promise<void>;
   /**
+   * Records on the person's spec (`screenedOut: { by, reason, at }`) that a pre-registered rule ended
+   * their part of the study (failed practice, a screen-out attention check): the first record is kept,
+   * so asking again changes nothing. Returns whether this call recorded it.
+   */
+  markScreenedOut(experimentId: string, id: string, by: string, reason: string): Promise<boolean>;
+  /**
    * Records that a person's client showed them active at `at` (the web app's seat lease); an earlier
    * time than the one recorded changes nothing.
    */
@@ -129,6 +135,14 @@ export function participantsRepository(prisma: PrismaClient): ParticipantsReposi
         where: { experimentId_id: { experimentId, id } },
         data: { leftAt: new Date() },
       });
+    },
+
+    async markScreenedOut(experimentId, id, by, reason) {
+      const mark = JSON.stringify({ screenedOut: { by, reason, at: new Date().toISOString() } });
+      const changed = await prisma.$executeRaw`
+        UPDATE "Participant" SET "spec" = "spec" || ${mark}::jsonb
+        WHERE "experimentId" = ${experimentId} AND "id" = ${id} AND NOT ("spec" ? 'screenedOut')`;
+      return changed > 0;
     },
 
     async markActive(experimentId, id, at = new Date()) {

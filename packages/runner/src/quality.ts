@@ -38,6 +38,8 @@ export interface QualityAssessment {
   labels: Map<string, string>;
   /** The questions of the judgments read. */
   judgedQuestions: ReadonlySet<string>;
+  /** How long each measured judge turn's screen was open (the browser's figure), by trial: the live view's times. */
+  turnSeconds: Array<{ trialId: string; judgeId: string; seconds: number }>;
 }
 
 /**
@@ -70,9 +72,12 @@ export async function assessQuality(
       if (j.correct) q.catchTrials.correct += 1;
     }
   }
-  if (qc?.turns)
-    for (const t of await db.quality.judgeTurns(experimentId))
-      if (t.participantId && judges.has(t.participantId)) addTurn(judge(t.participantId), qc.turns, t);
+  const turnSeconds: QualityAssessment['turnSeconds'] = [];
+  for (const t of await db.quality.judgeTurns(experimentId)) {
+    if (!t.participantId || !judges.has(t.participantId)) continue;
+    turnSeconds.push({ trialId: t.trialId, judgeId: t.participantId, seconds: t.turnSeconds });
+    if (qc?.turns) addTurn(judge(t.participantId), qc.turns, t);
+  }
   if (qc?.attentionChecks)
     for (const f of await db.quality.feedback(experimentId)) {
       if (!judges.has(f.participantId)) continue;
@@ -91,7 +96,7 @@ export async function assessQuality(
   }
   const labels = new Map((await db.participants.list(experimentId)).map((p) => [p.id, p.label]));
   const judgedQuestions = new Set(judgments.map((j) => j.questionId));
-  return { experimentId, qc, catchQuestions, judges, excluded, labels, judgedQuestions };
+  return { experimentId, qc, catchQuestions, judges, excluded, labels, judgedQuestions, turnSeconds };
 }
 
 /** A judge as reports name them: their pseudonym, never an id a platform knows them by. */
@@ -121,7 +126,8 @@ export interface QualitySummary {
   catchQuestionsUnjudged: string[];
 }
 
-const RULE_NAMES: Record<string, string> = {
+/** The exclusion rules as reports name them. */
+export const EXCLUSION_RULE_NAMES: Record<string, string> = {
   catchAccuracy: 'catch-trial accuracy',
   attentionChecks: 'attention checks',
   flaggedTurns: 'flagged turns',
@@ -140,7 +146,11 @@ export function summarizeQuality(
     .map(([id, list]) => ({ label: judgeLabel(a, id), list }))
     .sort((x, y) => (x.label < y.label ? -1 : x.label > y.label ? 1 : 0))
     .flatMap(({ label, list }) =>
-      list.map((e) => ({ participant: label, rule: RULE_NAMES[e.rule] ?? e.rule, figures: e.figures })),
+      list.map((e) => ({
+        participant: label,
+        rule: EXCLUSION_RULE_NAMES[e.rule] ?? e.rule,
+        figures: e.figures,
+      })),
     );
   const catchAccuracy = [...a.judges.values()]
     .filter((q) => q.catchTrials.n > 0)
