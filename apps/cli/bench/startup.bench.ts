@@ -1,19 +1,24 @@
 // What a command costs before it does anything: `oversight --help`, and `oversight status` on a small
-// embedded database (60 judgments), which opens PGlite, each beside Node doing nothing (`node -e 0`) and
-// beside `status` started as every other command starts the database (OVERSIGHT_LIGHT=off), in
-// alternating rounds so a busy machine moves all of them alike. Prints medians of wall time and of peak
-// resident memory (GNU time's %M, else VmHWM polled from /proc), and the ratios.
+// embedded database (60 judgments), which opens PGlite, each beside Node doing nothing (`node -e 0`),
+// beside `status` started as every other command starts the database (OVERSIGHT_LIGHT=off), and beside
+// the floor under `status`: PGlite alone opening the same folder as `status` starts it and running one
+// query (pglite-floor.mjs), in alternating rounds so a busy machine moves all of them alike. Prints
+// medians of wall time and of peak resident memory (GNU time's %M), the ratios, and `status` against
+// its targets (0.5 s, 150 MB).
 //   npx -y pnpm@12.4.2 --filter @oversight/cli bench:startup      (BENCH_STARTUP_ROUNDS, default 7)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LIGHT_START } from '@oversight/db';
 import { childEnv } from '@oversight/testkit';
 import { launcher } from './processes.ts';
 
 const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 7);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oversight-startup-'));
 const dataDir = path.join(dir, 'data');
+const floorScript = fileURLToPath(new URL('./pglite-floor.mjs', import.meta.url));
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 interface Sample {
@@ -79,6 +84,11 @@ try {
       [launcher, 'status', 'small', '--data-dir', dataDir],
       { OVERSIGHT_LIGHT: 'off' },
     ],
+    [
+      'floor: PGlite open + 1 query',
+      ['--liftoff-only', floorScript, path.join(dataDir, 'pgdata'), JSON.stringify(LIGHT_START)],
+      {},
+    ],
   ];
   const samples = new Map<string, Sample[]>(cases.map(([name]) => [name, []]));
   // One round first, not counted: it builds the bundle if a source changed and warms the file cache.
@@ -103,8 +113,13 @@ try {
   const help = of('oversight --help');
   const status = of('oversight status');
   const heavy = of('oversight status, OVERSIGHT_LIGHT=off');
+  const floor = of('floor: PGlite open + 1 query');
   console.log(
     `  status / --help ${(status.seconds / help.seconds).toFixed(2)}x in time; status light / as before ${(status.seconds / heavy.seconds).toFixed(2)}x in time, ${(status.peakMb / heavy.peakMb).toFixed(2)}x in memory; --help / node -e 0 ${(help.seconds / node.seconds).toFixed(2)}x`,
+  );
+  const meets = (value: number, target: number) => (value <= target ? 'met' : 'missed');
+  console.log(
+    `  status against its targets: ${status.seconds.toFixed(2)} s of 0.5 (${meets(status.seconds, 0.5)}), ${status.peakMb.toFixed(0)} MB of 150 (${meets(status.peakMb, 150)}); the floor, PGlite alone, is ${floor.seconds.toFixed(2)} s (${(floor.seconds / status.seconds).toFixed(2)} of status) and ${floor.peakMb.toFixed(0)} MB (${(floor.peakMb / status.peakMb).toFixed(2)})`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

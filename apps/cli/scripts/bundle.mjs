@@ -62,8 +62,36 @@ const resolveImports = {
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       if (resolved.external) return resolved;
       if (isWorkspaceSource(resolved.path)) return { ...resolved, sideEffects: false };
+      if (QUERY_COMPILER_BASE64.test(resolved.path)) return resolved;
       const relative = path.relative(bundleDir, resolved.path).split(path.sep).join('/');
       return { path: relative.startsWith('.') ? relative : `./${relative}`, external: true };
+    });
+  },
+};
+
+/**
+ * Prisma ships its query compiler (WebAssembly) as a 4.6 MB JavaScript module holding it in base64,
+ * which the generated client imports on its first query: parsing it and keeping its text costs every
+ * command that queries about 0.1 s and 15 MB. The bundle keeps the decoded binary beside it instead
+ * and puts in that module's place one that reads it. The generated client only hands `wasm` to
+ * `Buffer.from(wasm, 'base64')`, which takes an ArrayBuffer as it is, without a copy (the encoding
+ * applies to strings).
+ */
+const QUERY_COMPILER_BASE64 = /query_compiler_\w+_bg\.\w+\.wasm-base64\.mjs$/;
+const queryCompilerFromBinary = {
+  name: 'query-compiler-from-binary',
+  setup(build) {
+    build.onLoad({ filter: QUERY_COMPILER_BASE64 }, (args) => {
+      const text = readFileSync(args.path, 'latin1');
+      const binary = Buffer.from(text.slice(text.indexOf('"') + 1, text.lastIndexOf('"')), 'base64');
+      const name = `${path.basename(args.path, '.wasm-base64.mjs')}.wasm`;
+      mkdirSync(bundleDir, { recursive: true });
+      writeFileSync(`${path.join(bundleDir, name)}.${process.pid}.tmp`, binary);
+      renameSync(`${path.join(bundleDir, name)}.${process.pid}.tmp`, path.join(bundleDir, name));
+      return {
+        contents: `import { readFileSync } from 'node:fs';\nconst bytes = readFileSync(new URL(${JSON.stringify(`./${name}`)}, import.meta.url));\nexport const wasm = bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);\n`,
+        loader: 'js',
+      };
     });
   },
 };
@@ -105,7 +133,7 @@ export async function buildBundle() {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'error',
-    plugins: [resolveImports, keepSourceLocations],
+    plugins: [resolveImports, keepSourceLocations, queryCompilerFromBinary],
     banner: { js: `// Built by apps/cli/scripts/bundle.mjs from ${pathToFileURL(entry).href}; do not edit.` },
   });
   const inputs = [

@@ -14,7 +14,14 @@ export {
 export { Prisma, PrismaClient } from './generated/prisma/client.ts';
 export { applyMigrations } from './migrate/apply.ts';
 export { migrationsDir, schemaPath } from './migrate/migrations.ts';
-export { type Database, type OpenDatabaseOptions, openDatabase, redact, resolveDataDir } from './open.ts';
+export {
+  type Database,
+  LIGHT_START,
+  type OpenDatabaseOptions,
+  openDatabase,
+  redact,
+  resolveDataDir,
+} from './open.ts';
 export type { ChatThreadInput, ChatThreadRow } from './repositories/chat.ts';
 export { type AppendOutcome, NOTIFY_CHANNEL } from './repositories/events.ts';
 export type * from './repositories/index.ts';

@@ -4,27 +4,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { PGlite } from '@electric-sql/pglite';
+import { type Database, EMBEDDED_TRANSACTIONS, finish } from './assemble.ts';
 import { resolveDataFolder } from './data-folder.ts';
 import { type SharedEmbedded, shareEmbedded } from './embedded-share.ts';
-import {
-  DatabaseHostGoneError,
-  DatabaseLockedError,
-  DatabaseUnreachableError,
-  type LockHolder,
-} from './errors.ts';
+import { DatabaseLockedError, type LockHolder } from './errors.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
-import { applyMigrations, migrationsUpToDate } from './migrate/apply.ts';
+import { applyMigrations, migrationsSettled } from './migrate/apply.ts';
 import { repairInterruptedMigrations } from './migrate/repair.ts';
 import { withWholeScriptExecution } from './migrate/script-fix.ts';
 import { keepToOwner, narrow } from './owner-only.ts';
-import { pgliteQuery, poolQuery, type RawQuery } from './raw.ts';
-import { type AppendBatching, createRepositories, type Repositories } from './repositories/index.ts';
+import { pgliteQuery } from './raw.ts';
+import type { AppendBatching } from './repositories/index.ts';
 import { copyTemplate } from './template.ts';
+
+export { type Database, redact } from './assemble.ts';
 
 export interface OpenDatabaseOptions {
   /** Folder of the embedded database (pgdata/ and the lock). Default: $OVERSIGHT_DATA_DIR or ./.oversight */
@@ -59,46 +54,13 @@ export interface OpenDatabaseOptions {
   /** Embedded only: where to say what this process waits for (default: stderr, as "database: ..."). */
   onWait?: (message: string) => void;
   /**
-   * Embedded only: a short look (status, list, show): PostgreSQL's shared buffers at 8 MB instead of
-   * 128 MB. Starting PGlite fills its buffer pool, so a small one starts faster in less memory (about
-   * 170 MB less resident); a long run keeps the large one, which spares it reads of the folder.
+   * Embedded only: a short look (status, list, show), which starts PostgreSQL with the least shared
+   * memory it needs: 2 MB of shared buffers instead of 128 and room for 4 connections instead of 100
+   * (LIGHT_START). Starting PGlite fills its shared memory, so a small one starts faster in less memory
+   * (about 130 MB less resident); a long run keeps the large pool, which spares it reads of the folder.
    */
   light?: boolean;
 }
-
-export interface Database extends Repositories {
-  prisma: PrismaClient;
-  kind: 'embedded' | 'postgres';
-  /** Embedded, reached through the process that holds it (its pid); null when this process holds it or for a server. */
-  through: number | null;
-  /** The data folder, or the server URL without its password. */
-  location: string;
-  /**
-   * Calls `onNotify(payload)` for each NOTIFY on `channel` (appends send one when a trial needs driving
-   * or a person has a new notice: see NOTIFY_CHANNEL). Embedded: notifications raised in this process.
-   * Returns a function that stops listening.
-   */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
-  /**
-   * Embedded, through another process: when that process has ended while this one was using it, the
-   * error that says so (its statements then fail, and a caller should show this rather than the
-   * driver's words). Asks the host once when it has not heard it go. Null otherwise.
-   */
-  hostGone(): Promise<Error | null>;
-  /**
-   * Disconnects, shuts PGlite down cleanly and releases the lock. A holder that other processes use
-   * through it first waits until they are done (saying so). Safe to call twice.
-   */
-  close(): Promise<void>;
-}
-
-/**
- * The embedded database is one backend: every transaction, this process's and those of processes
- * using it through this one, waits for the one before it. Prisma's defaults (2 s to start one, 5 s to
- * finish it) suit a server's pool; here a busy moment (several processes, a loaded machine) is a queue,
- * not a failure ("Unable to start a transaction in the given time" in a test on a loaded machine).
- */
-const EMBEDDED_TRANSACTIONS = { maxWait: 60_000, timeout: 120_000 };
 
 export function resolveDataDir(dataDir?: string): string {
   return dataDir ? path.resolve(dataDir) : resolveDataFolder(undefined).dir;
@@ -106,7 +68,11 @@ export function resolveDataDir(dataDir?: string): string {
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const url = options.databaseUrl ?? (process.env.DATABASE_URL || undefined);
-  return url ? openPostgres(url, options) : openEmbedded(resolveDataDir(options.dataDir), options);
+  if (!url) return openEmbedded(resolveDataDir(options.dataDir), options);
+  // Each driver is loaded when it is used: a command on the embedded database loads no PostgreSQL
+  // client (pg, its Prisma adapter), one on a server or through another process no PGlite.
+  const { openPostgres } = await import('./server.ts');
+  return openPostgres(url, options);
 }
 
 async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions): Promise<Database> {
@@ -144,6 +110,7 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
     const db = pglite;
     if (share) shared = await shareEmbedded(db, dataDir);
     lock.advertise('serving', shared ? path.join(shared.socketDir, `.s.PGSQL.${shared.port}`) : undefined);
+    const { PrismaPGlite } = await import('pglite-prisma-adapter');
     const prisma = new PrismaClient({
       adapter: new PrismaPGlite(db),
       transactionOptions: EMBEDDED_TRANSACTIONS,
@@ -182,21 +149,34 @@ async function openEmbedded(requestedDir: string, options: OpenDatabaseOptions):
 }
 
 /**
+ * PostgreSQL's settings for a short look, on top of PGlite's own. Shared buffers at 2 MB (256 pages):
+ * a short look reads a few pages of each index and table, and a scan of a large table goes through a
+ * small ring of buffers whatever the pool's size. Connections: PGlite is one backend however many
+ * processes share it (embedded-share.ts), and a short look shares with no one, but PostgreSQL sizes its
+ * lock and process tables for max_connections (100 by default, 3 MB).
+ */
+export const LIGHT_START: readonly string[] = ['-c', 'shared_buffers=2MB', '-c', 'max_connections=4'];
+
+/**
  * PGlite on a folder (made by its initdb when new), migrated when asked. The caller holds the folder's
  * lock (or owns the folder alone), so no other migrator can be running.
  */
 async function startPGlite(pgdata: string, migrate: boolean, light = false): Promise<PGlite> {
+  const { PGlite } = await import('@electric-sql/pglite');
   const db = new PGlite({
     dataDir: pgdata,
-    ...(light ? { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=8MB'] } : {}),
+    ...(light ? { startParams: [...PGlite.defaultStartParams, ...LIGHT_START] } : {}),
   });
   try {
     await db.waitReady;
-    if (migrate) {
-      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+    const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+    // Settled and up to date (one statement) is every open but the first after a migration is added.
+    if (migrate && !(await migrationsSettled(query))) {
       await repairInterruptedMigrations(query);
-      if (!(await migrationsUpToDate(query)))
+      if (!(await migrationsSettled(query))) {
+        const { PrismaPGlite } = await import('pglite-prisma-adapter');
         await applyMigrations(withWholeScriptExecution(new PrismaPGlite(db), (script) => db.exec(script)));
+      }
     }
     return db;
   } catch (error) {
@@ -234,6 +214,7 @@ async function takeOrJoin(
       const joinable =
         holder?.socket && holder.state !== 'closing' && !(holder.access === 'read' && access === 'write');
       if (joinable) {
+        const { openThrough } = await import('./through.ts');
         const through = await openThrough(dataDir, holder, options).catch(() => null);
         if (through) return { through };
       }
@@ -310,280 +291,5 @@ function diskFullOr(dataDir: string, error: unknown): unknown {
     );
   } catch {
     return error;
-  }
-}
-
-/** What a guest's connections call themselves, so the host can say who still uses it. */
-function applicationName(): string {
-  const command = process.argv.slice(1).join(' ');
-  return `process ${process.pid} (${command.length > 200 ? `${command.slice(0, 199)}…` : command})`;
-}
-
-/**
- * The embedded database held by another process, reached through its socket like a server. One
- * connection stays open for as long as this Database is: the host sees it and waits for this process
- * before closing, and its end says the host went away (then no new connection is tried).
- */
-async function openThrough(
-  dataDir: string,
-  holder: LockHolder,
-  options: OpenDatabaseOptions,
-): Promise<Database> {
-  const socketDir = path.dirname(holder.socket!);
-  const port = Number(/\.s\.PGSQL\.(\d+)$/.exec(holder.socket!)?.[1] ?? 5432);
-  const config = {
-    host: socketDir,
-    port,
-    user: 'postgres',
-    database: 'postgres',
-    application_name: applicationName(),
-  };
-  let closing = false;
-  let gone = false;
-  const presence = new pg.Client({ ...config, connectionTimeoutMillis: 3_000 });
-  presence.on('error', () => {});
-  presence.on('end', () => {
-    if (!closing) gone = true;
-  });
-  try {
-    await presence.connect();
-  } catch (error) {
-    await presence.end().catch(() => {});
-    throw error;
-  }
-  // Idle connections are kept (no idle timeout), so the host counts this process as present until it closes.
-  const pool = new GuestPool({ ...config, max: options.poolSize ?? 4, idleTimeoutMillis: 0 }, () =>
-    gone ? new DatabaseHostGoneError(holder) : null,
-  );
-  pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: EMBEDDED_TRANSACTIONS });
-  // Notifications stay inside the holder's process: here, whoever listens polls.
-  const listen: Database['listen'] = async () => async () => {};
-  const db = finish(
-    prisma,
-    'embedded',
-    `${dataDir} (through process ${holder.pid}: ${holder.command})`,
-    holder.pid,
-    listen,
-    async () => {
-      closing = true;
-      await pool.end();
-      await presence.end().catch(() => {});
-    },
-    poolQuery(pool),
-    { maxInFlight: 2, ...options.appendBatching },
-  );
-  const hostGone = async () => {
-    if (!gone && !closing) {
-      // The statement that failed may have heard of it before this connection did: ask (a host that is
-      // only busy answers late, and is not gone).
-      const refused = await Promise.race([
-        presence.query('SELECT 1').then(
-          () => false,
-          () => true,
-        ),
-        new Promise<boolean>((resolve) => setTimeout(resolve, 2_000, false).unref()),
-      ]);
-      if (refused) gone = true;
-    }
-    return gone ? new DatabaseHostGoneError(holder) : null;
-  };
-  return { ...db, hostGone };
-}
-
-/** A pool that opens no connection once the host has gone: it fails with the reason instead. */
-class GuestPool extends pg.Pool {
-  constructor(
-    config: pg.PoolConfig,
-    private readonly refusal: () => Error | null,
-  ) {
-    super(config);
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: pg.Pool's connect is overloaded (promise and callback).
-  override connect(callback?: any): any {
-    const refused = this.refusal();
-    if (!refused) return callback ? super.connect(callback) : super.connect();
-    if (callback) {
-      process.nextTick(callback, refused);
-      return undefined;
-    }
-    return Promise.reject(refused);
-  }
-}
-
-async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
-  const location = redact(url);
-  await checkReachable(url, location);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolSize ?? 10,
-    // No JIT compilation on the project's connections. Its statements are short (an append, a page of
-    // events), but on a large log the planner's estimate for a few thousand trials' events crosses
-    // jit_above_cost, and compiling then costs ten times the query: a 24,000-trial run beside some
-    // 400,000 stored trials spent 1.7 s of the server's time loading events instead of 0.2 s. Set on
-    // each new connection before it is handed out, not in the startup packet (which a pooler such as
-    // PgBouncer may refuse); a server without JIT (before PostgreSQL 11) refuses it, which is ignored.
-    onConnect: async (client) => {
-      await client.query('SET jit = off').catch(() => {});
-    },
-  });
-  // An idle client losing its connection (server restart) emits 'error'; without a listener that would
-  // crash the process. The next query reconnects or fails with a normal error.
-  pool.on('error', () => {});
-  try {
-    if (options.migrate !== false) await migratePostgres(url);
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    const listeners = new Set<() => Promise<void>>();
-    // LISTEN needs a connection of its own for as long as it listens (a pooled one would be recycled).
-    // When the server restarts, the connection ends: it is made again, backing off, until it is stopped.
-    const listen: Database['listen'] = async (channel, onNotify) => {
-      let client: pg.Client | null = null;
-      let stopped = false;
-      let retry: NodeJS.Timeout | undefined;
-      const connect = async () => {
-        const c = new pg.Client({ connectionString: url });
-        c.on('error', () => {});
-        c.on('notification', (n) => {
-          if (n.channel === channel) onNotify(n.payload ?? '');
-        });
-        c.on('end', () => {
-          if (!stopped && client === c) again(200);
-        });
-        await c.connect();
-        await c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
-        client = c;
-      };
-      const again = (delay: number) => {
-        client = null;
-        retry = setTimeout(() => {
-          if (stopped) return;
-          connect().catch(() => again(Math.min(delay * 2, 5_000)));
-        }, delay);
-        retry.unref();
-      };
-      await connect();
-      const stop = async () => {
-        stopped = true;
-        clearTimeout(retry);
-        listeners.delete(stop);
-        await client?.end().catch(() => {});
-      };
-      listeners.add(stop);
-      return stop;
-    };
-    return finish(
-      prisma,
-      'postgres',
-      location,
-      null,
-      listen,
-      async () => {
-        await Promise.all([...listeners].map((stop) => stop()));
-        await pool.end();
-      },
-      poolQuery(pool),
-      { maxInFlight: 2, ...options.appendBatching },
-    );
-  } catch (error) {
-    await pool.end().catch(() => {});
-    throw error;
-  }
-}
-
-// The engine serialises concurrent migrators with a session-level advisory lock (pg_advisory_lock), so lock
-// and unlock must run on the same connection: a pool could run them on different ones and leave the lock
-// held, making the next process time out. Hence a dedicated one-connection pool, ended afterwards.
-async function migratePostgres(url: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  pool.on('error', () => {});
-  try {
-    // Repaired under the engine's own advisory lock (Prisma's 72707369), only when no other process holds
-    // it: one that does may be migrating right now, and its unfinished row is not a killed one.
-    const client = await pool.connect();
-    let upToDate = false;
-    try {
-      const [{ locked }] = (await client.query('SELECT pg_try_advisory_lock(72707369) AS locked')).rows;
-      if (locked)
-        try {
-          await repairInterruptedMigrations(async (sql) => (await client.query(sql)).rows);
-        } finally {
-          await client.query('SELECT pg_advisory_unlock(72707369)');
-        }
-      upToDate = await migrationsUpToDate(async (sql) => (await client.query(sql)).rows);
-    } finally {
-      client.release();
-    }
-    if (!upToDate)
-      await applyMigrations(withWholeScriptExecution(new PrismaPg(pool), (script) => pool.query(script)));
-  } finally {
-    await pool.end();
-  }
-}
-
-function finish(
-  prisma: PrismaClient,
-  kind: Database['kind'],
-  location: string,
-  through: number | null,
-  listen: Database['listen'],
-  shutdown: () => Promise<void>,
-  raw: RawQuery,
-  batching: AppendBatching,
-): Database {
-  let closing: Promise<void> | undefined;
-  return {
-    prisma,
-    kind,
-    location,
-    through,
-    listen,
-    ...createRepositories(prisma, raw, batching),
-    hostGone: async () => null,
-    close() {
-      closing ??= (async () => {
-        try {
-          await prisma.$disconnect();
-        } finally {
-          await shutdown();
-        }
-      })();
-      return closing;
-    },
-  };
-}
-
-/** The URL without its password, for messages and `Database.location`. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return 'the PostgreSQL server in DATABASE_URL (not a parseable URL)';
-  }
-}
-
-async function checkReachable(url: string, location: string): Promise<void> {
-  // One plain connection first, with a short timeout, so a wrong DATABASE_URL gives a clear message
-  // (instead of a hang or a driver error from inside the migration engine).
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new DatabaseUnreachableError(describeServer(url, location), error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function describeServer(url: string, location: string): string {
-  try {
-    const parsed = new URL(url);
-    const db = parsed.pathname.replace(/^\//, '');
-    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${db ? ` (database "${db}")` : ''}`;
-  } catch {
-    return location;
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsDir, openDatabase } from '../src/index.ts';
-import { migrationsUpToDate } from '../src/migrate/apply.ts';
+import { migrationsSettled } from '../src/migrate/apply.ts';
 import { MARKER_TABLE, markerStatements, repairInterruptedMigrations } from '../src/migrate/repair.ts';
 import { backends, type Harness, suiteName, tempDir } from './backends.ts';
 
@@ -47,19 +47,24 @@ for (const backend of backends) {
       expect(await h.db.prisma.trialEvent.count()).toBe(0);
     });
 
-    it('skip the schema engine on open only when every migration is recorded with its checksum', async () => {
+    it('skip the repair and the schema engine on open only when every migration is recorded, finished, with its checksum', async () => {
       const query = (sql: string) => h.db.prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(sql);
-      expect(await migrationsUpToDate(query)).toBe(true);
+      expect(await migrationsSettled(query)).toBe(true);
       const last = folders.at(-1)!;
       const [row] = await query(`SELECT checksum FROM _prisma_migrations WHERE migration_name = '${last}'`);
       await query(`UPDATE _prisma_migrations SET checksum = 'edited' WHERE migration_name = '${last}'`);
-      expect(await migrationsUpToDate(query)).toBe(false);
+      expect(await migrationsSettled(query)).toBe(false);
       await query(
         `UPDATE _prisma_migrations SET checksum = '${row!.checksum}', rolled_back_at = now() WHERE migration_name = '${last}'`,
       );
-      expect(await migrationsUpToDate(query)).toBe(false);
+      expect(await migrationsSettled(query)).toBe(false);
       await query(`UPDATE _prisma_migrations SET rolled_back_at = NULL WHERE migration_name = '${last}'`);
-      expect(await migrationsUpToDate(query)).toBe(true);
+      expect(await migrationsSettled(query)).toBe(true);
+      // A migration left started by a killed process: the repair has work to do.
+      await query(`UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = '${last}'`);
+      expect(await migrationsSettled(query)).toBe(false);
+      await query(`UPDATE _prisma_migrations SET finished_at = now() WHERE migration_name = '${last}'`);
+      expect(await migrationsSettled(query)).toBe(true);
     });
 
     it('are idempotent on reopen', async () => {
@@ -102,6 +107,23 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('a database never migrated', () => {
+  it('is not settled (no _prisma_migrations yet), and other errors are not taken for that', async () => {
+    const db = new PGlite();
+    try {
+      const query = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+      expect(await migrationsSettled(query)).toBe(false);
+      await expect(
+        migrationsSettled(async () => {
+          throw Object.assign(new Error('connection lost'), { code: '08006' });
+        }),
+      ).rejects.toThrow('connection lost');
+    } finally {
+      await db.close();
+    }
+  });
+});
 
 describe('migrate: false', () => {
   it('opens without touching the schema', async () => {

@@ -47,7 +47,8 @@ export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
 
 /**
  * Commands that take a short look at the database (a few small queries): they start the embedded
- * database light (small buffer pool) and compile its WebAssembly with the baseline compiler only, since
- * they end before optimised code would pay for itself (apps/cli/bench/startup.bench.ts measures it).
+ * database light (the least shared memory, packages/db/src/open.ts's LIGHT_START) and compile its
+ * WebAssembly with the baseline compiler only, since they end before optimised code would pay for
+ * itself (apps/cli/bench/startup.bench.ts measures it, beside PGlite alone).
  */
 export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['status', 'list', 'show']);

@@ -30,19 +30,27 @@ export async function applyMigrations(
 type Query = (sql: string) => Promise<Array<Record<string, unknown>>>;
 
 /**
- * Whether every migration is recorded as applied, with the checksum (sha256 of its script) Prisma
- * recorded: then opening skips the schema engine, whose WebAssembly instance costs every command
- * about 100 MB of memory and a quarter of a second, for nothing to do.
+ * Whether the migrations are settled and up to date, in one statement: none left started and unfinished
+ * (repair.ts), and every one recorded as applied with the checksum (sha256 of its script) Prisma
+ * recorded. Then opening skips the repair and the schema engine, whose WebAssembly instance costs every
+ * command about 100 MB of memory and a quarter of a second, for nothing to do. A database never migrated
+ * (no `_prisma_migrations` yet: the driver's undefined_table error) is not.
  */
-export async function migrationsUpToDate(query: Query, dir: string = migrationsDir): Promise<boolean> {
-  const [table] = await query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
-  if (!table?.present) return false;
+export async function migrationsSettled(query: Query, dir: string = migrationsDir): Promise<boolean> {
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = await query(
+      `SELECT "migration_name", "checksum", "finished_at" IS NOT NULL AS "finished", "rolled_back_at" IS NOT NULL AS "rolledBack" FROM "_prisma_migrations"`,
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '42P01') return false;
+    throw error;
+  }
+  if (rows.some((row) => !row.finished && !row.rolledBack)) return false;
   const applied = new Map(
-    (
-      await query(
-        `SELECT "migration_name", "checksum" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
-      )
-    ).map((row) => [String(row.migration_name), String(row.checksum)]),
+    rows
+      .filter((row) => row.finished && !row.rolledBack)
+      .map((row) => [String(row.migration_name), String(row.checksum)]),
   );
   return loadMigrations(dir).migrationDirectories.every((m) => {
     const file = m.migrationFile.content;
