@@ -91,7 +91,9 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the bot killed with SIGKILL mid-trial', () => {
+// Two kills, two restarts of the bot's process and a whole trial: more than the package's 90 s when the
+// machine is busy.
+describe('the bot killed with SIGKILL mid-trial', { timeout: 240_000 }, () => {
   it('carries on after a restart: old buttons work, the thread reopens, nothing is lost or doubled', async () => {
     const alice = new Person(fake, '400000000000000001', { name: 'alice' });
     let started = Date.now();

@@ -64,7 +64,9 @@ function startChild(mode: 'hold' | 'write' | 'read', dir: string) {
   return { child, waitFor, exited, output: () => stdout };
 }
 
-describe('embedded database lock', () => {
+// Each test starts child processes that open PGlite (seconds each on a busy 2-core machine, more when
+// two packages' suites run at once): the file's timeout allows for several, not the package's 30 s.
+describe('embedded database lock', { timeout: 120_000 }, () => {
   it('a second process uses the database through the holder, reading and writing what it sees', async () => {
     const dir = dataDir();
     const holder = startChild('hold', dir);

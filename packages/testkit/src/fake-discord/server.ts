@@ -338,11 +338,18 @@ export class FakeDiscord {
     return this.act(5, userId, opened.interaction.channelId, data, message);
   }
 
-  /** The same interaction delivered to the bot again (as a resumed gateway may); resolves after `waitMs`. */
-  async redeliver(acted: Acted, waitMs = 300): Promise<string[]> {
+  /**
+   * The same interaction delivered to the bot again (as a resumed gateway may); resolves with what the
+   * fake refused of the bot's answers to it: as soon as there is one (a bot that tries to acknowledge it
+   * again is refused at once), else after `waitMs`. A fixed short wait failed on a loaded machine,
+   * where the bot's second acknowledgement came after it.
+   */
+  async redeliver(acted: Acted, waitMs = 15_000): Promise<string[]> {
     const before = acted.interaction.refusals.length;
     this.interactions.send(acted.interaction);
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const until = Date.now() + waitMs;
+    while (acted.interaction.refusals.length === before && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     return acted.interaction.refusals.slice(before);
   }
 
