@@ -14,6 +14,7 @@ import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { persistPlan, planExperiment, serve } from '@oversight/runner';
 import {
   assertTwinStreams,
+  assertTwinTiming,
   type FakeOpenAIServer,
   Normalizer,
   type Observed,
@@ -109,11 +110,13 @@ interface World {
   close(): Promise<void>;
 }
 
+let worldsMade = 0;
 /** Each experiment planned with its twin question and key, its arguers' first round driven. */
 async function twinWorld(which: 'a' | 'b'): Promise<World> {
   const question = twins[which === 'a' ? 0 : 1]!;
   const openai = await startFakeOpenAI({ latencyMs: 100, reply: sideBlindReplier(question.source) });
-  const dataDir = await migratedDir(`data-${which}`);
+  worldsMade += 1;
+  const dataDir = await migratedDir(`data-${which}-${worldsMade}`);
   const db = await openDatabase({ dataDir });
   const list = experiments(which, openai.url);
   for (const input of list) {
@@ -283,27 +286,19 @@ async function showOne(world: World, name: string): Promise<string> {
   return out.stdout;
 }
 
+/** A world made, its judge's session at the terminal and `show --judge-view` of its trials. */
+async function judged(which: 'a' | 'b') {
+  const world = await twinWorld(which);
+  try {
+    return [await session(world), await shown(world)] as const;
+  } finally {
+    await world.close();
+  }
+}
+
 describe('flipped twins at the terminal', () => {
   it('prints a judge the same screens at the same moments whichever answer is correct', async () => {
-    const a = await twinWorld('a');
-    let sessionA: Awaited<ReturnType<typeof session>>;
-    let shownA: string[];
-    try {
-      sessionA = await session(a);
-      shownA = await shown(a);
-    } finally {
-      await a.close();
-    }
-    const b = await twinWorld('b');
-    let sessionB: Awaited<ReturnType<typeof session>>;
-    let shownB: string[];
-    try {
-      sessionB = await session(b);
-      shownB = await shown(b);
-    } finally {
-      await b.close();
-    }
-
+    const [[sessionA, shownA], [sessionB, shownB]] = [await judged('a'), await judged('b')];
     const segmentsA = sessionA.normalizer.segments(sessionA.stream);
     const segmentsB = sessionB.normalizer.segments(sessionB.stream);
     // Something was compared: every protocol's session, the transcripts with their quote checks.
@@ -328,12 +323,19 @@ describe('flipped twins at the terminal', () => {
     // model turn before it came 1 s later in one world than in the other, so the bound is loose here
     // (a gross check: the dishonest side's eleven calls take 1 s more) and the pace is checked as
     // such above.
-    assertTwinStreams(segmentsA, segmentsB, { timing: true, toleranceMs: 1500, relative: 0.5 });
+    await assertTwinTiming(
+      [segmentsA, segmentsB],
+      async () => {
+        const [[again], [other]] = [await judged('a'), await judged('b')];
+        return [again.normalizer.segments(again.stream), other.normalizer.segments(other.stream)];
+      },
+      { toleranceMs: 1500, relative: 0.5 },
+    );
 
     // `show --judge-view`: the same for the twins, and no reveal (no correct answer, no honest side).
     expect(shownA.map((s) => sessionA.normalizer.text(s))).toEqual(
       shownB.map((s) => sessionB.normalizer.text(s)),
     );
     for (const text of shownA) expect(text).not.toMatch(/correct answer|honest|Revealed/i);
-  }, 420_000);
+  }, 720_000);
 });

@@ -75,7 +75,7 @@ export class FakeGateway {
   /** Sends a dispatch to the connected bot; false when no bot is connected (the event is lost, as on Discord). */
   dispatch(t: string, d: unknown): boolean {
     const session = this.session;
-    if (!session || session.socket?.readyState !== 1) return false;
+    if (session?.socket?.readyState !== 1) return false;
     session.seq += 1;
     const frame = { op: 0, s: session.seq, t, d };
     session.sent.push({ s: session.seq, t, d });
