@@ -86,30 +86,35 @@ export function participantsRepository(prisma: PrismaClient): ParticipantsReposi
       try {
         // People joining one pool at once take numbers one after another: a transaction-scoped lock per
         // pool makes the count and the insert one step, where retrying on clashes grew with the crowd.
-        return await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${experimentId}/${person.pool}`}))`;
-          const joined = await tx.participant.findUnique({
-            where: { experimentId_identity: { experimentId, identity: person.identity } },
-          });
-          if (joined) return { row: toRow(joined), created: false };
-          const inPool = await tx.participant.count({ where: { experimentId, pool: person.pool } });
-          if (options.capacity !== undefined && inPool >= options.capacity) return 'full' as const;
-          const row = await tx.participant.create({
-            data: {
-              experimentId,
-              id: person.id ?? `${person.pool}-${inPool + 1}`,
-              kind: 'human',
-              label: person.label,
-              spec: json(person.spec),
-              pool: person.pool,
-              identity: person.identity,
-              joinedAt: now,
-              consentedAt: now,
-              consentVersion: person.consentVersion,
-            },
-          });
-          return { row: toRow(row), created: true };
-        });
+        return await prisma.$transaction(
+          async (tx) => {
+            await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${experimentId}/${person.pool}`}))`;
+            const joined = await tx.participant.findUnique({
+              where: { experimentId_identity: { experimentId, identity: person.identity } },
+            });
+            if (joined) return { row: toRow(joined), created: false };
+            const inPool = await tx.participant.count({ where: { experimentId, pool: person.pool } });
+            if (options.capacity !== undefined && inPool >= options.capacity) return 'full' as const;
+            const row = await tx.participant.create({
+              data: {
+                experimentId,
+                id: person.id ?? `${person.pool}-${inPool + 1}`,
+                kind: 'human',
+                label: person.label,
+                spec: json(person.spec),
+                pool: person.pool,
+                identity: person.identity,
+                joinedAt: now,
+                consentedAt: now,
+                consentVersion: person.consentVersion,
+              },
+            });
+            return { row: toRow(row), created: true };
+            // Under a crowd the transaction waits its turn for a connection like any query does (Prisma's
+            // default gives up after 2 s, refusing the person a seat for being busy).
+          },
+          { maxWait: 30_000, timeout: 30_000 },
+        );
       } catch (error) {
         if (uniqueViolation(error) === null) throw error;
         return existing();
