@@ -253,7 +253,7 @@ async function main() {
             `  database transactions: ${txAfter! - txBefore} = ${((txAfter! - txBefore) / latencies.length).toFixed(1)} per request`,
           ]
         : []),
-      `  CPU seconds: web ${webCpu.map((c) => c.toFixed(1)).join(' + ')}, client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)}${pgCpu === null ? '' : `, PostgreSQL ${pgCpu.toFixed(1)}`} (of ${(seconds * os.availableParallelism()).toFixed(0)} on ${os.availableParallelism()} cores)`,
+      `  CPU seconds: web ${webCpu.map((c) => c.toFixed(1)).join(' + ')}, client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)}${pgCpu === null ? '' : `, PostgreSQL ${pgCpu.toFixed(1)}`} (of ${(seconds * os.availableParallelism()).toFixed(0)} on ${os.availableParallelism()} cores; load average at the end ${os.loadavg()[0]!.toFixed(1)}: other work on the machine counts in it)`,
       `  blinding: ${latencies.length} responses checked for trial ids and, before each verdict, words that reveal the answer: ${leaks.length ? `${leaks.length} LEAKS, first: ${leaks[0]}` : 'none'}; correct answer listed first on ${first} of ${correctFirst.length} trial pages${orderSkewed ? ' (SKEWED: the order follows the truth)' : ''}`,
       ...[...byRoute].map(([route, xs]) => {
         xs.sort((a, b) => a - b);

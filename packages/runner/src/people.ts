@@ -241,8 +241,10 @@ export async function nextForPerson(
   // seat someone took first costs a read, and after a few of those the open seats are read again.
   const tried = new Set<string>();
   for (let round = 0; round < 5; round++) {
+    // Enough seats that some are neither tried nor being claimed by others here.
+    const perArm = 50 + claiming.size + tried.size;
     const open = (
-      await db.trials.openSeats({ experimentId, participantId, roles, arms, acrossExperiments, perArm: 100 })
+      await db.trials.openSeats({ experimentId, participantId, roles, arms, acrossExperiments, perArm })
     )
       .filter((o) => !tried.has(`${o.trialId}/${o.role}`))
       .map(
