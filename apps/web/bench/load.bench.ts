@@ -14,6 +14,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ExperimentConfigSchema } from '@oversight/core';
 import { openDatabase } from '@oversight/db';
 import { startPostgres } from '@oversight/db/testing/pg-server';
@@ -39,12 +40,39 @@ if (process.env.BENCH_WEB_CHILD) {
     idleMs: 0,
     log: (line) => process.stderr.write(`web ${process.pid}: ${line}\n`),
   });
+  // The time each request spends in this process, from its arrival to its last byte written, and how
+  // late this process's event loop ran: what the client measures beside the network and itself.
+  const served: number[] = [];
+  app.server.on('request', (_req, res) => {
+    const started = performance.now();
+    res.on('finish', () => served.push(performance.now() - started));
+  });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  // CPU from the measured run's start (starting the process and warming it up are left out).
+  let cpuFrom = process.cpuUsage();
   process.send!({ url: app.url });
-  process.on('message', async () => {
+  process.on('message', async (message) => {
+    if (message === 'reset') {
+      cpuFrom = process.cpuUsage();
+      served.length = 0;
+      loop.reset();
+      process.send!('reset');
+      return;
+    }
+    loop.disable();
     await app.stop();
     await db.close();
-    const cpu = process.cpuUsage();
-    process.send!({ cpuSeconds: (cpu.user + cpu.system) / 1e6 }, () => process.exit(0));
+    const cpu = process.cpuUsage(cpuFrom);
+    process.send!(
+      {
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        served,
+        loopP99: loop.percentile(99) / 1e6,
+        loopMax: loop.max / 1e6,
+      },
+      () => process.exit(0),
+    );
   });
 } else {
   await main();
@@ -57,6 +85,9 @@ async function main() {
   const RAMP_MS = Number(process.env.BENCH_RAMP_MS ?? 0);
   const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 1);
 
+  // People per web process who go through the study before the clock starts, unmeasured: a cold
+  // process compiles its modules and warms its JIT on its first requests, stalling them for seconds.
+  const WARM = 3;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oversight-web-bench-'));
   const server = process.env.BENCH_POSTGRES
     ? await startPostgres({ fast: false, settings: { max_connections: String(20 + PROCESSES * POOL) } })
@@ -81,7 +112,13 @@ async function main() {
     seed: 'bench',
     judges: [{ name: 'people', participant: { kind: 'human', platform: 'web' } }],
     // Enough trials of each story for everyone: each person judges TRIALS stories once each.
-    arms: [{ name: 'alone', protocol: 'judge-alone', trialsPerQuestion: Math.ceil(PEOPLE / 2) * 2 }],
+    arms: [
+      {
+        name: 'alone',
+        protocol: 'judge-alone',
+        trialsPerQuestion: Math.ceil((PEOPLE + WARM * PROCESSES) / 2) * 2,
+      },
+    ],
     eachStoryOnce: 'per-experiment',
   });
   {
@@ -118,6 +155,7 @@ async function main() {
   const byRoute = new Map<string, number[]>();
   let verdicts = 0;
   let failures = 0;
+  let reconnects = 0;
   /** Blinding: what a person's browser received that names a trial or says which answer is right. */
   const leaks: string[] = [];
   /** Per trial page first shown: whether the correct answer was listed first. */
@@ -126,6 +164,7 @@ async function main() {
   // What reveals the answer (the reveal after the verdict says these, by design).
   const revealing = /\bcorrect\b|\bwrong answer\b|\bhonest\b|\bincorrect\b/i;
 
+  let recording = false;
   async function request(
     who: { base: string; cookie: string; judged: boolean },
     method: string,
@@ -133,17 +172,32 @@ async function main() {
     form?: Record<string, string>,
   ): Promise<{ status: number; body: string }> {
     const started = performance.now();
-    const res = await fetch(new URL(url, who.base), {
-      method,
-      redirect: 'manual',
-      headers: {
-        ...(who.cookie ? { cookie: who.cookie } : {}),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+    const send = () =>
+      fetch(new URL(url, who.base), {
+        method,
+        redirect: 'manual',
+        headers: {
+          ...(who.cookie ? { cookie: who.cookie } : {}),
+          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+      });
+    // A kept-alive connection the server closed as the request went out (its idle timeout) is tried
+    // again on a new one, as a browser does; counted.
+    const res = await send().catch((error: Error & { cause?: { code?: string } }) => {
+      if (error.cause?.code !== 'UND_ERR_SOCKET' && error.cause?.code !== 'ECONNRESET') throw error;
+      reconnects += 1;
+      return send();
     });
     const body = await res.text();
     const took = performance.now() - started;
+    if (!recording) {
+      const set = res.headers.getSetCookie()[0];
+      if (set) who.cookie = set.split(';')[0]!;
+      const location = res.headers.get('location');
+      if (res.status === 303 && location) return request(who, 'GET', location);
+      return { status: res.status, body };
+    }
     latencies.push(took);
     const route = `${method} ${new URL(url, who.base).pathname.replace(/\/t\/[^/]+$/, '/t/<ref>').replace(/^\/s\/[^/]+/, '')}`;
     const list = byRoute.get(route) ?? [];
@@ -164,10 +218,11 @@ async function main() {
     return { status: res.status, body };
   }
 
-  const think = () => new Promise((r) => setTimeout(r, THINK_MS * (0.5 + Math.random())));
+  const think = () =>
+    recording ? new Promise((r) => setTimeout(r, THINK_MS * (0.5 + Math.random()))) : Promise.resolve();
 
   async function person(i: number) {
-    if (RAMP_MS > 0) await new Promise((r) => setTimeout(r, (RAMP_MS * i) / PEOPLE));
+    if (RAMP_MS > 0 && recording) await new Promise((r) => setTimeout(r, (RAMP_MS * i) / PEOPLE));
     const who = { base: children[i % PROCESSES]!.url, cookie: '', judged: false };
     const link = `/s/${EXP}?k=${keys.studyKey(EXP)}&PROLIFIC_PID=bench${String(i).padStart(6, '0')}&STUDY_ID=s&SESSION_ID=x`;
     await request(who, 'GET', link);
@@ -181,14 +236,14 @@ async function main() {
       const tale = Number(/Tale (\d+)/.exec(page.body)?.[1]);
       const correct = questions[tale]!.answers[questions[tale]!.correctIndex]!;
       const wrong = questions[tale]!.answers[1 - questions[tale]!.correctIndex]!;
-      correctFirst.push(page.body.indexOf(correct) < page.body.indexOf(wrong));
+      if (recording) correctFirst.push(page.body.indexOf(correct) < page.body.indexOf(wrong));
       await think();
       page = await request(who, 'POST', choose.action, { ...choose.fields, value: '60' });
       const verdict = formsOf(page.body).find((f) => f.buttons.some((b) => b.label === 'Submit verdict'));
       if (!verdict) throw new Error(`person ${i}: no verdict button`);
       await think();
       page = await request(who, 'POST', verdict.action, verdict.fields);
-      if (page.body.includes('Verdict recorded')) verdicts += 1;
+      if (page.body.includes('Verdict recorded') && recording) verdicts += 1;
       who.judged = true;
       const next = formsOf(page.body).find((f) => f.buttons.some((b) => b.label === 'Continue'));
       if (t < TRIALS - 1 && next) {
@@ -214,6 +269,21 @@ async function main() {
         )
       : null;
   const txBefore = transactions();
+  // The warm-up people (numbered after the measured ones), then the clocks start again everywhere.
+  for (let k = 0; k < WARM; k++)
+    await Promise.all(children.map((_, c) => person(PEOPLE + k * PROCESSES + c)));
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          child.once('message', () => resolve());
+          child.send('reset');
+        }),
+    ),
+  );
+  recording = true;
+  const clientDelay = monitorEventLoopDelay({ resolution: 10 });
+  clientDelay.enable();
   const cpuBefore = process.cpuUsage();
   const pgBefore = server ? postgresCpuSeconds(server.dataDir!) : 0;
   const started = performance.now();
@@ -221,15 +291,21 @@ async function main() {
   const seconds = (performance.now() - started) / 1000;
   const clientCpu = process.cpuUsage(cpuBefore);
   const pgCpu = server ? postgresCpuSeconds(server.dataDir!) - pgBefore : null;
-  const webCpu = await Promise.all(
+  const clientLoop = { p99: clientDelay.percentile(99) / 1e6, max: clientDelay.max / 1e6 };
+  clientDelay.disable();
+  type Report = { cpuSeconds: number; served: number[]; loopP99: number; loopMax: number };
+  const reports = await Promise.all(
     children.map(
       ({ child }) =>
-        new Promise<number>((resolve) => {
-          child.once('message', (m) => resolve((m as { cpuSeconds: number }).cpuSeconds));
+        new Promise<Report>((resolve) => {
+          child.once('message', (m) => resolve(m as Report));
           child.send('stop');
         }),
     ),
   );
+  const webCpu = reports.map((r) => r.cpuSeconds);
+  const served = reports.flatMap((r) => r.served).sort((a, b) => a - b);
+  const sq = (p: number) => served[Math.min(served.length - 1, Math.floor(p * served.length))]!.toFixed(1);
   // The web processes' connections are closed: their counts are in the statistics now.
   await new Promise((r) => setTimeout(r, 500));
   const txAfter = transactions();
@@ -247,7 +323,8 @@ async function main() {
     [
       `web load: ${PEOPLE} people (arriving over ${RAMP_MS} ms), ${TRIALS} verdicts each, think ${THINK_MS} ms; ${PROCESSES} web process(es); database: ${database}`,
       `  requests: ${latencies.length}; latency p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
-      `  verdicts: ${verdicts} in ${seconds.toFixed(1)} s = ${(verdicts / seconds).toFixed(1)} per second; requests ${(latencies.length / seconds).toFixed(0)} per second; server errors: ${failures}; people who could not finish: ${errors.length}`,
+      `  verdicts: ${verdicts} in ${seconds.toFixed(1)} s = ${(verdicts / seconds).toFixed(1)} per second; requests ${(latencies.length / seconds).toFixed(0)} per second; server errors: ${failures}; connections closed under a request and tried again: ${reconnects}; people who could not finish: ${errors.length}`,
+      `  in the web processes (arrival to last byte): p50 ${sq(0.5)} ms, p99 ${sq(0.99)} ms, max ${served.at(-1)!.toFixed(1)} ms; event loop late by p99 ${reports.map((r) => r.loopP99.toFixed(0)).join(' / ')} ms, max ${reports.map((r) => r.loopMax.toFixed(0)).join(' / ')} ms (the client's: p99 ${clientLoop.p99.toFixed(0)} ms, max ${clientLoop.max.toFixed(0)} ms)`,
       ...(txBefore !== null
         ? [
             `  database transactions: ${txAfter! - txBefore} = ${((txAfter! - txBefore) / latencies.length).toFixed(1)} per request`,
@@ -260,7 +337,11 @@ async function main() {
         return `    ${route.padEnd(16)} n ${String(xs.length).padStart(5)}  p50 ${xs[Math.floor(xs.length / 2)]!.toFixed(1)} ms  p99 ${xs[Math.floor(xs.length * 0.99)]!.toFixed(1)} ms`;
       }),
       `  row: | ${database} | ${PROCESSES} | ${PEOPLE} | ${THINK_MS} ms | ${(verdicts / seconds).toFixed(1)} | ${q(0.5)} ms | ${q(0.99)} ms | ${latencies.at(-1)!.toFixed(0)} ms |`,
-      ...(errors.length ? [`  first: ${(errors[0] as PromiseRejectedResult).reason}`] : []),
+      ...(errors.length
+        ? [
+            `  first: ${(errors[0] as PromiseRejectedResult).reason} ${((errors[0] as PromiseRejectedResult).reason as Error).cause ?? ''}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );
