@@ -97,7 +97,12 @@ async function main() {
     throw new Error(
       'BENCH_PROCESSES > 1 needs PostgreSQL (BENCH_POSTGRES=1 or DATABASE_URL): the embedded database is one process',
     );
-  const questions = Array.from({ length: TRIALS * 2 }, (_, i) => ({
+  // Twice the judge seats that everyone needs, each person judging TRIALS stories once each, with at
+  // most 1,000 trials per story (the config's limit): more stories for more people.
+  const everyone = PEOPLE + WARM * PROCESSES;
+  const stories = TRIALS * 2 * Math.ceil(everyone / 1000);
+  const perStory = Math.ceil((everyone * TRIALS) / stories) * 2;
+  const questions = Array.from({ length: stories }, (_, i) => ({
     id: `q${i}`,
     storyId: `s${i}`,
     storyTitle: `Tale ${i}`,
@@ -111,12 +116,11 @@ async function main() {
     name: EXP,
     seed: 'bench',
     judges: [{ name: 'people', participant: { kind: 'human', platform: 'web' } }],
-    // Enough trials of each story for everyone: each person judges TRIALS stories once each.
     arms: [
       {
         name: 'alone',
         protocol: 'judge-alone',
-        trialsPerQuestion: Math.ceil((PEOPLE + WARM * PROCESSES) / 2) * 2,
+        trialsPerQuestion: perStory,
       },
     ],
     eachStoryOnce: 'per-experiment',
@@ -125,9 +129,7 @@ async function main() {
     const db = await openDatabase(databaseUrl ? { databaseUrl, poolSize: 4 } : { dataDir: dir });
     const planStart = Date.now();
     await persistPlan(db, planExperiment(config, questions, 'bench-questions'), 'bench-questions');
-    process.stderr.write(
-      `planned ${TRIALS * 2 * Math.ceil(PEOPLE / 2) * 2} trials in ${Date.now() - planStart} ms\n`,
-    );
+    process.stderr.write(`planned ${stories * perStory} trials in ${Date.now() - planStart} ms\n`);
     // The embedded database's folder is one process's at a time: the web process opens it next.
     await db.close();
   }
