@@ -168,8 +168,24 @@ export type NextResult =
   /** `screenedOut`: a pre-registered rule ended their part (the platform's screen-out completion). */
   | { status: 'none'; reason: string; screenedOut?: ScreenOut };
 
+/** Entries a cache of the service keeps at most (then it starts again: a bound, not a policy). */
+const CACHE_LIMIT = 100_000;
+/** How long a participant id read for one request serves the next steps of that request. */
+const PERSON_CACHE_MS = 5_000;
+
 export class ChatService {
   private readonly handles = new Map<string, Promise<ExperimentHandle>>();
+  /**
+   * What trial handles stand for: a handle names one trial of one experiment for good (a random,
+   * never reused value), so a page's requests look it up once, not on every check.
+   */
+  private readonly refs = new Map<string, { id: string; experimentId: string }>();
+  /**
+   * Participant ids as just read, so one request reads its person once however many steps ask; kept
+   * for a few seconds only (an id never changes while its experiment exists, but an experiment can
+   * be deleted and planned again, and a process must not act for someone under an old id).
+   */
+  private readonly people = new Map<string, { id: string; at: number }>();
 
   constructor(
     readonly db: Database,
@@ -232,8 +248,33 @@ export class ChatService {
     return person;
   }
 
-  person(experimentId: string, identity: Identity): Promise<ParticipantRow | null> {
-    return this.db.participants.byIdentity(experimentId, identityKey(identity));
+  async person(experimentId: string, identity: Identity): Promise<ParticipantRow | null> {
+    const key = `${experimentId}\0${identityKey(identity)}`;
+    const row = await this.db.participants.byIdentity(experimentId, identityKey(identity));
+    if (row) {
+      if (this.people.size >= CACHE_LIMIT) this.people.clear();
+      this.people.set(key, { id: row.id, at: Date.now() });
+    } else this.people.delete(key);
+    return row;
+  }
+
+  /** The person's participant id: as read moments ago in this process (see `people`), else read now. */
+  private async personId(experimentId: string, identity: Identity): Promise<string | null> {
+    const known = this.people.get(`${experimentId}\0${identityKey(identity)}`);
+    if (known && Date.now() - known.at < PERSON_CACHE_MS) return known.id;
+    return (await this.person(experimentId, identity))?.id ?? null;
+  }
+
+  /** The trial a handle stands for (see `refs`), or null when there is none. */
+  private async trialOfRef(ref: string): Promise<{ id: string; experimentId: string } | null> {
+    const known = this.refs.get(ref);
+    if (known) return known;
+    const trial = await this.db.trials.byRef(ref);
+    if (!trial) return null;
+    if (this.refs.size >= CACHE_LIMIT) this.refs.clear();
+    const found = { id: trial.id, experimentId: trial.experimentId };
+    this.refs.set(ref, found);
+    return found;
   }
 
   /** The next trial for this person: a turn they owe, else a new seat. */
@@ -423,7 +464,7 @@ export class ChatService {
     handle: ExperimentHandle,
     state: TrialState,
     role: Role,
-    person: ParticipantRow,
+    person: { id: string },
     action: ChatAction,
     input: ActInput,
     origin: Origin,
@@ -513,7 +554,7 @@ export class ChatService {
     handle: ExperimentHandle,
     state: TrialState,
     role: Role,
-    person: ParticipantRow,
+    person: { id: string },
     origin: Origin,
     move: Move,
   ): Promise<ActResult> {
@@ -552,7 +593,7 @@ export class ChatService {
     handle: ExperimentHandle,
     state: TrialState,
     role: Role,
-    person: ParticipantRow,
+    person: { id: string },
     action: ChatAction,
     input: ActInput,
     origin: Origin,
@@ -670,14 +711,15 @@ export class ChatService {
     identity: Identity,
     ref: string,
   ): Promise<
-    | { handle: ExperimentHandle; trial: TrialRow; state: TrialState; role: Role; person: ParticipantRow }
+    | { handle: ExperimentHandle; state: TrialState; role: Role; person: { id: string } }
     | { refusal: ActResult & { status: 'refused' } }
   > {
-    const trial = await this.db.trials.byRef(ref);
+    const trial = await this.trialOfRef(ref);
     if (!trial)
       return { refusal: { status: 'refused', message: 'This trial no longer exists.', presentation: null } };
     const handle = await this.experiment(trial.experimentId);
-    const person = await this.person(trial.experimentId, identity);
+    const id = await this.personId(trial.experimentId, identity);
+    const person = id === null ? null : { id };
     const state = foldEvents(await handle.drive.store.loadEvents(trial.id));
     const role = person
       ? (Object.entries(state.seats) as Array<[Role, string]>).find(([, id]) => id === person.id)?.[0]
@@ -690,7 +732,7 @@ export class ChatService {
           presentation: null,
         },
       };
-    return { handle, trial, state, role, person };
+    return { handle, state, role, person };
   }
 
   async presentation(
@@ -834,7 +876,7 @@ export class ChatService {
    * before acting on it.
    */
   async experimentOfTrial(ref: string): Promise<string | null> {
-    return (await this.db.trials.byRef(ref))?.experimentId ?? null;
+    return (await this.trialOfRef(ref))?.experimentId ?? null;
   }
 
   private async trialOrThrow(ref: string): Promise<TrialRow> {

@@ -53,6 +53,22 @@ export function chooseSeat(
   seed: string,
   participantId: string,
 ): OpenSeat | null {
+  return seatOrder(seats, history, seed, participantId)[0] ?? null;
+}
+
+/**
+ * Every seat the person may take, in the order to try them when others may be taking seats at the
+ * same moment: arms from least met to most (ties in a seeded order), and within an arm a seeded
+ * permutation of its seats, so people asking at once start at different seats instead of racing for
+ * the earliest. The first is chooseSeat's. Drawn from the same seed; nothing in it depends on a
+ * trial's answer.
+ */
+export function seatOrder(
+  seats: readonly OpenSeat[],
+  history: SeatHistory,
+  seed: string,
+  participantId: string,
+): OpenSeat[] {
   const byArm = new Map<string, OpenSeat[]>();
   for (const seat of seats) {
     if (!mayTake(seat, history)) continue;
@@ -60,13 +76,18 @@ export function chooseSeat(
     list.push(seat);
     byArm.set(seat.arm, list);
   }
-  if (byArm.size === 0) return null;
+  if (byArm.size === 0) return [];
   const rng = createRng(`${seed}/seating/${participantId}/${history.total}`);
-  const arms = rng.fork('arm').shuffle([...byArm.keys()].sort());
-  const least = Math.min(...arms.map((arm) => history.perArm[arm] ?? 0));
-  const arm = arms.find((a) => (history.perArm[a] ?? 0) === least)!;
-  const candidates = byArm.get(arm)!.sort((a, b) => a.ordinal - b.ordinal || (a.role < b.role ? -1 : 1));
-  return candidates[rng.fork('trial').int(candidates.length)]!;
+  const shuffled = rng.fork('arm').shuffle([...byArm.keys()].sort());
+  const met = (arm: string) => history.perArm[arm] ?? 0;
+  // A stable sort keeps the seeded order among arms met equally often.
+  const arms = shuffled.map((arm, i) => ({ arm, i })).sort((a, b) => met(a.arm) - met(b.arm) || a.i - b.i);
+  return arms.flatMap(({ arm }, k) => {
+    const candidates = byArm.get(arm)!.sort((a, b) => a.ordinal - b.ordinal || (a.role < b.role ? -1 : 1));
+    const pick = k === 0 ? rng.fork('trial') : rng.fork(`trial/${arm}`);
+    const first = candidates.splice(pick.int(candidates.length), 1);
+    return [...first, ...pick.fork('rest').shuffle(candidates)];
+  });
 }
 
 export type QualificationStatus =

@@ -11,6 +11,7 @@ import {
   type OpenSeat,
   owedMoves,
   qualificationStatus,
+  seatOrder,
   type TrialEvent,
   type TrialState,
 } from '../src/index.ts';
@@ -164,6 +165,21 @@ describe('seating people', () => {
     expect(chooseSeat(seats, history, 'seed', 'ada')).toBeNull();
     // An arguer may argue a story again (it is a judge who must not have read it).
     expect(chooseSeat([seat('t3', 'debate', 's1', 'debater-b')], history, 'seed', 'ada')?.trialId).toBe('t3');
+  });
+
+  it('gives people asking at once different seats to try first, every seat once, chooseSeat first', () => {
+    const seats = Array.from({ length: 200 }, (_, i) => seat(`t${i}`, 'debate', `s${i}`, 'judge', i));
+    const people = Array.from({ length: 50 }, (_, i) => `person-${i}`);
+    const firsts = people.map((p) => {
+      const order = seatOrder(seats, empty, 'exp-seed', p);
+      expect(new Set(order.map((s) => s.trialId)).size).toBe(200);
+      expect(order[0]).toEqual(chooseSeat(seats, empty, 'exp-seed', p));
+      // Reproducible from the seed.
+      expect(seatOrder(seats, empty, 'exp-seed', p)).toEqual(order);
+      return order[0]!.trialId;
+    });
+    // 50 people over 200 seats: drawn at random, most start apart (all on one seat was the race).
+    expect(new Set(firsts).size).toBeGreaterThan(35);
   });
 
   it('meets arms in a seeded random, balanced order per person', () => {

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   type ArguerRole,
   arguerPoolsOf,
-  chooseSeat,
   type ExperimentConfig,
   failedScreenOut,
   foldEvents,
@@ -16,6 +15,7 @@ import {
   pseudonymFrom,
   qualificationStatus,
   type Role,
+  seatOrder,
   type TrialEvent,
   type TrialState,
 } from '@oversight/core';
@@ -159,6 +159,9 @@ export async function leaveExperiment(ctx: PeopleContext, participantId: string)
 /** A pre-registered rule that ended a person's part of the study: the platform's screen-out completion. */
 export type ScreenOut = 'qualification' | 'attentionCheck';
 
+/** Seats ("trialId/role") that a request of this process is claiming now: others try them last. */
+const claiming = new Set<string>();
+
 export type NextResult =
   | { status: 'owed'; trialId: string; role: Role; state: TrialState }
   | { status: 'assigned'; trialId: string; role: Role; state: TrialState }
@@ -276,9 +279,16 @@ export async function nextForPerson(
     }, {}),
     total: seats.length,
   };
+  // People asking at once each try the open seats in an order of their own (seatOrder), skipping
+  // those another request of this process is claiming right now, so they rarely meet on one seat; a
+  // seat someone took first costs a read, and after a few of those the open seats are read again.
   const tried = new Set<string>();
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const open = (await db.trials.openSeats({ experimentId, participantId, roles, arms, acrossExperiments }))
+  for (let round = 0; round < 5; round++) {
+    // Enough seats that some are neither tried nor being claimed by others here.
+    const perArm = 50 + claiming.size + tried.size;
+    const open = (
+      await db.trials.openSeats({ experimentId, participantId, roles, arms, acrossExperiments, perArm })
+    )
       .filter((o) => !tried.has(`${o.trialId}/${o.role}`))
       .map(
         (o): OpenSeat => ({
@@ -289,8 +299,8 @@ export async function nextForPerson(
           ordinal: o.ordinal,
         }),
       );
-    const seat = chooseSeat(open, history, config.seed, participantId);
-    if (!seat)
+    const order = seatOrder(open, history, config.seed, participantId);
+    if (order.length === 0)
       return {
         status: 'none',
         reason:
@@ -300,14 +310,27 @@ export async function nextForPerson(
               ? `nothing is waiting for you right now (you judge each story once${acrossExperiments ? ', across the experiments on this dataset' : ''}); try again later`
               : 'nothing is waiting for you right now; try again later',
       };
-    tried.add(`${seat.trialId}/${seat.role}`);
-    const state = await assignSeat(ctx.drive, seat.trialId, seat.role, participantId, {
-      reason: 'asked for work',
-      order: history.total,
-      onlyIfOpen: true,
-      ...(receipt ? { receipt } : {}),
-    });
-    if (state) return { status: 'assigned', trialId: seat.trialId, role: seat.role, state };
+    let lost = 0;
+    for (const seat of order) {
+      const key = `${seat.trialId}/${seat.role}`;
+      // Being claimed by another request here: left for the next round (that claim may yet fail).
+      if (claiming.has(key)) continue;
+      if (lost === 8) break;
+      tried.add(key);
+      claiming.add(key);
+      try {
+        const state = await assignSeat(ctx.drive, seat.trialId, seat.role, participantId, {
+          reason: 'asked for work',
+          order: history.total,
+          onlyIfOpen: true,
+          ...(receipt ? { receipt } : {}),
+        });
+        if (state) return { status: 'assigned', trialId: seat.trialId, role: seat.role, state };
+        lost += 1;
+      } finally {
+        claiming.delete(key);
+      }
+    }
   }
   return { status: 'none', reason: 'others took the open trials first; ask again' };
 }

@@ -1,7 +1,8 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { JsonObject, ParticipantInput, ParticipantRow, PersonInput } from '../types.ts';
 import { uniqueViolation } from './events.ts';
-import { chunks, json } from './json.ts';
+import { groupCommit } from './group-commit.ts';
+import { chunks } from './json.ts';
 
 export interface ParticipantsRepository {
   /** Inserts or updates (kind, label, spec) the experiment's participants. */
@@ -47,7 +48,92 @@ const toRow = (r: Omit<ParticipantRow, 'spec'> & { spec: unknown }): Participant
   spec: r.spec as JsonObject,
 });
 
+interface Join {
+  experimentId: string;
+  person: PersonInput;
+  capacity: number | null;
+}
+
+type Stored = Omit<ParticipantRow, 'spec'> & { spec: unknown };
+
 export function participantsRepository(prisma: PrismaClient): ParticipantsRepository {
+  /**
+   * People joining one pool take numbers one after another: a transaction-scoped lock per pool makes
+   * the count and the insert one step (retrying on clashes grew with the crowd). The count is in the
+   * insert, whose snapshot is taken once the lock is granted, so it counts every join before it. Of
+   * `joins` (one pool's), those not joined yet are numbered in order up to the capacity; returns the
+   * rows made.
+   */
+  const insertJoins = async (joins: readonly Join[]): Promise<Stored[]> => {
+    const { experimentId, person, capacity } = joins[0]!;
+    const pool = person.pool;
+    const at = new Date();
+    const people = joins.map((j, ord) => ({
+      ord,
+      id: j.person.id ?? null,
+      identity: j.person.identity,
+      label: j.person.label,
+      spec: j.person.spec,
+      consentVersion: j.person.consentVersion,
+    }));
+    const [, rows] = await prisma.$transaction(
+      [
+        prisma.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${experimentId}/${pool}`}))`,
+        prisma.$queryRaw<Stored[]>`
+          INSERT INTO "Participant" ("experimentId", "id", "kind", "label", "spec", "pool", "identity",
+            "joinedAt", "consentedAt", "consentVersion")
+          SELECT ${experimentId}, COALESCE(x."id", ${pool} || '-' || (c.n + x.rn)), 'human', x."label", x."spec",
+            ${pool}, x."identity", ${at}::timestamp(3), ${at}::timestamp(3), x."consentVersion"
+          FROM (SELECT count(*)::int AS n FROM "Participant"
+                WHERE "experimentId" = ${experimentId} AND "pool" = ${pool}) c,
+            (SELECT y.*, row_number() OVER (ORDER BY y."ord") AS rn FROM (
+              SELECT DISTINCT ON (j."identity") j.*
+              FROM jsonb_to_recordset(${JSON.stringify(people)}::jsonb) AS j("ord" int, "id" text, "identity" text,
+                "label" text, "spec" jsonb, "consentVersion" text)
+              WHERE NOT EXISTS (SELECT 1 FROM "Participant" p
+                                WHERE p."experimentId" = ${experimentId} AND p."identity" = j."identity")
+              ORDER BY j."identity", j."ord") y) x
+          WHERE ${capacity}::int IS NULL OR c.n + x.rn <= ${capacity}::int
+          ON CONFLICT ("experimentId", "identity") DO NOTHING
+          RETURNING *`,
+      ],
+      // Waiting for a connection like any query (Prisma's default gives up after 2 s).
+      { maxWait: 30_000, timeout: 30_000 },
+    );
+    return rows;
+  };
+  /** A join with an id of its own: alone (an id taken fails its statement, and only its own). */
+  const joinOne = async (join: Join): Promise<ParticipantRow | null> => {
+    const [row] = await insertJoins([join]);
+    return row ? toRow(row) : null;
+  };
+  /**
+   * Joins numbered by the pool: those asked for while a batch is being written go in the next one,
+   * one transaction per pool, one batch at a time per process. A crowd arriving at once waited for
+   * the pool's lock one join at a time, each holding a connection while it waited (so starving every
+   * other query of the process); across processes the lock still orders the batches.
+   */
+  const joinQueued = groupCommit<Join, ParticipantRow | null>(
+    async (joins) => {
+      const out = new Map<Join, ParticipantRow>();
+      const byPool = new Map<string, Join[]>();
+      for (const j of joins) {
+        const key = `${j.experimentId}\0${j.person.pool}`;
+        byPool.set(key, [...(byPool.get(key) ?? []), j]);
+      }
+      for (const group of byPool.values()) {
+        const made = new Map((await insertJoins(group)).map((r) => [r.identity, r]));
+        // The first join of an identity gets the row; another in the same batch finds it as existing.
+        for (const j of group) {
+          const row = made.get(j.person.identity);
+          if (row) out.set(j, toRow(row));
+          made.delete(j.person.identity);
+        }
+      }
+      return joins.map((j) => out.get(j) ?? null);
+    },
+    { maxItems: 1_000, maxInFlight: 1 },
+  );
   return {
     async upsertMany(experimentId, rows) {
       // One statement per few thousand (an experiment may have thousands of simulated judges).
@@ -88,34 +174,14 @@ export function participantsRepository(prisma: PrismaClient): ParticipantsReposi
         });
         return row ? { row: toRow(row), created: false } : null;
       };
-      const now = new Date();
       try {
-        // People joining one pool at once take numbers one after another: a transaction-scoped lock per
-        // pool makes the count and the insert one step, where retrying on clashes grew with the crowd.
-        return await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${experimentId}/${person.pool}`}))`;
-          const joined = await tx.participant.findUnique({
-            where: { experimentId_identity: { experimentId, identity: person.identity } },
-          });
-          if (joined) return { row: toRow(joined), created: false };
-          const inPool = await tx.participant.count({ where: { experimentId, pool: person.pool } });
-          if (options.capacity !== undefined && inPool >= options.capacity) return 'full' as const;
-          const row = await tx.participant.create({
-            data: {
-              experimentId,
-              id: person.id ?? `${person.pool}-${inPool + 1}`,
-              kind: 'human',
-              label: person.label,
-              spec: json(person.spec),
-              pool: person.pool,
-              identity: person.identity,
-              joinedAt: now,
-              consentedAt: now,
-              consentVersion: person.consentVersion,
-            },
-          });
-          return { row: toRow(row), created: true };
+        const row = await (person.id === undefined ? joinQueued : joinOne)({
+          experimentId,
+          person,
+          capacity: options.capacity ?? null,
         });
+        if (row) return { row, created: true };
+        return (await existing()) ?? ('full' as const);
       } catch (error) {
         if (uniqueViolation(error) === null) throw error;
         return existing();
