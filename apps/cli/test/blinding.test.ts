@@ -326,7 +326,7 @@ describe('flipped twins at the terminal', () => {
     await assertTwinTiming(
       [segmentsA, segmentsB],
       async () => {
-        const [[again], [other]] = [await judged('a'), await judged('b')];
+        const [[other], [again]] = [await judged('b'), await judged('a')];
         return [again.normalizer.segments(again.stream), other.normalizer.segments(other.stream)];
       },
       { toleranceMs: 1500, relative: 0.5 },

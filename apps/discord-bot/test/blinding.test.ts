@@ -202,10 +202,10 @@ async function session(which: 'a' | 'b'): Promise<{ stream: Observed[]; normaliz
   }
 }
 
-/** Both worlds' sessions, as segments of the judge's actions. */
-async function twins() {
-  const a = await session('a');
-  const b = await session('b');
+/** Both worlds' sessions, as segments of the judge's actions; `first` runs first (see assertTwinTiming). */
+async function twins(first: 'a' | 'b' = 'a') {
+  const [x, y] = [await session(first), await session(first === 'a' ? 'b' : 'a')];
+  const [a, b] = first === 'a' ? [x, y] : [y, x];
   return { a: a.normalizer.segments(a.stream), b: b.normalizer.segments(b.stream) };
 }
 
@@ -233,7 +233,7 @@ describe('flipped twins at the Discord boundary', () => {
     await assertTwinTiming(
       [a, b],
       async () => {
-        const again = await twins();
+        const again = await twins('b');
         return [again.a, again.b];
       },
       { timed, toleranceMs: 400, relative: 0.5 },

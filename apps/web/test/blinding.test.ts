@@ -220,9 +220,10 @@ async function session(which: 'a' | 'b'): Promise<{ stream: Observed[]; normaliz
   }
 }
 
-async function twins() {
-  const a = await session('a');
-  const b = await session('b');
+/** Both worlds' sessions, as segments; `first` runs first (see assertTwinTiming). */
+async function twins(first: 'a' | 'b' = 'a') {
+  const [x, y] = [await session(first), await session(first === 'a' ? 'b' : 'a')];
+  const [a, b] = first === 'a' ? [x, y] : [y, x];
   return { a: a.normalizer.segments(a.stream), b: b.normalizer.segments(b.stream), raw: a.stream };
 }
 
@@ -242,7 +243,7 @@ describe('flipped twins at the web boundary', () => {
     await assertTwinTiming(
       [a, b],
       async () => {
-        const again = await twins();
+        const again = await twins('b');
         return [again.a, again.b];
       },
       { timed, toleranceMs: 400, relative: 0.5 },

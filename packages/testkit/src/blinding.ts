@@ -235,7 +235,10 @@ export function assertTwinStreams(
 
 type TimingOptions = Omit<NonNullable<Parameters<typeof assertTwinStreams>[2]>, 'timing'>;
 
-/** Every item whose delay differs between the twins beyond the tolerance (see assertTwinStreams). */
+/**
+ * Every item whose delay differs between the twins beyond the tolerance (see assertTwinStreams), with
+ * where it is and which world it was later in.
+ */
 function timingMismatches(
   sa: readonly Segment[],
   sb: readonly Segment[],
@@ -252,7 +255,7 @@ function timingMismatches(
       [fx, fy] = [first(x), first(y)];
       if (Math.abs(fx - fy) > options.firstArrival.toleranceMs)
         out.push({
-          where: `${i}/first`,
+          where: `${i}/first/${fx > fy ? 'A' : 'B'} later`,
           message: `after ${x.action} (step ${i}), the first answer came ${fx} ms later in world A and ${fy} ms in world B`,
         });
     }
@@ -263,7 +266,7 @@ function timingMismatches(
       const allowed = Math.max(tolerance, relative * Math.max(dx, dy));
       if (Math.abs(dx - dy) > allowed)
         out.push({
-          where: `${i}/${j}`,
+          where: `${i}/${j}/${dx > dy ? 'A' : 'B'} later`,
           message: `after ${x.action} (step ${i}), this came ${dx} ms ${options.firstArrival ? 'after the first answer' : 'later'} in world A and ${dy} ms in world B: ${item.item.slice(0, 300)}`,
         });
     });
@@ -280,7 +283,9 @@ export type TwinSegments = readonly [readonly Segment[], readonly Segment[]];
  * any tolerance (1.3 s at a load of 10 on 2 cores), at a moment that differs from run to run. A leak is
  * tied to a place (Discord's old per-speech posting put Debater A's round-2 speech 396 ms after the
  * judge's move in one world and 1,042 ms in the other, every run): so when the first run has
- * mismatches, `again` runs the twins afresh, and an item late in both runs fails the test.
+ * mismatches, `again` runs the twins afresh, and an item late in the same world in both runs fails
+ * the test. `again` runs world B first: the world that runs first pays for what warms up (a first database connection,
+ * code compiled on first use), a delay that follows the order and not the truth.
  */
 export async function assertTwinTiming(
   first: TwinSegments,
