@@ -16,6 +16,18 @@ export interface Rng {
   normal(): number;
   /** Fill `out` with uniform integers in [0, n), equal to successive int(n) calls. */
   fillInts(out: Int32Array | Uint32Array, n: number): void;
+  /**
+   * The cluster bootstrap's draws and sums in one pass: for each of `resamples` resamples, draw
+   * `clusters` indices as fillInts would (the same stream) and add up their `width`-number vectors
+   * (cluster i at vectors[i·width]), in draw order, into out[r·width … r·width + width − 1].
+   */
+  sumResamples(
+    vectors: Float64Array,
+    width: number,
+    clusters: number,
+    resamples: number,
+    out: Float64Array,
+  ): void;
 }
 
 const TWO_POW_32 = 4294967296;
@@ -90,6 +102,87 @@ class Xoshiro128 implements Rng {
       c ^= t;
       d = (d << 11) | (d >>> 21);
       out[i] = (r * n * INV_TWO_POW_32) | 0; // < n ≤ 2^31, so | 0 is floor
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
+  sumResamples(vectors: Float64Array, width: number, g: number, resamples: number, out: Float64Array): void {
+    // The generator is inlined (state in locals) and no index is stored: each draw goes straight
+    // into the sums. Additions happen in draw order from 0, as a loop over fillInts' output would
+    // do them, so the sums (and every interval) are bit-for-bit those of that loop.
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    if (width === 2) {
+      for (let r = 0; r < resamples; r++) {
+        let s0 = 0;
+        let s1 = 0;
+        for (let i = 0; i < g; i++) {
+          const x = Math.imul(b, 5);
+          const v = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+          const t = b << 9;
+          c ^= a;
+          d ^= b;
+          b ^= c;
+          a ^= d;
+          c ^= t;
+          d = (d << 11) | (d >>> 21);
+          const k = 2 * ((v * g * INV_TWO_POW_32) | 0);
+          s0 += vectors[k]!;
+          s1 += vectors[k + 1]!;
+        }
+        out[2 * r] = s0;
+        out[2 * r + 1] = s1;
+      }
+    } else if (width === 4) {
+      for (let r = 0; r < resamples; r++) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let i = 0; i < g; i++) {
+          const x = Math.imul(b, 5);
+          const v = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+          const t = b << 9;
+          c ^= a;
+          d ^= b;
+          b ^= c;
+          a ^= d;
+          c ^= t;
+          d = (d << 11) | (d >>> 21);
+          const k = 4 * ((v * g * INV_TWO_POW_32) | 0);
+          s0 += vectors[k]!;
+          s1 += vectors[k + 1]!;
+          s2 += vectors[k + 2]!;
+          s3 += vectors[k + 3]!;
+        }
+        out[4 * r] = s0;
+        out[4 * r + 1] = s1;
+        out[4 * r + 2] = s2;
+        out[4 * r + 3] = s3;
+      }
+    } else {
+      out.fill(0, 0, resamples * width);
+      for (let r = 0; r < resamples; r++) {
+        const base = r * width;
+        for (let i = 0; i < g; i++) {
+          const x = Math.imul(b, 5);
+          const v = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+          const t = b << 9;
+          c ^= a;
+          d ^= b;
+          b ^= c;
+          a ^= d;
+          c ^= t;
+          d = (d << 11) | (d >>> 21);
+          const k = width * ((v * g * INV_TWO_POW_32) | 0);
+          for (let w = 0; w < width; w++) out[base + w]! += vectors[k + w]!;
+        }
+      }
     }
     this.a = a;
     this.b = b;
