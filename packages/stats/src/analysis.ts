@@ -13,7 +13,12 @@ import {
   type PairedComparison,
   pairedComparisonOf,
 } from './agreement-summary.ts';
-import { type AnytimeSummary, type ArmAnytime, armAnytime, differenceAnytime } from './anytime-summary.ts';
+import {
+  type AnytimeSummary,
+  type ArmAnytime,
+  armAnytime,
+  differenceAnytimeFromCounts,
+} from './anytime-summary.ts';
 import {
   type BootstrapOptions,
   type BootstrapResult,
@@ -41,7 +46,7 @@ import {
   PROTOCOLS,
   type Protocol,
 } from './judgment.ts';
-import { buildJudgmentTable, type JudgmentTable } from './judgment-table.ts';
+import { isJudgmentTable, type JudgmentTable, judgmentTable } from './judgment-table.ts';
 import { type JudgeStanding, judgeLeaderboardOf } from './leaderboard.ts';
 import {
   fitMixedModels,
@@ -293,32 +298,40 @@ function interval(i: { lower: number; upper: number } | null | undefined): Repor
   return i ? { lower: finiteOrNull(i.lower), upper: finiteOrNull(i.upper) } : { lower: null, upper: null };
 }
 
-/** The table of `rows`, each row checked as it is read. */
-function checkedTable(rows: readonly JudgmentRow[]): JudgmentTable {
-  const protocols = new Set<string>(PROTOCOLS);
-  const t = buildJudgmentTable(rows, (i, r) => {
-    if (!protocols.has(r.protocol))
-      throw new Error(`row ${i} (${r.trialId}): unknown protocol '${r.protocol}'`);
-    if (!(r.probCorrect >= 0 && r.probCorrect <= 1)) {
-      throw new Error(`row ${i} (${r.trialId}): probCorrect must be in [0, 1], got ${r.probCorrect}`);
+/**
+ * Refuse judgments the analysis cannot read: an unknown protocol, a probability outside [0, 1] (the
+ * first such row is named), then an arm with two protocols. `rows` (when the table was made from
+ * them) only words the message with the row's own values.
+ */
+function validate(t: JudgmentTable, rows: readonly JudgmentRow[] | null): void {
+  const known = t.protocolNames.map((p) => PROTOCOLS.includes(p as Protocol));
+  for (let i = 0; i < t.n; i++) {
+    const r = rows?.[i];
+    const trial = r ? r.trialId : t.trialId[i];
+    if (!known[t.protocol[i]!])
+      throw new Error(
+        `row ${i} (${trial}): unknown protocol '${r ? r.protocol : t.protocolNames[t.protocol[i]!]}'`,
+      );
+    const p = t.probCorrect[i]!;
+    if (!(p >= 0 && p <= 1)) {
+      throw new Error(`row ${i} (${trial}): probCorrect must be in [0, 1], got ${r ? r.probCorrect : p}`);
     }
-  });
+  }
   // an arm is one protocol: the first row that says otherwise is named
-  const first = t.armFirstProtocol.map((p) => PROTOCOLS.indexOf(p));
+  const first = t.armFirstProtocol.map((p) => t.protocolNames.indexOf(p));
   for (let i = 0; i < t.n; i++) {
     const a = t.arm[i]!;
     if (t.protocol[i] !== first[a])
       throw new Error(
-        `arm '${t.armNames[a]}' mixes protocols '${t.armFirstProtocol[a]}' and '${rows[i]!.protocol}' (row ${i}); give each arm one protocol`,
+        `arm '${t.armNames[a]}' mixes protocols '${t.armFirstProtocol[a]}' and '${t.protocolNames[t.protocol[i]!]}' (row ${i}); give each arm one protocol`,
       );
   }
-  return t;
 }
 
 /** Arms in the requested order, then the rest by protocol (debate first, baselines last), then first appearance. */
 function orderArms(t: JudgmentTable, armOrder: readonly string[]): string[] {
   const rest = t.armNames
-    .map((arm, index) => ({ arm, index, protocol: t.armFirstProtocol[index]! }))
+    .map((arm, index) => ({ arm, index, protocol: t.armFirstProtocol[index] as Protocol }))
     .filter(({ arm }) => !armOrder.includes(arm))
     .sort((a, b) => PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) || a.index - b.index)
     .map(({ arm }) => arm);
@@ -345,7 +358,7 @@ function buildColumns(t: JudgmentTable, requestedOrder: readonly string[]): Colu
     }
     remap[c] = arms.length;
     arms.push(a);
-    armProtocol.push(t.armFirstProtocol[c]!);
+    armProtocol.push(t.armFirstProtocol[c] as Protocol);
   }
   const arm = new Int32Array(n);
   for (let i = 0; i < n; i++) arm[i] = remap[t.arm[i]!]!;
@@ -515,7 +528,7 @@ function quotedFor(
 
 /** Analyse an experiment: per-arm rates, honesty splits, pairwise comparisons, calibration, ratings. */
 export function analyzeExperiment(
-  rows: readonly JudgmentRow[],
+  input: readonly JudgmentRow[] | JudgmentTable,
   options: AnalysisOptions = {},
 ): AnalysisReport {
   const level = options.level ?? 0.95;
@@ -533,7 +546,10 @@ export function analyzeExperiment(
   const crossedMaxCost = options.crossedGlmmMaxCost ?? 3e6;
   const bins = options.calibrationBins ?? 10;
   const useAnytime = options.anytime ?? true;
-  const table = checkedTable(rows);
+  // Every per-judgment statistic reads the columns (judgment-table.ts), not the row objects.
+  const rows = isJudgmentTable(input) ? null : input;
+  const table = rows ? judgmentTable(rows) : (input as JudgmentTable);
+  validate(table, rows);
   const cols = buildColumns(table, options.armOrder ?? []);
   const notes: string[] = cols.emptyArms.map(
     (arm) => `Arm ${arm} has no judgments yet: nothing is estimated for it, and it is in no comparison.`,
@@ -729,20 +745,26 @@ export function analyzeExperiment(
   // split by induction when an arm has more than one induction value
   const byInduction: ArmSummary[] = [];
   for (let a = 0; a < A; a++) {
-    // groups in order of first appearance in the arm
-    const groupOf = new Map<number, number[]>();
-    for (const i of armRows[a]!) {
-      const key = table.induction[i]!;
-      let g = groupOf.get(key);
-      if (!g) {
-        g = [];
-        groupOf.set(key, g);
+    // groups in order of first appearance in the arm (codes are dense: counted, then filled)
+    const idx = armRows[a]!;
+    const size = new Int32Array(table.inductionNames.length);
+    const order: number[] = [];
+    for (let k = 0; k < idx.length; k++)
+      if (size[table.induction[idx[k]!]!]!++ === 0) order.push(table.induction[idx[k]!]!);
+    if (order.length > 1) {
+      const groups = order.map((key) => new Int32Array(size[key]!));
+      const slot = new Int32Array(size.length);
+      order.forEach((key, g) => {
+        slot[key] = g;
+      });
+      const fill = new Int32Array(order.length);
+      for (let k = 0; k < idx.length; k++) {
+        const g = slot[table.induction[idx[k]!]!]!;
+        groups[g]![fill[g]!++] = idx[k]!;
       }
-      g.push(i);
-    }
-    if (groupOf.size > 1) {
-      for (const [key, idx] of groupOf)
-        byInduction.push(summarise(a, Int32Array.from(idx), table.inductionNames[key], false));
+      order.forEach((key, g) => {
+        byInduction.push(summarise(a, groups[g]!, table.inductionNames[key], false));
+      });
     }
   }
 
@@ -761,17 +783,27 @@ export function analyzeExperiment(
     );
   for (let a = 0; a < A; a++) {
     if (!isSingleArguerProtocol(cols.armProtocol[a]!)) continue;
-    const honestIdx: number[] = [];
-    const dishonestIdx: number[] = [];
-    for (const i of armRows[a]!) {
+    const rowsOfArm = armRows[a]!;
+    let honestCount = 0;
+    let dishonestCount = 0;
+    for (const i of rowsOfArm) {
       const h = table.arguerHonest[i];
-      if (h === 1) honestIdx.push(i);
-      else if (h === 0) dishonestIdx.push(i);
+      if (h === 1) honestCount++;
+      else if (h === 0) dishonestCount++;
+    }
+    const honestIdx = new Int32Array(honestCount);
+    const dishonestIdx = new Int32Array(dishonestCount);
+    honestCount = 0;
+    dishonestCount = 0;
+    for (const i of rowsOfArm) {
+      const h = table.arguerHonest[i];
+      if (h === 1) honestIdx[honestCount++] = i;
+      else if (h === 0) dishonestIdx[dishonestCount++] = i;
     }
     if (honestIdx.length + dishonestIdx.length === 0) continue;
     const accepted = (i: number): boolean =>
       table.arguerHonest[i] === 1 ? cols.correct[i] === 1 : cols.correct[i] === 0;
-    const group = (idx: number[]): HonestyGroup => {
+    const group = (idx: Int32Array): HonestyGroup => {
       const n = idx.length;
       let correct = 0;
       let acc = 0;
@@ -802,13 +834,8 @@ export function analyzeExperiment(
     };
     if (honest.n > 0 && dishonest.n > 0) {
       const t = twoProportionTest(honest.accepted, honest.n, dishonest.accepted, dishonest.n, { level });
-      const hj = countsFor(Int32Array.from(honestIdx), cols.cluster.judge, cols.clusterCount.judge, accepted);
-      const dj = countsFor(
-        Int32Array.from(dishonestIdx),
-        cols.cluster.judge,
-        cols.clusterCount.judge,
-        accepted,
-      );
+      const hj = countsFor(honestIdx, cols.cluster.judge, cols.clusterCount.judge, accepted);
+      const dj = countsFor(dishonestIdx, cols.cluster.judge, cols.clusterCount.judge, accepted);
       const paired = pairDense(hj.dense, dj.dense);
       const b = clusterBootstrapOrWhyNot('judge', pairedClusters(paired), 0, () =>
         clusterBootstrapDifference(paired, boot(`gap:${cols.arms[a]}`, 0)),
@@ -838,8 +865,8 @@ export function analyzeExperiment(
         sandwiching.push(
           sandwichingMeasure(
             cols.arms[a]!,
-            counts(Int32Array.from(honestIdx)),
-            counts(Int32Array.from(dishonestIdx)),
+            counts(honestIdx),
+            counts(dishonestIdx),
             base >= 0 && armRows[base]!.length > 0 ? { ...counts(armRows[base]!), arm: baselineArm! } : null,
             level,
             boot(`sandwiching:${cols.arms[a]}`, 0),
@@ -903,15 +930,9 @@ export function analyzeExperiment(
         clusterRobust: { ...robustSummary(cr, crWhy), pValue: crWhy ? null : finiteOrNull(cr.pValue) },
         glmm: mixed ? mixed.judgeContrast(a, b) : null,
         crossedGlmm: mixed ? mixed.crossedContrast(a, b) : null,
+        // from the per-judge counts the arms already have (the same numbers differenceAnytime counts)
         anytime: useAnytime
-          ? differenceAnytime(
-              { rows: armRows[a]! },
-              { rows: armRows[b]! },
-              cols.cluster.judge,
-              cols.clusterCount.judge,
-              won,
-              alpha,
-            )
+          ? differenceAnytimeFromCounts(denseByArm.judge[a]!, denseByArm.judge[b]!, alpha)
           : null,
         paired,
         quoted: quotedFor(paired, x1, s1.n, x2, s2.n, t.pValue, f.pValue),

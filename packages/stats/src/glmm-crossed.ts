@@ -94,10 +94,13 @@ export function crossedGlmmCostOfObservations(
   group: ArrayLike<number>,
 ): number {
   const n = judge.length;
-  const J = 1 + largest(judge);
-  const Q = 1 + largest(question);
-  const G = 1 + largest(group);
-  if (codes(judge, J) && codes(question, Q) && codes(group, G) && Q * G <= 1 << 26) {
+  const j = scan(judge);
+  const q = scan(question);
+  const g = scan(group);
+  const J = 1 + j.largest;
+  const Q = 1 + q.largest;
+  const G = 1 + g.largest;
+  if (j.codes && q.codes && g.codes && Q * G <= 1 << 26) {
     // distinct (question, group) per judge = distinct triples
     const byJudge = groupBy(judge, J);
     const stamp = new Int32Array(Q * G).fill(-1);
@@ -119,14 +122,23 @@ export function crossedGlmmCostOfObservations(
   return costOf(cells.length, judge, question);
 }
 
-/** True when every value is an integer in [0, levels) and levels is small enough to index by. */
-function codes(values: ArrayLike<number>, levels: number): boolean {
-  if (!(levels <= 1 << 26)) return false;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!(v >= 0 && Number.isInteger(v))) return false;
-  }
-  return true;
+/** The largest value, and whether every value is a non-negative integer small enough to index by. */
+function scan(values: ArrayLike<number>): { largest: number; codes: boolean } {
+  let max = -1;
+  let codes = true;
+  if (values instanceof Int32Array) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v > max) max = v;
+      else if (v < 0) codes = false;
+    }
+  } else
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v > max) max = v;
+      if (!(v >= 0 && Number.isInteger(v))) codes = false;
+    }
+  return { largest: max, codes: codes && max < 1 << 26 };
 }
 
 /** Indices grouped by level (a stable counting sort): level l's are order[start[l] .. start[l + 1]). */
@@ -199,12 +211,6 @@ function distinctSorted(values: Float64Array): Float64Array {
   for (let i = 0; i < values.length; i++)
     if (i === 0 || values[i] !== values[k - 1]) values[k++] = values[i]!;
   return values.subarray(0, k);
-}
-
-function largest(values: ArrayLike<number>): number {
-  let max = -1;
-  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
-  return max;
 }
 
 function costOf(cellCount: number, judge: ArrayLike<number>, question: ArrayLike<number>): number {

@@ -9,18 +9,20 @@
  * Codes are given in order of first appearance, so anything that used to be keyed by a Map of
  * strings in row order (players, judges, groups) comes out in the same order from the codes.
  */
-import type { JudgmentRow, Protocol } from './judgment.ts';
-import { PROTOCOLS } from './judgment.ts';
+import type { JudgmentRow } from './judgment.ts';
 import { participantLabel } from './participants.ts';
 
 export interface JudgmentTable {
+  /** Marks a table (analyzeExperiment takes rows or a table). */
+  readonly kind: 'judgment-table';
   n: number;
   /** Arms in order of first appearance, with the protocol of each arm's first judgment. */
   armNames: string[];
-  armFirstProtocol: Protocol[];
+  armFirstProtocol: string[];
   arm: Int32Array;
-  /** Index into PROTOCOLS of each judgment's protocol (−1 for a name it does not know). */
-  protocol: Int8Array;
+  /** Protocol names in order of first appearance (a name no protocol has is kept, for the error). */
+  protocolNames: string[];
+  protocol: Int32Array;
   judgeNames: string[];
   judge: Int32Array;
   questionNames: string[];
@@ -79,12 +81,12 @@ class Codes<T extends string | null> {
   }
 }
 
-/** Labels of (kind, model) pairs, with a one-entry cache per column. */
+/** Labels of (kind, model) pairs in a shared code space, with a one-entry cache per column. */
 class Labels {
-  constructor(private readonly codes: Codes<string>) {}
   private lastKind: unknown = {};
   private lastModel: unknown = {};
   private lastCode = -1;
+  constructor(private readonly codes: Codes<string>) {}
   code(kind: string | null | undefined, model: string | null | undefined): number {
     if (kind === this.lastKind && model === this.lastModel) return this.lastCode;
     this.lastKind = kind;
@@ -94,123 +96,224 @@ class Labels {
   }
 }
 
-const protocolIndex = new Map<string, number>(PROTOCOLS.map((p, i) => [p, i]));
+/** The fields of a judgment the table keeps (a JudgmentRow has them all). */
+export type JudgmentTableRow = Pick<
+  JudgmentRow,
+  | 'trialId'
+  | 'arm'
+  | 'protocol'
+  | 'questionId'
+  | 'storyId'
+  | 'judgeId'
+  | 'arguerHonest'
+  | 'induction'
+  | 'honestArguerId'
+  | 'dishonestArguerId'
+  | 'probCorrect'
+  | 'correct'
+  | 'rounds'
+  | 'reward'
+  | 'judgeKind'
+  | 'judgeModel'
+  | 'honestArguerKind'
+  | 'honestArguerModel'
+  | 'dishonestArguerKind'
+  | 'dishonestArguerModel'
+  | 'transcriptId'
+> & { beliefs: ArrayLike<number> };
 
-/** The columns of `rows` (no validation: analyzeExperiment checks its rows as it reads them). */
-export function judgmentTable(rows: readonly JudgmentRow[]): JudgmentTable {
-  return buildJudgmentTable(rows, null);
+function grown<T extends Int32Array | Float64Array | Uint8Array | Int8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }
 
 /**
- * The columns, and (when `check` is given) each row checked as it is read: `check(i, row)` is
- * called for every row in order before its values are used.
+ * Builds a table one judgment at a time (from rows, from a CSV as it is read, or from a database
+ * page by page): add() copies what it needs, so the object passed may be reused for the next one.
  */
-export function buildJudgmentTable(
-  rows: readonly JudgmentRow[],
-  check: ((i: number, r: JudgmentRow) => void) | null,
-): JudgmentTable {
-  const n = rows.length;
-  const arms = new Codes<string>();
-  const armFirstProtocol: Protocol[] = [];
-  const judges = new Codes<string>();
-  const questions = new Codes<string>();
-  const stories = new Codes<string>();
-  const inductions = new Codes<string | null>();
-  const arguers = new Codes<string>();
-  // one label space, three caches (the columns change independently)
-  const labelCodes = new Codes<string>();
-  const judgeLabels = new Labels(labelCodes);
-  const honestLabels = new Labels(labelCodes);
-  const dishonestLabels = new Labels(labelCodes);
-  const t: JudgmentTable = {
-    n,
-    armNames: arms.names,
-    armFirstProtocol,
-    arm: new Int32Array(n),
-    protocol: new Int8Array(n),
-    judgeNames: judges.names,
-    judge: new Int32Array(n),
-    questionNames: questions.names,
-    question: new Int32Array(n),
-    storyNames: stories.names,
-    story: new Int32Array(n),
-    correct: new Uint8Array(n),
-    probCorrect: new Float64Array(n),
-    reward: new Float64Array(n),
-    rounds: new Float64Array(n),
-    beliefStart: new Int32Array(n + 1),
-    beliefs: new Float64Array(0),
-    arguerHonest: new Int8Array(n),
-    inductionNames: inductions.names,
-    induction: new Int32Array(n),
-    arguerNames: arguers.names,
-    honestArguer: new Int32Array(n),
-    dishonestArguer: new Int32Array(n),
-    labelNames: labelCodes.names,
-    judgeLabel: new Int32Array(n),
-    honestLabel: new Int32Array(n),
-    dishonestLabel: new Int32Array(n),
-    trialId: new Array<string>(n),
-    transcriptKey: null,
-    hasTranscriptId: null,
-  };
-  let beliefCount = 0;
-  let anyTranscript = false;
-  let lastProtocol: string | undefined;
-  let lastProtocolCode = -1;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    if (check) check(i, r);
-    const a = arms.code(r.arm);
-    if (a === armFirstProtocol.length) armFirstProtocol.push(r.protocol);
-    t.arm[i] = a;
-    if (r.protocol !== lastProtocol) {
-      lastProtocol = r.protocol;
-      lastProtocolCode = protocolIndex.get(r.protocol) ?? -1;
+export class JudgmentTableBuilder {
+  private n = 0;
+  private capacity: number;
+  private beliefCount = 0;
+  private readonly arms = new Codes<string>();
+  private readonly armFirstProtocol: string[] = [];
+  private readonly protocols = new Codes<string>();
+  private readonly judges = new Codes<string>();
+  private readonly questions = new Codes<string>();
+  private readonly stories = new Codes<string>();
+  private readonly inductions = new Codes<string | null>();
+  private readonly arguers = new Codes<string>();
+  private readonly labelCodes = new Codes<string>();
+  private readonly judgeLabels = new Labels(this.labelCodes);
+  private readonly honestLabels = new Labels(this.labelCodes);
+  private readonly dishonestLabels = new Labels(this.labelCodes);
+  private arm: Int32Array;
+  private protocol: Int32Array;
+  private judge: Int32Array;
+  private question: Int32Array;
+  private story: Int32Array;
+  private correct: Uint8Array;
+  private probCorrect: Float64Array;
+  private reward: Float64Array;
+  private rounds: Float64Array;
+  private beliefStart: Int32Array;
+  private beliefs: Float64Array;
+  private arguerHonest: Int8Array;
+  private induction: Int32Array;
+  private honestArguer: Int32Array;
+  private dishonestArguer: Int32Array;
+  private judgeLabel: Int32Array;
+  private honestLabel: Int32Array;
+  private dishonestLabel: Int32Array;
+  private readonly trialId: string[] = [];
+  /** transcriptId per judgment (undefined for none), kept only once one judgment has one. */
+  private transcriptId: (string | null | undefined)[] | null = null;
+
+  constructor(expected = 1024) {
+    const c = Math.max(16, expected);
+    this.capacity = c;
+    this.arm = new Int32Array(c);
+    this.protocol = new Int32Array(c);
+    this.judge = new Int32Array(c);
+    this.question = new Int32Array(c);
+    this.story = new Int32Array(c);
+    this.correct = new Uint8Array(c);
+    this.probCorrect = new Float64Array(c);
+    this.reward = new Float64Array(c);
+    this.rounds = new Float64Array(c);
+    this.beliefStart = new Int32Array(c + 1);
+    this.beliefs = new Float64Array(3 * c);
+    this.arguerHonest = new Int8Array(c);
+    this.induction = new Int32Array(c);
+    this.honestArguer = new Int32Array(c);
+    this.dishonestArguer = new Int32Array(c);
+    this.judgeLabel = new Int32Array(c);
+    this.honestLabel = new Int32Array(c);
+    this.dishonestLabel = new Int32Array(c);
+  }
+
+  private grow(): void {
+    const c = 2 * this.capacity;
+    this.capacity = c;
+    this.arm = grown(this.arm, c);
+    this.protocol = grown(this.protocol, c);
+    this.judge = grown(this.judge, c);
+    this.question = grown(this.question, c);
+    this.story = grown(this.story, c);
+    this.correct = grown(this.correct, c);
+    this.probCorrect = grown(this.probCorrect, c);
+    this.reward = grown(this.reward, c);
+    this.rounds = grown(this.rounds, c);
+    this.beliefStart = grown(this.beliefStart, c + 1);
+    this.arguerHonest = grown(this.arguerHonest, c);
+    this.induction = grown(this.induction, c);
+    this.honestArguer = grown(this.honestArguer, c);
+    this.dishonestArguer = grown(this.dishonestArguer, c);
+    this.judgeLabel = grown(this.judgeLabel, c);
+    this.honestLabel = grown(this.honestLabel, c);
+    this.dishonestLabel = grown(this.dishonestLabel, c);
+  }
+
+  /** Judgments added so far. */
+  get size(): number {
+    return this.n;
+  }
+
+  add(r: JudgmentTableRow): void {
+    if (this.n === this.capacity) this.grow();
+    const i = this.n;
+    const a = this.arms.code(r.arm);
+    if (a === this.armFirstProtocol.length) this.armFirstProtocol.push(r.protocol);
+    this.arm[i] = a;
+    this.protocol[i] = this.protocols.code(r.protocol);
+    this.judge[i] = this.judges.code(r.judgeId);
+    this.question[i] = this.questions.code(r.questionId);
+    this.story[i] = this.stories.code(r.storyId);
+    this.correct[i] = r.correct ? 1 : 0;
+    this.probCorrect[i] = r.probCorrect;
+    this.reward[i] = r.reward;
+    this.rounds[i] = r.rounds;
+    const b = r.beliefs;
+    if (this.beliefCount + b.length > this.beliefs.length)
+      this.beliefs = grown(this.beliefs, Math.max(2 * this.beliefs.length, this.beliefCount + b.length));
+    for (let k = 0; k < b.length; k++) this.beliefs[this.beliefCount + k] = b[k]!;
+    this.beliefCount += b.length;
+    this.beliefStart[i + 1] = this.beliefCount;
+    this.arguerHonest[i] = r.arguerHonest === true ? 1 : r.arguerHonest === false ? 0 : -1;
+    this.induction[i] = this.inductions.code(r.induction);
+    this.honestArguer[i] = r.honestArguerId === null ? -1 : this.arguers.code(r.honestArguerId);
+    this.dishonestArguer[i] = r.dishonestArguerId === null ? -1 : this.arguers.code(r.dishonestArguerId);
+    this.judgeLabel[i] = this.judgeLabels.code(r.judgeKind, r.judgeModel);
+    this.honestLabel[i] = this.honestLabels.code(r.honestArguerKind, r.honestArguerModel);
+    this.dishonestLabel[i] = this.dishonestLabels.code(r.dishonestArguerKind, r.dishonestArguerModel);
+    this.trialId.push(r.trialId);
+    if (r.transcriptId && !this.transcriptId) this.transcriptId = new Array(i).fill(undefined);
+    if (this.transcriptId) this.transcriptId.push(r.transcriptId);
+    this.n++;
+  }
+
+  /** The table (the builder is spent). */
+  finish(): JudgmentTable {
+    const n = this.n;
+    let transcriptKey: string[] | null = null;
+    let hasTranscriptId: Uint8Array | null = null;
+    if (this.transcriptId) {
+      transcriptKey = new Array<string>(n);
+      hasTranscriptId = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const t = this.transcriptId[i];
+        transcriptKey[i] = t ?? this.trialId[i]!;
+        hasTranscriptId[i] = t ? 1 : 0;
+      }
     }
-    t.protocol[i] = lastProtocolCode;
-    t.judge[i] = judges.code(r.judgeId);
-    t.question[i] = questions.code(r.questionId);
-    t.story[i] = stories.code(r.storyId);
-    t.correct[i] = r.correct ? 1 : 0;
-    t.probCorrect[i] = r.probCorrect;
-    t.reward[i] = r.reward;
-    t.rounds[i] = r.rounds;
-    beliefCount += r.beliefs.length;
-    t.beliefStart[i + 1] = beliefCount;
-    t.arguerHonest[i] = r.arguerHonest === null ? -1 : r.arguerHonest ? 1 : 0;
-    t.induction[i] = inductions.code(r.induction);
-    t.honestArguer[i] = r.honestArguerId === null ? -1 : arguers.code(r.honestArguerId);
-    t.dishonestArguer[i] = r.dishonestArguerId === null ? -1 : arguers.code(r.dishonestArguerId);
-    t.judgeLabel[i] = judgeLabels.code(r.judgeKind, r.judgeModel);
-    t.honestLabel[i] = honestLabels.code(r.honestArguerKind, r.honestArguerModel);
-    t.dishonestLabel[i] = dishonestLabels.code(r.dishonestArguerKind, r.dishonestArguerModel);
-    t.trialId[i] = r.trialId;
-    if (r.transcriptId) anyTranscript = true;
+    const cut = <T extends Int32Array | Float64Array | Uint8Array | Int8Array>(a: T, size = n): T =>
+      a.length === size ? a : (a.slice(0, size) as T);
+    return {
+      kind: 'judgment-table',
+      n,
+      armNames: this.arms.names,
+      armFirstProtocol: this.armFirstProtocol,
+      arm: cut(this.arm),
+      protocolNames: this.protocols.names,
+      protocol: cut(this.protocol),
+      judgeNames: this.judges.names,
+      judge: cut(this.judge),
+      questionNames: this.questions.names,
+      question: cut(this.question),
+      storyNames: this.stories.names,
+      story: cut(this.story),
+      correct: cut(this.correct),
+      probCorrect: cut(this.probCorrect),
+      reward: cut(this.reward),
+      rounds: cut(this.rounds),
+      beliefStart: cut(this.beliefStart, n + 1),
+      beliefs: cut(this.beliefs, this.beliefCount),
+      arguerHonest: cut(this.arguerHonest),
+      inductionNames: this.inductions.names,
+      induction: cut(this.induction),
+      arguerNames: this.arguers.names,
+      honestArguer: cut(this.honestArguer),
+      dishonestArguer: cut(this.dishonestArguer),
+      labelNames: this.labelCodes.names,
+      judgeLabel: cut(this.judgeLabel),
+      honestLabel: cut(this.honestLabel),
+      dishonestLabel: cut(this.dishonestLabel),
+      trialId: this.trialId,
+      transcriptKey,
+      hasTranscriptId,
+    };
   }
-  const beliefs = new Float64Array(beliefCount);
-  for (let i = 0, at = 0; i < n; i++) {
-    const b = rows[i]!.beliefs;
-    for (let k = 0; k < b.length; k++) beliefs[at++] = b[k]!;
-  }
-  t.beliefs = beliefs;
-  if (anyTranscript) {
-    const keys = new Array<string>(n);
-    const has = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = rows[i]!;
-      keys[i] = r.transcriptId ?? r.trialId;
-      has[i] = r.transcriptId ? 1 : 0;
-    }
-    t.transcriptKey = keys;
-    t.hasTranscriptId = has;
-  }
-  return t;
 }
 
-/** All judgment indices 0 … n − 1. */
-export function allIndices(n: number): Int32Array {
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  return idx;
+/** The columns of `rows`. */
+export function judgmentTable(rows: readonly JudgmentTableRow[]): JudgmentTable {
+  const b = new JudgmentTableBuilder(rows.length);
+  for (let i = 0; i < rows.length; i++) b.add(rows[i]!);
+  return b.finish();
+}
+
+/** True for a table (rather than an array of rows). */
+export function isJudgmentTable(x: unknown): x is JudgmentTable {
+  return (x as { kind?: unknown } | null)?.kind === 'judgment-table';
 }

@@ -13,7 +13,7 @@
  * and fixes the scale. Fitting uses Hunter's (2004) MM iterations, which increase the posterior
  * at every step; standard errors come from the inverse observed information (log scale).
  */
-import { isDebateProtocol, isSingleArguerProtocol, type JudgmentRow, PROTOCOLS } from './judgment.ts';
+import { isDebateProtocol, isSingleArguerProtocol, type JudgmentRow, type Protocol } from './judgment.ts';
 import { type JudgmentTable, judgmentTable } from './judgment-table.ts';
 import { invert, solve } from './linalg.ts';
 
@@ -335,7 +335,7 @@ export function arguerMatchTableOf(t: JudgmentTable): MatchTable {
   const A = t.arguerNames.length;
   const honestIds = new Int32Array(A).fill(-1);
   const dishonestIds = new Int32Array(A).fill(-1);
-  const baselineIds = new Int32Array(PROTOCOLS.length).fill(-1);
+  const baselineIds = new Int32Array(t.protocolNames.length).fill(-1);
   const byRole = new Map<string, number>(); // role-prefixed name → player id
   const player = (role: ArguerRole, id: string): number => {
     const key = role === 'honest' ? `h${id}` : role === 'dishonest' ? `d${id}` : `b${id}`;
@@ -362,8 +362,8 @@ export function arguerMatchTableOf(t: JudgmentTable): MatchTable {
     }
     return v;
   };
-  const debate = PROTOCOLS.map((p) => isDebateProtocol(p));
-  const single = PROTOCOLS.map((p) => isSingleArguerProtocol(p));
+  const debate = t.protocolNames.map((p) => isDebateProtocol(p as Protocol));
+  const single = t.protocolNames.map((p) => isSingleArguerProtocol(p as Protocol));
   // one game per judgment, players registered as they come; then added in one pass
   const ga = new Int32Array(t.n);
   const gb = new Int32Array(t.n);
@@ -377,7 +377,6 @@ export function arguerMatchTableOf(t: JudgmentTable): MatchTable {
   };
   for (let i = 0; i < t.n; i++) {
     const protocol = t.protocol[i]!;
-    if (protocol < 0) continue;
     if (debate[protocol]) {
       const h = t.honestArguer[i]!;
       const d = t.dishonestArguer[i]!;
@@ -392,7 +391,7 @@ export function arguerMatchTableOf(t: JudgmentTable): MatchTable {
       const a = isHonest ? honest(arguer) : dishonest(arguer);
       let b = baselineIds[protocol]!;
       if (b === -1) {
-        b = player('baseline', PROTOCOLS[protocol]!);
+        b = player('baseline', t.protocolNames[protocol]!);
         baselineIds[protocol] = b;
       }
       game(a, b, won);

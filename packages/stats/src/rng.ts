@@ -117,6 +117,9 @@ class Xoshiro128 implements Rng {
     let b = this.b;
     let c = this.c;
     let d = this.d;
+    // v·g/2^32 in one multiplication: v·g < 2^53 and the scaling is by a power of two, so
+    // v·(g/2^32) and (v·g)/2^32 are both exact and floor to the same index as fillInts'.
+    const scale = g * INV_TWO_POW_32;
     if (width === 2) {
       for (let r = 0; r < resamples; r++) {
         let s0 = 0;
@@ -131,7 +134,7 @@ class Xoshiro128 implements Rng {
           a ^= d;
           c ^= t;
           d = (d << 11) | (d >>> 21);
-          const k = 2 * ((v * g * INV_TWO_POW_32) | 0);
+          const k = 2 * ((v * scale) | 0);
           s0 += vectors[k]!;
           s1 += vectors[k + 1]!;
         }
@@ -154,7 +157,7 @@ class Xoshiro128 implements Rng {
           a ^= d;
           c ^= t;
           d = (d << 11) | (d >>> 21);
-          const k = 4 * ((v * g * INV_TWO_POW_32) | 0);
+          const k = 4 * ((v * scale) | 0);
           s0 += vectors[k]!;
           s1 += vectors[k + 1]!;
           s2 += vectors[k + 2]!;
@@ -179,7 +182,7 @@ class Xoshiro128 implements Rng {
           a ^= d;
           c ^= t;
           d = (d << 11) | (d >>> 21);
-          const k = width * ((v * g * INV_TWO_POW_32) | 0);
+          const k = width * ((v * scale) | 0);
           for (let w = 0; w < width; w++) out[base + w]! += vectors[k + w]!;
         }
       }
