@@ -90,18 +90,16 @@ export function judgeLeaderboardOf(
   const correct = new Float64Array(J);
   const continues = new Float64Array(J);
   const kind = new Int32Array(J).fill(-1);
-  const armsOf: Set<number>[] = Array.from({ length: J }, () => new Set<number>());
-  let lastJudge = -1;
-  let lastArm = -1;
+  // the arms each judge judged in: a bit per arm (a set per judge when there are more than 31)
+  const A = t.armNames.length;
+  const armBits = A <= 31 ? new Int32Array(J) : null;
+  const armSets = armBits ? null : Array.from({ length: J }, () => new Set<number>());
   for (let i = 0; i < t.n; i++) {
     const j = t.judge[i]!;
     if (kind[j] === -1) kind[j] = t.judgeLabel[i]!;
     const a = t.arm[i]!;
-    if (j !== lastJudge || a !== lastArm) {
-      armsOf[j]!.add(a);
-      lastJudge = j;
-      lastArm = a;
-    }
+    if (armBits) armBits[j]! |= 1 << a;
+    else armSets![j]!.add(a);
     const p = t.probCorrect[i]!;
     reward.add(j, t.reward[i]!);
     brier.add(j, (1 - p) ** 2);
@@ -115,7 +113,11 @@ export function judgeLeaderboardOf(
       name,
       {
         kind: t.labelNames[kind[j]!]!,
-        arms: new Set([...armsOf[j]!].map((a) => t.armNames[a]!)),
+        arms: new Set(
+          armBits
+            ? t.armNames.filter((_, a) => (armBits[j]! >>> a) & 1)
+            : [...armSets![j]!].map((a) => t.armNames[a]!),
+        ),
         reward: reward.of(j),
         brier: brier.of(j),
         over: over.of(j),
