@@ -33,7 +33,12 @@ describe('sumResamples', () => {
         expect(rng.nextUint32()).toBe(reference.nextUint32());
 
         const seeded = (): State => {
-          const s = createRng(`sum:${width}:${g}`) as unknown as { a: number; b: number; c: number; d: number };
+          const s = createRng(`sum:${width}:${g}`) as unknown as {
+            a: number;
+            b: number;
+            c: number;
+            d: number;
+          };
           return [s.a, s.b, s.c, s.d];
         };
         const js = new Float64Array(resamples * width);
