@@ -253,6 +253,70 @@ export class JudgmentTableBuilder {
     this.n++;
   }
 
+  /**
+   * Add judgments of another table (`indices`, in that order; all of them by default), codes
+   * translated as they come, so that the result is what adding the same rows one by one would give.
+   * `renameArm` renames arms on the way (experiments analysed together whose arm names clash).
+   */
+  append(t: JudgmentTable, indices?: ArrayLike<number>, renameArm?: (arm: string) => string): void {
+    const translate = <T extends string | null>(codes: Codes<T>, names: readonly T[]) => {
+      const to = new Int32Array(names.length).fill(-1);
+      return (c: number): number => {
+        let v = to[c]!;
+        if (v === -1) {
+          v = codes.code(names[c]!);
+          to[c] = v;
+        }
+        return v;
+      };
+    };
+    const armNames = renameArm ? t.armNames.map(renameArm) : t.armNames;
+    const arm = translate(this.arms, armNames);
+    const protocol = translate(this.protocols, t.protocolNames);
+    const judge = translate(this.judges, t.judgeNames);
+    const question = translate(this.questions, t.questionNames);
+    const story = translate(this.stories, t.storyNames);
+    const induction = translate(this.inductions, t.inductionNames);
+    const arguer = translate(this.arguers, t.arguerNames);
+    const label = translate(this.labelCodes, t.labelNames);
+    const count = indices ? indices.length : t.n;
+    for (let k = 0; k < count; k++) {
+      const i = indices ? indices[k]! : k;
+      if (this.n === this.capacity) this.grow();
+      const j = this.n;
+      const a = arm(t.arm[i]!);
+      if (a === this.armFirstProtocol.length) this.armFirstProtocol.push(t.protocolNames[t.protocol[i]!]!);
+      this.arm[j] = a;
+      this.protocol[j] = protocol(t.protocol[i]!);
+      this.judge[j] = judge(t.judge[i]!);
+      this.question[j] = question(t.question[i]!);
+      this.story[j] = story(t.story[i]!);
+      this.correct[j] = t.correct[i]!;
+      this.probCorrect[j] = t.probCorrect[i]!;
+      this.reward[j] = t.reward[i]!;
+      this.rounds[j] = t.rounds[i]!;
+      const from = t.beliefStart[i]!;
+      const to = t.beliefStart[i + 1]!;
+      if (this.beliefCount + to - from > this.beliefs.length)
+        this.beliefs = grown(this.beliefs, Math.max(2 * this.beliefs.length, this.beliefCount + to - from));
+      this.beliefs.set(t.beliefs.subarray(from, to), this.beliefCount);
+      this.beliefCount += to - from;
+      this.beliefStart[j + 1] = this.beliefCount;
+      this.arguerHonest[j] = t.arguerHonest[i]!;
+      this.induction[j] = induction(t.induction[i]!);
+      this.honestArguer[j] = t.honestArguer[i] === -1 ? -1 : arguer(t.honestArguer[i]!);
+      this.dishonestArguer[j] = t.dishonestArguer[i] === -1 ? -1 : arguer(t.dishonestArguer[i]!);
+      this.judgeLabel[j] = label(t.judgeLabel[i]!);
+      this.honestLabel[j] = label(t.honestLabel[i]!);
+      this.dishonestLabel[j] = label(t.dishonestLabel[i]!);
+      this.trialId.push(t.trialId[i]!);
+      const transcript = t.hasTranscriptId?.[i] ? t.transcriptKey![i]! : undefined;
+      if (transcript && !this.transcriptId) this.transcriptId = new Array(j).fill(undefined);
+      if (this.transcriptId) this.transcriptId.push(transcript);
+      this.n++;
+    }
+  }
+
   /** The table (the builder is spent). */
   finish(): JudgmentTable {
     const n = this.n;
@@ -316,4 +380,14 @@ export function judgmentTable(rows: readonly JudgmentTableRow[]): JudgmentTable 
 /** True for a table (rather than an array of rows). */
 export function isJudgmentTable(x: unknown): x is JudgmentTable {
   return (x as { kind?: unknown } | null)?.kind === 'judgment-table';
+}
+
+/**
+ * Judgments `indices` of a table, in that order, as a table of their own (codes by first appearance
+ * among them): what judgmentTable would make of those rows.
+ */
+export function selectJudgments(t: JudgmentTable, indices: ArrayLike<number>): JudgmentTable {
+  const b = new JudgmentTableBuilder(indices.length);
+  b.append(t, indices);
+  return b.finish();
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeExperiment } from '../src/analysis.ts';
 import { formatJudgmentsCsv, parseJudgmentsCsv, parseJudgmentsCsvTable } from '../src/csv.ts';
 import type { JudgmentRow } from '../src/judgment.ts';
-import { judgmentTable } from '../src/judgment-table.ts';
+import { JudgmentTableBuilder, judgmentTable, selectJudgments } from '../src/judgment-table.ts';
 import { judgeLeaderboard } from '../src/leaderboard.ts';
 import { summariseParticipants } from '../src/participants.ts';
 import { arguerRatings, eloRatings, fitBradleyTerry, MatchTable } from '../src/ratings.ts';
@@ -72,6 +72,23 @@ describe('the judgment table', () => {
     const options = { seed: 5, bootstrapResamples: 400, armOrder: ['judge-alone', 'absent'] };
     expect(JSON.stringify(analyzeExperiment(judgmentTable(rows), options))).toBe(
       JSON.stringify(analyzeExperiment(rows, options)),
+    );
+  });
+
+  it('a selection or a concatenation of tables is the table of those rows', () => {
+    const t = judgmentTable(rows);
+    const picked = Int32Array.from(rows.keys()).filter(
+      (i) => i % 3 !== 0 && rows[i]!.judgeId !== rows[0]!.judgeId,
+    );
+    expect(selectJudgments(t, picked)).toEqual(judgmentTable([...picked].map((i) => rows[i]!)));
+    // two experiments whose arm names clash: the second's arms renamed on the way
+    const first = rows.slice(0, 400);
+    const second = rows.slice(400);
+    const b = new JudgmentTableBuilder();
+    b.append(judgmentTable(first));
+    b.append(judgmentTable(second), undefined, (arm) => `e2/${arm}`);
+    expect(b.finish()).toEqual(
+      judgmentTable([...first, ...second.map((r) => ({ ...r, arm: `e2/${r.arm}` }))]),
     );
   });
 
