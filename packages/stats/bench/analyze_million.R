@@ -10,24 +10,34 @@ suppressPackageStartupMessages({
 })
 args <- commandArgs(trailingOnly = TRUE)
 path <- args[1]
-secs <- function(expr) { t <- proc.time()[["elapsed"]]; force(expr); proc.time()[["elapsed"]] - t }
+# wall-clock seconds, and CPU seconds (user + system, every thread: fread reads in parallel) in `cpu`
+cpu <- list()
+secs <- function(expr, name) {
+  t <- proc.time()
+  force(expr)
+  d <- proc.time() - t
+  cpu[[name]] <<- d[["user.self"]] + d[["sys.self"]]
+  d[["elapsed"]]
+}
 
 dt <- NULL
-parse_s <- secs(dt <- fread(path, showProgress = FALSE))
+parse_s <- secs(dt <- fread(path, showProgress = FALSE), "parse")
 cells <- NULL
 aggregate_s <- secs({
   cells <- dt[, .(wins = sum(correct), n = .N), by = .(judgeId, arm)]
   cells[, losses := n - wins]
   cells[, arm := factor(arm, levels = unique(dt$arm))]
-})
+}, "aggregate")
 fit <- NULL
 glmm_s <- secs(fit <- glmer(cbind(wins, losses) ~ 0 + arm + (1 | judgeId), data = cells,
                             family = binomial, nAGQ = 25,
-                            control = glmerControl(optimizer = "bobyqa")))
+                            control = glmerControl(optimizer = "bobyqa")), "glmm")
 sd <- attr(VarCorr(fit)$judgeId, "stddev")
 cat(sprintf("R %s, data.table %s, lme4 %s:\n", getRversion(), packageVersion("data.table"), packageVersion("lme4")))
-cat(sprintf("  fread          %.2f s   (%s rows)\n", parse_s, format(nrow(dt), big.mark = ",")))
-cat(sprintf("  aggregate      %.2f s   (%s judge x arm cells)\n", aggregate_s, format(nrow(cells), big.mark = ",")))
-cat(sprintf("  glmer nAGQ=25  %.2f s   (judge SD %.3f)\n", glmm_s, sd))
-cat(sprintf("RESULT {\"parse\": %f, \"aggregate\": %f, \"glmm\": %f, \"sd\": %f, \"maxrss_mb\": null}\n",
-            parse_s, aggregate_s, glmm_s, sd))
+cat(sprintf("  fread          %.2f s   (CPU %.2f s; %s rows)\n", parse_s, cpu$parse, format(nrow(dt), big.mark = ",")))
+cat(sprintf("  aggregate      %.2f s   (CPU %.2f s; %s judge x arm cells)\n", aggregate_s, cpu$aggregate,
+            format(nrow(cells), big.mark = ",")))
+cat(sprintf("  glmer nAGQ=25  %.2f s   (CPU %.2f s; judge SD %.3f)\n", glmm_s, cpu$glmm, sd))
+cat(sprintf(paste0("RESULT {\"parse\": %f, \"aggregate\": %f, \"glmm\": %f, \"parse_cpu\": %f, ",
+                   "\"aggregate_cpu\": %f, \"glmm_cpu\": %f, \"sd\": %f, \"maxrss_mb\": null}\n"),
+            parse_s, aggregate_s, glmm_s, cpu$parse, cpu$aggregate, cpu$glmm, sd))

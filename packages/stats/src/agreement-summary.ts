@@ -19,6 +19,7 @@ import { type BootstrapSummary, bootstrapSummary } from './bootstrap-summary.ts'
 import { tooFewClusters } from './estimability.ts';
 import { finiteOrNull } from './format.ts';
 import type { JudgmentRow } from './judgment.ts';
+import { type JudgmentTable, judgmentTable } from './judgment-table.ts';
 import type { ReportInterval } from './report-types.ts';
 
 export interface IccSummary {
@@ -62,8 +63,6 @@ export interface PairedComparison {
   icc: IccSummary | null;
 }
 
-const transcriptOf = (r: JudgmentRow): string => r.transcriptId ?? r.trialId;
-
 function iccSummary(groups: number[][], level: number): IccSummary | null {
   const used = groups.filter((g) => g.length >= 2);
   // a variance between transcripts needs two of them, and some spread within them
@@ -85,19 +84,29 @@ export function agreementSummary(
   level: number,
   boot: (label: string) => BootstrapOptions,
 ): AgreementSummary | null {
+  return agreementSummaryOf(judgmentTable(rows), level, boot);
+}
+
+/** agreementSummary on the columns of judgment-table.ts. */
+export function agreementSummaryOf(
+  t: JudgmentTable,
+  level: number,
+  boot: (label: string) => BootstrapOptions,
+): AgreementSummary | null {
   // Without transcript ids every judgment is its own trial's: nothing to compare (and a million rows
   // need no map of them to find that out).
-  if (!rows.some((r) => r.transcriptId)) return null;
+  const keys = t.transcriptKey;
+  if (!keys) return null;
   const byTranscript = new Map<string, number[]>();
-  rows.forEach((r, i) => {
-    const key = transcriptOf(r);
+  for (let i = 0; i < t.n; i++) {
+    const key = keys[i]!;
     const list = byTranscript.get(key);
     if (list) list.push(i);
     else byTranscript.set(key, [i]);
-  });
+  }
   const shared = [...byTranscript.values()].filter((g) => g.length >= 2);
   if (shared.length === 0) return null;
-  const verdicts: number[][] = shared.map((g) => g.map((i) => (rows[i]!.correct ? 1 : 0)));
+  const verdicts: number[][] = shared.map((g) => g.map((i) => t.correct[i]!));
   const alpha = krippendorffAlpha(verdicts, 2);
   const few = tooFewClusters('bootstrap', 'transcript', shared.length);
   const alphaBoot = few
@@ -135,7 +144,7 @@ export function agreementSummary(
     },
     fleissKappa: fleiss,
     icc: iccSummary(
-      shared.map((g) => g.map((i) => rows[i]!.probCorrect)),
+      shared.map((g) => g.map((i) => t.probCorrect[i]!)),
       level,
     ),
   };
@@ -148,21 +157,34 @@ export function pairedComparison(
   second: Int32Array,
   level: number,
 ): PairedComparison | null {
+  return pairedComparisonOf(judgmentTable(rows), first, second, level);
+}
+
+/** pairedComparison on the columns of judgment-table.ts. */
+export function pairedComparisonOf(
+  t: JudgmentTable,
+  first: Int32Array,
+  second: Int32Array,
+  level: number,
+): PairedComparison | null {
+  const keys = t.transcriptKey;
+  const has = t.hasTranscriptId;
+  if (!keys || !has) return null;
   // two arms share a transcript only through transcript ids (a trial is in one arm)
   const shared = (idx: Int32Array) => {
-    for (const i of idx) if (rows[i]!.transcriptId) return true;
+    for (const i of idx) if (has[i]) return true;
     return false;
   };
   if (!shared(first) && !shared(second)) return null;
   const firstOf = new Map<string, number>();
   for (const i of first) {
-    const key = transcriptOf(rows[i]!);
+    const key = keys[i]!;
     if (!firstOf.has(key)) firstOf.set(key, i);
   }
   const pairs: [number, number][] = [];
   const seen = new Set<string>();
   for (const j of second) {
-    const key = transcriptOf(rows[j]!);
+    const key = keys[j]!;
     const i = firstOf.get(key);
     if (i === undefined || seen.has(key)) continue;
     seen.add(key);
@@ -174,8 +196,8 @@ export function pairedComparison(
   let onlySecond = 0;
   let neither = 0;
   for (const [i, j] of pairs) {
-    const a = rows[i]!.correct;
-    const b = rows[j]!.correct;
+    const a = t.correct[i] === 1;
+    const b = t.correct[j] === 1;
     if (a && b) both++;
     else if (a) onlyFirst++;
     else if (b) onlySecond++;
@@ -206,7 +228,7 @@ export function pairedComparison(
       interval: { lower: finiteOrNull(k.interval.lower), upper: finiteOrNull(k.interval.upper) },
     },
     icc: iccSummary(
-      pairs.map(([i, j]) => [rows[i]!.probCorrect, rows[j]!.probCorrect]),
+      pairs.map(([i, j]) => [t.probCorrect[i]!, t.probCorrect[j]!]),
       level,
     ),
   };

@@ -103,6 +103,12 @@ export function fleissKappa(counts: readonly (readonly number[])[]): {
   pValue: number;
   subjects: number;
   raters: number;
+  /**
+   * Per category j (Fleiss 1971, eq. 20-21): κ_j = 1 − Σ_i x_ij(m − x_ij) / (N m (m − 1) p_j q_j),
+   * agreement on "j or not j", with z against the null standard error √(2 / (N m (m − 1))) (as
+   * R's irr::kappam.fleiss(detail = TRUE)). NaN for a category nobody (or everybody) chose.
+   */
+  categories: { kappa: number; z: number; pValue: number }[];
 } {
   const N = counts.length;
   const m = counts[0]?.reduce((s, v) => s + v, 0) ?? 0;
@@ -130,7 +136,23 @@ export function fleissKappa(counts: readonly (readonly number[])[]): {
   const pqqp = p.reduce((s, v) => s + v * (1 - v) * (1 - 2 * v), 0);
   const nullStandardError = (Math.sqrt(2 / (N * m * (m - 1))) * Math.sqrt(pq * pq - pqqp)) / pq;
   const z = estimate / nullStandardError;
-  return { estimate, nullStandardError, z, pValue: 2 * normalSf(Math.abs(z)), subjects: N, raters: m };
+  const categorySe = Math.sqrt(2 / (N * m * (m - 1)));
+  const categories = p.map((pj, j) => {
+    let disagree = 0;
+    for (const row of counts) disagree += row[j]! * (m - row[j]!);
+    const kappa = 1 - disagree / (N * m * (m - 1) * pj * (1 - pj));
+    const zj = kappa / categorySe;
+    return { kappa, z: zj, pValue: 2 * normalSf(Math.abs(zj)) };
+  });
+  return {
+    estimate,
+    nullStandardError,
+    z,
+    pValue: 2 * normalSf(Math.abs(z)),
+    subjects: N,
+    raters: m,
+    categories,
+  };
 }
 
 /**

@@ -9,11 +9,16 @@
 
 import {
   type AgreementSummary,
-  agreementSummary,
+  agreementSummaryOf,
   type PairedComparison,
-  pairedComparison,
+  pairedComparisonOf,
 } from './agreement-summary.ts';
-import { type AnytimeSummary, type ArmAnytime, armAnytime, differenceAnytime } from './anytime-summary.ts';
+import {
+  type AnytimeSummary,
+  type ArmAnytime,
+  armAnytime,
+  differenceAnytimeFromCounts,
+} from './anytime-summary.ts';
 import {
   type BootstrapOptions,
   type BootstrapResult,
@@ -41,7 +46,8 @@ import {
   PROTOCOLS,
   type Protocol,
 } from './judgment.ts';
-import { type JudgeStanding, judgeLeaderboard } from './leaderboard.ts';
+import { isJudgmentTable, type JudgmentTable, judgmentTable } from './judgment-table.ts';
+import { type JudgeStanding, judgeLeaderboardOf } from './leaderboard.ts';
 import {
   fitMixedModels,
   type ModelArmEstimate,
@@ -49,7 +55,7 @@ import {
   type ModelSummary,
 } from './mixed-models.ts';
 import { settledForVerdict } from './monte-carlo.ts';
-import { type ParticipantSummary, participantsHeadline, summariseParticipants } from './participants.ts';
+import { type ParticipantSummary, participantsHeadline, participantsOf } from './participants.ts';
 import { fixedNComparisonTest } from './power-simulation.ts';
 import {
   binomialTest,
@@ -59,10 +65,10 @@ import {
   twoProportionTest,
   wilsonInterval,
 } from './proportions.ts';
-import { type ArguerRating, arguerRatings } from './ratings.ts';
+import { type ArguerRating, arguerRatingsOf } from './ratings.ts';
 import type { ReportInterval } from './report-types.ts';
 import { hashString } from './rng.ts';
-import { byContinues, type ContinuesPoint, type InformationSummary, informationByTurn } from './rounds.ts';
+import { byContinuesOf, type ContinuesPoint, type InformationSummary, informationOf } from './rounds.ts';
 import { type GroupCounts, type SandwichingMeasure, sandwichingMeasure } from './sandwiching.ts';
 import { verdictSentences } from './verdicts.ts';
 
@@ -292,121 +298,83 @@ function interval(i: { lower: number; upper: number } | null | undefined): Repor
   return i ? { lower: finiteOrNull(i.lower), upper: finiteOrNull(i.upper) } : { lower: null, upper: null };
 }
 
-function validate(rows: readonly JudgmentRow[]): void {
-  const protocols = new Set<string>(PROTOCOLS);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (!protocols.has(r.protocol))
-      throw new Error(`row ${i} (${r.trialId}): unknown protocol '${r.protocol}'`);
-    if (!(r.probCorrect >= 0 && r.probCorrect <= 1)) {
-      throw new Error(`row ${i} (${r.trialId}): probCorrect must be in [0, 1], got ${r.probCorrect}`);
+/**
+ * Refuse judgments the analysis cannot read: an unknown protocol, a probability outside [0, 1] (the
+ * first such row is named), then an arm with two protocols. `rows` (when the table was made from
+ * them) only words the message with the row's own values.
+ */
+function validate(t: JudgmentTable, rows: readonly JudgmentRow[] | null): void {
+  const known = t.protocolNames.map((p) => PROTOCOLS.includes(p as Protocol));
+  for (let i = 0; i < t.n; i++) {
+    const r = rows?.[i];
+    const trial = r ? r.trialId : t.trialId[i];
+    if (!known[t.protocol[i]!])
+      throw new Error(
+        `row ${i} (${trial}): unknown protocol '${r ? r.protocol : t.protocolNames[t.protocol[i]!]}'`,
+      );
+    const p = t.probCorrect[i]!;
+    if (!(p >= 0 && p <= 1)) {
+      throw new Error(`row ${i} (${trial}): probCorrect must be in [0, 1], got ${r ? r.probCorrect : p}`);
     }
+  }
+  // an arm is one protocol: the first row that says otherwise is named
+  const first = t.armFirstProtocol.map((p) => t.protocolNames.indexOf(p));
+  for (let i = 0; i < t.n; i++) {
+    const a = t.arm[i]!;
+    if (t.protocol[i] !== first[a])
+      throw new Error(
+        `arm '${t.armNames[a]}' mixes protocols '${t.armFirstProtocol[a]}' and '${t.protocolNames[t.protocol[i]!]}' (row ${i}); give each arm one protocol`,
+      );
   }
 }
 
 /** Arms in the requested order, then the rest by protocol (debate first, baselines last), then first appearance. */
-function orderArms(rows: readonly JudgmentRow[], armOrder: readonly string[]): string[] {
-  const first = new Map<string, { index: number; protocol: Protocol }>();
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (!first.has(r.arm)) first.set(r.arm, { index: first.size, protocol: r.protocol });
-  }
-  const rest = [...first.entries()]
-    .filter(([arm]) => !armOrder.includes(arm))
-    .sort(
-      (a, b) =>
-        PROTOCOLS.indexOf(a[1].protocol) - PROTOCOLS.indexOf(b[1].protocol) || a[1].index - b[1].index,
-    )
-    .map(([arm]) => arm);
+function orderArms(t: JudgmentTable, armOrder: readonly string[]): string[] {
+  const rest = t.armNames
+    .map((arm, index) => ({ arm, index, protocol: t.armFirstProtocol[index] as Protocol }))
+    .filter(({ arm }) => !armOrder.includes(arm))
+    .sort((a, b) => PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol) || a.index - b.index)
+    .map(({ arm }) => arm);
   return [...armOrder, ...rest];
 }
 
-function buildColumns(rows: readonly JudgmentRow[], requestedOrder: readonly string[]): Columns {
-  const n = rows.length;
-  const armOrder = orderArms(rows, requestedOrder);
-  const armIndex = new Map<string, number>();
+function buildColumns(t: JudgmentTable, requestedOrder: readonly string[]): Columns {
+  const n = t.n;
+  const armOrder = orderArms(t, requestedOrder);
+  const code = new Map(t.armNames.map((a, i) => [a, i]));
   const arms: string[] = [];
   const armProtocol: Protocol[] = [];
+  const emptyArms: string[] = [];
+  const seen = new Set<string>();
+  // the table's arm codes (first appearance) → the report's order; arms listed but absent are dropped
+  const remap = new Int32Array(t.armNames.length);
   for (const a of armOrder) {
-    if (!armIndex.has(a)) {
-      armIndex.set(a, arms.length);
-      arms.push(a);
+    if (seen.has(a)) continue;
+    seen.add(a);
+    const c = code.get(a);
+    if (c === undefined) {
+      emptyArms.push(a);
+      continue;
     }
+    remap[c] = arms.length;
+    arms.push(a);
+    armProtocol.push(t.armFirstProtocol[c] as Protocol);
   }
-  const maps: Record<ClusterKind, Map<string, number>> = {
-    judge: new Map(),
-    question: new Map(),
-    story: new Map(),
-  };
-  const cluster: Record<ClusterKind, Int32Array> = {
-    judge: new Int32Array(n),
-    question: new Int32Array(n),
-    story: new Int32Array(n),
-  };
   const arm = new Int32Array(n);
-  const correct = new Uint8Array(n);
-  const intern = (m: Map<string, number>, key: string): number => {
-    let v = m.get(key);
-    if (v === undefined) {
-      v = m.size;
-      m.set(key, v);
-    }
-    return v;
-  };
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    let a = armIndex.get(r.arm);
-    if (a === undefined) {
-      a = arms.length;
-      armIndex.set(r.arm, a);
-      arms.push(r.arm);
-    }
-    if (armProtocol[a] === undefined) armProtocol[a] = r.protocol;
-    else if (armProtocol[a] !== r.protocol) {
-      throw new Error(
-        `arm '${r.arm}' mixes protocols '${armProtocol[a]}' and '${r.protocol}' (row ${i}); give each arm one protocol`,
-      );
-    }
-    arm[i] = a;
-    cluster.judge[i] = intern(maps.judge, r.judgeId);
-    cluster.question[i] = intern(maps.question, r.questionId);
-    cluster.story[i] = intern(maps.story, r.storyId);
-    correct[i] = r.correct ? 1 : 0;
-  }
-  // arms listed in armOrder but absent from the data are dropped
-  const present = arms.map((_, i) => armProtocol[i] !== undefined);
-  if (present.some((p) => !p)) {
-    const remap = new Int32Array(arms.length).fill(-1);
-    const keptArms: string[] = [];
-    const keptProtocols: Protocol[] = [];
-    arms.forEach((name, i) => {
-      if (present[i]) {
-        remap[i] = keptArms.length;
-        keptArms.push(name);
-        keptProtocols.push(armProtocol[i]!);
-      }
-    });
-    for (let i = 0; i < n; i++) arm[i] = remap[arm[i]!]!;
-    return {
-      n,
-      arms: keptArms,
-      emptyArms: arms.filter((_, i) => !present[i]),
-      armProtocol: keptProtocols,
-      arm,
-      cluster,
-      clusterCount: { judge: maps.judge.size, question: maps.question.size, story: maps.story.size },
-      correct,
-    };
-  }
+  for (let i = 0; i < n; i++) arm[i] = remap[t.arm[i]!]!;
   return {
     n,
     arms,
-    emptyArms: [],
+    emptyArms,
     armProtocol,
     arm,
-    cluster,
-    clusterCount: { judge: maps.judge.size, question: maps.question.size, story: maps.story.size },
-    correct,
+    cluster: { judge: t.judge, question: t.question, story: t.story },
+    clusterCount: {
+      judge: t.judgeNames.length,
+      question: t.questionNames.length,
+      story: t.storyNames.length,
+    },
+    correct: t.correct,
   };
 }
 
@@ -560,7 +528,7 @@ function quotedFor(
 
 /** Analyse an experiment: per-arm rates, honesty splits, pairwise comparisons, calibration, ratings. */
 export function analyzeExperiment(
-  rows: readonly JudgmentRow[],
+  input: readonly JudgmentRow[] | JudgmentTable,
   options: AnalysisOptions = {},
 ): AnalysisReport {
   const level = options.level ?? 0.95;
@@ -578,8 +546,11 @@ export function analyzeExperiment(
   const crossedMaxCost = options.crossedGlmmMaxCost ?? 3e6;
   const bins = options.calibrationBins ?? 10;
   const useAnytime = options.anytime ?? true;
-  validate(rows);
-  const cols = buildColumns(rows, options.armOrder ?? []);
+  // Every per-judgment statistic reads the columns (judgment-table.ts), not the row objects.
+  const rows = isJudgmentTable(input) ? null : input;
+  const table = rows ? judgmentTable(rows) : (input as JudgmentTable);
+  validate(table, rows);
+  const cols = buildColumns(table, options.armOrder ?? []);
   const notes: string[] = cols.emptyArms.map(
     (arm) => `Arm ${arm} has no judgments yet: nothing is estimated for it, and it is in no comparison.`,
   );
@@ -637,7 +608,7 @@ export function analyzeExperiment(
   const models: ModelSummary[] = mixed?.models ?? [];
   if (mixed) notes.push(...mixed.notes);
 
-  const allProbs = Float64Array.from(rows, (r) => r.probCorrect);
+  const allProbs = table.probCorrect;
   const denseByArm: Record<ClusterKind, { s: Float64Array; n: Float64Array }[]> = {
     judge: [],
     question: [],
@@ -661,17 +632,18 @@ export function analyzeExperiment(
     const beliefSum: number[] = [];
     const beliefSq: number[] = [];
     const beliefN: number[] = [];
+    const { beliefs, beliefStart } = table;
     for (let k = 0; k < n; k++) {
       const i = rowsIdx[k]!;
-      const r = rows[i]!;
       wins += cols.correct[i]!;
-      reward += r.reward;
-      roundsSum += r.rounds;
-      probs[k] = r.probCorrect;
-      const b = r.beliefs;
-      for (let t = 0; t < b.length; t++) {
-        const v = b[t]!;
-        if (beliefN[t] === undefined) {
+      reward += table.reward[i]!;
+      roundsSum += table.rounds[i]!;
+      probs[k] = table.probCorrect[i]!;
+      const from = beliefStart[i]!;
+      const turns = beliefStart[i + 1]! - from;
+      for (let t = 0; t < turns; t++) {
+        const v = beliefs[from + t]!;
+        if (t >= beliefN.length) {
           beliefN[t] = 0;
           beliefSum[t] = 0;
           beliefSq[t] = 0;
@@ -742,7 +714,7 @@ export function analyzeExperiment(
       protocol,
       induction: induction ?? null,
       label,
-      participants: summariseParticipants(rows, rowsIdx, arguerNoun(protocol)),
+      participants: participantsOf(table, rowsIdx, arguerNoun(protocol)),
       n,
       wins,
       rate: n > 0 ? wins / n : null,
@@ -759,8 +731,8 @@ export function analyzeExperiment(
       meanRounds: n > 0 ? roundsSum / n : null,
       calibration: { ...judgeCalibration(probs, bins), eceBootstrap: eceInterval },
       beliefByTurn,
-      byContinues: byContinues(rows, rowsIdx, level),
-      information: informationByTurn(rows, rowsIdx, level),
+      byContinues: byContinuesOf(table, rowsIdx, level),
+      information: informationOf(table, rowsIdx, level),
       anytime:
         useAnytime && induction === undefined && n > 0
           ? armAnytime(rowsIdx, cols.cluster.judge, cols.clusterCount.judge, won, alpha)
@@ -773,18 +745,26 @@ export function analyzeExperiment(
   // split by induction when an arm has more than one induction value
   const byInduction: ArmSummary[] = [];
   for (let a = 0; a < A; a++) {
-    const groups = new Map<string | null, number[]>();
-    for (const i of armRows[a]!) {
-      const key = rows[i]!.induction;
-      let g = groups.get(key);
-      if (!g) {
-        g = [];
-        groups.set(key, g);
+    // groups in order of first appearance in the arm (codes are dense: counted, then filled)
+    const idx = armRows[a]!;
+    const size = new Int32Array(table.inductionNames.length);
+    const order: number[] = [];
+    for (let k = 0; k < idx.length; k++)
+      if (size[table.induction[idx[k]!]!]!++ === 0) order.push(table.induction[idx[k]!]!);
+    if (order.length > 1) {
+      const groups = order.map((key) => new Int32Array(size[key]!));
+      const slot = new Int32Array(size.length);
+      order.forEach((key, g) => {
+        slot[key] = g;
+      });
+      const fill = new Int32Array(order.length);
+      for (let k = 0; k < idx.length; k++) {
+        const g = slot[table.induction[idx[k]!]!]!;
+        groups[g]![fill[g]!++] = idx[k]!;
       }
-      g.push(i);
-    }
-    if (groups.size > 1) {
-      for (const [key, idx] of groups) byInduction.push(summarise(a, Int32Array.from(idx), key, false));
+      order.forEach((key, g) => {
+        byInduction.push(summarise(a, groups[g]!, table.inductionNames[key], false));
+      });
     }
   }
 
@@ -803,17 +783,27 @@ export function analyzeExperiment(
     );
   for (let a = 0; a < A; a++) {
     if (!isSingleArguerProtocol(cols.armProtocol[a]!)) continue;
-    const honestIdx: number[] = [];
-    const dishonestIdx: number[] = [];
-    for (const i of armRows[a]!) {
-      const h = rows[i]!.arguerHonest;
-      if (h === true) honestIdx.push(i);
-      else if (h === false) dishonestIdx.push(i);
+    const rowsOfArm = armRows[a]!;
+    let honestCount = 0;
+    let dishonestCount = 0;
+    for (const i of rowsOfArm) {
+      const h = table.arguerHonest[i];
+      if (h === 1) honestCount++;
+      else if (h === 0) dishonestCount++;
+    }
+    const honestIdx = new Int32Array(honestCount);
+    const dishonestIdx = new Int32Array(dishonestCount);
+    honestCount = 0;
+    dishonestCount = 0;
+    for (const i of rowsOfArm) {
+      const h = table.arguerHonest[i];
+      if (h === 1) honestIdx[honestCount++] = i;
+      else if (h === 0) dishonestIdx[dishonestCount++] = i;
     }
     if (honestIdx.length + dishonestIdx.length === 0) continue;
     const accepted = (i: number): boolean =>
-      rows[i]!.arguerHonest ? cols.correct[i] === 1 : cols.correct[i] === 0;
-    const group = (idx: number[]): HonestyGroup => {
+      table.arguerHonest[i] === 1 ? cols.correct[i] === 1 : cols.correct[i] === 0;
+    const group = (idx: Int32Array): HonestyGroup => {
       const n = idx.length;
       let correct = 0;
       let acc = 0;
@@ -844,13 +834,8 @@ export function analyzeExperiment(
     };
     if (honest.n > 0 && dishonest.n > 0) {
       const t = twoProportionTest(honest.accepted, honest.n, dishonest.accepted, dishonest.n, { level });
-      const hj = countsFor(Int32Array.from(honestIdx), cols.cluster.judge, cols.clusterCount.judge, accepted);
-      const dj = countsFor(
-        Int32Array.from(dishonestIdx),
-        cols.cluster.judge,
-        cols.clusterCount.judge,
-        accepted,
-      );
+      const hj = countsFor(honestIdx, cols.cluster.judge, cols.clusterCount.judge, accepted);
+      const dj = countsFor(dishonestIdx, cols.cluster.judge, cols.clusterCount.judge, accepted);
       const paired = pairDense(hj.dense, dj.dense);
       const b = clusterBootstrapOrWhyNot('judge', pairedClusters(paired), 0, () =>
         clusterBootstrapDifference(paired, boot(`gap:${cols.arms[a]}`, 0)),
@@ -880,8 +865,8 @@ export function analyzeExperiment(
         sandwiching.push(
           sandwichingMeasure(
             cols.arms[a]!,
-            counts(Int32Array.from(honestIdx)),
-            counts(Int32Array.from(dishonestIdx)),
+            counts(honestIdx),
+            counts(dishonestIdx),
             base >= 0 && armRows[base]!.length > 0 ? { ...counts(armRows[base]!), arm: baselineArm! } : null,
             level,
             boot(`sandwiching:${cols.arms[a]}`, 0),
@@ -916,7 +901,7 @@ export function analyzeExperiment(
       const judgePairs = pairDense(denseByArm.judge[a]!, denseByArm.judge[b]!);
       const cr = clusterRobustDifference(judgePairs, level);
       const crWhy = robustWhyNot(cr, 'difference', pairedClusters(judgePairs));
-      const paired = pairedComparison(rows, armRows[a]!, armRows[b]!, level);
+      const paired = pairedComparisonOf(table, armRows[a]!, armRows[b]!, level);
       comparisons.push({
         arm1: s1.arm,
         arm2: s2.arm,
@@ -945,15 +930,9 @@ export function analyzeExperiment(
         clusterRobust: { ...robustSummary(cr, crWhy), pValue: crWhy ? null : finiteOrNull(cr.pValue) },
         glmm: mixed ? mixed.judgeContrast(a, b) : null,
         crossedGlmm: mixed ? mixed.crossedContrast(a, b) : null,
+        // from the per-judge counts the arms already have (the same numbers differenceAnytime counts)
         anytime: useAnytime
-          ? differenceAnytime(
-              { rows: armRows[a]! },
-              { rows: armRows[b]! },
-              cols.cluster.judge,
-              cols.clusterCount.judge,
-              won,
-              alpha,
-            )
+          ? differenceAnytimeFromCounts(denseByArm.judge[a]!, denseByArm.judge[b]!, alpha)
           : null,
         paired,
         quoted: quotedFor(paired, x1, s1.n, x2, s2.n, t.pValue, f.pValue),
@@ -993,7 +972,7 @@ export function analyzeExperiment(
       );
   }
 
-  const ratings = arguerRatings(rows);
+  const ratings = arguerRatingsOf(table);
   const headline = participantsHeadline(arms);
   const report: AnalysisReport = {
     generator: '@oversight/stats analyzeExperiment',
@@ -1031,8 +1010,8 @@ export function analyzeExperiment(
     comparisons,
     models,
     ratings,
-    judges: judgeLeaderboard(rows, { level }),
-    agreement: agreementSummary(rows, level, (label) => boot(`agreement:${label}`, null)),
+    judges: judgeLeaderboardOf(table, { level }),
+    agreement: agreementSummaryOf(table, level, (label) => boot(`agreement:${label}`, null)),
     verdicts: [],
     notes,
   };

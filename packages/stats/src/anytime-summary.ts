@@ -136,10 +136,19 @@ export function differenceAnytime(
       n[judgeOf[i]!]!++;
       if (won(i)) s[judgeOf[i]!]!++;
     }
-    return compress(s, n);
+    return { s, n };
   };
-  const ca = counts(a.rows);
-  const cb = counts(b.rows);
+  return differenceAnytimeFromCounts(counts(a.rows), counts(b.rows), alpha);
+}
+
+/** differenceAnytime from each arm's wins `s` and judgments `n` per judge (dense, by judge index). */
+export function differenceAnytimeFromCounts(
+  a: { s: Float64Array; n: Float64Array },
+  b: { s: Float64Array; n: Float64Array },
+  alpha: number,
+): AnytimeSummary {
+  const ca = compress(a.s, a.n);
+  const cb = compress(b.s, b.n);
   const st = anytimeDifferenceStatus(ca, cb, alpha, {
     a: { oneJudgeByDesign: ca.clusters.length === 1 },
     b: { oneJudgeByDesign: cb.clusters.length === 1 },

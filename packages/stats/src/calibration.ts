@@ -158,11 +158,25 @@ export function eceBootstrap(
 ) {
   checkBins(bins);
   const { binOf } = judgeSums(probCorrect, bins, index);
-  const clusterIds = new Map<number, number>();
+  // clusters numbered in order of first appearance (a dense table for the analysis's integer codes)
+  let maxCluster = -1;
+  let dense = true;
   for (let k = 0; k < index.length; k++) {
     const c = clusterOf[index[k]!]!;
-    if (!clusterIds.has(c)) clusterIds.set(c, clusterIds.size);
+    if (c > maxCluster) maxCluster = c;
+    if (!(c >= 0 && Number.isInteger(c))) dense = false;
   }
+  dense &&= maxCluster < 1 << 26;
+  const denseIds = dense ? new Int32Array(maxCluster + 1).fill(-1) : null;
+  const mapIds = new Map<number, number>();
+  let clusters = 0;
+  for (let k = 0; k < index.length; k++) {
+    const c = clusterOf[index[k]!]!;
+    if (denseIds) {
+      if (denseIds[c] === -1) denseIds[c] = clusters++;
+    } else if (!mapIds.has(c)) mapIds.set(c, clusters++);
+  }
+  const clusterIds = { get: (c: number) => (denseIds ? denseIds[c]! : mapIds.get(c)!), size: clusters };
   // Only bins that hold a judgment take part (with 10 bins, confidences ≥ 0.5 fill at most the
   // upper five): the cost per resample is clusters × 3 × occupied bins.
   const slot = new Int32Array(bins).fill(-1);

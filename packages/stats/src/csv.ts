@@ -9,6 +9,7 @@
 
 import { type JudgmentRow, PROTOCOLS, type Protocol } from './judgment.ts';
 import { JUDGMENT_COLUMNS, JUDGMENT_CSV_COLUMNS, LEGACY_COLUMN_NAMES } from './judgment-columns.ts';
+import { type JudgmentTable, JudgmentTableBuilder } from './judgment-table.ts';
 
 export { JUDGMENT_CSV_COLUMNS };
 
@@ -68,6 +69,34 @@ const PROTOCOL_SET = new Set<string>(PROTOCOLS);
  * Throws with the line number, column and a hint on malformed input.
  */
 export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
+  const rows: JudgmentRow[] = [];
+  readJudgmentsCsv(text, source, (row) => rows.push(row), false);
+  return rows;
+}
+
+/**
+ * parseJudgmentsCsv straight into columns (judgment-table.ts), with no object per judgment: what
+ * analyzeExperiment reads, in a fraction of the memory (a million rows are ~400 MB of objects, the
+ * table ~70 MB). The same checks and errors; the provenance columns the analysis does not use
+ * (experiment, answer order, rationale, move times) are skipped.
+ */
+export function parseJudgmentsCsvTable(text: string, source = 'CSV'): JudgmentTable {
+  const builder = new JudgmentTableBuilder(Math.max(1024, Math.floor(text.length / 160)));
+  readJudgmentsCsv(text, source, (row) => builder.add(row), true);
+  return builder.finish();
+}
+
+/**
+ * Read the records, checking each, and hand each to `emit` as a row. With `reuse`, one row object
+ * is filled again for every record (the caller copies what it needs) and only the columns the
+ * analysis reads are kept.
+ */
+function readJudgmentsCsv(
+  text: string,
+  source: string,
+  emit: (row: JudgmentRow) => void,
+  reuse: boolean,
+): void {
   let pos = 0;
   const nextLine = (): string | null => {
     if (pos >= text.length) return null;
@@ -86,7 +115,7 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
     return line.endsWith('\r') ? line.slice(0, -1) : line;
   };
   const header = nextLine();
-  if (header === null) return [];
+  if (header === null) return;
   const names = header.split(',').map((h) => {
     const name = h.trim();
     return LEGACY_COLUMN_NAMES[name] ?? name;
@@ -125,8 +154,33 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
     name: c.name,
     type: c.type,
     index: col.get(c.name)!,
+    // with `reuse`, only checked: the table keeps the participant kinds and models alone
+    keep: !reuse || TABLE_COLUMNS.has(c.name),
   }));
-  const rows: JudgmentRow[] = [];
+  // the one row object filled again for every record when `reuse` (every field present, so one shape)
+  const scratch: JudgmentRow = {
+    trialId: '',
+    arm: '',
+    protocol: 'debate',
+    questionId: '',
+    storyId: '',
+    judgeId: '',
+    arguerHonest: null,
+    induction: null,
+    honestArguerId: null,
+    dishonestArguerId: null,
+    probCorrect: 0,
+    correct: false,
+    rounds: 0,
+    reward: 0,
+    beliefs: [],
+    judgeKind: null,
+    judgeModel: null,
+    honestArguerKind: null,
+    honestArguerModel: null,
+    dishonestArguerKind: null,
+    dishonestArguerModel: null,
+  };
   // Ids repeat across rows (arms, judges, questions, arguers): keeping one copy of each saves
   // memory and, above all, garbage-collection time on large files.
   const pool = new Map<string, string>();
@@ -161,28 +215,60 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
     if (!Number.isInteger(continues) || continues < 0)
       fail('continues', f[cContinues]!, 'a non-negative integer (rounds the judge chose to continue)');
     const beliefText = f[cBeliefs]!;
-    const row: JudgmentRow = {
-      trialId: f[cTrial]!,
-      arm: intern(f[cArm]!),
-      protocol: intern(protocol) as Protocol,
-      questionId: intern(f[cQuestion]!),
-      storyId: intern(f[cStory]!),
-      judgeId: intern(f[cJudge]!),
-      arguerHonest: honest === '' ? null : bool(honest, 'arguerHonest'),
-      induction: nullable(f[cInduction]!),
-      honestArguerId: nullable(f[cHonestId]!),
-      dishonestArguerId: nullable(f[cDishonestId]!),
-      probCorrect: prob,
-      correct: bool(f[cCorrect]!, 'correct'),
-      rounds: continues,
-      reward: Number(f[cReward]),
-      beliefs: beliefText === '' ? [] : beliefText.split(';').map(Number),
-    };
+    let row: JudgmentRow;
+    if (reuse) {
+      row = scratch;
+      row.trialId = f[cTrial]!;
+      row.arm = f[cArm]!;
+      row.protocol = protocol as Protocol;
+      row.questionId = f[cQuestion]!;
+      row.storyId = f[cStory]!;
+      row.judgeId = f[cJudge]!;
+      row.arguerHonest = honest === '' ? null : bool(honest, 'arguerHonest');
+      row.induction = f[cInduction] === '' ? null : f[cInduction]!;
+      row.honestArguerId = f[cHonestId] === '' ? null : f[cHonestId]!;
+      row.dishonestArguerId = f[cDishonestId] === '' ? null : f[cDishonestId]!;
+      row.probCorrect = prob;
+      row.correct = bool(f[cCorrect]!, 'correct');
+      row.rounds = continues;
+      row.reward = Number(f[cReward]);
+      row.beliefs.length = 0;
+      if (beliefText !== '') for (const b of beliefText.split(';')) row.beliefs.push(Number(b));
+      // absent unless the record has them (as parseJudgmentsCsv leaves them out)
+      row.judgeKind = null;
+      row.judgeModel = null;
+      row.honestArguerKind = null;
+      row.honestArguerModel = null;
+      row.dishonestArguerKind = null;
+      row.dishonestArguerModel = null;
+    } else {
+      row = {
+        trialId: f[cTrial]!,
+        arm: intern(f[cArm]!),
+        protocol: intern(protocol) as Protocol,
+        questionId: intern(f[cQuestion]!),
+        storyId: intern(f[cStory]!),
+        judgeId: intern(f[cJudge]!),
+        arguerHonest: honest === '' ? null : bool(honest, 'arguerHonest'),
+        induction: nullable(f[cInduction]!),
+        honestArguerId: nullable(f[cHonestId]!),
+        dishonestArguerId: nullable(f[cDishonestId]!),
+        probCorrect: prob,
+        correct: bool(f[cCorrect]!, 'correct'),
+        rounds: continues,
+        reward: Number(f[cReward]),
+        beliefs: beliefText === '' ? [] : beliefText.split(';').map(Number),
+      };
+    }
     for (const o of optional) {
       const v = f[o.index]!;
       const target = row as unknown as Record<string, unknown>;
       // an empty optional field is absent, as in a row that never had it
       if (v === '') continue;
+      if (!o.keep) {
+        if (o.type === 'int' && !Number.isInteger(Number(v))) fail(o.name, v, 'an integer');
+        continue;
+      }
       if (o.type === 'string') target[o.name] = o.name === 'rationale' ? v : intern(v);
       else if (o.type === 'int') {
         const n = Number(v);
@@ -191,7 +277,16 @@ export function parseJudgmentsCsv(text: string, source = 'CSV'): JudgmentRow[] {
       } else if (o.type === 'ints') target[o.name] = v.split(';').map(Number);
       else if (o.type === 'strings' || o.type === 'timestamps') target[o.name] = v.split(';');
     }
-    rows.push(row);
+    emit(row);
   }
-  return rows;
 }
+
+/** The optional columns the table keeps (participant kinds and models). */
+const TABLE_COLUMNS = new Set([
+  'judgeKind',
+  'judgeModel',
+  'honestArguerKind',
+  'honestArguerModel',
+  'dishonestArguerKind',
+  'dishonestArguerModel',
+]);

@@ -83,8 +83,10 @@ export function crossedGlmmCost(cells: readonly CrossedCell[]): number {
 
 /**
  * crossedGlmmCost of the cells that observations (judge, question, group) make, one cell per distinct
- * triple, without making them: typed arrays and sorts, not a cell object and a set entry per
- * judgment (a million judgments made some 300 MB of cells only to find the fit too costly).
+ * triple, without making them (a million judgments made some 300 MB of cells only to find the fit
+ * too costly). Levels are small non-negative integers (the analysis's codes): the distinct triples
+ * and pairs are counted in linear time, by a counting sort on one factor and a stamp array on the
+ * other (sorting a million keys three times took over a second); other inputs are sorted.
  */
 export function crossedGlmmCostOfObservations(
   judge: ArrayLike<number>,
@@ -92,12 +94,114 @@ export function crossedGlmmCostOfObservations(
   group: ArrayLike<number>,
 ): number {
   const n = judge.length;
-  const Q = 1 + largest(question);
-  const G = 1 + largest(group);
+  const j = scan(judge);
+  const q = scan(question);
+  const g = scan(group);
+  const J = 1 + j.largest;
+  const Q = 1 + q.largest;
+  const G = 1 + g.largest;
+  if (j.codes && q.codes && g.codes && Q * G <= 1 << 26) {
+    // distinct (question, group) per judge = distinct triples
+    const byJudge = groupBy(judge, J);
+    const stamp = new Int32Array(Q * G).fill(-1);
+    let cells = 0;
+    for (let j = 0; j < J; j++)
+      for (let k = byJudge.start[j]!; k < byJudge.start[j + 1]!; k++) {
+        const i = byJudge.order[k]!;
+        const key = question[i]! * G + group[i]!;
+        if (stamp[key] !== j) {
+          stamp[key] = j;
+          cells++;
+        }
+      }
+    return costOfCodes(cells, judge, J, question, Q, byJudge);
+  }
   const cells = distinctSorted(
     Float64Array.from({ length: n }, (_, i) => (judge[i]! * Q + question[i]!) * G + group[i]!),
   );
   return costOf(cells.length, judge, question);
+}
+
+/** The largest value, and whether every value is a non-negative integer small enough to index by. */
+function scan(values: ArrayLike<number>): { largest: number; codes: boolean } {
+  let max = -1;
+  let codes = true;
+  if (values instanceof Int32Array) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v > max) max = v;
+      else if (v < 0) codes = false;
+    }
+  } else
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v > max) max = v;
+      if (!(v >= 0 && Number.isInteger(v))) codes = false;
+    }
+  return { largest: max, codes: codes && max < 1 << 26 };
+}
+
+/** Indices grouped by level (a stable counting sort): level l's are order[start[l] .. start[l + 1]). */
+function groupBy(values: ArrayLike<number>, levels: number): { order: Int32Array; start: Int32Array } {
+  const start = new Int32Array(levels + 1);
+  for (let i = 0; i < values.length; i++) start[values[i]! + 1]!++;
+  for (let l = 0; l < levels; l++) start[l + 1]! += start[l]!;
+  const fill = start.slice(0, levels);
+  const order = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) order[fill[values[i]!]!++] = i;
+  return { order, start };
+}
+
+/** costOf for integer codes, in linear time (the same number). */
+function costOfCodes(
+  cellCount: number,
+  judge: ArrayLike<number>,
+  J: number,
+  question: ArrayLike<number>,
+  Q: number,
+  byJudge: { order: Int32Array; start: Int32Array },
+): number {
+  let judges = 0;
+  let lastJudge = -1;
+  for (let j = 0; j < J; j++)
+    if (byJudge.start[j + 1]! > byJudge.start[j]!) {
+      judges++;
+      lastJudge = j;
+    }
+  const seenQuestion = new Uint8Array(Q);
+  let questions = 0;
+  let lastQuestion = -1;
+  for (let i = 0; i < question.length; i++)
+    if (!seenQuestion[question[i]!]) {
+      seenQuestion[question[i]!] = 1;
+      questions++;
+    }
+  for (let q = Q - 1; q >= 0; q--)
+    if (seenQuestion[q]) {
+      lastQuestion = q;
+      break;
+    }
+  const judgesSmall = judges <= questions;
+  const m = Math.min(judges, questions);
+  // Σ over levels of the larger factor of (distinct partners in the smaller)²
+  const [large, largeLevels, small, smallLevels] = judgesSmall
+    ? [question, Q, judge, 1 + lastJudge]
+    : [judge, J, question, 1 + lastQuestion];
+  const byLarge = judgesSmall ? groupBy(large, largeLevels) : byJudge;
+  const stamp = new Int32Array(Math.max(1, smallLevels)).fill(-1);
+  let schur = 0;
+  for (let l = 0; l < largeLevels; l++) {
+    let partners = 0;
+    for (let k = byLarge.start[l]!; k < byLarge.start[l + 1]!; k++) {
+      const s = small[byLarge.order[k]!]!;
+      if (stamp[s] !== l) {
+        stamp[s] = l;
+        partners++;
+      }
+    }
+    schur += partners ** 2;
+  }
+  return cellCount + schur + (m * m * m) / 3;
 }
 
 /** The distinct values, ascending (sorts `values` in place). */
@@ -107,12 +211,6 @@ function distinctSorted(values: Float64Array): Float64Array {
   for (let i = 0; i < values.length; i++)
     if (i === 0 || values[i] !== values[k - 1]) values[k++] = values[i]!;
   return values.subarray(0, k);
-}
-
-function largest(values: ArrayLike<number>): number {
-  let max = -1;
-  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
-  return max;
 }
 
 function costOf(cellCount: number, judge: ArrayLike<number>, question: ArrayLike<number>): number {

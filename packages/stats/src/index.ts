@@ -18,6 +18,7 @@ export * from './glmm-crossed.ts';
 export * from './interjections.ts';
 export * from './judgment.ts';
 export * from './judgment-columns.ts';
+export * from './judgment-table.ts';
 export * from './leaderboard.ts';
 export * from './linalg.ts';
 export * from './mixed-models.ts';

@@ -10,7 +10,7 @@
 import { confidenceOf } from './calibration.ts';
 import { normalQuantile } from './distributions.ts';
 import type { JudgmentRow } from './judgment.ts';
-import { participantLabel } from './participants.ts';
+import { type JudgmentTable, judgmentTable } from './judgment-table.ts';
 import { wilsonInterval } from './proportions.ts';
 import type { ReportInterval } from './report-types.ts';
 
@@ -33,15 +33,32 @@ export interface JudgeStanding {
   meanContinues: number;
 }
 
+/** Count, sum and sum of squares per judge, added in row order. */
 class Moments {
-  n = 0;
-  sum = 0;
-  sq = 0;
-  add(v: number) {
-    this.n++;
-    this.sum += v;
-    this.sq += v * v;
+  readonly n: Float64Array;
+  readonly sum: Float64Array;
+  readonly sq: Float64Array;
+  constructor(size: number) {
+    this.n = new Float64Array(size);
+    this.sum = new Float64Array(size);
+    this.sq = new Float64Array(size);
   }
+  add(j: number, v: number) {
+    this.n[j]!++;
+    this.sum[j]! += v;
+    this.sq[j]! += v * v;
+  }
+  of(j: number): Moment {
+    return new Moment(this.n[j]!, this.sum[j]!, this.sq[j]!);
+  }
+}
+
+class Moment {
+  constructor(
+    readonly n: number,
+    readonly sum: number,
+    readonly sq: number,
+  ) {}
   interval(z: number): { mean: number; lower: number | null; upper: number | null } {
     const mean = this.sum / this.n;
     if (this.n < 2) return { mean, lower: null, upper: null };
@@ -55,42 +72,60 @@ export function judgeLeaderboard(
   rows: readonly JudgmentRow[],
   options: { level?: number; minJudgments?: number } = {},
 ): JudgeStanding[] {
+  return judgeLeaderboardOf(judgmentTable(rows), options);
+}
+
+/** judgeLeaderboard on the columns of judgment-table.ts. */
+export function judgeLeaderboardOf(
+  t: JudgmentTable,
+  options: { level?: number; minJudgments?: number } = {},
+): JudgeStanding[] {
   const level = options.level ?? 0.95;
   const z = normalQuantile(1 - (1 - level) / 2);
-  const judges = new Map<
-    string,
-    {
-      kind: string;
-      arms: Set<string>;
-      reward: Moments;
-      brier: Moments;
-      over: Moments;
-      correct: number;
-      continues: number;
-    }
-  >();
-  for (const r of rows) {
-    let j = judges.get(r.judgeId);
-    if (!j) {
-      j = {
-        kind: participantLabel(r.judgeKind, r.judgeModel),
-        arms: new Set(),
-        reward: new Moments(),
-        brier: new Moments(),
-        over: new Moments(),
-        correct: 0,
-        continues: 0,
-      };
-      judges.set(r.judgeId, j);
-    }
-    j.arms.add(r.arm);
-    j.reward.add(r.reward);
-    j.brier.add((1 - r.probCorrect) ** 2);
-    const { confidence, accuracy } = confidenceOf(r.probCorrect);
-    j.over.add(confidence - accuracy);
-    if (r.correct) j.correct++;
-    j.continues += r.rounds;
+  const J = t.judgeNames.length;
+  // per judge (code = order of first judgment): moments of reward, Brier and overconfidence
+  const reward = new Moments(J);
+  const brier = new Moments(J);
+  const over = new Moments(J);
+  const correct = new Float64Array(J);
+  const continues = new Float64Array(J);
+  const kind = new Int32Array(J).fill(-1);
+  // the arms each judge judged in: a bit per arm (a set per judge when there are more than 31)
+  const A = t.armNames.length;
+  const armBits = A <= 31 ? new Int32Array(J) : null;
+  const armSets = armBits ? null : Array.from({ length: J }, () => new Set<number>());
+  for (let i = 0; i < t.n; i++) {
+    const j = t.judge[i]!;
+    if (kind[j] === -1) kind[j] = t.judgeLabel[i]!;
+    const a = t.arm[i]!;
+    if (armBits) armBits[j]! |= 1 << a;
+    else armSets![j]!.add(a);
+    const p = t.probCorrect[i]!;
+    reward.add(j, t.reward[i]!);
+    brier.add(j, (1 - p) ** 2);
+    const { confidence, accuracy } = confidenceOf(p);
+    over.add(j, confidence - accuracy);
+    if (t.correct[i]) correct[j]!++;
+    continues[j]! += t.rounds[i]!;
   }
+  const judges = new Map(
+    t.judgeNames.map((name, j) => [
+      name,
+      {
+        kind: t.labelNames[kind[j]!]!,
+        arms: new Set(
+          armBits
+            ? t.armNames.filter((_, a) => (armBits[j]! >>> a) & 1)
+            : [...armSets![j]!].map((a) => t.armNames[a]!),
+        ),
+        reward: reward.of(j),
+        brier: brier.of(j),
+        over: over.of(j),
+        correct: correct[j]!,
+        continues: continues[j]!,
+      },
+    ]),
+  );
   const standings = [...judges.entries()]
     .filter(([, j]) => j.reward.n >= (options.minJudgments ?? 1))
     .map(([judgeId, j]) => {

@@ -218,21 +218,33 @@ export function fitMixedModels(d: MixedModelData, options: MixedModelOptions): M
     if (kept.length > 0) {
       const keep = new Uint8Array(A);
       for (const a of kept) keep[a] = 1;
+      // cells in order of first appearance, found through a dense (judge, arm) table
+      const dense = d.judgeCount * A <= 1 << 26;
+      const slot = dense ? new Int32Array(d.judgeCount * A).fill(-1) : null;
       const index = new Map<number, number>();
+      const trials: number[] = [];
+      const successes: number[] = [];
       for (let i = 0; i < d.arm.length; i++) {
         const a = d.arm[i]!;
         if (!keep[a]) continue;
         const key = d.judge[i]! * A + a;
-        let c = index.get(key);
-        if (c === undefined) {
+        let c = slot ? slot[key]! : (index.get(key) ?? -1);
+        if (c === -1) {
           c = cells.length;
-          index.set(key, c);
+          if (slot) slot[key] = c;
+          else index.set(key, c);
           cells.push({ cluster: String(d.judge[i]), arm: d.arms[a]!, successes: 0, trials: 0 });
+          trials.push(0);
+          successes.push(0);
           judges.add(d.judge[i]!);
         }
-        cells[c]!.trials++;
-        cells[c]!.successes += d.correct[i]!;
+        trials[c]!++;
+        successes[c]! += d.correct[i]!;
       }
+      cells.forEach((c, k) => {
+        c.trials = trials[k]!;
+        c.successes = successes[k]!;
+      });
     }
     if (kept.length === 0) {
       unfitted.set(id, 'every arm is at 0% or 100% (complete separation), so no logit can be estimated');

@@ -4,6 +4,7 @@
  * Rows without kinds are counted as "not recorded", so a CSV from elsewhere still analyses.
  */
 import type { JudgmentRow } from './judgment.ts';
+import { type JudgmentTable, judgmentTable } from './judgment-table.ts';
 
 export interface ParticipantCounts {
   /** Judgments per label: "simulated", "person", "model gpt-4o", "not recorded", or another kind. */
@@ -41,18 +42,41 @@ export function summariseParticipants(
   idx: ArrayLike<number>,
   arguerNoun: string,
 ): ParticipantSummary {
-  const judges: Record<string, number> = {};
-  const arguers: Record<string, number> = {};
-  const add = (m: Record<string, number>, label: string) => {
-    m[label] = (m[label] ?? 0) + 1;
-  };
+  return participantsOf(judgmentTable(rows), idx, arguerNoun);
+}
+
+/** summariseParticipants on the columns of judgment-table.ts. */
+export function participantsOf(
+  t: JudgmentTable,
+  idx: ArrayLike<number>,
+  arguerNoun: string,
+): ParticipantSummary {
+  // counts per label code; the records list labels in order of first appearance, as before
+  const L = t.labelNames.length;
+  const judgeCount = new Float64Array(L);
+  const arguerCount = new Float64Array(L);
+  const judgeOrder: number[] = [];
+  const arguerOrder: number[] = [];
   for (let k = 0; k < idx.length; k++) {
-    const r = rows[idx[k]!]!;
-    add(judges, participantLabel(r.judgeKind, r.judgeModel));
-    if (r.honestArguerId !== null) add(arguers, participantLabel(r.honestArguerKind, r.honestArguerModel));
-    if (r.dishonestArguerId !== null)
-      add(arguers, participantLabel(r.dishonestArguerKind, r.dishonestArguerModel));
+    const i = idx[k]!;
+    const j = t.judgeLabel[i]!;
+    if (judgeCount[j]!++ === 0) judgeOrder.push(j);
+    if (t.honestArguer[i] !== -1) {
+      const h = t.honestLabel[i]!;
+      if (arguerCount[h]!++ === 0) arguerOrder.push(h);
+    }
+    if (t.dishonestArguer[i] !== -1) {
+      const d = t.dishonestLabel[i]!;
+      if (arguerCount[d]!++ === 0) arguerOrder.push(d);
+    }
   }
+  const record = (order: number[], counts: Float64Array) => {
+    const out: Record<string, number> = {};
+    for (const c of order) out[t.labelNames[c]!] = counts[c]!;
+    return out;
+  };
+  const judges = record(judgeOrder, judgeCount);
+  const arguers = record(arguerOrder, arguerCount);
   const parts = [`judges: ${describe(judges)}`];
   if (Object.keys(arguers).length > 0) parts.push(`${arguerNoun}: ${describe(arguers)}`);
   return {

@@ -13,7 +13,8 @@
  * and fixes the scale. Fitting uses Hunter's (2004) MM iterations, which increase the posterior
  * at every step; standard errors come from the inverse observed information (log scale).
  */
-import { isDebateProtocol, isSingleArguerProtocol, type JudgmentRow } from './judgment.ts';
+import { isDebateProtocol, isSingleArguerProtocol, type JudgmentRow, type Protocol } from './judgment.ts';
+import { type JudgmentTable, judgmentTable } from './judgment-table.ts';
 import { invert, solve } from './linalg.ts';
 
 export interface Match {
@@ -50,13 +51,38 @@ export interface BradleyTerryFit {
 
 const ELO_PER_LOG = 400 / Math.LN10;
 
+/** Single games in the order added (growable typed arrays: a million judgments are a million games). */
+export class GameSequence {
+  a = new Int32Array(256);
+  b = new Int32Array(256);
+  aWon = new Float64Array(256);
+  length = 0;
+
+  push(a: number, b: number, aWon: number): void {
+    if (this.length === this.a.length) {
+      const grow = <T extends Int32Array | Float64Array>(x: T, make: (n: number) => T): T => {
+        const y = make(2 * x.length);
+        y.set(x);
+        return y;
+      };
+      this.a = grow(this.a, (n) => new Int32Array(n));
+      this.b = grow(this.b, (n) => new Int32Array(n));
+      this.aWon = grow(this.aWon, (n) => new Float64Array(n));
+    }
+    this.a[this.length] = a;
+    this.b[this.length] = b;
+    this.aWon[this.length] = aWon;
+    this.length++;
+  }
+}
+
 /** Aggregated results: players, wins per player and games per unordered pair. */
 export class MatchTable {
   readonly players: string[] = [];
   readonly wins: number[] = [];
   readonly games: number[] = [];
   /** Single games in the order added (for Elo, which depends on the order). */
-  readonly sequence: { a: number[]; b: number[]; aWon: number[] } = { a: [], b: [], aWon: [] };
+  readonly sequence = new GameSequence();
   private readonly index = new Map<string, number>();
   private readonly pairs = new Map<number, number>();
 
@@ -81,17 +107,50 @@ export class MatchTable {
   /** As add(), with ids from id(). */
   addById(a: number, b: number, player1Wins: number, count = 1): void {
     if (a === b || count === 0) return;
-    if (count === 1) {
-      this.sequence.a.push(a);
-      this.sequence.b.push(b);
-      this.sequence.aWon.push(player1Wins);
-    }
+    if (count === 1) this.sequence.push(a, b, player1Wins);
     this.wins[a]! += player1Wins;
     this.wins[b]! += count - player1Wins;
     this.games[a]! += count;
     this.games[b]! += count;
     const key = a < b ? a * 1048576 + b : b * 1048576 + a;
     this.pairs.set(key, (this.pairs.get(key) ?? 0) + count);
+  }
+
+  /**
+   * addById(a[k], b[k], aWon[k]) for k = 0 … n − 1, in that order, with the pair counts kept in a
+   * dense table rather than a map lookup per game (the same counts, pairs in the same order).
+   */
+  addGames(a: Int32Array, b: Int32Array, aWon: ArrayLike<number>, n: number): void {
+    const P = this.players.length;
+    if (this.pairs.size > 0 || P > 2048) {
+      for (let k = 0; k < n; k++) this.addById(a[k]!, b[k]!, aWon[k]!);
+      return;
+    }
+    const slot = new Int32Array(P * P).fill(-1);
+    const keys: number[] = [];
+    const counts: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const x = a[k]!;
+      const y = b[k]!;
+      if (x === y) continue;
+      const w = aWon[k]!;
+      this.sequence.push(x, y, w);
+      this.wins[x]! += w;
+      this.wins[y]! += 1 - w;
+      this.games[x]!++;
+      this.games[y]!++;
+      const lo = Math.min(x, y);
+      const hi = Math.max(x, y);
+      let s = slot[lo * P + hi]!;
+      if (s === -1) {
+        s = keys.length;
+        slot[lo * P + hi] = s;
+        keys.push(lo * 1048576 + hi);
+        counts.push(0);
+      }
+      counts[s]!++;
+    }
+    for (let s = 0; s < keys.length; s++) this.pairs.set(keys[s]!, counts[s]!);
   }
 
   edges(): { i: number; j: number; n: number }[] {
@@ -241,8 +300,8 @@ export function eloRatings(
   }
   const k = options.k ?? 32;
   const rating = new Float64Array(table.players.length).fill(options.initial ?? 1500);
-  const { a, b, aWon } = table.sequence;
-  for (let i = 0; i < a.length; i++) {
+  const { a, b, aWon, length } = table.sequence;
+  for (let i = 0; i < length; i++) {
     const ra = rating[a[i]!]!;
     const rb = rating[b[i]!]!;
     const expected = 1 / (1 + 10 ** ((rb - ra) / 400));
@@ -266,46 +325,79 @@ const SEP = '\u0000';
 
 /** Turn judgments into Bradley-Terry matches between (arguer, role) players. */
 export function arguerMatchTable(rows: readonly JudgmentRow[]): MatchTable {
+  return arguerMatchTableOf(judgmentTable(rows));
+}
+
+/** arguerMatchTable on the columns of judgment-table.ts. */
+export function arguerMatchTableOf(t: JudgmentTable): MatchTable {
   const table = new MatchTable();
-  const ids = new Map<string, number>(); // role-prefixed name → player id, avoids string building per row
+  // player ids per arguer code and role (registered on first use, in row order, as by name)
+  const A = t.arguerNames.length;
+  const honestIds = new Int32Array(A).fill(-1);
+  const dishonestIds = new Int32Array(A).fill(-1);
+  const baselineIds = new Int32Array(t.protocolNames.length).fill(-1);
+  const byRole = new Map<string, number>(); // role-prefixed name → player id
   const player = (role: ArguerRole, id: string): number => {
     const key = role === 'honest' ? `h${id}` : role === 'dishonest' ? `d${id}` : `b${id}`;
-    let v = ids.get(key);
+    let v = byRole.get(key);
     if (v === undefined) {
       v = table.id(`${id}${SEP}${role}`);
-      ids.set(key, v);
+      byRole.set(key, v);
     }
     return v;
   };
-  const honestIds = new Map<string, number>();
-  const dishonestIds = new Map<string, number>();
-  const cached = (m: Map<string, number>, role: ArguerRole, id: string): number => {
-    let v = m.get(id);
-    if (v === undefined) {
-      v = player(role, id);
-      m.set(id, v);
+  const honest = (c: number): number => {
+    let v = honestIds[c]!;
+    if (v === -1) {
+      v = player('honest', t.arguerNames[c]!);
+      honestIds[c] = v;
     }
     return v;
   };
-  for (const r of rows) {
-    if (isDebateProtocol(r.protocol)) {
-      if (r.honestArguerId === null || r.dishonestArguerId === null) continue;
-      table.addById(
-        cached(honestIds, 'honest', r.honestArguerId),
-        cached(dishonestIds, 'dishonest', r.dishonestArguerId),
-        r.correct ? 1 : 0,
-      );
-    } else if (isSingleArguerProtocol(r.protocol) && r.arguerHonest !== null) {
-      const arguer = r.arguerHonest ? r.honestArguerId : r.dishonestArguerId;
-      if (arguer === null) continue;
+  const dishonest = (c: number): number => {
+    let v = dishonestIds[c]!;
+    if (v === -1) {
+      v = player('dishonest', t.arguerNames[c]!);
+      dishonestIds[c] = v;
+    }
+    return v;
+  };
+  const debate = t.protocolNames.map((p) => isDebateProtocol(p as Protocol));
+  const single = t.protocolNames.map((p) => isSingleArguerProtocol(p as Protocol));
+  // one game per judgment, players registered as they come; then added in one pass
+  const ga = new Int32Array(t.n);
+  const gb = new Int32Array(t.n);
+  const gWon = new Uint8Array(t.n);
+  let games = 0;
+  const game = (a: number, b: number, won: number) => {
+    ga[games] = a;
+    gb[games] = b;
+    gWon[games] = won;
+    games++;
+  };
+  for (let i = 0; i < t.n; i++) {
+    const protocol = t.protocol[i]!;
+    if (debate[protocol]) {
+      const h = t.honestArguer[i]!;
+      const d = t.dishonestArguer[i]!;
+      if (h === -1 || d === -1) continue;
+      game(honest(h), dishonest(d), t.correct[i]!);
+    } else if (single[protocol] && t.arguerHonest[i] !== -1) {
+      const isHonest = t.arguerHonest[i] === 1;
+      const arguer = isHonest ? t.honestArguer[i]! : t.dishonestArguer[i]!;
+      if (arguer === -1) continue;
       // the arguer wins when the judge accepts its answer
-      const won = r.arguerHonest ? r.correct : !r.correct;
-      const a = r.arguerHonest
-        ? cached(honestIds, 'honest', arguer)
-        : cached(dishonestIds, 'dishonest', arguer);
-      table.addById(a, player('baseline', r.protocol), won ? 1 : 0);
+      const won = isHonest ? t.correct[i]! : 1 - t.correct[i]!;
+      const a = isHonest ? honest(arguer) : dishonest(arguer);
+      let b = baselineIds[protocol]!;
+      if (b === -1) {
+        b = player('baseline', t.protocolNames[protocol]!);
+        baselineIds[protocol] = b;
+      }
+      game(a, b, won);
     }
   }
+  table.addGames(ga, gb, gWon, games);
   return table;
 }
 
@@ -314,7 +406,12 @@ export function arguerRatings(
   rows: readonly JudgmentRow[],
   options: BradleyTerryOptions = {},
 ): ArguerRating[] {
-  const table = arguerMatchTable(rows);
+  return arguerRatingsOf(judgmentTable(rows), options);
+}
+
+/** arguerRatings on the columns of judgment-table.ts. */
+export function arguerRatingsOf(t: JudgmentTable, options: BradleyTerryOptions = {}): ArguerRating[] {
+  const table = arguerMatchTableOf(t);
   const fit = fitBradleyTerry(table, options);
   const elo = eloRatings(table);
   return fit.ratings

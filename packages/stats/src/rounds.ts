@@ -7,6 +7,7 @@
 import { DEFAULT_REWARD_PROBABILITY_FLOOR } from '@oversight/core';
 import { normalQuantile } from './distributions.ts';
 import type { JudgmentRow } from './judgment.ts';
+import { type JudgmentTable, judgmentTable } from './judgment-table.ts';
 import { wilsonInterval } from './proportions.ts';
 import type { ReportInterval } from './report-types.ts';
 
@@ -53,15 +54,31 @@ export function byContinues(
   idx: ArrayLike<number>,
   level: number,
 ): ContinuesPoint[] {
+  return byContinuesOf(judgmentTable(rows), idx, level);
+}
+
+/** byContinues on the columns of judgment-table.ts. */
+export function byContinuesOf(t: JudgmentTable, idx: ArrayLike<number>, level: number): ContinuesPoint[] {
   const groups = new Map<number, { n: number; correct: number; sum: number; sq: number }>();
+  let last = Number.NaN;
+  let g = { n: 0, correct: 0, sum: 0, sq: 0 };
   for (let k = 0; k < idx.length; k++) {
-    const r = rows[idx[k]!]!;
-    const g = groups.get(r.rounds) ?? { n: 0, correct: 0, sum: 0, sq: 0 };
+    const i = idx[k]!;
+    const rounds = t.rounds[i]!;
+    if (rounds !== last) {
+      const found = groups.get(rounds);
+      if (found) g = found;
+      else {
+        g = { n: 0, correct: 0, sum: 0, sq: 0 };
+        groups.set(rounds, g);
+      }
+      last = rounds;
+    }
+    const reward = t.reward[i]!;
     g.n++;
-    if (r.correct) g.correct++;
-    g.sum += r.reward;
-    g.sq += r.reward * r.reward;
-    groups.set(r.rounds, g);
+    if (t.correct[i]) g.correct++;
+    g.sum += reward;
+    g.sq += reward * reward;
   }
   const z = normalQuantile(1 - (1 - level) / 2);
   return [...groups.entries()]
@@ -88,6 +105,16 @@ export function informationByTurn(
   level: number,
   probabilityFloor = DEFAULT_REWARD_PROBABILITY_FLOOR,
 ): InformationSummary {
+  return informationOf(judgmentTable(rows), idx, level, probabilityFloor);
+}
+
+/** informationByTurn on the columns of judgment-table.ts. */
+export function informationOf(
+  table: JudgmentTable,
+  idx: ArrayLike<number>,
+  level: number,
+  probabilityFloor = DEFAULT_REWARD_PROBABILITY_FLOOR,
+): InformationSummary {
   const z = normalQuantile(1 - (1 - level) / 2);
   const bits = (p: number) => Math.log2(Math.max(probabilityFloor, p));
   const sum: number[] = [];
@@ -96,19 +123,30 @@ export function informationByTurn(
   let totalSum = 0;
   let totalSq = 0;
   let totalN = 0;
+  const { beliefs, beliefStart, probCorrect } = table;
   for (let k = 0; k < idx.length; k++) {
-    const r = rows[idx[k]!]!;
-    const beliefs = r.beliefs.length > 0 ? r.beliefs : [r.probCorrect];
+    const i = idx[k]!;
+    const final = bits(probCorrect[i]!);
+    const from = beliefStart[i]!;
+    const to = beliefStart[i + 1]!;
+    // no beliefs recorded: the verdict is the only turn
+    const turns = to > from ? to - from : 1;
     let previous = -1;
-    for (let t = 0; t < beliefs.length; t++) {
-      const now = bits(beliefs[t]!);
+    for (let t = 0; t < turns; t++) {
+      const now = to > from ? bits(beliefs[from + t]!) : final;
       const gain = now - previous;
       previous = now;
-      sum[t] = (sum[t] ?? 0) + gain;
-      sq[t] = (sq[t] ?? 0) + gain * gain;
-      count[t] = (count[t] ?? 0) + 1;
+      if (t < count.length) {
+        sum[t]! += gain;
+        sq[t]! += gain * gain;
+        count[t]!++;
+      } else {
+        sum[t] = gain;
+        sq[t] = gain * gain;
+        count[t] = 1;
+      }
     }
-    const total = bits(r.probCorrect) + 1;
+    const total = final + 1;
     totalSum += total;
     totalSq += total * total;
     totalN++;

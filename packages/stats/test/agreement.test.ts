@@ -151,6 +151,51 @@ describe("Fleiss' kappa", () => {
     expect(Math.abs(krippendorffAlpha(manyUnits, 5) - fleissKappa(many).estimate)).toBeLessThan(1e-4);
   });
 
+  it('reproduces Fleiss (1971): 30 patients × 6 psychiatrists × 5 diagnoses, κ = 0.430, and per category', () => {
+    // fixtures/make_fleiss1971.R: the paper's Table 1 (two independent transcriptions and irr's
+    // `diagnoses`, checked there to agree), Fleiss' equations by hand in R, the published κ and
+    // irr::kappam.fleiss(detail = TRUE)'s printed figures, each with its source.
+    const f = loadFixture<{
+      counts: number[][];
+      diagnoses: number[][];
+      hand: {
+        P_bar: number;
+        P_e: number;
+        kappa: number;
+        nullStandardError: number;
+        z: number;
+        pValue: number;
+        categoryKappa: number[];
+        categoryZ: number[];
+      };
+      published: { kappa: number };
+      irr: { kappa: number; z: number; categoryKappa: number[]; categoryZ: number[] };
+    }>('fleiss1971.json');
+    const k = fleissKappa(f.counts);
+    expect(k.subjects).toBe(30);
+    expect(k.raters).toBe(6);
+    expect(k.estimate.toFixed(3)).toBe(f.published.kappa.toFixed(3));
+    expect(close(k.estimate, f.irr.kappa, 5e-7)).toBe(true);
+    expect(close(k.z, f.irr.z, 5e-6)).toBe(true);
+    expect(close(k.estimate, f.hand.kappa, 1e-13)).toBe(true);
+    expect(close(k.nullStandardError, f.hand.nullStandardError, 1e-13)).toBe(true);
+    expect(close(k.z, f.hand.z, 1e-12)).toBe(true);
+    expect(closeP(k.pValue, f.hand.pValue, 1e-9)).toBe(true);
+    k.categories.forEach((c, j) => {
+      expect(c.kappa.toFixed(3)).toBe(f.irr.categoryKappa[j]!.toFixed(3));
+      expect(c.z.toFixed(3)).toBe(f.irr.categoryZ[j]!.toFixed(3));
+      expect(close(c.kappa, f.hand.categoryKappa[j]!, 1e-13)).toBe(true);
+      expect(close(c.z, f.hand.categoryZ[j]!, 1e-12)).toBe(true);
+    });
+    // the same data as ratings (irr's layout): Krippendorff's alpha differs from κ only by its
+    // finite-sample chance term (see the test above), here in the third decimal
+    const units = f.diagnoses.map((row) => row.map((c) => c - 1));
+    expect(krippendorffAlpha(units, 5)).toBeCloseTo(
+      1 - (1 - f.hand.P_bar) / (1 - (f.hand.P_e * 180 - 1) / 179),
+      12,
+    );
+  });
+
   it('refuses subjects with different numbers of ratings, and says which', () => {
     expect(() =>
       fleissKappa([

@@ -5,6 +5,7 @@ import type { Database, JudgmentRow as StoredJudgment } from '@oversight/db';
 import {
   assessQuality,
   auditDesign,
+  type JudgedTrial,
   type QualitySummary,
   qualityTables,
   summarizeQuality,
@@ -18,8 +19,12 @@ import {
   interjectionSummary,
   interjectionTable,
   type JudgmentRow,
+  type JudgmentTable,
+  JudgmentTableBuilder,
+  type JudgmentTableRow,
   type ParticipantLabel,
   renderReportHtml,
+  selectJudgments,
 } from '@oversight/stats';
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
@@ -131,93 +136,123 @@ export function labelRows(
   });
 }
 
-/**
- * Every judgment of the experiment, read page by page and kept compact: the bootstrap and the models
- * need all of them at once, but not a million copies of the same judge, arm and question names, so
- * each repeated string is kept once (about 400 bytes a judgment).
- */
-export async function loadJudgments(db: Database, experimentId: string): Promise<JudgmentRow[]> {
-  const label = await participantLabels(db, experimentId);
-  const strings = new Map<string, string>();
-  const one = <T extends string | null | undefined>(s: T): T => {
-    if (typeof s !== 'string') return s;
-    const known = strings.get(s);
-    if (known !== undefined) return known as T;
-    strings.set(s, s);
-    return s;
-  };
-  const rows: JudgmentRow[] = [];
-  for await (const batch of db.judgments.stream(experimentId, 5000))
-    for (const r of batch) {
-      // Labelled here rather than through labelRows: a labelled copy of every row would be garbage
-      // the size of the experiment.
-      const judge = label(r.judgeId, r.arm, 'judge');
-      const honest = label(r.honestArguerId, r.arm, 'honest');
-      const dishonest = label(r.dishonestArguerId, r.arm, 'dishonest');
-      rows.push({
-        trialId: r.trialId,
-        experimentId: one(experimentId),
-        arm: one(r.arm),
-        protocol: one(r.protocol) as JudgmentRow['protocol'],
-        questionId: one(r.questionId),
-        storyId: one(r.storyId),
-        judgeId: one(r.judgeId),
-        arguerHonest: r.arguerHonest,
-        induction: one(r.induction),
-        honestArguerId: one(r.honestArguerId),
-        dishonestArguerId: one(r.dishonestArguerId),
-        probCorrect: r.probCorrect,
-        correct: r.correct,
-        rounds: r.rounds,
-        reward: r.reward,
-        beliefs: r.beliefs,
-        judgeKind: one(judge?.kind ?? null),
-        judgeModel: one(judge?.model ?? null),
-        honestArguerKind: one(honest?.kind ?? null),
-        honestArguerModel: one(honest?.model ?? null),
-        dishonestArguerKind: one(dishonest?.kind ?? null),
-        dishonestArguerModel: one(dishonest?.model ?? null),
-        transcriptId: transcriptOf(experimentId, r.trialId),
-      });
-    }
-  await pairOfflineTrials(db, experimentId, rows);
-  return rows;
-}
-
-/**
- * An arm whose people judged another experiment's finished trials again (`source` in the config):
- * each of its judgments judged its source trial's transcript (its first event says which), so that
- * `analyze` pairs it with the live judge and with the other people who judged the same transcript.
- * Read only for such arms, one first event per trial.
- */
-async function pairOfflineTrials(db: Database, experimentId: string, rows: JudgmentRow[]): Promise<void> {
+/** The stored arms whose people judged another experiment's finished trials again (`source` in the config). */
+async function offlineArms(db: Database, experimentId: string): Promise<Set<string>> {
   const stored = await db.experiments.get(experimentId);
-  if (!stored) return;
-  const offline = new Set(
+  if (!stored) return new Set();
+  return new Set(
     parseStoredConfig(stored.config)
       .arms.filter((a) => a.source)
       .map((a) => a.name),
   );
-  if (offline.size === 0) return;
-  for (const row of rows) {
-    if (!offline.has(row.arm)) continue;
-    const first = (await db.events.load(row.trialId))[0]?.payload as TrialEvent | undefined;
-    if (first?.type === 'TrialCreated' && first.offline) row.transcriptId = first.offline.trialId;
-  }
 }
 
 /**
- * Judgments of one or more experiments. Analysing several together (say, human judges and an AI
- * judge re-judging the same debates) compares their arms; arm names that clash get the experiment's id.
+ * Every judgment of the experiment, read page by page straight into columns (typed arrays and codes,
+ * @oversight/stats' judgment table): the bootstrap and the models need all of them at once, but not
+ * an object per judgment (some 400 bytes each; a million of them were most of `analyze`'s memory),
+ * nor a copy of the same judge, arm and question names per judgment. Each row is labelled with its
+ * participants' kinds and the transcript it judged, copied, and not kept.
+ *
+ * An arm whose people judged another experiment's finished trials again (`source`): each of its
+ * judgments judged its source trial's transcript (its first event says which), so that `analyze`
+ * pairs it with the live judge and with the other people who judged the same transcript. Read only
+ * for such arms, one first event per trial.
  */
-async function loadAll(db: Database, experimentIds: readonly string[]): Promise<JudgmentRow[]> {
-  const perExperiment = await Promise.all(experimentIds.map((id) => loadJudgments(db, id)));
+export async function loadJudgmentTable(db: Database, experimentId: string): Promise<JudgmentTable> {
+  const label = await participantLabels(db, experimentId);
+  const offline = await offlineArms(db, experimentId);
+  // sized for the judgments there are (it grows if more arrive meanwhile): no copies as it fills
+  const builder = new JudgmentTableBuilder(await db.judgments.count(experimentId));
+  // one object, filled again for every stored row (the builder copies what it needs)
+  const row: JudgmentTableRow = {
+    trialId: '',
+    arm: '',
+    protocol: 'debate',
+    questionId: '',
+    storyId: '',
+    judgeId: '',
+    arguerHonest: null,
+    induction: null,
+    honestArguerId: null,
+    dishonestArguerId: null,
+    probCorrect: 0,
+    correct: false,
+    rounds: 0,
+    reward: 0,
+    beliefs: [],
+    judgeKind: null,
+    judgeModel: null,
+    honestArguerKind: null,
+    honestArguerModel: null,
+    dishonestArguerKind: null,
+    dishonestArguerModel: null,
+    transcriptId: null,
+  };
+  for await (const batch of db.judgments.stream(experimentId, 5000))
+    for (const r of batch) {
+      const judge = label(r.judgeId, r.arm, 'judge');
+      const honest = label(r.honestArguerId, r.arm, 'honest');
+      const dishonest = label(r.dishonestArguerId, r.arm, 'dishonest');
+      row.trialId = r.trialId;
+      row.arm = r.arm;
+      row.protocol = r.protocol as JudgmentRow['protocol'];
+      row.questionId = r.questionId;
+      row.storyId = r.storyId;
+      row.judgeId = r.judgeId;
+      row.arguerHonest = r.arguerHonest;
+      row.induction = r.induction;
+      row.honestArguerId = r.honestArguerId;
+      row.dishonestArguerId = r.dishonestArguerId;
+      row.probCorrect = r.probCorrect;
+      row.correct = r.correct;
+      row.rounds = r.rounds;
+      row.reward = r.reward;
+      row.beliefs = r.beliefs;
+      row.judgeKind = judge?.kind ?? null;
+      row.judgeModel = judge?.model ?? null;
+      row.honestArguerKind = honest?.kind ?? null;
+      row.honestArguerModel = honest?.model ?? null;
+      row.dishonestArguerKind = dishonest?.kind ?? null;
+      row.dishonestArguerModel = dishonest?.model ?? null;
+      row.transcriptId = transcriptOf(experimentId, r.trialId);
+      if (offline.has(r.arm)) {
+        const first = (await db.events.load(r.trialId))[0]?.payload as TrialEvent | undefined;
+        if (first?.type === 'TrialCreated' && first.offline) row.transcriptId = first.offline.trialId;
+      }
+      builder.add(row);
+    }
+  return builder.finish();
+}
+
+/**
+ * Judgments of one or more experiments, in that order, and which judgments are whose. Analysing
+ * several together (say, human judges and an AI judge re-judging the same debates) compares their
+ * arms; arm names that clash get the experiment's id.
+ */
+async function loadAll(
+  db: Database,
+  experimentIds: readonly string[],
+): Promise<{ table: JudgmentTable; from: number[] }> {
+  const tables = await Promise.all(experimentIds.map((id) => loadJudgmentTable(db, id)));
+  const from: number[] = [];
+  let n = 0;
+  for (const t of tables) {
+    from.push(n);
+    n += t.n;
+  }
+  from.push(n);
+  if (tables.length === 1) return { table: tables[0]!, from };
   const armOwners = new Map<string, Set<string>>();
-  for (const r of perExperiment.flat())
-    armOwners.set(r.arm, (armOwners.get(r.arm) ?? new Set()).add(r.experimentId ?? ''));
-  return perExperiment
-    .flat()
-    .map((r) => ((armOwners.get(r.arm)?.size ?? 1) > 1 ? { ...r, arm: `${r.experimentId}/${r.arm}` } : r));
+  for (const [k, t] of tables.entries())
+    for (const arm of t.armNames)
+      armOwners.set(arm, (armOwners.get(arm) ?? new Set()).add(experimentIds[k]!));
+  const builder = new JudgmentTableBuilder(n);
+  for (const [k, t] of tables.entries()) {
+    const owner = experimentIds[k]!;
+    builder.append(t, undefined, (arm) => ((armOwners.get(arm)?.size ?? 1) > 1 ? `${owner}/${arm}` : arm));
+  }
+  return { table: builder.finish(), from };
 }
 
 export async function analyzeStored(
@@ -243,28 +278,46 @@ export async function analyzeWithQuality(
 ) {
   // Every judgment is held at once here, so the tighter bound (more time in the collector) pays.
   limitHeapGrowth(20, 0);
-  const all = await loadAll(db, experimentIds);
-  if (all.length === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
-  let rows = all;
+  const { table: all, from } = await loadAll(db, experimentIds);
+  if (all.n === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
+  let keep: Uint8Array | null = null;
   const quality: QualitySummary[] = [];
-  for (const id of experimentIds) {
+  for (const [k, id] of experimentIds.entries()) {
     const experiment = await db.experiments.get(id);
     const config = experiment?.config as { qualityControl?: unknown } | undefined;
     if (!config?.qualityControl) continue;
-    const mine = rows.filter((r) => r.experimentId === id);
-    // The rows themselves, not copies: an experiment may hold a million of them.
+    // What the rules read, for this experiment's judgments only.
+    const mine: JudgedTrial[] = [];
+    for (let i = from[k]!; i < from[k + 1]!; i++)
+      mine.push({
+        experimentId: id,
+        trialId: all.trialId[i]!,
+        judgeId: all.judgeNames[all.judge[i]!]!,
+        questionId: all.questionNames[all.question[i]!]!,
+        arm: all.armNames[all.arm[i]!]!,
+        correct: all.correct[i] === 1,
+      });
     const assessment = await assessQuality(db, id, mine);
     const main = mine.filter((r) => !assessment.catchQuestions.has(r.questionId));
     quality.push(summarizeQuality(assessment, main));
-    const kept = new Set(main.filter((r) => r.judgeId === null || !assessment.excluded.has(r.judgeId)));
-    rows = rows.filter((r) => r.experimentId !== id || kept.has(r));
+    keep ??= new Uint8Array(all.n).fill(1);
+    mine.forEach((r, j) => {
+      const excluded = r.judgeId !== null && assessment.excluded.has(r.judgeId);
+      if (assessment.catchQuestions.has(r.questionId) || excluded) keep![from[k]! + j] = 0;
+    });
   }
-  if (rows.length === 0)
+  let table = all;
+  if (keep) {
+    const kept: number[] = [];
+    for (let i = 0; i < all.n; i++) if (keep[i]) kept.push(i);
+    table = selectJudgments(all, kept);
+  }
+  if (table.n === 0)
     throw new UsageError(
       `${experimentIds.join(', ')}: every finished judgment is a catch trial or by an excluded judge; nothing is left for the main analysis`,
     );
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.
-  const report = analyzeExperiment(rows, {
+  const report = analyzeExperiment(table, {
     seed: Number.parseInt(shortHash(seed).slice(0, 8), 16),
     ...(armOrder ? { armOrder } : {}),
   });
