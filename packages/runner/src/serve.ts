@@ -205,7 +205,7 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
     if (options.concurrency === undefined && [...contexts.values()].every((e) => allSimulated(e.config)))
       concurrency = SIMULATED_CONCURRENCY;
     for (const [experimentId, { context }] of contexts) await reconcileOwedMoves(db, experimentId, context);
-    const stoppingRule = stoppingChecks(db, contexts, options);
+    const stoppingRule = stoppingChecks(db, contexts, options, () => wake());
     await stoppingRule.now();
     const stopListening = await db.listen(NOTIFY_CHANNEL, (experimentId) => {
       if (contexts.has(experimentId)) wake();
@@ -241,7 +241,11 @@ export function serve(db: Database, options: ServeOptions): ServeHandle {
             await db.trials.release(owner, ids);
             for (const id of ids) stranded.delete(id);
           }
-          claimed = room > 0 ? await db.trials.claim([...contexts.keys()], owner, room, leaseMs) : [];
+          // No trial of an experiment is started while its stopping rule is being decided: one
+          // started then may be one the rule would have spared (a judgment paid for after the answer
+          // was known), and fast trials outran slow checks (7 of 60 stopped on a busy machine).
+          const open = [...contexts.keys()].filter((id) => !stoppingRule.deciding(id));
+          claimed = room > 0 && open.length > 0 ? await db.trials.claim(open, owner, room, leaseMs) : [];
           if (options.untilIdle && inFlight.size === 0 && claimed.length === 0)
             active = await countActive(db, [...contexts.keys()]);
           outage.recovered();
@@ -327,6 +331,8 @@ function stoppingChecks(
   db: Database,
   contexts: Map<string, { config: ExperimentConfig; context: DriveContext }>,
   options: ServeOptions,
+  /** Called when a check ends: trials held back while it ran may be claimed now. */
+  decided: () => void,
 ) {
   interface Check {
     swept: Set<string>;
@@ -371,6 +377,7 @@ function stoppingChecks(
       .finally(() => {
         s.took = performance.now() - started;
         s.running = null;
+        decided();
         if (s.again) {
           s.again = false;
           schedule(experimentId);
@@ -410,6 +417,11 @@ function stoppingChecks(
       for (const id of state.keys()) await check(id);
     },
     soon,
+    /** A check of the experiment's rule is running. */
+    deciding: (experimentId: string) => {
+      const s = state.get(experimentId);
+      return s !== undefined && s.running !== null;
+    },
     /** Waits for running checks; a check that was waiting for its interval runs now, the last one. */
     async settled() {
       for (const [id, s] of state) {
