@@ -9,7 +9,7 @@
 
 import { type JudgmentRow, PROTOCOLS, type Protocol } from './judgment.ts';
 import { JUDGMENT_COLUMNS, JUDGMENT_CSV_COLUMNS, LEGACY_COLUMN_NAMES } from './judgment-columns.ts';
-import { type JudgmentTable, JudgmentTableBuilder } from './judgment-table.ts';
+import { blankJudgmentRow, type JudgmentTable, JudgmentTableBuilder } from './judgment-table.ts';
 
 export { JUDGMENT_CSV_COLUMNS };
 
@@ -158,29 +158,7 @@ function readJudgmentsCsv(
     keep: !reuse || TABLE_COLUMNS.has(c.name),
   }));
   // the one row object filled again for every record when `reuse` (every field present, so one shape)
-  const scratch: JudgmentRow = {
-    trialId: '',
-    arm: '',
-    protocol: 'debate',
-    questionId: '',
-    storyId: '',
-    judgeId: '',
-    arguerHonest: null,
-    induction: null,
-    honestArguerId: null,
-    dishonestArguerId: null,
-    probCorrect: 0,
-    correct: false,
-    rounds: 0,
-    reward: 0,
-    beliefs: [],
-    judgeKind: null,
-    judgeModel: null,
-    honestArguerKind: null,
-    honestArguerModel: null,
-    dishonestArguerKind: null,
-    dishonestArguerModel: null,
-  };
+  const scratch: JudgmentRow = blankJudgmentRow();
   // Ids repeat across rows (arms, judges, questions, arguers): keeping one copy of each saves
   // memory and, above all, garbage-collection time on large files.
   const pool = new Map<string, string>();

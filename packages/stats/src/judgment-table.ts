@@ -96,6 +96,36 @@ class Labels {
   }
 }
 
+/**
+ * A judgment with every field present and empty: the one object a reader fills again for each record
+ * it streams (one shape for the engine; the builder copies what it keeps).
+ */
+export function blankJudgmentRow(): JudgmentRow {
+  return {
+    trialId: '',
+    arm: '',
+    protocol: 'debate',
+    questionId: '',
+    storyId: '',
+    judgeId: '',
+    arguerHonest: null,
+    induction: null,
+    honestArguerId: null,
+    dishonestArguerId: null,
+    probCorrect: 0,
+    correct: false,
+    rounds: 0,
+    reward: 0,
+    beliefs: [],
+    judgeKind: null,
+    judgeModel: null,
+    honestArguerKind: null,
+    honestArguerModel: null,
+    dishonestArguerKind: null,
+    dishonestArguerModel: null,
+  };
+}
+
 /** The fields of a judgment the table keeps (a JudgmentRow has them all). */
 export type JudgmentTableRow = Pick<
   JudgmentRow,

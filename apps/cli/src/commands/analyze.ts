@@ -13,6 +13,7 @@ import {
 } from '@oversight/runner';
 import {
   analyzeExperiment,
+  blankJudgmentRow,
   designAuditText,
   formatReportText,
   formatTableText,
@@ -165,30 +166,7 @@ export async function loadJudgmentTable(db: Database, experimentId: string): Pro
   // sized for the judgments there are (it grows if more arrive meanwhile): no copies as it fills
   const builder = new JudgmentTableBuilder(await db.judgments.count(experimentId));
   // one object, filled again for every stored row (the builder copies what it needs)
-  const row: JudgmentTableRow = {
-    trialId: '',
-    arm: '',
-    protocol: 'debate',
-    questionId: '',
-    storyId: '',
-    judgeId: '',
-    arguerHonest: null,
-    induction: null,
-    honestArguerId: null,
-    dishonestArguerId: null,
-    probCorrect: 0,
-    correct: false,
-    rounds: 0,
-    reward: 0,
-    beliefs: [],
-    judgeKind: null,
-    judgeModel: null,
-    honestArguerKind: null,
-    honestArguerModel: null,
-    dishonestArguerKind: null,
-    dishonestArguerModel: null,
-    transcriptId: null,
-  };
+  const row: JudgmentTableRow = { ...blankJudgmentRow(), transcriptId: null };
   for await (const batch of db.judgments.stream(experimentId, 5000))
     for (const r of batch) {
       const judge = label(r.judgeId, r.arm, 'judge');
