@@ -835,6 +835,10 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
         res.end();
         return;
       }
+      // An error page has nothing to click, so MTurk's worker site may frame it: a worker whose link is
+      // refused reads why inside the HIT rather than the browser's blocked frame.
+      const refusal = error instanceof HttpError || error instanceof ChatError;
+      if (refusal) securityHeaders(res, { submitTo: null });
       if (error instanceof HttpError) return send(res, error.status, errorPage(error.title, error.message));
       if (error instanceof ChatError) return send(res, 404, errorPage('Not available', error.message));
       log(

@@ -122,6 +122,22 @@ describe('a worker in MTurk’s frame', () => {
     expect(v.text()).toContain("turkSubmitTo is not MTurk's");
     expect(v.cookie('ov_session')).toBeUndefined();
     expect(await w.db.participants.byIdentity(EXP, 'mturk:AEVIL0001')).toBeNull();
+    // Shown inside the HIT (MTurk may frame a refusal), with nothing to submit anywhere.
+    expect(csp(v.last!.headers)).toContain(`frame-ancestors ${framingOrigins(false).join(' ')}`);
+    expect(csp(v.last!.headers)).toContain("form-action 'self';");
+    expect(v.last!.headers.get('x-frame-options')).toBeNull();
+    expect(v.forms()).toHaveLength(0);
+  });
+
+  it('shows a worker whose link has a wrong key why, inside the HIT', async () => {
+    const v = w.visitor();
+    await v.get(w.link(EXP, mturkParams('ABADKEY01', 'https://www.mturk.com'), { key: 'not-the-study-key' }));
+    expect(v.last!.status).toBe(403);
+    expect(v.text()).toContain('This link does not work');
+    expect(csp(v.last!.headers)).toContain(`frame-ancestors ${framingOrigins(false).join(' ')}`);
+    expect(v.last!.headers.get('x-frame-options')).toBeNull();
+    expect(v.forms()).toHaveLength(0);
+    expect(await w.db.participants.byIdentity(EXP, 'mturk:ABADKEY01')).toBeNull();
   });
 
   it('consents, judges and submits the HIT to MTurk with the assignment and the code', async () => {
