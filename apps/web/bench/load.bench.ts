@@ -292,10 +292,16 @@ async function main() {
   clientDelay.enable();
   const cpuBefore = process.cpuUsage();
   const pgBefore = server ? postgresCpuSeconds(server.dataDir!) : 0;
+  const stallBefore = cpuStallMicros();
   const started = performance.now();
   const results = await Promise.allSettled(Array.from({ length: PEOPLE }, (_, i) => person(i)));
   const seconds = (performance.now() - started) / 1000;
   const clientCpu = process.cpuUsage(cpuBefore);
+  const stallAfter = cpuStallMicros();
+  // The share of the run during which some runnable task on the machine waited for a CPU (Linux's
+  // pressure stall information): near 100% says latencies here measure the queue for the cores.
+  const cpuStall =
+    stallBefore !== null && stallAfter !== null ? (stallAfter - stallBefore) / 1e6 / seconds : null;
   const pgCpu = server ? postgresCpuSeconds(server.dataDir!) - pgBefore : null;
   const clientLoop = { p99: clientDelay.percentile(99) / 1e6, max: clientDelay.max / 1e6 };
   clientDelay.disable();
@@ -342,7 +348,7 @@ async function main() {
             `  database transactions: ${txAfter! - txBefore} = ${((txAfter! - txBefore) / latencies.length).toFixed(1)} per request`,
           ]
         : []),
-      `  CPU seconds: web ${webCpu.map((c) => c.toFixed(1)).join(' + ')}, client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)}${pgCpu === null ? '' : `, PostgreSQL ${pgCpu.toFixed(1)}`} (of ${(seconds * os.availableParallelism()).toFixed(0)} on ${os.availableParallelism()} cores; load average at the end ${os.loadavg()[0]!.toFixed(1)}: other work on the machine counts in it)`,
+      `  CPU seconds: web ${webCpu.map((c) => c.toFixed(1)).join(' + ')}, client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)}${pgCpu === null ? '' : `, PostgreSQL ${pgCpu.toFixed(1)}`} (of ${(seconds * os.availableParallelism()).toFixed(0)} on ${os.availableParallelism()} cores; load average at the end ${os.loadavg()[0]!.toFixed(1)}: other work on the machine counts in it)${cpuStall === null ? '' : `; some task waiting for a CPU ${(cpuStall * 100).toFixed(0)}% of the run`}`,
       `  blinding: ${latencies.length} responses checked for trial ids and, before each verdict, words that reveal the answer: ${leaks.length ? `${leaks.length} LEAKS, first: ${leaks[0]}` : 'none'}; correct answer listed first on ${first} of ${correctFirst.length} trial pages${orderSkewed ? ' (SKEWED: the order follows the truth)' : ''}`,
       ...[...byRoute].map(([route, xs]) => {
         xs.sort((a, b) => a - b);
@@ -380,6 +386,16 @@ function traceLines(traces: RouteTrace[]): string[] {
         `    ${t.route.padEnd(16)} n ${String(t.requests).padStart(5)}  statements ${(t.statements / t.requests).toFixed(1).padStart(5)}  queries ${(t.queryMs / t.requests).toFixed(1).padStart(6)} ms  pool wait ${(t.poolWaitMs / t.requests).toFixed(1).padStart(6)} ms  commit ${(t.commitMs / t.requests).toFixed(1).padStart(6)} ms`,
     ),
   ];
+}
+
+/** Microseconds some task has waited for a CPU since boot (/proc/pressure/cpu), or null without PSI. */
+function cpuStallMicros(): number | null {
+  try {
+    const some = fs.readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]!;
+    return Number(/total=(\d+)/.exec(some)![1]);
+  } catch {
+    return null;
+  }
 }
 
 /** CPU seconds the PostgreSQL server has used: the postmaster, its live backends, and those it reaped. */
