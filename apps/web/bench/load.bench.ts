@@ -22,6 +22,7 @@ import { persistPlan, planExperiment } from '@oversight/runner';
 import { StudyKeys } from '../src/keys.ts';
 import { startWebApp } from '../src/server.ts';
 import { formsOf } from '../test/harness.ts';
+import { type RouteTrace, traceStatements } from './trace.ts';
 
 const EXP = 'web-load';
 const SECRET = 'a benchmark secret of at least 16 bytes';
@@ -49,6 +50,7 @@ if (process.env.BENCH_WEB_CHILD) {
   });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const traced = process.env.BENCH_TRACE ? traceStatements(app.server) : null;
   // CPU from the measured run's start (starting the process and warming it up are left out).
   let cpuFrom = process.cpuUsage();
   process.send!({ url: app.url });
@@ -57,6 +59,7 @@ if (process.env.BENCH_WEB_CHILD) {
       cpuFrom = process.cpuUsage();
       served.length = 0;
       loop.reset();
+      traced?.clear();
       process.send!('reset');
       return;
     }
@@ -70,6 +73,7 @@ if (process.env.BENCH_WEB_CHILD) {
         served,
         loopP99: loop.percentile(99) / 1e6,
         loopMax: loop.max / 1e6,
+        routes: traced?.read() ?? [],
       },
       () => process.exit(0),
     );
@@ -288,14 +292,26 @@ async function main() {
   clientDelay.enable();
   const cpuBefore = process.cpuUsage();
   const pgBefore = server ? postgresCpuSeconds(server.dataDir!) : 0;
+  const stallBefore = cpuStallMicros();
   const started = performance.now();
   const results = await Promise.allSettled(Array.from({ length: PEOPLE }, (_, i) => person(i)));
   const seconds = (performance.now() - started) / 1000;
   const clientCpu = process.cpuUsage(cpuBefore);
+  const stallAfter = cpuStallMicros();
+  // The share of the run during which some runnable task on the machine waited for a CPU (Linux's
+  // pressure stall information): near 100% says latencies here measure the queue for the cores.
+  const cpuStall =
+    stallBefore !== null && stallAfter !== null ? (stallAfter - stallBefore) / 1e6 / seconds : null;
   const pgCpu = server ? postgresCpuSeconds(server.dataDir!) - pgBefore : null;
   const clientLoop = { p99: clientDelay.percentile(99) / 1e6, max: clientDelay.max / 1e6 };
   clientDelay.disable();
-  type Report = { cpuSeconds: number; served: number[]; loopP99: number; loopMax: number };
+  type Report = {
+    cpuSeconds: number;
+    served: number[];
+    loopP99: number;
+    loopMax: number;
+    routes: RouteTrace[];
+  };
   const reports = await Promise.all(
     children.map(
       ({ child }) =>
@@ -332,12 +348,13 @@ async function main() {
             `  database transactions: ${txAfter! - txBefore} = ${((txAfter! - txBefore) / latencies.length).toFixed(1)} per request`,
           ]
         : []),
-      `  CPU seconds: web ${webCpu.map((c) => c.toFixed(1)).join(' + ')}, client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)}${pgCpu === null ? '' : `, PostgreSQL ${pgCpu.toFixed(1)}`} (of ${(seconds * os.availableParallelism()).toFixed(0)} on ${os.availableParallelism()} cores; load average at the end ${os.loadavg()[0]!.toFixed(1)}: other work on the machine counts in it)`,
+      `  CPU seconds: web ${webCpu.map((c) => c.toFixed(1)).join(' + ')}, client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)}${pgCpu === null ? '' : `, PostgreSQL ${pgCpu.toFixed(1)}`} (of ${(seconds * os.availableParallelism()).toFixed(0)} on ${os.availableParallelism()} cores; load average at the end ${os.loadavg()[0]!.toFixed(1)}: other work on the machine counts in it)${cpuStall === null ? '' : `; some task waiting for a CPU ${(cpuStall * 100).toFixed(0)}% of the run`}`,
       `  blinding: ${latencies.length} responses checked for trial ids and, before each verdict, words that reveal the answer: ${leaks.length ? `${leaks.length} LEAKS, first: ${leaks[0]}` : 'none'}; correct answer listed first on ${first} of ${correctFirst.length} trial pages${orderSkewed ? ' (SKEWED: the order follows the truth)' : ''}`,
       ...[...byRoute].map(([route, xs]) => {
         xs.sort((a, b) => a - b);
         return `    ${route.padEnd(16)} n ${String(xs.length).padStart(5)}  p50 ${xs[Math.floor(xs.length / 2)]!.toFixed(1)} ms  p99 ${xs[Math.floor(xs.length * 0.99)]!.toFixed(1)} ms`;
       }),
+      ...traceLines(reports.flatMap((r) => r.routes)),
       `  row: | ${database} | ${PROCESSES} | ${PEOPLE} | ${THINK_MS} ms | ${(verdicts / seconds).toFixed(1)} | ${q(0.5)} ms | ${q(0.99)} ms | ${latencies.at(-1)!.toFixed(0)} ms |`,
       ...(errors.length
         ? [
@@ -350,6 +367,35 @@ async function main() {
   await server?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
   process.exit(errors.length || failures || leaks.length || orderSkewed ? 1 : 0);
+}
+
+/** BENCH_TRACE's table: per route, statements per request and the mean ms in queries, pool waits, commits. */
+function traceLines(traces: RouteTrace[]): string[] {
+  const merged = new Map<string, RouteTrace>();
+  for (const t of traces) {
+    const m = merged.get(t.route);
+    if (!m) merged.set(t.route, { ...t });
+    else
+      for (const k of ['requests', 'statements', 'queryMs', 'poolWaitMs', 'commitMs'] as const) m[k] += t[k];
+  }
+  if (merged.size === 0) return [];
+  return [
+    '  per route in the web processes (means per request): statements, ms in queries (commits included), ms waiting for a pool connection, ms in COMMIT',
+    ...[...merged.values()].map(
+      (t) =>
+        `    ${t.route.padEnd(16)} n ${String(t.requests).padStart(5)}  statements ${(t.statements / t.requests).toFixed(1).padStart(5)}  queries ${(t.queryMs / t.requests).toFixed(1).padStart(6)} ms  pool wait ${(t.poolWaitMs / t.requests).toFixed(1).padStart(6)} ms  commit ${(t.commitMs / t.requests).toFixed(1).padStart(6)} ms`,
+    ),
+  ];
+}
+
+/** Microseconds some task has waited for a CPU since boot (/proc/pressure/cpu), or null without PSI. */
+function cpuStallMicros(): number | null {
+  try {
+    const some = fs.readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]!;
+    return Number(/total=(\d+)/.exec(some)![1]);
+  } catch {
+    return null;
+  }
 }
 
 /** CPU seconds the PostgreSQL server has used: the postmaster, its live backends, and those it reaped. */

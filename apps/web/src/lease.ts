@@ -21,6 +21,9 @@ export const WEB_IDENTITY = /^(prolific|mturk|web):/;
 export class SeatLeases {
   /** The last write per person, so a burst of requests writes once. */
   private readonly written = new Map<string, number>();
+  /** Stamps not written yet, one per person (the latest). */
+  private readonly pending = new Map<string, { experimentId: string; participantId: string; at: Date }>();
+  private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
@@ -41,13 +44,47 @@ export class SeatLeases {
     return Math.max(250, Math.min(30_000, Math.floor(this.options.idleMs / 4)));
   }
 
-  /** The person was active now (a request, or the page's heartbeat). */
-  async touch(experimentId: string, participantId: string): Promise<void> {
+  /**
+   * The person was active now (a request, or the page's heartbeat). The stamp is written with the
+   * others of the same moment in one statement, after this returns: a request does not wait for a
+   * durable commit of its own to say someone is here. Safe because a stamp only ever delays a release
+   * by minutes (idleMs), and a stamp late by one commit changes that by milliseconds; a release decided
+   * meanwhile is still made only if the seat's holder owes the same move (see releaseIdle), and this
+   * process's own releases wait for the stamps it has not written yet.
+   */
+  touch(experimentId: string, participantId: string): void {
     const key = `${experimentId}\0${participantId}`;
     const now = Date.now();
     if (now - (this.written.get(key) ?? 0) < this.beatMs / 2) return;
     this.written.set(key, now);
-    await this.db.participants.markActive(experimentId, participantId, new Date(now));
+    this.pending.set(key, { experimentId, participantId, at: new Date(now) });
+    if (!this.flushing) this.flushing = this.flush();
+  }
+
+  /** Writes the stamps gathered so far, then those gathered meanwhile, until none are left. */
+  private async flush(): Promise<void> {
+    // The stamps of this turn of the event loop go together.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      while (this.pending.size > 0) {
+        const stamps = [...this.pending.values()];
+        this.pending.clear();
+        await this.db.participants
+          .markActiveMany(stamps)
+          .catch((error) =>
+            this.options.log?.(
+              `activity of ${stamps.length} people not written: ${(error as Error).message}`,
+            ),
+          );
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /** Until every stamp taken so far is written. */
+  async stampsWritten(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
   start(): void {
@@ -67,10 +104,12 @@ export class SeatLeases {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    await this.stampsWritten();
   }
 
   /** Gives back every web person's seat whose owed move has waited past the idle time; returns how many. */
   async releaseIdle(now = Date.now()): Promise<number> {
+    await this.stampsWritten();
     let released = 0;
     for (const experimentId of this.options.experimentIds) {
       const owed = (await this.db.trials.owedIn(experimentId)).filter(

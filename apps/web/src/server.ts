@@ -296,7 +296,8 @@ export async function startWebApp(
   ): Promise<{ to: string } | { wait: string } | { done: string; screenedOut?: boolean }> {
     const base = `/s/${experimentId}`;
     const seats = await db.trials.seatsOf(experimentId, person.id);
-    const trials = await Promise.all(seats.map((s) => db.trials.get(s.trialId)));
+    const byId = new Map((await db.trials.getMany(seats.map((s) => s.trialId))).map((t) => [t.id, t]));
+    const trials = seats.map((s) => byId.get(s.trialId));
     for (const t of trials)
       if (t && (t.status === 'active' || t.status === 'waiting')) {
         // Still theirs (a seat given back while they were away is someone else's now).
@@ -312,7 +313,7 @@ export async function startWebApp(
         )
           return { to: `${base}/t/${t.ref}` };
       }
-    const next = await chat.next(experimentId, identity, { id: `next:${receipt()}` });
+    const next = await chat.next(experimentId, identity, { id: `next:${receipt()}` }, { person, seats });
     if (next.status === 'trial') {
       options.onMove?.();
       hub.wake();
@@ -586,7 +587,7 @@ ${consent ? html`<section class="card"><p style="white-space:pre-wrap">${consent
     if (assignment?.submitTo) securityHeaders(res, { submitTo: assignment.submitTo });
     // Any request of a person who joined is a sign they are here: their seat is held.
     const joined = await chat.person(experimentId, identity);
-    if (joined && !joined.leftAt) await leases.touch(experimentId, joined.id);
+    if (joined && !joined.leftAt) leases.touch(experimentId, joined.id);
 
     if (rest === '/alive' && method === 'POST') {
       res.writeHead(204);

@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assignSeat } from '@oversight/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeatLeases } from '../src/lease.ts';
 import { llm, questions, startWorld, until, type Visitor, type World, webPeople } from './harness.ts';
 
 const EXP = 'web-dropout';
@@ -95,5 +96,39 @@ describe('a person who goes idle', () => {
     const cy = w.visitor();
     await arrive(cy, 'cy000001');
     expect((await cy.get(trialUrl)).status).toBe(403);
+  });
+});
+
+describe('activity stamps', () => {
+  it('writes the stamps of one moment in one statement, never moves one back, and a release waits for them', async () => {
+    const leases = new SeatLeases(w.db, w.app.chat, { experimentIds: [EXP], idleMs: 60_000 });
+    const participants = w.db.participants;
+    const writes: number[] = [];
+    const markActiveMany = participants.markActiveMany;
+    participants.markActiveMany = (stamps) => {
+      writes.push(stamps.length);
+      return markActiveMany.call(participants, stamps);
+    };
+    try {
+      const before = Date.now();
+      for (const id of ['stamp-a', 'stamp-b', 'stamp-c']) leases.touch(EXP, id);
+      // Nothing written yet: the requests did not wait for it. A release reads activity only after.
+      expect(writes).toEqual([]);
+      expect(await leases.releaseIdle()).toBe(0);
+      expect(writes).toEqual([3]);
+      const active = await w.db.participants.lastActive(EXP);
+      for (const id of ['stamp-a', 'stamp-b', 'stamp-c'])
+        expect(active.get(id)!.getTime()).toBeGreaterThanOrEqual(before - 1);
+      // A stamp older than the stored one (a slow write landing late) leaves the newer one.
+      await w.db.participants.markActiveMany([
+        { experimentId: EXP, participantId: 'stamp-a', at: new Date(0) },
+      ]);
+      expect((await w.db.participants.lastActive(EXP)).get('stamp-a')!.getTime()).toBe(
+        active.get('stamp-a')!.getTime(),
+      );
+    } finally {
+      participants.markActiveMany = markActiveMany;
+      await leases.stop();
+    }
   });
 });

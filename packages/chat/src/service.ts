@@ -18,7 +18,7 @@ import {
   type TrialEvent,
   type TrialState,
 } from '@oversight/core';
-import type { Database, ParticipantRow, TrialRow } from '@oversight/db';
+import type { Database, ParticipantRow, SeatRow, TrialRow } from '@oversight/db';
 import {
   AppendConflict,
   abortTrial,
@@ -277,12 +277,20 @@ export class ChatService {
     return found;
   }
 
-  /** The next trial for this person: a turn they owe, else a new seat. */
-  async next(experimentId: string, identity: Identity, origin: Origin): Promise<NextResult> {
+  /**
+   * The next trial for this person: a turn they owe, else a new seat. `known`: their row and seats as
+   * the caller read them in this request, not read again.
+   */
+  async next(
+    experimentId: string,
+    identity: Identity,
+    origin: Origin,
+    known?: { person: ParticipantRow; seats: SeatRow[] },
+  ): Promise<NextResult> {
     const handle = await this.experiment(experimentId);
-    const person = await this.person(experimentId, identity);
+    const person = known?.person ?? (await this.person(experimentId, identity));
     if (!person) return { status: 'none', reason: `You have not joined ${experimentId}; join it first.` };
-    const next = await nextForPerson(handle.people, person.id, this.receipt(person.id, origin));
+    const next = await nextForPerson(handle.people, person.id, this.receipt(person.id, origin), known);
     if (next.status === 'none')
       return {
         status: 'none',

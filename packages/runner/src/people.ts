@@ -19,7 +19,7 @@ import {
   type TrialEvent,
   type TrialState,
 } from '@oversight/core';
-import type { Database, ParticipantRow } from '@oversight/db';
+import type { Database, ParticipantRow, SeatRow } from '@oversight/db';
 import { type DriveContext, recordOptions } from './drive.ts';
 import { appendFor } from './record.ts';
 import { applyStoppingRule } from './stopping.ts';
@@ -186,6 +186,12 @@ export async function nextForPerson(
   ctx: PeopleContext,
   participantId: string,
   receipt?: MoveReceipt,
+  /**
+   * The person's row and seats as the caller read them moments ago in the same request (the web's
+   * home page reads both to see where the person stands), so they are not read twice. A seat taken
+   * since by another of their requests is still refused by the claim itself (openSeats and the append).
+   */
+  known?: { person: ParticipantRow; seats: SeatRow[] },
 ): Promise<NextResult> {
   const { db, experimentId, config } = ctx;
   const owed = await db.trials.owedBy(participantId, experimentId);
@@ -193,7 +199,10 @@ export async function nextForPerson(
     const state = foldEvents(await ctx.drive.store.loadEvents(owed[0].trialId));
     return { status: 'owed', trialId: owed[0].trialId, role: owed[0].role as Role, state };
   }
-  const person = await db.participants.get(experimentId, participantId);
+  const person =
+    known?.person.id === participantId
+      ? known.person
+      : await db.participants.get(experimentId, participantId);
   if (person?.kind !== 'human' || !person.pool)
     return { status: 'none', reason: `${participantId} has not joined ${experimentId}` };
   if (person.leftAt) return { status: 'none', reason: 'you left this experiment; join again to get trials' };
@@ -201,7 +210,8 @@ export async function nextForPerson(
   if (!entry)
     return { status: 'none', reason: `pool "${person.pool}" is no longer in the experiment's config` };
 
-  const seats = await db.trials.seatsOf(experimentId, participantId);
+  const seats =
+    known?.person.id === participantId ? known.seats : await db.trials.seatsOf(experimentId, participantId);
   let arms = eligibleArms(config, entry.pool.name, entry.seats);
   const checks = config.qualityControl?.attentionChecks;
   if (checks?.some((c) => c.screenOut)) {

@@ -39,6 +39,10 @@ export interface ParticipantsRepository {
    * time than the one recorded changes nothing.
    */
   markActive(experimentId: string, id: string, at?: Date): Promise<void>;
+  /** markActive for many people at once, in one statement (a stamp never moves back in time). */
+  markActiveMany(
+    stamps: ReadonlyArray<{ experimentId: string; participantId: string; at: Date }>,
+  ): Promise<void>;
   /** When each person of the experiment was last seen active (those ever seen). */
   lastActive(experimentId: string): Promise<Map<string, Date>>;
 }
@@ -214,6 +218,16 @@ export function participantsRepository(prisma: PrismaClient): ParticipantsReposi
     async markActive(experimentId, id, at = new Date()) {
       await prisma.$executeRaw`
         INSERT INTO "PersonActivity" ("experimentId", "participantId", "activeAt") VALUES (${experimentId}, ${id}, ${at})
+        ON CONFLICT ("experimentId", "participantId") DO UPDATE SET "activeAt" = EXCLUDED."activeAt"
+          WHERE "PersonActivity"."activeAt" < EXCLUDED."activeAt"`;
+    },
+
+    async markActiveMany(stamps) {
+      if (stamps.length === 0) return;
+      // Stored as UTC without a zone, as Prisma stores DateTime: the ISO string's zone is UTC.
+      await prisma.$executeRaw`
+        INSERT INTO "PersonActivity" ("experimentId", "participantId", "activeAt")
+        SELECT * FROM unnest(${stamps.map((s) => s.experimentId)}::text[], ${stamps.map((s) => s.participantId)}::text[], ${stamps.map((s) => s.at.toISOString())}::timestamp(3)[])
         ON CONFLICT ("experimentId", "participantId") DO UPDATE SET "activeAt" = EXCLUDED."activeAt"
           WHERE "PersonActivity"."activeAt" < EXCLUDED."activeAt"`;
     },

@@ -62,6 +62,8 @@ export interface TrialsRepository {
   countByStatus(experimentId: string): Promise<Record<string, number>>;
   countByArm(experimentId: string): Promise<Record<string, number>>;
   get(id: string): Promise<TrialRow | null>;
+  /** The trials of these ids that exist, in one query, in no particular order. */
+  getMany(ids: readonly string[]): Promise<TrialRow[]>;
   /** The trial a handle (see newTrialRef) stands for. */
   byRef(ref: string): Promise<TrialRow | null>;
   /** The moves a participant owes, oldest first (optionally in one experiment). */
@@ -263,6 +265,11 @@ export function trialsRepository(prisma: PrismaClient, raw: RawQuery): TrialsRep
 
     get(id) {
       return prisma.trial.findUnique({ where: { id } });
+    },
+
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return prisma.trial.findMany({ where: { id: { in: [...ids] } } });
     },
 
     byRef(ref) {
