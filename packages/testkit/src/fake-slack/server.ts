@@ -550,6 +550,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         status: 200,
         error: null,
         at,
+        responseUrl: `${base}${url.pathname}`,
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
