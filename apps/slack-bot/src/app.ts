@@ -327,9 +327,9 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
 
   app.command('/oversight', async ({ command, ack, respond, client }) => {
     await ack();
-    // Typed in a DM: the app's own with this person, if the app can post there (see SlackBot.inDm).
-    if (command.channel_name === 'directmessage')
-      bot.learnDm(command.team_id, command.user_id, command.channel_id, false);
+    // Typed in a DM (a `D` id): the app's own with this person if the app can post there, which
+    // the first post tells (SlackBot.inDm); typed in a channel, nothing is learnt.
+    bot.learnDm(command.team_id, command.user_id, command.channel_id, false);
     // `join` with a consent text is a modal: opened now, from the config kept in memory, before any
     // other work (Slack's trigger lasts 3 seconds, and the network both ways comes out of that).
     const join = /^\s*join\b\s*(\S*)\s*(\S*)/i.exec(command.text ?? '');
