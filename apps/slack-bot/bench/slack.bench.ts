@@ -10,6 +10,8 @@
 // waiting for the answer before acting again; and the trigger's age at every views.open (Slack refuses
 // a trigger older than 3 s). Slack's rate limits (per-method tiers, a message per second per channel)
 // are the fake's defaults.
+// People arrive at a steady rate (BENCH_SLACK_ARRIVALS_PER_MIN, default 30; 0 for all at once) and
+// each waits for an answer before acting again.
 // The app runs as deployed (`pnpm slack`'s entry, its own process, `serve` inside it); this process
 // plays Slack: the fake Web API and the people.
 //   pnpm --filter @oversight/slack-bot bench             (embedded database)
@@ -37,6 +39,14 @@ import {
 
 const PEOPLE = Number(process.env.BENCH_SLACK_PEOPLE ?? 500);
 const IN_FLIGHT = Number(process.env.BENCH_SLACK_IN_FLIGHT ?? 32);
+/**
+ * People arriving per minute (0: all at once, a burst). The default, 30 a minute (500 people over 17
+ * minutes), is under what one workspace's floors allow for this visit: its three clicks on "Submit
+ * verdict" (one's own, someone else's, an outdated one) each open a modal, so 3 views.open and 3
+ * views.update per person against Tier 4's 100 a minute: 33 people a minute at most (the calls per
+ * person are printed at the end).
+ */
+const ARRIVALS = Number(process.env.BENCH_SLACK_ARRIVALS_PER_MIN ?? 30);
 const postgres = process.argv.includes('--postgres');
 /**
  * Slack's tiers are floors ("50+ per minute"); the fake grants exactly the floor, per workspace. 1 (the
@@ -145,8 +155,6 @@ async function main() {
   // Bolt answers 404 to a request its handlers did not acknowledge within 3 s (Slack would show the
   // person an error): counted, its latency kept in the figures, and that person goes no further.
   const late = new Map<string, number>();
-  const lateCount = () => [...late.values()].reduce((a, b) => a + b, 0);
-  const quietly = (kind: string, d: Promise<Delivery>) => d.then((x) => record(kind, x)).catch(() => {});
   const record = (kind: string, d: Delivery) => {
     if (d.status !== 200) late.set(kind, (late.get(kind) ?? 0) + 1);
     const list = latencies.get(kind) ?? [];
@@ -179,10 +187,20 @@ async function main() {
     lastTrigger = issue();
     return lastTrigger;
   };
+  // Whose a response URL is, the same way.
+  const ownerOfResponse = new Map<string, string>();
+  let lastResponse = '';
+  const responseUrl = slack.responseUrl.bind(slack);
+  slack.responseUrl = () => {
+    lastResponse = responseUrl();
+    return lastResponse;
+  };
   const sent = (p: SlackPerson, send: () => Promise<Delivery>) => {
     lastTrigger = '';
+    lastResponse = '';
     const delivery = send();
     if (lastTrigger) ownerOfTrigger.set(lastTrigger, p.id);
+    if (lastResponse) ownerOfResponse.set(lastResponse, p.id);
     return delivery;
   };
   // What answers a person, read from the fake's log of Web API calls as they come in.
@@ -211,6 +229,7 @@ async function main() {
         } else who = viewOwner.get(String(c.args.view_id));
         if (loading) continue;
       } else if (c.method === 'chat.postEphemeral') who = String(c.args.user);
+      else if (c.method === 'response_url') who = ownerOfResponse.get(c.responseUrl ?? '');
       if (!who) continue;
       const list = answered.get(who) ?? [];
       list.push(c.at);
@@ -275,39 +294,37 @@ async function main() {
 
   const load = os.loadavg()[0]!;
   const started = performance.now();
-  await pool(people, (p) => quietly('command join', driver.command(p, 'join')));
-  // Commands are acknowledged before their work is done: the next phase waits for the answers.
-  await waitFor('every join answered', () => slack.responses().length >= PEOPLE - lateCount());
-  console.log(`joined in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  await pool(people, (p) => quietly('command next', driver.command(p, 'next')));
-  await waitFor('every next answered', () => slack.responses().length >= 2 * PEOPLE - lateCount());
-  console.log(`asked for trials by ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  // The turn messages of 500 trials are posted after the acknowledgements; the clicks need them.
-  await waitFor('every turn message', () => people.every((p) => turnOf(p))).catch(async (error) => {
-    const missing = people.filter((p) => !turnOf(p));
-    console.log(missing.length, 'without a turn;', [
-      ...new Set(slack.responses().map((r) => String(r.text).slice(0, 90))),
-    ]);
-    const m = missing[0]!;
-    console.log(slack.messages(slack.dm(m.id)).map((x) => x.text.slice(0, 60)));
-    // A join or next Bolt did not acknowledge in time may have left its person without a trial.
-    if (!lateCount()) throw error;
-  });
-  console.log(`turn messages posted by ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const turns = new Map(people.filter((p) => turnOf(p)).map((p) => [p.id, structuredClone(turnOf(p)!)]));
+  // People arrive one every 60/ARRIVALS s (evenly: the same run every time) and each goes through the
+  // whole visit at their own pace, waiting for each answer before acting again; a burst (ARRIVALS 0)
+  // has them all there at once, IN_FLIGHT of them acting at a time.
+  const gapMs = ARRIVALS > 0 ? 60_000 / ARRIVALS : 0;
+  const turns = new Map<string, FakeMessage>();
   let failed = 0;
-  await pool(people, async (p) =>
-    judge(p).catch((error) => {
+  let last: SlackPerson | null = null;
+  const visit = async (p: SlackPerson) => {
+    const wait = started + people.indexOf(p) * gapMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    try {
+      await act('command join', p, () => driver.command(p, 'join'));
+      // Its answer comes once the trial's thread is posted, turn message included.
+      await act('command next', p, () => driver.command(p, 'next'));
+      const turn = await waitFor(`${p.id}'s turn message`, () => turnOf(p));
+      turns.set(p.id, structuredClone(turn));
+      const other = last;
+      last = p;
+      await judge(p, other);
+    } catch (error) {
       failed += 1;
       if (failed <= 3) console.log(`  ${p.id}: ${(error as Error).message.slice(0, 200)}`);
-    }),
-  );
-  async function judge(p: SlackPerson) {
-    if (!turns.has(p.id)) throw new Error('no trial to judge');
+    }
+  };
+  if (ARRIVALS > 0) await Promise.all(people.map(visit));
+  else await pool(people, visit);
+  async function judge(p: SlackPerson, other: SlackPerson | null) {
     record('event app_home_opened', await driver.homeOpened(p));
-    record('command status', await driver.command(p, 'status'));
-    const other = people.filter((o) => turns.has(o.id))[(people.indexOf(p) + 1) % turns.size]!;
-    await act('click foreign', p, () => driver.clickMessage(p, turns.get(other.id)!, 'Submit verdict'));
+    await act('command status', p, () => driver.command(p, 'status'));
+    if (other)
+      await act('click foreign', p, () => driver.clickMessage(p, turns.get(other.id)!, 'Submit verdict'));
     const seen = slack.views().length;
     await act('click judge', p, () => driver.clickMessage(p, turns.get(p.id)!, 'Submit verdict'));
     const id = findElement(turns.get(p.id)!.blocks ?? [], 'Submit verdict')!.element.action_id;
@@ -320,7 +337,7 @@ async function main() {
     await act('view_submission verdict', p, () => driver.submit(p, modal, { 'credence-0': '70' }));
     await act('view_submission repeat', p, () => driver.submit(p, modal, { 'credence-0': '70' }));
     await act('click stale', p, () => driver.clickMessage(p, turns.get(p.id)!, 'Submit verdict'));
-    record('command leaderboard', await driver.command(p, 'leaderboard'));
+    await act('command leaderboard', p, () => driver.command(p, 'leaderboard'));
   }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(scanner);
@@ -332,7 +349,7 @@ async function main() {
     return `${name.padEnd(26)} n=${String(s.length).padStart(5)}  p50 ${quantile(s, 0.5).toFixed(1).padStart(6)} ms  p99 ${quantile(s, 0.99).toFixed(1).padStart(6)} ms  max ${s.at(-1)!.toFixed(1).padStart(6)} ms`;
   };
   console.log(
-    `Slack app bench: ${PEOPLE} people in one workspace, ${people.filter((p) => turns.has(p.id)).length} live trials waiting on them, ${IN_FLIGHT} requests in flight, database: ${server ? 'PostgreSQL server' : 'embedded (PGlite)'}`,
+    `Slack app bench: ${PEOPLE} people in one workspace, ${people.filter((p) => turns.has(p.id)).length} live trials waiting on them, ${ARRIVALS > 0 ? `arriving ${ARRIVALS} a minute` : `all at once, ${IN_FLIGHT} acting at a time`}, database: ${server ? 'PostgreSQL server' : 'embedded (PGlite)'}`,
   );
   for (const [kind, values] of latencies) console.log(line(kind, values));
   console.log(line('all requests', all));
@@ -349,6 +366,14 @@ async function main() {
     `rate limits: tiers at ${TIER_SCALE} × Slack's documented floor per workspace; answered 429: ${
       [...(slack.rateLimiter?.limited ?? [])].map(([m, n]) => `${m} ${n}`).join(', ') || 'none'
     }`,
+  );
+  const perMethod = new Map<string, number>();
+  for (const c of slack.calls()) perMethod.set(c.method, (perMethod.get(c.method) ?? 0) + 1);
+  console.log(
+    `Web API calls per person: ${[...perMethod]
+      .sort((a, b) => b[1] - a[1])
+      .map(([m, n]) => `${m} ${(n / PEOPLE).toFixed(2)}`)
+      .join(', ')}`,
   );
   console.log(
     `load average (1 min) at the start ${load.toFixed(2)}, at the end: ${os

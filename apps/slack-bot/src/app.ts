@@ -130,15 +130,16 @@ async function verifyToken(
   name: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN',
   token: string,
   clientOptions: WebClientOptions,
-): Promise<void> {
+): Promise<{ user_id?: string; bot_id?: string; team_id?: string }> {
   const client = new WebClient(token, {
     ...clientOptions,
     logger: quiet,
     retryConfig: { retries: 2, factor: 1.5, minTimeout: 200, maxTimeout: 1000 },
   });
   try {
-    if (name === 'SLACK_BOT_TOKEN') await client.auth.test();
-    else await client.apps.connections.open();
+    if (name === 'SLACK_BOT_TOKEN') return await client.auth.test();
+    await client.apps.connections.open();
+    return {};
   } catch (error) {
     const code = (error as { code?: string }).code;
     const platform = (error as { data?: { error?: string } }).data?.error;
@@ -184,8 +185,20 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
     ...options.clientOptions,
     logger,
   };
-  if (env.SLACK_BOT_TOKEN && !env.oauth)
-    await verifyToken('SLACK_BOT_TOKEN', env.SLACK_BOT_TOKEN, clientOptions);
+  const self =
+    env.SLACK_BOT_TOKEN && !env.oauth
+      ? await verifyToken('SLACK_BOT_TOKEN', env.SLACK_BOT_TOKEN, clientOptions)
+      : null;
+  // With one bot token, who the app is comes from the check above: Bolt's own authorization would
+  // call auth.test on the first request, before its handler could acknowledge it.
+  const authorize = self
+    ? async () => ({
+        botToken: env.SLACK_BOT_TOKEN!,
+        ...(self.bot_id ? { botId: self.bot_id } : {}),
+        ...(self.user_id ? { botUserId: self.user_id } : {}),
+        ...(self.team_id ? { teamId: self.team_id } : {}),
+      })
+    : null;
   if (env.mode === 'socket') await verifyToken('SLACK_APP_TOKEN', env.SLACK_APP_TOKEN!, clientOptions);
   const installations = env.oauth
     ? databaseInstallationStore(db, new InstallationKey(env.SLACK_INSTALLATION_KEY!), (rowId) =>
@@ -218,7 +231,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
   };
   const app =
     env.mode === 'socket'
-      ? new App({ ...common, socketMode: true, appToken: env.SLACK_APP_TOKEN!, token: env.SLACK_BOT_TOKEN! })
+      ? new App({ ...common, socketMode: true, appToken: env.SLACK_APP_TOKEN!, authorize: authorize! })
       : new App({
           ...common,
           signingSecret: env.SLACK_SIGNING_SECRET!,
@@ -239,7 +252,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<RunningSl
                   ...(env.SLACK_AUTHORIZE_URL ? { authorizationUrl: env.SLACK_AUTHORIZE_URL } : {}),
                 },
               }
-            : { token: env.SLACK_BOT_TOKEN! }),
+            : { authorize: authorize! }),
         });
 
   const work = new WorkQueue(options.workConcurrency ?? 8, (error) =>
@@ -314,6 +327,9 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
 
   app.command('/oversight', async ({ command, ack, respond, client }) => {
     await ack();
+    // Typed in a DM (a `D` id): the app's own with this person if the app can post there, which
+    // the first post tells (SlackBot.inDm); typed in a channel, nothing is learnt.
+    bot.learnDm(command.team_id, command.user_id, command.channel_id, false);
     // `join` with a consent text is a modal: opened now, from the config kept in memory, before any
     // other work (Slack's trigger lasts 3 seconds, and the network both ways comes out of that).
     const join = /^\s*join\b\s*(\S*)\s*(\S*)/i.exec(command.text ?? '');
@@ -387,6 +403,8 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
     if (!action || !act) return;
     const channel =
       b.container?.type === 'message' ? (b.container.channel_id ?? b.channel?.id ?? null) : null;
+    // A button on the app's own message in a DM: that DM is the app's with this person.
+    bot.learnDm(team, b.user.id, channel, true);
     const click: Click = {
       team,
       user: b.user.id,
@@ -580,6 +598,8 @@ function register(app: App, bot: SlackBot, logger: Logger, work: WorkQueue) {
   });
 
   app.event('app_home_opened', async ({ event, body, client }) => {
+    // The event names the person's DM with the app, whichever tab was opened.
+    bot.learnDm((body as { team_id: string }).team_id, event.user, event.channel, true);
     if (event.tab !== 'home') return;
     work.run('normal', () =>
       bot.publishHome((body as { team_id: string }).team_id, event.user, client as WebClient),

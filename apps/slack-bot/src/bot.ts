@@ -50,7 +50,15 @@ export class SlackBot {
   readonly chat: ChatService;
   readonly sync: ThreadSync;
   readonly notices: Notices;
-  private readonly dms = new Map<string, string>();
+  /**
+   * Each person's DM channel with the app. `sure`: seen in a request that comes from it (the Home
+   * tab's event, a click on the app's message there), stored with a thread, or from conversations.open;
+   * otherwise the DM a slash command was typed in, which is the app's only if the app can post there.
+   */
+  private readonly dms = new Map<string, { channel: string; sure: boolean }>();
+  /** Reminders scheduled by this process, by person and trial: cancelled without listing them. */
+  private readonly scheduled = new Map<string, Array<{ channel: string; id: string; step: number }>>();
+  private readonly startedAt = new Date();
   private readonly admins = new Map<string, { at: number; members: Set<string> }>();
   private wakeSync: (() => void) | null = null;
   private syncPending = false;
@@ -121,16 +129,67 @@ export class SlackBot {
     return false;
   }
 
+  /**
+   * A request named a DM of this person (Slack's slash command payload's `channel_id`, the
+   * `app_home_opened` event's `channel`): conversations.open (Tier 3, 50 a minute per workspace) is
+   * then not needed. A guess never replaces a channel known for sure.
+   */
+  learnDm(team: string, user: string, channel: string | null | undefined, sure: boolean) {
+    if (!channel?.startsWith('D')) return;
+    const key = `${team}/${user}`;
+    if (this.dms.get(key)?.sure && !sure) return;
+    this.dms.set(key, { channel, sure });
+  }
+
   async dmChannel(team: string, user: string): Promise<string> {
     const key = `${team}/${user}`;
     const known = this.dms.get(key);
-    if (known) return known;
+    if (known) return known.channel;
+    // After a restart: the DM a thread of theirs lives in, so 500 people do not cost 500 opens.
+    const stored = await this.storedDm(team, user);
+    if (stored) {
+      this.dms.set(key, { channel: stored, sure: true });
+      return stored;
+    }
     const client = await this.clients.forTeam(team);
     const res = await client.conversations.open({ users: user });
     const id = res.channel?.id;
     if (!id) throw new Error(`conversations.open gave no channel for ${user}`);
-    this.dms.set(key, id);
+    this.dms.set(key, { channel: id, sure: true });
     return id;
+  }
+
+  /** The DM channel of one of this person's trial threads in this workspace, if any. */
+  private async storedDm(team: string, user: string): Promise<string | null> {
+    const identity = `${PLATFORM}:${team}/${user}`;
+    const rows = await this.db.prisma.$queryRaw<Array<{ channel: string }>>`
+      SELECT t."channel" FROM "ChatThread" t
+      JOIN "Trial" r ON r."id" = t."trialId"
+      JOIN "Participant" p ON p."id" = t."participantId" AND p."experimentId" = r."experimentId"
+      WHERE t."platform" = ${PLATFORM} AND t."workspace" = ${team} AND p."identity" = ${identity}
+        AND t."channel" LIKE 'D%'
+      LIMIT 1`;
+    return rows[0]?.channel ?? null;
+  }
+
+  /**
+   * Runs `use` in the person's DM. A DM guessed from a slash command that the app cannot post in
+   * (typed in a DM between two people: channel_not_found) is forgotten and the app's DM opened.
+   */
+  async inDm<T>(team: string, user: string, use: (channel: string) => Promise<T>): Promise<T> {
+    const key = `${team}/${user}`;
+    const channel = await this.dmChannel(team, user);
+    const known = this.dms.get(key);
+    try {
+      const out = await use(channel);
+      if (known && known.channel === channel) known.sure = true;
+      return out;
+    } catch (error) {
+      const code = slackError(error);
+      if (known?.sure !== false || (code !== 'channel_not_found' && code !== 'not_in_channel')) throw error;
+      this.dms.delete(key);
+      return use(await this.dmChannel(team, user));
+    }
   }
 
   async post(team: string, channel: string, message: SlackMessage, threadTs?: string) {
@@ -147,7 +206,7 @@ export class SlackBot {
   }
 
   async dm(team: string, user: string, message: SlackMessage) {
-    return this.post(team, await this.dmChannel(team, user), message);
+    return this.inDm(team, user, (channel) => this.post(team, channel, message));
   }
 
   /** A note only this person sees, where they clicked (their DM when the click was on the Home tab). */
@@ -166,12 +225,15 @@ export class SlackBot {
     const message = mrkdwn
       ? { text: note.text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: mrkdwn } }] }
       : note;
-    await client.chat.postEphemeral({
-      channel: channel ?? (await this.dmChannel(team, user)),
-      user,
-      text: message.text,
-      blocks: [...message.blocks, ...extra] as never,
-    });
+    const send = (where: string) =>
+      client.chat.postEphemeral({
+        channel: where,
+        user,
+        text: message.text,
+        blocks: [...message.blocks, ...extra] as never,
+      });
+    if (channel) await send(channel);
+    else await this.inDm(team, user, send);
   }
 
   /** Replaces a turn's buttons with what was recorded (best effort: the move is in either way). */
@@ -230,8 +292,10 @@ export class SlackBot {
   ) {
     const existing = await this.db.chat.thread(trialId, participantId, PLATFORM);
     if (existing) return existing;
-    const channel = await this.dmChannel(team, user);
-    const ts = await this.post(team, channel, introMessage(p));
+    const { channel, ts } = await this.inDm(team, user, async (channel) => ({
+      channel,
+      ts: await this.post(team, channel, introMessage(p)),
+    }));
     for (const m of storyMessages(p)) await this.post(team, channel, m, ts);
     const row = await this.sync.follow({
       trialId,
@@ -246,7 +310,8 @@ export class SlackBot {
   }
 
   /** Gives a person their next trial: its thread (opened if new), posted up to now. */
-  async next(team: string, user: string, experimentId: string, origin: string) {
+  /** `from`: where the person asked; a thread in that channel needs no link (chat.getPermalink, Tier 4). */
+  async next(team: string, user: string, experimentId: string, origin: string, from?: string | null) {
     const identity = this.identity(team, user);
     const result: NextResult = await this.chat.next(experimentId, identity, { id: origin });
     if (result.status === 'none') return { status: 'none' as const, reason: result.reason };
@@ -264,7 +329,8 @@ export class SlackBot {
       status: 'trial' as const,
       assigned: result.assigned,
       thread,
-      link: await this.permalink(team, thread.channel, thread.thread),
+      here: thread.channel === from,
+      link: thread.channel === from ? null : await this.permalink(team, thread.channel, thread.thread),
     };
   }
 
@@ -431,20 +497,42 @@ export class SlackBot {
     const postAt = Math.floor(Date.now() / 1000) + minutes * 60;
     try {
       const client = await this.clients.forTeam(team);
-      await client.chat.scheduleMessage({
-        channel: await this.dmChannel(team, user),
+      const channel = await this.dmChannel(team, user);
+      const res = await client.chat.scheduleMessage({
+        channel,
         post_at: postAt,
         text: `Reminder: a trial is still waiting for you: ${esc(heading)}. ${where} ${SlackBot.reminderMarker(ref, notice.sinceSeq)}`,
       });
+      const key = `${team}/${user}/${ref}`;
+      if (res.scheduled_message_id)
+        this.scheduled.set(key, [
+          ...(this.scheduled.get(key) ?? []),
+          { channel, id: res.scheduled_message_id, step: notice.sinceSeq },
+        ]);
     } catch (error) {
       await this.notices.releaseReminder(notice);
       throw error;
     }
   }
 
-  /** Cancels this person's scheduled reminders for turns of the trial up to `position` (taken now). */
+  /**
+   * Cancels this person's scheduled reminders for turns of the trial up to `position` (taken now).
+   * Those this process scheduled are deleted by id; chat.scheduledMessages.list (Tier 3, 50 a minute
+   * per workspace, like the delete) is read only for reminders an earlier run may have scheduled.
+   */
   async cancelReminders(team: string, user: string, ref: string, position: number) {
     const client = await this.clients.forTeam(team);
+    const key = `${team}/${user}/${ref}`;
+    const mine = this.scheduled.get(key) ?? [];
+    const due = mine.filter((m) => m.step <= position);
+    this.scheduled.set(
+      key,
+      mine.filter((m) => m.step > position),
+    );
+    if (this.scheduled.get(key)!.length === 0) this.scheduled.delete(key);
+    for (const m of due)
+      await client.chat.deleteScheduledMessage({ channel: m.channel, scheduled_message_id: m.id });
+    if (!(await this.remindedBefore(ref))) return;
     const channel = await this.dmChannel(team, user);
     const list = await client.chat.scheduledMessages.list({ channel });
     for (const m of list.scheduled_messages ?? []) {
@@ -452,6 +540,17 @@ export class SlackBot {
       if (found && Number(found[1]) <= position)
         await client.chat.deleteScheduledMessage({ channel, scheduled_message_id: m.id! });
     }
+  }
+
+  /** Whether a reminder of this trial was claimed before this process started (a restart's leftovers). */
+  private async remindedBefore(ref: string): Promise<boolean> {
+    const trial = await this.db.trials.byRef(ref);
+    if (!trial) return false;
+    const row = await this.db.prisma.notification.findFirst({
+      where: { trialId: trial.id, kind: 'reminder', createdAt: { lt: this.startedAt } },
+      select: { id: true },
+    });
+    return row !== null;
   }
 
   async runNotices(signal: AbortSignal, pollMs = 1000) {

@@ -132,13 +132,24 @@ async function join(
     await io.openView(input.trigger, consentModal(experimentId, consent, pool));
     return null;
   }
-  return joined(bot, input.team, input.user, experimentId, pool);
+  return joined(bot, input.team, input.user, experimentId, pool, false);
 }
 
-export async function joined(bot: SlackBot, team: string, user: string, experimentId: string, pool?: string) {
+/**
+ * `home`: publish the Home tab now (a click on it). A typed command leaves it: the tab is not in view
+ * then, and opening it publishes it afresh (views.publish is Tier 4, 100 a minute per workspace).
+ */
+export async function joined(
+  bot: SlackBot,
+  team: string,
+  user: string,
+  experimentId: string,
+  pool?: string,
+  home = true,
+) {
   const result = await bot.chat.join(experimentId, bot.identity(team, user), true, pool);
   if (result.status === 'refused') return say(esc(`You have not joined ${experimentId}: ${result.reason}.`));
-  void bot.publishHome(team, user);
+  if (home) void bot.publishHome(team, user);
   const rest = '(the name others see). Type `/oversight next` or use the Home tab for your first trial.';
   return {
     text: `You are in ${esc(experimentId)} as *${esc(result.participant.label)}* ${rest}`,
@@ -148,14 +159,19 @@ export async function joined(bot: SlackBot, team: string, user: string, experime
 
 export async function next(
   bot: SlackBot,
-  input: { team: string; user: string; origin: string },
+  input: { team: string; user: string; origin: string; channel?: string | null },
   name?: string,
 ) {
   const experimentId = bot.resolveExperiment(name);
-  const result = await bot.next(input.team, input.user, experimentId, input.origin);
-  void bot.publishHome(input.team, input.user);
+  const result = await bot.next(input.team, input.user, experimentId, input.origin, input.channel);
+  // A click (no channel: the Home tab) shows the Home tab afresh; a typed command does not (see joined).
+  if (!input.channel) void bot.publishHome(input.team, input.user);
   if (result.status === 'none') return say(esc(`No trial for you now: ${result.reason.replace(/\.$/, '')}.`));
-  const where = result.link ? `<${result.link}|in this thread>` : `in <#${result.thread.channel}>`;
+  const where = result.here
+    ? 'in the thread just above'
+    : result.link
+      ? `<${result.link}|in this thread>`
+      : `in <#${result.thread.channel}>`;
   const what = result.assigned ? 'A new trial for you' : 'A trial is waiting for you';
   return {
     text: `${what}: it is ${where}.`,

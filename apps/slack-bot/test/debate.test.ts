@@ -73,6 +73,11 @@ describe('a debate judged in Slack', () => {
     expect(person.consentedAt).not.toBeNull();
 
     // Next: a thread in the DM with the app, its parent holding the question and the answers.
+    // `serve` in the app opens the judge's seats as it starts the trials; asked earlier, the answer
+    // is "no trial for you now" (the first request no longer waits for Bolt's auth.test, which hid this).
+    await waitFor('a judge seat open', () =>
+      db.prisma.owedMove.findFirst({ where: { experimentId: EXP, participantId: null, role: 'judge' } }),
+    );
     const next = await driver.command(alice, `next`);
     expect(next.ms).toBeLessThan(3000);
     const dm = slack.dm(alice.id);

@@ -61,6 +61,8 @@ export interface FakeSlack {
   applySubmission(viewId: string, answer: unknown): void;
   /** The DM channel id between the app and a user (what conversations.open answers). */
   dm(user: string): string;
+  /** A DM between two people (the app is not in it): slash commands can be typed there. */
+  humanDm(a: string, b: string): string;
   /** Requests refused for breaking a documented rule, and mentions or links nobody chose (audit.ts). */
   audit: AuditLog;
   /** Null when rate limits are off. */
@@ -224,8 +226,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return team;
   };
   const knownChannel = (channel: string) => {
-    // Channels exist once posted to, DMs always; `C_MISSING...` never (to test fallbacks).
+    // Channels exist once posted to, the app's DMs always; `C_MISSING...` never (to test fallbacks).
     if (channel.startsWith('C_MISSING')) throw new SlackApiError('channel_not_found');
+    // A DM between two people (`humanDm`): the app is not in it, and Slack answers channel_not_found
+    // (https://docs.slack.dev/reference/methods/chat.postMessage, "Errors").
+    if (/^D.*_/.test(channel)) throw new SlackApiError('channel_not_found');
   };
   const useTrigger = (args: Args) => {
     const trigger = str(args, 'trigger_id');
@@ -291,6 +296,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       needTeam(team);
       const channel = str(args, 'channel');
       const user = str(args, 'user');
+      knownChannel(channel);
       checkedMessage(args, 'chat.postEphemeral');
       truncated(args);
       audited('chat.postEphemeral', args, { channel, ephemeral: true });
@@ -544,6 +550,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         status: 200,
         error: null,
         at,
+        responseUrl: `${base}${url.pathname}`,
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
@@ -725,6 +732,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       for (const x of views.values()) if (x.rootId === v.rootId) x.closed = true;
     },
     dm,
+    humanDm: (a: string, b: string) => `D_${[a, b].sort().join('_')}`,
     audit,
     rateLimiter,
     socket,

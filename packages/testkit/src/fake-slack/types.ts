@@ -50,6 +50,8 @@ export interface RecordedCall {
   at: number;
   /** views.open and views.push: how old the trigger id was when it arrived (ms). */
   triggerAgeMs?: number;
+  /** response_url: which one (each command and click has its own), so an answer can be told apart. */
+  responseUrl?: string;
 }
 
 export interface FakeMessage {
