@@ -26,6 +26,8 @@ const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TRIALS = Number(process.env.BENCH_DISCORD_TRIALS ?? 500);
 const AT_ONCE = Number(process.env.BENCH_DISCORD_AT_ONCE ?? 50);
 const BACKENDS = (process.env.BENCH_DISCORD_DB ?? 'embedded,postgres').split(',');
+/** Study channels the trial threads are spread over (chat.discordChannels); Discord starts about one thread a second in each. */
+const CHANNELS = Number(process.env.BENCH_DISCORD_CHANNELS ?? 10);
 /** Per person: join, next, 3 × (select + continue/verdict), a show and a stale click = 10. */
 const PER_PERSON = 10;
 
@@ -36,9 +38,9 @@ const questions: Question[] = benchQuestions(TRIALS / 4);
 
 async function judgeOneTrial(p: Person): Promise<void> {
   await (await p.run('join')).reply(WAIT);
-  // Each trial gets a private thread in the one study channel, and Discord creates threads in a channel
-  // at about one a second (the fake's bucket, 5 per 5 s): with 50 people asking at once, a person may
-  // wait their turn for minutes. That wait is part of click to answer, not a failure.
+  // Each trial gets a private thread in one of the study channels, and Discord creates threads in a
+  // channel at about one a second (the fake's bucket, 5 per 5 s): the bot keeps spares in each, and when
+  // they run out a person waits for the next. That wait is part of click to answer, not a failure.
   const opened = await (await p.run('next')).reply(15 * 60_000);
   const [thread] = p.threads();
   if (!thread) throw new Error(`no thread: next answered "${opened.content.slice(0, 120)}"`);
@@ -71,6 +73,7 @@ async function run(backend: string): Promise<void> {
   const open = () => (databaseUrl ? openDatabase({ databaseUrl }) : openDatabase({ dataDir: dir }));
   let db: Database = await open();
   const fake: FakeDiscord = await startFakeDiscord();
+  const channels = Array.from({ length: CHANNELS }, (_, i) => fake.addChannel(`trials-${i + 1}`));
   const name = 'discord-bench';
   await planInto(
     db,
@@ -78,6 +81,7 @@ async function run(backend: string): Promise<void> {
       name,
       judges: [{ name: 'people', count: TRIALS, participant: person }],
       arms: [{ name: 'debate', protocol: 'debate', rounds: 3, trialsPerQuestion: 4 }],
+      chat: { discordChannels: channels },
     },
     'http://127.0.0.1:9/unused',
     questions,
@@ -215,6 +219,6 @@ async function run(backend: string): Promise<void> {
 }
 
 console.log(
-  `Discord bot: ${TRIALS} live trials, ${TRIALS * PER_PERSON} interactions, ${AT_ONCE} people acting at once (Node ${process.version})`,
+  `Discord bot: ${TRIALS} live trials, ${TRIALS * PER_PERSON} interactions, ${AT_ONCE} people acting at once, threads over ${CHANNELS} study channels (Node ${process.version})`,
 );
 for (const backend of BACKENDS) await run(backend);

@@ -1,4 +1,5 @@
-import { ChatService, ThreadSync } from '@oversight/chat';
+import { ChatService, SpareThreads, ThreadSync } from '@oversight/chat';
+import { discordStudyChannels } from '@oversight/core';
 import type { Database } from '@oversight/db';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, type REST } from 'discord.js';
 import { type RESTGetAPIChannelResult, Routes } from 'discord-api-types/v10';
@@ -6,7 +7,7 @@ import { commandDefinitions } from './commands.ts';
 import { type BotContext, handleInteraction } from './interactions.ts';
 import { runNotices } from './notices.ts';
 import { COPY_CHANNEL_ID, placeExperiments, STORE_IT, servedIn } from './servers.ts';
-import { ThreadPoster } from './threads.ts';
+import { ThreadPoster, trialThreadBody } from './threads.ts';
 
 /**
  * The Discord bot: one gateway connection for interactions, the REST API for everything it posts.
@@ -95,28 +96,41 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
   client.rest.setToken(options.token);
 
   // Where threads open: a channel outside an experiment's servers would put its trials there.
-  let defaultChannel: BotContext['defaultChannel'] = null;
+  let defaultChannel: { id: string; guildId: string } | null = null;
   if (options.defaultChannelId) {
     const found = await channelGuild(client.rest, options.defaultChannelId);
     if ('problem' in found) throw new BotSetupError(`DISCORD_CHANNEL_ID: ${found.problem}.`);
     defaultChannel = { id: options.defaultChannelId, guildId: found.guildId };
   }
-  const channels = new Map<string, { id: string; guildId: string }>();
+  // Each experiment's study channels, by server (threads open in the server the person is in).
+  const channels = new Map<string, Map<string, string[]>>();
+  const guildOf = new Map<string, { guildId: string } | { problem: string }>();
   for (const { id, config } of configs) {
-    const channelId = config.chat?.discordChannel;
     const guilds = placement.guilds.get(id);
-    if (!channelId || !guilds) continue;
-    const found = await channelGuild(client.rest, channelId);
-    const problem =
-      'problem' in found
-        ? found.problem
-        : guilds.has(found.guildId)
-          ? null
-          : `channel ${channelId} is in server ${found.guildId}, not in a server the experiment runs in (${[...guilds].join(', ')}): name a channel of one of them, or add its server to chat.discordGuilds`;
+    const named = discordStudyChannels(config.chat);
+    if (named.length === 0 || !guilds) continue;
+    const byGuild = new Map<string, string[]>();
+    let problem: string | null = null;
+    for (const channelId of named) {
+      if (!guildOf.has(channelId)) guildOf.set(channelId, await channelGuild(client.rest, channelId));
+      const found = guildOf.get(channelId)!;
+      problem =
+        'problem' in found
+          ? found.problem
+          : guilds.has(found.guildId)
+            ? null
+            : `channel ${channelId} is in server ${found.guildId}, not in a server the experiment runs in (${[...guilds].join(', ')}): name a channel of one of them, or add its server to chat.discordGuilds`;
+      if (problem) break;
+      const { guildId } = found as { guildId: string };
+      byGuild.set(guildId, [...(byGuild.get(guildId) ?? []), channelId]);
+    }
     if (problem) {
       placement.guilds.delete(id);
-      placement.refused.push({ experimentId: id, reason: `chat.discordChannel: ${problem}. ${STORE_IT}` });
-    } else channels.set(id, { id: channelId, guildId: (found as { guildId: string }).guildId });
+      placement.refused.push({
+        experimentId: id,
+        reason: `chat.${named.length > 1 ? 'discordChannels' : 'discordChannel'}: ${problem}. ${STORE_IT}`,
+      });
+    } else channels.set(id, byGuild);
   }
   const experimentIds = [...placement.guilds.keys()];
   if (experimentIds.length === 0)
@@ -164,14 +178,36 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
     log,
     placement.guilds,
   );
+  // Spare threads in every study channel (the config's, else the default one), shared by the
+  // experiments that name the same channels.
+  const makeThread = async (channel: string) =>
+    ((await client.rest.post(Routes.threads(channel), { body: trialThreadBody() })) as { id: string }).id;
+  const pools = new Map<string, SpareThreads>();
+  const poolOf = (ids: string[]) => {
+    const key = [...ids].sort().join(',');
+    if (!pools.has(key)) pools.set(key, new SpareThreads({ channels: ids, make: makeThread, log }));
+    return pools.get(key)!;
+  };
+  const spares = new Map<string, Map<string, SpareThreads>>();
+  for (const id of experimentIds) {
+    // The config's channels in their servers; the default channel in its server, unless the config names one there.
+    const byGuild = new Map(channels.get(id) ?? []);
+    if (
+      defaultChannel &&
+      placement.guilds.get(id)!.has(defaultChannel.guildId) &&
+      !byGuild.has(defaultChannel.guildId)
+    )
+      byGuild.set(defaultChannel.guildId, [defaultChannel.id]);
+    spares.set(id, new Map([...byGuild].map(([guildId, ids]) => [guildId, poolOf(ids)])));
+  }
+  for (const pool of pools.values()) pool.start();
   const controller = new AbortController();
   const ctx: BotContext = {
     chat,
     threads,
     experimentIds,
     guilds: placement.guilds,
-    defaultChannel,
-    channels,
+    spares,
     moved: () => {
       options.onMove?.();
       threads.wake();
@@ -212,6 +248,7 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
     guilds: placement.guilds,
     refused: placement.refused,
     async stop() {
+      for (const pool of pools.values()) pool.stop();
       controller.abort();
       await Promise.allSettled(loops);
       await client.destroy();

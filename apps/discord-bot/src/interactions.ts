@@ -6,6 +6,7 @@ import {
   decodeAction,
   encodeAction,
   LEADERBOARD_SHOWN,
+  type SpareThreads,
 } from '@oversight/chat';
 import { type Identity, SeatError } from '@oversight/runner';
 import {
@@ -63,10 +64,11 @@ export interface BotContext {
   experimentIds: readonly string[];
   /** The servers each served experiment takes commands, clicks and forms from. */
   guilds: ReadonlyMap<string, ReadonlySet<string>>;
-  /** DISCORD_CHANNEL_ID and its server: where trial threads open there when the config names no channel. */
-  defaultChannel: { id: string; guildId: string } | null;
-  /** The channel each experiment's config names for its threads (chat.discordChannel), and its server. */
-  channels: ReadonlyMap<string, { id: string; guildId: string }>;
+  /**
+   * Spare trial threads per experiment and server, in its study channels: the config's
+   * (chat.discordChannel(s)), else DISCORD_CHANNEL_ID in its server.
+   */
+  spares: ReadonlyMap<string, ReadonlyMap<string, SpareThreads>>;
   /** A move was recorded: let the service drive what follows and the threads catch up. */
   moved(): void;
   log(line: string): void;
@@ -100,24 +102,29 @@ export async function handleInteraction(ctx: BotContext, interaction: Interactio
 }
 
 /**
- * Sends `work`'s answer: after an immediate deferral, or (`mayOpenForm`) directly when it is ready
- * within the budget, else after a deferral.
+ * Sends `work`'s answer after a deferral that waits for nothing: the work (every database query)
+ * starts once Discord has the acknowledgement, so neither its queries nor those of the interactions
+ * around it hold the acknowledgement up. A click that may open a form (`mayOpenForm`) cannot be
+ * deferred first: its work starts at once and is answered directly when ready within the budget,
+ * else after a deferral.
  */
 async function answer(
   interaction: Repliable,
-  work: Promise<Reply>,
+  work: () => Promise<Reply>,
   options: { update?: boolean; mayOpenForm?: boolean } = {},
 ): Promise<void> {
   const update = options.update === true && !interaction.isChatInputCommand();
-  // Handled below, after the deferral; until then a failure must not count as unhandled.
-  work.catch(() => {});
+  let started: Promise<Reply> | null = null;
   if (options.mayOpenForm) {
-    const first = await Promise.race([work, sleep(ACK_BUDGET_MS).then((): typeof TIMEOUT => TIMEOUT)]);
+    started = work();
+    // Handled below, after the deferral; until then a failure must not count as unhandled.
+    started.catch(() => {});
+    const first = await Promise.race([started, sleep(ACK_BUDGET_MS).then((): typeof TIMEOUT => TIMEOUT)]);
     if (first !== TIMEOUT) return send(interaction, first, update);
   }
   if (update) await (interaction as ButtonInteraction).deferUpdate();
   else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  const reply = await work;
+  const reply = await (started ?? work());
   const message: ReplyMessage =
     reply.kind === 'modal'
       ? { content: 'That took too long to open; click again.', components: [], embeds: [] }
@@ -170,13 +177,12 @@ async function command(ctx: BotContext, interaction: ChatInputCommandInteraction
   // The command is registered only where an experiment runs; a stale registration elsewhere still
   // delivers it, so it is checked here as well.
   if (servedIn(ctx.guilds, interaction.guildId).length === 0)
-    return answer(
-      interaction,
-      Promise.resolve(ephemeral('This bot runs no study in this server, so nothing was recorded.')),
+    return answer(interaction, async () =>
+      ephemeral('This bot runs no study in this server, so nothing was recorded.'),
     );
   const group = interaction.options.getSubcommandGroup(false);
   const sub = interaction.options.getSubcommand(true);
-  if (group === 'admin') return answer(interaction, runAdmin(ctx, interaction, sub));
+  if (group === 'admin') return answer(interaction, () => runAdmin(ctx, interaction, sub));
   if (sub === 'next') {
     // Opening a thread takes several calls to Discord: acknowledge first.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -185,24 +191,21 @@ async function command(ctx: BotContext, interaction: ChatInputCommandInteraction
     await interaction.editReply(payload(reply.kind === 'message' ? reply.message : {}) as never);
     return;
   }
-  return answer(
-    interaction,
-    (async (): Promise<Reply> => {
-      if (sub === 'status') return status(ctx, interaction);
-      const experiment = await experimentFrom(ctx, interaction);
-      if (sub === 'join') return join(ctx, interaction, experiment);
-      if (sub === 'leave') {
-        const left = await ctx.chat.leave(experiment, identityOf(interaction));
-        return ephemeral(
-          left
-            ? `You will get no new trials in **${experiment}**. Trials you are already in still wait on you.`
-            : `You have not joined **${experiment}**.`,
-        );
-      }
-      if (sub === 'leaderboard') return leaderboard(ctx, experiment);
-      return ephemeral(`Unknown subcommand ${sub}.`);
-    })(),
-  );
+  return answer(interaction, async (): Promise<Reply> => {
+    if (sub === 'status') return status(ctx, interaction);
+    const experiment = await experimentFrom(ctx, interaction);
+    if (sub === 'join') return join(ctx, interaction, experiment);
+    if (sub === 'leave') {
+      const left = await ctx.chat.leave(experiment, identityOf(interaction));
+      return ephemeral(
+        left
+          ? `You will get no new trials in **${experiment}**. Trials you are already in still wait on you.`
+          : `You have not joined **${experiment}**.`,
+      );
+    }
+    if (sub === 'leaderboard') return leaderboard(ctx, experiment);
+    return ephemeral(`Unknown subcommand ${sub}.`);
+  });
 }
 
 async function join(ctx: BotContext, interaction: Interaction, experiment: string): Promise<Reply> {
@@ -247,17 +250,15 @@ function joined(experiment: string, label: string, fresh: boolean): Reply {
 async function next(ctx: BotContext, interaction: Repliable, experiment: string): Promise<Reply> {
   const result = await ctx.chat.next(experiment, identityOf(interaction), originOf(interaction));
   if (result.status === 'none') return ephemeral(result.reason);
-  const parentId = threadParent(ctx, interaction, experiment);
-  if (!parentId || !interaction.guildId)
+  const parent = threadParent(ctx, interaction, experiment);
+  if (!parent || !interaction.guildId)
     return ephemeral('Trials open in a server channel: use `/oversight next` in the server.');
   const person = (await ctx.chat.person(experiment, identityOf(interaction)))!;
-  const threadId = await ctx.threads.open(
-    result.trial.id,
-    person.id,
-    result.role,
-    { guildId: interaction.guildId, parentId, userId: interaction.user.id },
-    result.presentation.intro.title,
-  );
+  const threadId = await ctx.threads.open(result.trial.id, person.id, result.role, {
+    guildId: interaction.guildId,
+    parent,
+    userId: interaction.user.id,
+  });
   if (result.assigned) ctx.moved();
   return ephemeral(
     `${result.assigned ? 'A new trial for you' : 'This trial waits on you'}: <#${threadId}>${result.presentation.turn ? ` — ${result.presentation.turn.heading}` : ''}.`,
@@ -280,14 +281,17 @@ async function next(ctx: BotContext, interaction: Repliable, experiment: string)
 }
 
 /**
- * The channel trial threads open in: the config's, else the bot's default, each only in its own
- * server (an experiment run in several servers opens threads in the server the person is in, where
- * they can be added to it); else where the person is (a thread's parent).
+ * Where trial threads open: the spares of the experiment's study channels in the person's server (an
+ * experiment run in several servers opens threads in the server the person is in, where they can be
+ * added to it); else the channel the person is in (a thread's parent).
  */
-function threadParent(ctx: BotContext, interaction: Repliable, experimentId: string): string | null {
-  const configured = ctx.channels.get(experimentId);
-  if (configured && configured.guildId === interaction.guildId) return configured.id;
-  if (ctx.defaultChannel && ctx.defaultChannel.guildId === interaction.guildId) return ctx.defaultChannel.id;
+function threadParent(
+  ctx: BotContext,
+  interaction: Repliable,
+  experimentId: string,
+): SpareThreads | string | null {
+  const spares = interaction.guildId ? ctx.spares.get(experimentId)?.get(interaction.guildId) : undefined;
+  if (spares) return spares;
   const channel = interaction.channel;
   if (!channel) return interaction.channelId ?? null;
   return channel.isThread() ? (channel.parentId ?? null) : channel.id;
@@ -329,9 +333,8 @@ async function control(
 ): Promise<void> {
   const action = decodeAction(interaction.customId);
   if (!action)
-    return answer(
-      interaction,
-      Promise.resolve(ephemeral('That control is not one of this bot’s; nothing was recorded.')),
+    return answer(interaction, async () =>
+      ephemeral('That control is not one of this bot’s; nothing was recorded.'),
     );
   const fromEphemeral = Boolean(interaction.message?.flags.has(MessageFlags.Ephemeral));
   const refused = ephemeral(NOT_HERE);
@@ -354,17 +357,17 @@ async function control(
   if (action.kind === 'accept' || action.kind === 'decline')
     return answer(
       interaction,
-      (async () =>
+      async () =>
         !(await allowed())
           ? refused
           : action.kind === 'accept'
             ? accept(ctx, interaction, action.ref)
-            : ephemeral(`You have not joined **${action.ref}**. Nothing was recorded.`))(),
+            : ephemeral(`You have not joined **${action.ref}**. Nothing was recorded.`),
       { update: fromEphemeral },
     );
   // Only a click that may open a form needs act()'s outcome before answering. The server is checked
   // inside the work, so a deferrable click is still acknowledged at once.
-  const work = (async () => ((await allowed()) ? act(ctx, interaction, action) : refused))();
+  const work = async () => ((await allowed()) ? act(ctx, interaction, action) : refused);
   return answer(interaction, work, {
     // The Ask control sits in the thread, not on an ephemeral screen: its answer is a reply of its own.
     update: fromEphemeral && action.kind !== 'show' && action.kind !== 'ask',

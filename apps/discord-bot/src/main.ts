@@ -1,5 +1,5 @@
 import type { ExperimentConfig } from '@oversight/core';
-import { type Database, openDatabase } from '@oversight/db';
+import { type Database, type EmbeddedHost, hostEmbedded, openDatabase } from '@oversight/db';
 import { resolveDataFolder } from '@oversight/db/data-folder';
 import { databaseLlmStore, llmParticipantFactory } from '@oversight/llm';
 import { exitWithParent, type ServeHandle, serve } from '@oversight/runner';
@@ -28,10 +28,24 @@ async function main(): Promise<number> {
     throw error;
   }
   let db: Database;
+  let host: EmbeddedHost | null = null;
   try {
     // The same folder the CLI uses wherever it is typed (pnpm runs the script in this app's folder).
-    db = await openDatabase({ dataDir: resolveDataFolder(undefined).dir });
+    const dataDir = resolveDataFolder(undefined).dir;
+    if (!process.env.DATABASE_URL) {
+      // The embedded database runs in a process of its own: PGlite holds the thread that queries it,
+      // and here that thread must acknowledge every interaction within 3 s (embedded-host.ts).
+      const hosted = await hostEmbedded(dataDir);
+      host = hosted.host;
+      // Held by another process: this one joins it, and its queries run there.
+      if (!hosted.host && !hosted.heldElsewhere)
+        console.error(
+          `database: opened in the bot's own process (${hosted.reason}); its queries will delay acknowledgements`,
+        );
+    }
+    db = await openDatabase({ dataDir });
   } catch (error) {
+    await host?.stop();
     console.error(`The Discord bot cannot open the database: ${(error as Error).message}`);
     return 3;
   }
@@ -45,6 +59,7 @@ async function main(): Promise<number> {
         : `No experiment in ${db.location} yet. Plan one first: oversight run <config.json> (trials that wait for people stay waiting).`,
     );
     await db.close();
+    await host?.stop();
     return 2;
   }
   const controller = new AbortController();
@@ -79,6 +94,7 @@ async function main(): Promise<number> {
     controller.abort();
     await service?.done.catch(() => undefined);
     await db.close();
+    await host?.stop();
     return 2;
   }
   console.log(
@@ -93,6 +109,7 @@ async function main(): Promise<number> {
   await bot.stop();
   await service?.done.catch(() => undefined);
   await db.close();
+  await host?.stop();
   return 0;
 }
 

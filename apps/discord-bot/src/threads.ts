@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { ChatService, Presentation, ThreadSync, ThreadUpdate } from '@oversight/chat';
-import { pause } from '@oversight/chat';
+import {
+  type ChatService,
+  type Presentation,
+  pause,
+  type SpareThreads,
+  type ThreadSync,
+  type ThreadUpdate,
+  TRIAL_THREAD_NAME,
+} from '@oversight/chat';
 import { foldEvents, type Role } from '@oversight/core';
 import type { ChatThreadRow } from '@oversight/db';
 import { DiscordAPIError, type REST } from 'discord.js';
 import { ChannelType, type RESTPostAPIChannelMessageResult, Routes } from 'discord-api-types/v10';
-import { clip, type Message, threadMessages } from './render.ts';
+import { type Message, threadMessages } from './render.ts';
 
 /**
  * Private threads, one per person and trial, kept up to date with the trial's log. Where each thread
@@ -25,7 +32,8 @@ const UNKNOWN_CHANNEL = 10003;
 
 export interface ThreadTarget {
   guildId: string;
-  parentId: string;
+  /** The study channels' spare threads (spares.ts), or the channel to start one in now. */
+  parent: SpareThreads | string;
   userId: string;
 }
 
@@ -47,13 +55,7 @@ export class ThreadPoster {
   ) {}
 
   /** Opens (or reopens) the person's thread for a trial and posts what it lacks. Returns the thread id. */
-  async open(
-    trialId: string,
-    participantId: string,
-    role: Role,
-    target: ThreadTarget,
-    title: string,
-  ): Promise<string> {
+  async open(trialId: string, participantId: string, role: Role, target: ThreadTarget): Promise<string> {
     const known = await this.chat.db.chat.thread(trialId, participantId, 'discord');
     // A thread in another server is left there: a new one here gets the whole trial.
     if (known && known.workspace === target.guildId) {
@@ -67,27 +69,30 @@ export class ThreadPoster {
         // Deleted by someone: open a new one below and post the whole trial there.
       }
     }
-    const thread = (await this.rest.post(Routes.threads(target.parentId), {
-      body: {
-        // The name is seen by the person only (and moderators); it names nothing a judge should not know.
-        name: clip(title, 100),
-        type: ChannelType.PrivateThread,
-        invitable: false,
-        auto_archive_duration: 10080,
-      },
-    })) as { id: string };
-    await this.rest.put(Routes.threadMembers(thread.id, target.userId));
+    // Named the same whatever the trial (TRIAL_THREAD_NAME): a spare was made before its trial was known.
+    const thread =
+      typeof target.parent === 'string'
+        ? {
+            channel: target.parent,
+            thread: (
+              (await this.rest.post(Routes.threads(target.parent), { body: trialThreadBody() })) as {
+                id: string;
+              }
+            ).id,
+          }
+        : await target.parent.take();
+    await this.rest.put(Routes.threadMembers(thread.thread, target.userId));
     const row = await this.sync.follow({
       trialId,
       participantId,
       role,
       workspace: target.guildId,
-      channel: target.parentId,
-      thread: thread.id,
+      channel: thread.channel,
+      thread: thread.thread,
     });
     if (known) await this.postWhole(row);
     else await this.flushThread(row);
-    return thread.id;
+    return thread.thread;
   }
 
   /** Wakes the loop (a move was just recorded). */
@@ -170,20 +175,11 @@ export class ThreadPoster {
     const participant = await this.chat.db.participants.get(trial.experimentId, thread.participantId);
     const userId = discordUser(participant?.identity ?? null);
     if (!userId) return;
-    const handle = await this.chat.experiment(trial.experimentId);
-    const state = foldEvents(await handle.drive.store.loadEvents(trial.id));
-    const screen = await this.chat.presentation(handle, state, thread.role as Role);
-    await this.open(
-      thread.trialId,
-      thread.participantId,
-      thread.role as Role,
-      {
-        guildId: thread.workspace,
-        parentId: thread.channel,
-        userId,
-      },
-      screen.intro.title,
-    );
+    await this.open(thread.trialId, thread.participantId, thread.role as Role, {
+      guildId: thread.workspace,
+      parent: thread.channel,
+      userId,
+    });
   }
 
   private async postWhole(thread: ChatThreadRow): Promise<void> {
@@ -252,6 +248,16 @@ export class ThreadPoster {
     if (channel.thread_metadata?.archived)
       await this.rest.patch(Routes.channel(threadId), { body: { archived: false } });
   }
+}
+
+/** A private trial thread, named the same whatever its trial (spares.ts), archived after a week idle. */
+export function trialThreadBody() {
+  return {
+    name: TRIAL_THREAD_NAME,
+    type: ChannelType.PrivateThread,
+    invitable: false,
+    auto_archive_duration: 10080,
+  };
 }
 
 function key(thread: ChatThreadRow): string {

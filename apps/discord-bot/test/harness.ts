@@ -86,6 +86,8 @@ export interface World {
   fake: FakeDiscord;
   openai: FakeOpenAIServer;
   db: Database;
+  /** The study channels made for `studyChannels`. */
+  channels: string[];
   bot: RunningBot;
   service: ServeHandle;
   logs: string[];
@@ -114,6 +116,10 @@ export async function startWorld(
     discord?: FakeDiscordOptions;
     /** Experiments already planned in the database at `dir` (offline arms), served as well. */
     served?: string[];
+    /** Text channels made in the fake's first server and named as every experiment's study channels (chat.discordChannels). */
+    studyChannels?: number;
+    /** The database as the bot sees it (the service and the test use it as it is). */
+    botDb?: (db: Database) => Database;
   } = {},
 ): Promise<World> {
   const dir = options.dir ?? tempDir('world');
@@ -124,7 +130,16 @@ export async function startWorld(
   // The embedded database in the world's folder, or (twin tests) a backend of the db package's tests.
   const harness = options.backend ? await options.backend.setup() : null;
   const db = harness?.db ?? (await openDatabase({ dataDir: dir }));
-  for (const e of experiments) {
+  const channels = Array.from({ length: options.studyChannels ?? 0 }, (_, i) =>
+    fake.addChannel(`study-${i + 1}`),
+  );
+  const planned = channels.length
+    ? experiments.map((e) => ({
+        ...e,
+        chat: { ...(e.chat as Record<string, unknown> | undefined), discordChannels: channels },
+      }))
+    : experiments;
+  for (const e of planned) {
     const choice = options.plans?.[e.name] ?? {};
     await planInto(
       db,
@@ -146,7 +161,7 @@ export async function startWorld(
   });
   const logs: string[] = [];
   const bot = await startBot({
-    db,
+    db: options.botDb ? options.botDb(db) : db,
     token: fake.token,
     applicationId: fake.applicationId,
     ...(options.guildId === null ? {} : { guildId: options.guildId ?? fake.guildId }),
@@ -161,6 +176,7 @@ export async function startWorld(
     fake,
     openai,
     db,
+    channels,
     bot,
     service,
     logs,

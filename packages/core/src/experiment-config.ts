@@ -210,6 +210,12 @@ export const ChatConfigSchema = z.strictObject({
   /** Discord: the channel (id) in which private trial threads are opened (in one of the servers above). */
   discordChannel: z.string().min(1).optional(),
   /**
+   * Discord: several channels (ids, in one of the servers above) trial threads are spread over, instead
+   * of `discordChannel`. Discord starts only about one thread a second in a channel, so a study where
+   * many people ask for trials at once names several (packages/chat/src/spares.ts).
+   */
+  discordChannels: z.array(z.string().min(1)).min(1).max(50).optional(),
+  /**
    * Retired: it put every judge's trial thread, the reveal after the verdict included, in one channel
    * other participants read. Kept in the schema only to refuse it with that reason (see RETIRED); a
    * config stored before keeps working without it (parseStoredConfig).
@@ -217,6 +223,13 @@ export const ChatConfigSchema = z.strictObject({
   slackChannel: z.string().min(1).optional(),
 });
 export type ChatConfig = z.infer<typeof ChatConfigSchema>;
+
+/** The Discord channels an experiment's trial threads open in: `discordChannels`, and `discordChannel` with them. */
+export function discordStudyChannels(chat: ChatConfig | undefined): string[] {
+  return [
+    ...new Set([...(chat?.discordChannel ? [chat.discordChannel] : []), ...(chat?.discordChannels ?? [])]),
+  ];
+}
 
 /**
  * What `oversight export --format sft|preference` may put in training data. Text people wrote (a

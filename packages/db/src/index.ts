@@ -1,4 +1,5 @@
 export { type DataFolder, resolveDataFolder, workspaceRoot } from './data-folder.ts';
+export { type EmbeddedHost, hostEmbedded } from './embedded-host.ts';
 export {
   AppendConflictError,
   DatabaseHostGoneError,

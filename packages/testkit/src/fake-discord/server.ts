@@ -228,6 +228,13 @@ export class FakeDiscord {
     return { id: guild.id, channelId: guild.channelId };
   }
 
+  /** A text channel made in a server (the bot's first unless told), as Discord tells the bot: CHANNEL_CREATE. */
+  addChannel(name: string, guildId: string = this.guildId): string {
+    const channel = this.state.addChannel(name, guildId);
+    this.gateway.dispatch('CHANNEL_CREATE', this.state.wireChannel(channel));
+    return channel.id;
+  }
+
   /** A role in a server (the bot's first unless told), with the id a test chose when it needs one. */
   addRole(name: string, options: { id?: string; guildId?: string } = {}): { id: string; name: string } {
     const role = this.state.addRole(name, options);

@@ -145,6 +145,15 @@ export class FakeState {
     return this.setUpGuild({ id: snowflake(), name, roles: [], members: new Map(), channelId: snowflake() });
   }
 
+  /** Another text channel in a server (the bot's first unless told). */
+  addChannel(name: string, guildId: string = this.guildId): FakeChannel {
+    this.guild(guildId);
+    const channel: FakeChannel = { id: snowflake(), type: 0, guild_id: guildId, name };
+    this.channels.set(channel.id, channel);
+    this.messages.set(channel.id, []);
+    return channel;
+  }
+
   guild(id: string = this.guildId): FakeGuild {
     const guild = this.guilds.get(id);
     if (!guild) throw new Error(`fake-discord: the bot is in no guild ${id}`);
