@@ -24,6 +24,7 @@ export class SeatLeases {
   /** Stamps not written yet, one per person (the latest). */
   private readonly pending = new Map<string, { experimentId: string; participantId: string; at: Date }>();
   private flushing: Promise<void> | null = null;
+  private stopping = false;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
@@ -53,6 +54,8 @@ export class SeatLeases {
    * process's own releases wait for the stamps it has not written yet.
    */
   touch(experimentId: string, participantId: string): void {
+    // Once stopping, a stamp could be written after the database is closed: the process is leaving.
+    if (this.stopping) return;
     const key = `${experimentId}\0${participantId}`;
     const now = Date.now();
     if (now - (this.written.get(key) ?? 0) < this.beatMs / 2) return;
@@ -101,6 +104,7 @@ export class SeatLeases {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;

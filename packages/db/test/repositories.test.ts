@@ -215,6 +215,15 @@ for (const backend of backends) {
         expect((await db.trials.byRef(refs[7]!))?.id).toBe(trialIds[7]);
       });
 
+      it('getMany reads the trials of some ids in one query, leaving out ids that name none', async () => {
+        const { trialIds } = await seed(db, 6);
+        const asked = [trialIds[4]!, 'no-such-trial', trialIds[1]!];
+        const got = await db.trials.getMany(asked);
+        expect(got.map((t) => t.id).sort()).toEqual([trialIds[1]!, trialIds[4]!].sort());
+        expect(got.find((t) => t.id === trialIds[4])).toEqual(await db.trials.get(trialIds[4]!));
+        expect(await db.trials.getMany([])).toEqual([]);
+      });
+
       it('createMany writes the seq-0 event, skips existing trials, and paginates by id', async () => {
         const { experimentId, trialIds } = await seed(db, 5);
         const existing = await db.trials.get(trialIds[0]!);

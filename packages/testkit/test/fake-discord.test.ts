@@ -62,9 +62,13 @@ async function buttonMessage(userId: string) {
 const taken = () => takeViolations();
 
 describe('messages', () => {
+  // Each test posts in a server of its own: posts to one channel share a bucket of five per five
+  // seconds, and discord.js would wait it out between these tests, which are not about it (the rate
+  // limits' own test is below).
   it('counts embeds as Discord does (trimmed, all embeds together) and refuses 6,001 with 50035, citing the page', async () => {
+    const { channelId } = fake.addGuild();
     const post = (description: string) =>
-      client.rest.post(Routes.channelMessages(fake.channelId), {
+      client.rest.post(Routes.channelMessages(channelId), {
         body: {
           embeds: [{ description: description.slice(0, 4000) }, { description: description.slice(4000) }],
         },
@@ -81,8 +85,9 @@ describe('messages', () => {
   });
 
   it('refuses repeated custom ids, a link button with a custom id, a select with min above max', async () => {
+    const { channelId } = fake.addGuild();
     const send = (components: unknown[]) =>
-      refusal(() => client.rest.post(Routes.channelMessages(fake.channelId), { body: { components } }));
+      refusal(() => client.rest.post(Routes.channelMessages(channelId), { body: { components } }));
     const row = (...c: unknown[]) => ({ type: ComponentType.ActionRow, components: c });
     const button = (id: string) => ({ type: 2, style: ButtonStyle.Primary, label: 'Go', custom_id: id });
     await send([row(button('a')), row(button('a'))]);
@@ -103,27 +108,28 @@ describe('messages', () => {
 
   it('knows who a message notifies: a mention parsed by default is flagged, one named in allowed_mentions is not', async () => {
     const user = '123456789012345678';
-    await client.rest.post(Routes.channelMessages(fake.channelId), {
+    const { channelId } = fake.addGuild();
+    await client.rest.post(Routes.channelMessages(channelId), {
       body: { content: `<@${user}> your turn`, allowed_mentions: { users: [user] } },
     });
     expect(taken()).toEqual([]);
-    await client.rest.post(Routes.channelMessages(fake.channelId), {
+    await client.rest.post(Routes.channelMessages(channelId), {
       body: { content: `hi <@${user}> @everyone` },
     });
     const [ping] = taken();
     expect(ping?.kind).toBe('ping');
     expect(ping?.problems[0]).toMatch(/<@123456789012345678>, @everyone would notify/);
     // Escaped, it is only text; with parse [] nothing notifies.
-    await client.rest.post(Routes.channelMessages(fake.channelId), {
+    await client.rest.post(Routes.channelMessages(channelId), {
       body: { content: '\\@everyone \\<\\@1\\>' },
     });
-    await client.rest.post(Routes.channelMessages(fake.channelId), {
+    await client.rest.post(Routes.channelMessages(channelId), {
       body: { content: `<@${user}>`, allowed_mentions: { parse: [] } },
     });
     expect(taken()).toEqual([]);
     // "parse" and the list of the same kind are mutually exclusive.
     await refusal(() =>
-      client.rest.post(Routes.channelMessages(fake.channelId), {
+      client.rest.post(Routes.channelMessages(channelId), {
         body: { content: `<@${user}>`, allowed_mentions: { parse: ['users'], users: [user] } },
       }),
     );
