@@ -1,7 +1,7 @@
 import { ChatService, SpareThreads, ThreadSync } from '@oversight/chat';
 import { discordStudyChannels } from '@oversight/core';
 import type { Database } from '@oversight/db';
-import { Client, DiscordAPIError, Events, GatewayIntentBits, type REST } from 'discord.js';
+import { Client, DiscordAPIError, Events, GatewayIntentBits, REST } from 'discord.js';
 import { type RESTGetAPIChannelResult, Routes } from 'discord-api-types/v10';
 import { commandDefinitions } from './commands.ts';
 import { type BotContext, handleInteraction } from './interactions.ts';
@@ -73,10 +73,19 @@ async function channelGuild(
   }
 }
 
+/** discord.js's own global limit for the client answering interactions (exempt on Discord's side). */
+const INTERACTION_CALLS_PER_SECOND = 10_000;
+
 export async function startBot(options: BotOptions): Promise<RunningBot> {
   const client = new Client({
     intents: [...INTENTS],
-    ...(options.apiUrl ? { rest: { api: options.apiUrl } } : {}),
+    // The client's REST answers interactions, which Discord does not count against the global 50/s
+    // (rate-limits.mdx, "Global Rate Limit"); discord.js counts every call, so its callbacks and edits
+    // would wait behind thread posts. Those go through `posting` (connect), which keeps to 50/s.
+    rest: {
+      ...(options.apiUrl ? { api: options.apiUrl } : {}),
+      globalRequestsPerSecond: INTERACTION_CALLS_PER_SECOND,
+    },
   });
   try {
     return await connect(client, options);
@@ -94,6 +103,8 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
   for (const id of options.experimentIds) configs.push({ id, config: (await chat.experiment(id)).config });
   const placement = placeExperiments(configs, options.guildId);
   client.rest.setToken(options.token);
+  // Everything but interaction answers and the calls made here at start: under Discord's 50/s.
+  const posting = new REST(options.apiUrl ? { api: options.apiUrl } : {}).setToken(options.token);
 
   // Where threads open: a channel outside an experiment's servers would put its trials there.
   let defaultChannel: { id: string; guildId: string } | null = null;
@@ -170,18 +181,11 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
     log('discord: withdrew the global /oversight command an earlier version registered');
   }
 
-  const threads = new ThreadPoster(
-    client.rest,
-    chat,
-    new ThreadSync(chat),
-    experimentIds,
-    log,
-    placement.guilds,
-  );
+  const threads = new ThreadPoster(posting, chat, new ThreadSync(chat), experimentIds, log, placement.guilds);
   // Spare threads in every study channel (the config's, else the default one), shared by the
   // experiments that name the same channels.
   const makeThread = async (channel: string) =>
-    ((await client.rest.post(Routes.threads(channel), { body: trialThreadBody() })) as { id: string }).id;
+    ((await posting.post(Routes.threads(channel), { body: trialThreadBody() })) as { id: string }).id;
   const pools = new Map<string, SpareThreads>();
   const poolOf = (ids: string[]) => {
     const key = [...ids].sort().join(',');
@@ -231,7 +235,7 @@ async function connect(client: Client, options: BotOptions): Promise<RunningBot>
     runNotices(
       {
         db: options.db,
-        rest: client.rest,
+        rest: posting,
         chat,
         experimentIds,
         activeMs: options.activeMs ?? 10 * 60_000,

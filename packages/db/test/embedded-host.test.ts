@@ -30,7 +30,9 @@ async function until(check: () => boolean, what: string, ms = 90_000): Promise<v
 }
 
 describe('hostEmbedded', () => {
-  it('holds the folder in another process; this one works through it and the host ends when stopped', { timeout: 120_000 }, async () => {
+  it('holds the folder in another process; this one works through it and the host ends when stopped', {
+    timeout: 120_000,
+  }, async () => {
     const dir = tempDir();
     dirs.push(dir);
     const hosted = await hostEmbedded(dir);
@@ -63,10 +65,14 @@ describe('hostEmbedded', () => {
       console.log(hosted.host.pid);
       setInterval(() => {}, 1000);
     `;
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', parentScript, dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, DATABASE_URL: '' },
-    });
+    const parent = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', parentScript, dir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, DATABASE_URL: '' },
+      },
+    );
     let out = '';
     parent.stdout.on('data', (chunk) => {
       out += chunk;
