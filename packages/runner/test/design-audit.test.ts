@@ -23,7 +23,7 @@ const questions = (n: number): Question[] =>
     metadata: {},
   }));
 
-async function planned(db: Database, extra: Record<string, unknown> = {}) {
+async function planned(extra: Record<string, unknown> = {}) {
   const name = uid('audit');
   const config = ExperimentConfigSchema.parse({
     name,
@@ -65,7 +65,7 @@ for (const backend of backends) {
     afterAll(async () => h?.teardown());
 
     it('passes a planned run, and fails the same run with one arm showing another wrong answer', async () => {
-      const { name, plan } = await planned(db);
+      const { name, plan } = await planned();
       await persistPlan(db, plan, `${name}-q`);
       await runTrials(db, plan);
       const audit = await auditDesign(db, [name]);
@@ -81,7 +81,7 @@ for (const backend of backends) {
       });
 
       // The same design, but the consultancy arm of one question shows a different wrong answer.
-      const other = await planned(db);
+      const other = await planned();
       for (const t of other.plan.trials)
         if (t.created.arm === 'consultancy' && t.created.questionId === 'q1') {
           const q = questions(6)[1]!;
@@ -95,7 +95,7 @@ for (const backend of backends) {
     });
 
     it('fails a trial followed in a shared Slack channel, and a story seen twice', async () => {
-      const { name, plan } = await planned(db);
+      const { name, plan } = await planned();
       await persistPlan(db, plan, `${name}-q`);
       const [a, b] = plan.trials;
       await db.chat.saveThread({
