@@ -5,6 +5,10 @@
 //   pnpm --filter @oversight/cli bench:million            (a durable PostgreSQL server on loopback)
 //   pnpm --filter @oversight/cli bench:million --embedded (the embedded database in a temporary folder)
 //   BENCH_MILLION_TRIALS=100000 to try it smaller
+// `analyze` prints the time of each of its phases (OVERSIGHT_TIMINGS); on the embedded database it runs
+// twice, as it starts on a database this size and started light (OVERSIGHT_LIGHT=on: small shared
+// buffers, PGlite's WebAssembly by the baseline compiler only, as on a small database), to show what
+// the light start would cost here.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,21 +100,35 @@ try {
   console.log(
     `${questions.length * ARMS.length * perQuestion} trials (${questions.length} questions x ${ARMS.length} arms x ${perQuestion}, ${judges} simulated judges) on ${where}`,
   );
-  const steps: Array<[string, string[]]> = [
+  type Step = [label: string, args: string[], env?: NodeJS.ProcessEnv];
+  const analyze = ['analyze', name, '--out', path.join(dir, 'report')];
+  const analyzeLight: Step[] = embedded
+    ? [
+        [
+          'analyze, started light (OVERSIGHT_LIGHT=on)',
+          analyze,
+          { OVERSIGHT_TIMINGS: '1', OVERSIGHT_LIGHT: 'on' },
+        ],
+      ]
+    : [];
+  const steps: Step[] = [
     ['run (plan + drive)', ['run', configFile]],
     ['run again (all planned, nothing left)', ['run', configFile]],
     ['status', ['status', name]],
-    ['analyze', ['analyze', name, '--out', path.join(dir, 'report')]],
+    ['analyze', analyze, { OVERSIGHT_TIMINGS: '1' }],
+    ...analyzeLight,
     ['export csv', ['export', name, '--format', 'csv', '--no-times', '--out', path.join(dir, 'million.csv')]],
   ];
   const peaks: Record<string, number> = {};
-  for (const [label, args] of steps) {
-    const m = await measured(args, env);
+  for (const [label, args, extra] of steps) {
+    const m = await measured(args, { ...env, ...extra });
     if (m.code !== 0) throw new Error(`${label} failed (${m.code}):\n${m.stderr.slice(-2000)}`);
     peaks[label] = m.peakMb;
     const planning = /planning, (\d+) of/.test(m.stderr) ? ' (planning streamed in batches)' : '';
     console.log(`  ${label}: ${m.seconds.toFixed(1)} s, peak RSS ${Math.round(m.peakMb)} MB${planning}`);
     if (label === 'status') console.log(`    ${m.stdout.trim().split('\n')[0]}`);
+    const timings = /^timings: .*$/m.exec(m.stderr)?.[0];
+    if (timings) console.log(`    ${timings}`);
     if (label.startsWith('export'))
       console.log(`    ${(statSync(path.join(dir, 'million.csv')).size / 1e6).toFixed(0)} MB of CSV`);
   }

@@ -1,8 +1,14 @@
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import type { Command } from './command.ts';
-import { COMMANDS, LIGHT_COMMANDS, loadAllCommands, READ_ONLY_COMMANDS } from './commands/index.ts';
-import { setDatabaseAccess } from './database.ts';
+import {
+  COMMANDS,
+  LIGHT_COMMANDS,
+  LIGHT_WHEN_SMALL,
+  loadAllCommands,
+  READ_ONLY_COMMANDS,
+} from './commands/index.ts';
+import { embeddedTableBytes, setDatabaseAccess } from './database.ts';
 import { env } from './env.ts';
 import { EXIT, exitCodeFor, isDiskFull, UsageError } from './exit-codes.ts';
 import { commandHelp, describedOption, GLOBAL_OPTIONS, generalHelp } from './help.ts';
@@ -41,6 +47,21 @@ function parseError(error: Error & { code?: string }, command: Command, args: st
   return new UsageError(`${error.message}\nUsage: oversight ${command.usage}`);
 }
 
+/**
+ * Whether the command starts the embedded database light (LIGHT_COMMANDS; LIGHT_WHEN_SMALL when its
+ * tables are small). OVERSIGHT_LIGHT=off starts every command in full, =on every one of LIGHT_WHEN_SMALL
+ * light on an embedded database of any size (the benchmarks compare them).
+ */
+function startsLight(name: string, dataDir: unknown): boolean {
+  if (env.OVERSIGHT_LIGHT === 'off') return false;
+  if (LIGHT_COMMANDS.has(name)) return true;
+  const upTo = LIGHT_WHEN_SMALL.get(name);
+  if (upTo === undefined) return false;
+  // On a server (or with no database yet) there is no PGlite to start.
+  const bytes = embeddedTableBytes(typeof dataDir === 'string' ? dataDir : undefined);
+  return bytes !== null && (env.OVERSIGHT_LIGHT === 'on' || bytes <= upTo);
+}
+
 async function dispatch(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -64,7 +85,7 @@ async function dispatch(argv: string[]): Promise<number> {
     console.log(commandHelp(command));
     return EXIT.ok;
   }
-  const light = LIGHT_COMMANDS.has(command.name) && env.OVERSIGHT_LIGHT !== 'off';
+  const light = startsLight(command.name, parsed.values['data-dir']);
   setDatabaseAccess(READ_ONLY_COMMANDS.has(command.name) ? 'read' : 'write', light);
   // Before any WebAssembly is compiled (PGlite's 9 MB, Prisma's query compiler): baseline code only,
   // the one V8 flag set here, which the compiler reads when it compiles (nothing is compiled yet).

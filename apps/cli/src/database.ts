@@ -1,4 +1,4 @@
-import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from '@oversight/db';
 import { type DataFolder, resolveDataFolder as resolveFolder } from '@oversight/db/data-folder';
@@ -55,6 +55,34 @@ function checkFolder(folder: DataFolder, create: boolean): void {
       `cannot use the database folder ${dir}: ${why}; give yourself write access to it, or copy it to a writable place and pass --data-dir`,
     );
   }
+}
+
+/**
+ * Bytes of the embedded database's tables and indexes on disk (pgdata/base: every database's files,
+ * catalogs included; not the write-ahead log, whose size says nothing of the data), or null when the
+ * command uses a server (DATABASE_URL) or the folder has no database yet. One directory read per
+ * database and a stat per file: a few milliseconds, before anything is opened.
+ */
+export function embeddedTableBytes(dataDirOption: string | undefined): number | null {
+  if (env.DATABASE_URL) return null;
+  const base = path.join(resolveDataFolder(dataDirOption).dir, 'pgdata', 'base');
+  let total = 0;
+  try {
+    for (const db of readdirSync(base, { withFileTypes: true })) {
+      if (!db.isDirectory()) continue;
+      const dir = path.join(base, db.name);
+      for (const file of readdirSync(dir)) {
+        try {
+          total += statSync(path.join(dir, file)).size;
+        } catch {
+          // gone meanwhile (a table dropped by another process)
+        }
+      }
+    }
+  } catch {
+    return null;
+  }
+  return total;
 }
 
 export interface OpenOptions {

@@ -7,8 +7,13 @@ const EnvSchema = z.object({
   /** pnpm sets INIT_CWD to where the user typed the command; relative paths resolve from there. */
   INIT_CWD: z.string().optional(),
   CI: z.string().optional(),
-  /** `off`: the short-look commands start the database as every other does (for the start-up benchmark's comparison). */
+  /**
+   * `off`: the short-look commands start the database as every other does; `on`: those that start light
+   * only on a small database (LIGHT_WHEN_SMALL) start light on any (for the benchmarks' comparisons).
+   */
   OVERSIGHT_LIGHT: z.enum(['on', 'off']).optional(),
+  /** `1`: `analyze` prints the time of each of its phases on stderr (for the benchmarks). */
+  OVERSIGHT_TIMINGS: z.enum(['0', '1']).optional(),
 });
 
 export const env = EnvSchema.parse(process.env);

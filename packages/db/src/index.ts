@@ -23,9 +23,11 @@ export {
   redact,
   resolveDataDir,
 } from './open.ts';
+export type { PersonJudgedRow, PlanCellRow } from './repositories/audit.ts';
 export type { ChatThreadInput, ChatThreadRow } from './repositories/chat.ts';
 export { type AppendOutcome, NOTIFY_CHANNEL } from './repositories/events.ts';
 export type * from './repositories/index.ts';
+export type { QuestionsAskedRow } from './repositories/judgments.ts';
 export type { PaymentBatchRow, PaymentInput, PaymentRow } from './repositories/payments.ts';
 export type { FeedbackRow, JudgeTurnRow } from './repositories/quality.ts';
 export { newTrialRef, type OpenSeatQuery, type TrialListOptions } from './repositories/trials.ts';

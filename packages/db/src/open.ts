@@ -54,10 +54,11 @@ export interface OpenDatabaseOptions {
   /** Embedded only: where to say what this process waits for (default: stderr, as "database: ..."). */
   onWait?: (message: string) => void;
   /**
-   * Embedded only: a short look (status, list, show), which starts PostgreSQL with the least shared
-   * memory it needs: 2 MB of shared buffers instead of 128 and room for 4 connections instead of 100
-   * (LIGHT_START). Starting PGlite fills its shared memory, so a small one starts faster in less memory
-   * (about 130 MB less resident); a long run keeps the large pool, which spares it reads of the folder.
+   * Embedded only: a short look (status, list, show, and `analyze` of a small database), which starts
+   * PostgreSQL with the least shared memory it needs: 2 MB of shared buffers instead of 128 and room
+   * for 4 connections instead of 100 (LIGHT_START). Starting PGlite fills its shared memory, so a small
+   * one starts faster in less memory (about 130 MB less resident); a long run keeps the large pool,
+   * which spares it reads of the folder.
    */
   light?: boolean;
 }

@@ -1,19 +1,19 @@
 import {
   foldEvents,
+  type ProtocolKind,
   parseStoredConfig,
   protocolFor,
-  type TrialCreated,
   type TrialEvent,
 } from '@oversight/core';
-import { type Database, Prisma } from '@oversight/db';
+import { type Database, type PersonJudgedRow, Prisma } from '@oversight/db';
 import { type StoryRepeat, storyRepeats } from './story-once.ts';
 
 /**
  * A design audit: checks of the run itself, so a reviewer reads one table instead of trusting the
  * code. Each check says passed, failed (with the trials concerned), or could not be checked and why.
- * What it reads: every trial's first event (the plan: answer order, sides, the answers shown), the
- * chat threads trials were followed in, the seats people held (across every experiment on the same
- * dataset), and the move times of trials judged by people.
+ * What it reads: every trial's first event (the plan: answer order, sides, the answers shown),
+ * counted by the database (db.audit), the chat threads trials were followed in, the seats people held
+ * (across every experiment on the same dataset), and the move times of trials judged by people.
  */
 
 export type AuditStatus = 'passed' | 'failed' | 'not checked';
@@ -38,7 +38,6 @@ export interface AuditOptions {
   maxTimedTrials?: number;
 }
 
-const PAGE = 5000;
 const LIST = 20;
 
 interface Cell {
@@ -66,9 +65,10 @@ export async function auditDesign(
   options: AuditOptions = {},
 ): Promise<DesignAudit> {
   const order = new Map<string, Cell>();
-  const distractors = new Map<string, Map<string, string[]>>();
+  /** Per question (experiment, dataset, question id): the arms it appears in, and the wrong answers shown. */
+  const distractors = new Map<string, { arms: Set<string>; shown: Set<string> }>();
   const imported = new Set<string>();
-  const peopleJudged: Array<{ id: string; created: TrialCreated }> = [];
+  const peopleJudged: TimedTrial[] = [];
   /** Trials judged by people in imported experiments: their logs do not say when a speech reached the judge. */
   let importedJudged = 0;
   const humans = new Set<string>();
@@ -81,48 +81,42 @@ export async function auditDesign(
     const config = safeConfig(experiment.config);
     const tpq = new Map((config?.arms ?? []).map((a) => [a.name, a.trialsPerQuestion]));
     for (const p of await db.participants.list(experimentId)) if (p.kind === 'human') humans.add(p.id);
-    let afterId: string | undefined;
-    for (;;) {
-      const page = await db.trials.list(experimentId, { limit: PAGE, ...(afterId ? { afterId } : {}) });
-      if (page.length === 0) break;
-      afterId = page.at(-1)!.id;
-      const created = await firstEvents(
-        db,
-        page.map((t) => t.id),
-      );
-      for (const c of created) {
-        trials += 1;
-        if (c.retryOf) continue;
-        const key = `${experimentId}\u0000${c.arm}\u0000${c.questionId}`;
-        const cell = order.get(key) ?? {
-          total: 0,
-          first: 0,
-          honestFirst: 0,
-          perQuestion: tpq.get(c.arm) ?? 1,
-          arguers: c.arguers.length,
-        };
-        cell.total += 1;
-        if (c.correctDisplayed === 0) cell.first += 1;
-        const lead = c.arguers[0];
-        if (lead?.honest) cell.honestFirst += 1;
-        order.set(key, cell);
-        const shown = c.displayed
-          .filter((_, i) => i !== c.correctDisplayed)
-          .sort((a, b) => a - b)
-          .join(',');
-        const question = `${experimentId}\u0000${c.dataset ?? ''}\u0000${c.questionId}`;
-        const byArm = distractors.get(question) ?? new Map<string, string[]>();
-        byArm.set(c.arm, [...(byArm.get(c.arm) ?? []), shown]);
-        distractors.set(question, byArm);
-        if (c.judgeId === null || humans.has(c.judgeId))
-          if (imported.has(experimentId)) importedJudged += 1;
-          else peopleJudged.push({ id: c.trialId, created: c });
-      }
-      if (page.length < PAGE) break;
+    // The trials' first events counted by the database, alike trials together, in the order of each
+    // group's first trial: the maps below get their keys in the order a walk through the trials by
+    // id would give them (so the checks list what they find in that order). Each group's values are
+    // its events' own, read here as the walk read each event.
+    let byPeople = 0;
+    for (const c of await db.audit.planCells(experimentId, [...humans])) {
+      trials += c.trials;
+      if (c.retryOf) continue;
+      const key = `${experimentId}\u0000${c.arm}\u0000${c.questionId}`;
+      const cell = order.get(key) ?? {
+        total: 0,
+        first: 0,
+        honestFirst: 0,
+        perQuestion: tpq.get(c.arm as string) ?? 1,
+        arguers: c.arguers,
+      };
+      cell.total += c.trials;
+      if (c.correctDisplayed === 0) cell.first += c.trials;
+      if (c.firstHonest) cell.honestFirst += c.trials;
+      order.set(key, cell);
+      const shown = (c.displayed as number[])
+        .filter((_, i) => i !== c.correctDisplayed)
+        .sort((a, b) => a - b)
+        .join(',');
+      const question = `${experimentId}\u0000${c.dataset ?? ''}\u0000${c.questionId}`;
+      const seen = distractors.get(question) ?? { arms: new Set<string>(), shown: new Set<string>() };
+      seen.arms.add(c.arm as string);
+      seen.shown.add(shown);
+      distractors.set(question, seen);
+      if (c.byPerson) byPeople += c.trials;
     }
+    // Trials judged by people: counted in an imported experiment; read one by one (for the timing
+    // check) only when there are some.
+    if (imported.has(experimentId)) importedJudged += byPeople;
+    else if (byPeople > 0) peopleJudged.push(...(await db.audit.personJudged(experimentId, [...humans])));
   }
-  const people = new Set<string>();
-  for (const t of peopleJudged) if (t.created.judgeId) people.add(t.created.judgeId);
   const checks: AuditCheck[] = [
     balanceCheck('answer-order', order, imported, (c) => c.first, 'the correct answer shown first'),
     balanceCheck('honest-side', order, imported, (c) => c.honestFirst, 'the first arguer honest'),
@@ -137,19 +131,15 @@ export async function auditDesign(
   return { experiments: [...experimentIds], checks };
 }
 
+/** A trial judged by a person, as the timing check needs it (from its first event). */
+type TimedTrial = PersonJudgedRow;
+
 function safeConfig(stored: unknown) {
   try {
     return parseStoredConfig(stored);
   } catch {
     return null;
   }
-}
-
-async function firstEvents(db: Database, trialIds: readonly string[]): Promise<TrialCreated[]> {
-  const rows = await db.prisma.$queryRaw<Array<{ payload: TrialCreated }>>`
-    SELECT "payload" FROM "TrialEvent" WHERE "seq" = 0 AND "trialId" = ANY(${[...trialIds]}::text[])
-    ORDER BY "trialId"`;
-  return rows.map((r) => r.payload);
 }
 
 const TITLES: Record<AuditCheck['id'], string> = {
@@ -253,14 +243,13 @@ function lgamma(x: number): number {
   );
 }
 
-function distractorCheck(questions: Map<string, Map<string, string[]>>): AuditCheck {
+function distractorCheck(questions: Map<string, { arms: Set<string>; shown: Set<string> }>): AuditCheck {
   let shared = 0;
   const differing: string[] = [];
-  for (const [key, byArm] of questions) {
-    if (byArm.size < 2) continue;
+  for (const [key, { arms, shown }] of questions) {
+    if (arms.size < 2) continue;
     shared += 1;
-    const sets = new Set([...byArm.values()].flat());
-    if (sets.size > 1) differing.push(key.split('\u0000')[2]!);
+    if (shown.size > 1) differing.push(key.split('\u0000')[2]!);
   }
   if (shared === 0)
     return check('same-distractor', 'not checked', 'no question appears in more than one arm');
@@ -374,11 +363,11 @@ async function revealCheck(db: Database, experimentIds: readonly string[]): Prom
  */
 async function timingCheck(
   db: Database,
-  trials: ReadonlyArray<{ id: string; created: TrialCreated }>,
+  trials: readonly TimedTrial[],
   imported: number,
   max: number,
 ): Promise<AuditCheck> {
-  const single = trials.filter((t) => protocolFor(t.created.rules.protocol).arguerRoles.length === 1);
+  const single = trials.filter((t) => protocolFor(t.protocol as ProtocolKind).arguerRoles.length === 1);
   const debates = trials.length - single.length;
   if (trials.length === 0)
     return check(
@@ -400,9 +389,9 @@ async function timingCheck(
   >();
   let timeless = 0;
   for (let i = 0; i < single.length; i += 500) {
-    const logs = await db.events.loadMany(single.slice(i, i + 500).map((t) => t.id));
+    const logs = await db.events.loadMany(single.slice(i, i + 500).map((t) => t.trialId));
     for (const t of single.slice(i, i + 500)) {
-      const log = logs.get(t.id) ?? [];
+      const log = logs.get(t.trialId) ?? [];
       const times = log.map((e) => e.recordedAt.getTime());
       // Moves written in one statement (an import) share a time: nothing to measure.
       const moves = times.slice(1);
@@ -412,11 +401,11 @@ async function timingCheck(
       }
       const state = foldEvents(log.map((e) => e.payload as TrialEvent));
       const honest = state.created.arguers[0]?.honest === true;
-      const key = `${t.created.experimentId}/${t.created.arm}`;
+      const key = `${t.experimentId}/${t.arm}`;
       const arm = waits.get(key) ?? {
         honest: [],
         dishonest: [],
-        pace: t.created.rules.paceSeconds ?? null,
+        pace: t.paceSeconds ?? null,
         early: 0,
         over: 0,
       };

@@ -1,18 +1,29 @@
-import { parseStoredConfig, type TrialEvent } from '@oversight/core';
+import { parseStoredConfig } from '@oversight/core';
 import type { Database } from '@oversight/db';
 
+/** Judgments of an arm alike in their judge's questions and in being correct, and how many there are. */
+export interface QuestionsAsked {
+  arm: string;
+  correct: boolean;
+  asked: number;
+  anyTime: number;
+  judgments: number;
+}
+
 /**
- * The judge's questions per finished trial, for `analyze`'s table of accuracy by questions asked
+ * The judge's questions in finished trials, for `analyze`'s table of accuracy by questions asked
  * (stats' interjectionSummary): in arms where the judge may address the arguers (interactive debate,
- * consultancy, and arms with interjection settings), each judgment with how many questions its judge
- * asked and how many of them while the arguers were writing. A live judge's comments replayed in
- * another judge's transcript (imported offline judgments) are not that judge's and are not counted.
+ * consultancy, and arms with interjection settings), how many judgments (`judgments`) had their judge
+ * ask `asked` questions, `anyTime` of them while the arguers were writing, and were correct or not.
+ * A live judge's comments replayed in another judge's transcript (imported offline judgments) are not
+ * that judge's and are not counted. Counted by the database (db.judgments.questionsAsked), which reads
+ * only the judges' interjections, not the trials' whole logs; one row per arm and set of figures.
  */
 export async function trialQuestions(
   db: Database,
   experimentIds: readonly string[],
-): Promise<Array<{ arm: string; correct: boolean; asked: number; anyTime: number }>> {
-  const out: Array<{ arm: string; correct: boolean; asked: number; anyTime: number }> = [];
+): Promise<QuestionsAsked[]> {
+  const out: QuestionsAsked[] = [];
   const armOwners = new Map<string, Set<string>>();
   const chosen: Array<{ experimentId: string; arms: Set<string> }> = [];
   for (const experimentId of experimentIds) {
@@ -39,25 +50,10 @@ export async function trialQuestions(
     if (arms.size > 0) chosen.push({ experimentId, arms });
   }
   for (const { experimentId, arms } of chosen) {
-    for await (const page of db.judgments.stream(experimentId, 2000)) {
-      const rows = page.filter((j) => arms.has(j.arm));
-      if (rows.length === 0) continue;
-      const logs = await db.events.loadMany(rows.map((j) => j.trialId));
-      for (const j of rows) {
-        let asked = 0;
-        let anyTime = 0;
-        for (const e of logs.get(j.trialId) ?? []) {
-          const event = e.payload as TrialEvent;
-          if (event.type !== 'JudgeInterjected') continue;
-          const by = event.meta?.participantId;
-          if (by !== undefined && by !== j.judgeId) continue;
-          asked += 1;
-          if (event.atAnyTime) anyTime += 1;
-        }
-        // Arm names that clash across experiments are told apart as analyze tells them apart.
-        const arm = (armOwners.get(j.arm)?.size ?? 1) > 1 ? `${experimentId}/${j.arm}` : j.arm;
-        out.push({ arm, correct: j.correct, asked, anyTime });
-      }
+    for (const j of await db.judgments.questionsAsked(experimentId, [...arms])) {
+      // Arm names that clash across experiments are told apart as analyze tells them apart.
+      const arm = (armOwners.get(j.arm)?.size ?? 1) > 1 ? `${experimentId}/${j.arm}` : j.arm;
+      out.push({ arm, correct: j.correct, asked: j.asked, anyTime: j.anyTime, judgments: j.judgments });
     }
   }
   return out;

@@ -16,6 +16,8 @@ export interface TrialQuestions {
   asked: number;
   /** Of which while the arguers were writing (any-time arms). */
   anyTime: number;
+  /** How many judgments had these figures (default 1: one row per judgment). */
+  judgments?: number;
 }
 
 export interface InterjectionRow {
@@ -41,15 +43,16 @@ export function interjectionSummary(trials: readonly TrialQuestions[], level = 0
   const cells = new Map<string, { arm: string; asked: string; n: number; correct: number }>();
   const arms = new Map<string, { arm: string; judgments: number; questions: number; anyTime: number }>();
   for (const t of trials) {
+    const n = t.judgments ?? 1;
     const key = `${t.arm}\u0000${bucket(t.asked)}`;
     const cell = cells.get(key) ?? { arm: t.arm, asked: bucket(t.asked), n: 0, correct: 0 };
-    cell.n += 1;
-    if (t.correct) cell.correct += 1;
+    cell.n += n;
+    if (t.correct) cell.correct += n;
     cells.set(key, cell);
     const arm = arms.get(t.arm) ?? { arm: t.arm, judgments: 0, questions: 0, anyTime: 0 };
-    arm.judgments += 1;
-    arm.questions += t.asked;
-    arm.anyTime += t.anyTime;
+    arm.judgments += n;
+    arm.questions += t.asked * n;
+    arm.anyTime += t.anyTime * n;
     arms.set(t.arm, arm);
   }
   const rows = [...cells.values()]

@@ -30,6 +30,7 @@ import {
 import { type Command, DATA_DIR_OPTION, stringOption } from '../command.ts';
 import { resolveUserPath } from '../config-file.ts';
 import { resolveDataFolder, withDatabase } from '../database.ts';
+import { env } from '../env.ts';
 import { UsageError } from '../exit-codes.ts';
 import { limitHeapGrowth } from '../memory.ts';
 import { transcriptOf } from '../transcripts.ts';
@@ -253,10 +254,12 @@ export async function analyzeWithQuality(
   experimentIds: readonly string[],
   seed: string,
   armOrder?: string[],
+  phases?: Phases,
 ) {
   // Every judgment is held at once here, so the tighter bound (more time in the collector) pays.
   limitHeapGrowth(20, 0);
   const { table: all, from } = await loadAll(db, experimentIds);
+  phases?.done('read');
   if (all.n === 0) throw new UsageError(`${experimentIds.join(', ')}: no finished judgments yet`);
   let keep: Uint8Array | null = null;
   const quality: QualitySummary[] = [];
@@ -294,11 +297,13 @@ export async function analyzeWithQuality(
     throw new UsageError(
       `${experimentIds.join(', ')}: every finished judgment is a catch trial or by an excluded judge; nothing is left for the main analysis`,
     );
+  phases?.done('quality control');
   // The bootstrap takes a numeric seed; derive it from the experiment's so reports are reproducible.
   const report = analyzeExperiment(table, {
     seed: Number.parseInt(shortHash(seed).slice(0, 8), 16),
     ...(armOrder ? { armOrder } : {}),
   });
+  phases?.done('analysis');
   // Said with the results themselves, so no reader of them misses what was left out.
   for (const q of quality) {
     const excludedJudgments = q.withAndWithout.reduce(
@@ -310,6 +315,25 @@ export async function analyzeWithQuality(
     );
   }
   return { report, quality };
+}
+
+/**
+ * The time of each phase of `analyze`, and the process's peak resident memory at its end, printed on
+ * stderr with OVERSIGHT_TIMINGS=1 (for the benchmarks: packages/stats/bench/analyze-small.ts and
+ * bench/million.bench.ts read the line).
+ */
+export class Phases {
+  private last = performance.now();
+  private readonly spent: string[] = [];
+  done(phase: string): void {
+    const now = performance.now();
+    const peak = process.resourceUsage().maxRSS / 1024;
+    this.spent.push(`${phase} ${((now - this.last) / 1000).toFixed(3)} s (peak ${peak.toFixed(0)} MB)`);
+    this.last = now;
+  }
+  toString(): string {
+    return `timings: ${this.spent.join(', ')}`;
+  }
 }
 
 /**
@@ -349,15 +373,19 @@ export const analyzeCommand: Command = {
     const [first] = experimentIds;
     if (!first) throw new UsageError('analyze needs an experiment id (see  oversight status)');
     const dataDir = stringOption(input, 'data-dir');
+    const phases = env.OVERSIGHT_TIMINGS === '1' ? new Phases() : undefined;
     return withDatabase(dataDir, async (db) => {
+      phases?.done('open');
       const experiments = await Promise.all(experimentIds.map((id) => db.experiments.get(id)));
       const missing = experimentIds.filter((_, i) => !experiments[i]);
       if (missing.length > 0)
         throw new UsageError(`no experiment ${missing.map((m) => `"${m}"`).join(', ')} in ${db.location}`);
       const seed = stringOption(input, 'seed') ?? experiments[0]!.seed;
-      const { report, quality } = await analyzeWithQuality(db, experimentIds, seed);
+      const { report, quality } = await analyzeWithQuality(db, experimentIds, seed, undefined, phases);
       const audit = await auditDesign(db, experimentIds);
+      phases?.done('design audit');
       const questions = await trialQuestions(db, experimentIds);
+      phases?.done('questions asked');
       const interjections = questions.some((q) => q.asked > 0) ? interjectionSummary(questions) : null;
       const extraTables = [
         ...(interjections ? [interjectionTable(interjections)] : []),
@@ -402,6 +430,10 @@ export const analyzeCommand: Command = {
         }),
       );
       console.log(`\nreport: ${path.join(outDir, 'report.html')}  data: ${path.join(outDir, 'report.json')}`);
+      if (phases) {
+        phases.done('report');
+        console.error(String(phases));
+      }
       return 0;
     });
   },

@@ -52,3 +52,16 @@ export const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set([
  * itself (apps/cli/bench/startup.bench.ts measures it, beside PGlite alone).
  */
 export const LIGHT_COMMANDS: ReadonlySet<string> = new Set(['status', 'list', 'show']);
+
+/**
+ * Commands that start light as the short looks do when the embedded database is small, and as every
+ * other command does when it is not: the choice is made before any WebAssembly is compiled, so from
+ * the size of the database's tables on disk (database.ts's embeddedTableBytes), a few hundred file
+ * sizes read. A small database can only hold a small experiment: `analyze` of 60 judgments then peaks
+ * at about 170 MB instead of 410 (the shared memory, and TurboFan's code for PGlite). A large one may
+ * hold a large experiment, whose reads run in PGlite for minutes, where optimised code pays: there the
+ * baseline compiler alone made a 500,688-trial `analyze` slower (packages/stats/README.md, "Benchmark").
+ * Bytes of tables up to which the database counts as small (a fresh one holds about 23 MB of catalogs;
+ * each judgment adds about 12 KB).
+ */
+export const LIGHT_WHEN_SMALL: ReadonlyMap<string, number> = new Map([['analyze', 256 * 2 ** 20]]);

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { RawQuery } from '../raw.ts';
+import { type AuditRepository, auditRepository } from './audit.ts';
 import { type ChatRepository, chatRepository } from './chat.ts';
 import { type AppendBatching, type EventsRepository, eventsRepository } from './events.ts';
 import { type ExperimentsRepository, experimentsRepository } from './experiments.ts';
@@ -24,6 +25,7 @@ export interface Repositories {
   chat: ChatRepository;
   payments: PaymentsRepository;
   quality: QualityRepository;
+  audit: AuditRepository;
 }
 
 export function createRepositories(
@@ -37,17 +39,19 @@ export function createRepositories(
     participants: participantsRepository(prisma),
     trials: trialsRepository(prisma, raw),
     events: eventsRepository(prisma, raw, batching),
-    judgments: judgmentsRepository(prisma),
+    judgments: judgmentsRepository(prisma, raw),
     llm: llmRepository(prisma),
     outbox: outboxRepository(prisma),
     chat: chatRepository(prisma),
     payments: paymentsRepository(prisma),
     quality: qualityRepository(raw),
+    audit: auditRepository(raw),
   };
 }
 
 export type {
   AppendBatching,
+  AuditRepository,
   ChatRepository,
   EventsRepository,
   ExperimentsRepository,
